@@ -1,0 +1,1 @@
+"""neuraltypes collections: speech recognition, NLP and speech synthesis on typed contracts."""

@@ -1,0 +1,1 @@
+"""neuraltypes: neural types for PyTorch."""
