@@ -1,0 +1,254 @@
+"""Tokenisation with subword-to-word label alignment, overlapping windows, and length-bucketed batches.
+
+**Alignment.** A word may be split into several subword tokens (`worldly` -> `world ##ly`). Its punctuation and
+capitalization labels sit on its **first** subword (as in NeMo); the other subwords carry the ignore label
+`IGNORE_INDEX` in training and their predictions are not read at inference.
+
+**Windows.** An encoder sees at most `max_length` tokens including `[CLS]` and `[SEP]`. A longer word sequence is
+cut into windows of `max_length - 2` subwords that start every `step` subwords (the last one ends at the last
+subword). Each word takes its prediction from the window in which its first subword is farthest from either edge,
+so every word is predicted with context on both sides, and a word in the middle of a long text sees the same kind
+of context as in a short one.
+"""
+
+import hashlib
+import os
+import random
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from ._labels import CAPIT_LABELS, PUNCT_LABELS, LabelledText
+
+__all__ = [
+    "IGNORE_INDEX",
+    "Batch",
+    "TokenizedCorpus",
+    "Window",
+    "bucketed_batches",
+    "collate",
+    "plan_windows",
+    "tokenize_corpus",
+    "tokenize_words",
+]
+
+IGNORE_INDEX = -100
+"""Label of subwords that are not the first of their word (ignored by the loss)."""
+
+
+def tokenize_words(tokenizer: Any, sentences: Sequence[Sequence[str]]) -> list[list[list[int]]]:
+    """Tokenise pre-split words without special tokens.
+
+    Arguments:
+        tokenizer: a fast `transformers` tokenizer (it must provide `word_ids`).
+        sentences: lists of words.
+
+    Returns:
+        For each sentence, for each word, its subword ids (a word the tokenizer drops entirely gets `[UNK]`).
+    """
+    if not getattr(tokenizer, "is_fast", False):
+        raise TypeError(
+            f"tokenize_words needs a fast tokenizer (with word_ids), got {type(tokenizer).__name__}; "
+            f"hint: load the directory's tokenizer.json or build BertTokenizerFast(vocab_file=...)."
+        )
+    if not sentences:
+        return []
+    encoded = tokenizer([list(s) for s in sentences], is_split_into_words=True, add_special_tokens=False)
+    result = []
+    for index, words in enumerate(sentences):
+        per_word: list[list[int]] = [[] for _ in words]
+        for token_id, word_id in zip(encoded["input_ids"][index], encoded.word_ids(index), strict=True):
+            if word_id is not None:
+                per_word[word_id].append(int(token_id))
+        for ids in per_word:
+            if not ids:
+                ids.append(int(tokenizer.unk_token_id))
+        result.append(per_word)
+    return result
+
+
+@dataclass(frozen=True)
+class Window:
+    """A span `[start, stop)` of a subword sequence, and the words it predicts (`word_indices`)."""
+
+    start: int
+    stop: int
+    word_indices: tuple[int, ...]
+
+
+def plan_windows(word_starts: Sequence[int], num_tokens: int, window: int, step: int) -> list[Window]:
+    """Cut a subword sequence into overlapping windows and give each word to its most central window.
+
+    Arguments:
+        word_starts: position of each word's first subword, increasing.
+        num_tokens: total number of subwords.
+        window: subwords per window (the encoder's maximum length minus the 2 special tokens).
+        step: distance between window starts, `1 <= step <= window`.
+
+    Returns:
+        Windows in order; each word index appears in exactly one window's `word_indices`.
+    """
+    if window < 1 or not 1 <= step <= window:
+        raise ValueError(f"plan_windows: need window >= 1 and 1 <= step <= window, got window={window}, step={step}")
+    if num_tokens <= window:
+        return [Window(0, num_tokens, tuple(range(len(word_starts))))]
+    starts = list(range(0, num_tokens - window, step)) + [num_tokens - window]
+    owned: list[list[int]] = [[] for _ in starts]
+    for word, position in enumerate(word_starts):
+        best, best_score = 0, -1
+        for k, start in enumerate(starts):
+            if start <= position < start + window:
+                left = position - start if start > 0 else window  # the text's own edge is not a window edge
+                right = start + window - 1 - position if start + window < num_tokens else window
+                score = min(left, right)
+                if score > best_score:
+                    best, best_score = k, score
+        owned[best].append(word)
+    return [Window(s, s + window, tuple(w)) for s, w in zip(starts, owned, strict=True) if w]
+
+
+@dataclass(frozen=True)
+class TokenizedCorpus:
+    """Training examples as flat arrays: example `i` is `ids[offsets[i]:offsets[i+1]]` (no special tokens)."""
+
+    ids: np.ndarray
+    punct: np.ndarray
+    capit: np.ndarray
+    offsets: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def lengths(self) -> np.ndarray:
+        return np.diff(self.offsets)
+
+    def example(self, index: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        a, b = self.offsets[index], self.offsets[index + 1]
+        return self.ids[a:b], self.punct[a:b], self.capit[a:b]
+
+
+def _cache_key(items: Sequence[LabelledText], tokenizer: Any, window: int) -> str:
+    digest = hashlib.sha256()
+    digest.update(f"{type(tokenizer).__name__}|{len(tokenizer)}|{window}|v1".encode())
+    digest.update(repr(sorted(tokenizer.get_vocab().items())[:50]).encode())
+    for item in items:
+        digest.update(" ".join(item.words).encode())
+        digest.update("".join(item.punct).encode())
+        digest.update("".join(item.capit).encode())
+    return digest.hexdigest()[:20]
+
+
+def tokenize_corpus(items: Sequence[LabelledText], tokenizer: Any, max_length: int,
+                    cache_dir: str | os.PathLike[str] | None = None) -> TokenizedCorpus:
+    """Tokenise labelled lines into training examples of at most `max_length - 2` subwords.
+
+    Lines longer than that are cut at word boundaries into consecutive pieces. Labels are on first subwords,
+    `IGNORE_INDEX` elsewhere. With `cache_dir`, the result is stored as an `.npz` keyed by a hash of the data,
+    the tokenizer and `max_length`, and reused on the next call.
+    """
+    window = max_length - 2
+    cache_path = None
+    if cache_dir is not None:
+        cache_path = Path(cache_dir) / f"tokenized-{_cache_key(items, tokenizer, window)}.npz"
+        if cache_path.is_file():
+            with np.load(cache_path, allow_pickle=False) as data:
+                return TokenizedCorpus(data["ids"], data["punct"], data["capit"], data["offsets"])
+    punct_index = {label: i for i, label in enumerate(PUNCT_LABELS)}
+    capit_index = {label: i for i, label in enumerate(CAPIT_LABELS)}
+    ids: list[int] = []
+    punct: list[int] = []
+    capit: list[int] = []
+    offsets = [0]
+    chunk = 2048
+    for begin in range(0, len(items), chunk):
+        part = items[begin : begin + chunk]
+        for item, per_word in zip(part, tokenize_words(tokenizer, [i.words for i in part]), strict=True):
+            length = 0
+            for word_ids, p, c in zip(per_word, item.punct, item.capit, strict=True):
+                word_ids = word_ids[:window]
+                if length + len(word_ids) > window:
+                    offsets.append(len(ids))
+                    length = 0
+                ids.extend(word_ids)
+                punct.extend([punct_index[p]] + [IGNORE_INDEX] * (len(word_ids) - 1))
+                capit.extend([capit_index[c]] + [IGNORE_INDEX] * (len(word_ids) - 1))
+                length += len(word_ids)
+            if length:
+                offsets.append(len(ids))
+    corpus = TokenizedCorpus(
+        np.asarray(ids, dtype=np.int32), np.asarray(punct, dtype=np.int16),
+        np.asarray(capit, dtype=np.int16), np.asarray(offsets, dtype=np.int64),
+    )
+    if cache_path is not None:
+        cache_path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache_path.with_name(f".{cache_path.stem}.tmp{os.getpid()}.npz")
+        np.savez(tmp, ids=corpus.ids, punct=corpus.punct, capit=corpus.capit, offsets=corpus.offsets)
+        os.replace(tmp, cache_path)
+    return corpus
+
+
+@dataclass(frozen=True)
+class Batch:
+    """A padded batch: `[CLS] ids [SEP] pad...`, the attention mask, and labels (`IGNORE_INDEX` off first subwords)."""
+
+    input_ids: torch.Tensor
+    attention_mask: torch.Tensor
+    punct_labels: torch.Tensor
+    capit_labels: torch.Tensor
+
+
+def collate(examples: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]], cls_id: int, sep_id: int,
+            pad_id: int) -> Batch:
+    """Pad examples into a `Batch`, adding `[CLS]`/`[SEP]` (labelled `IGNORE_INDEX`)."""
+    width = max(len(ids) for ids, _, _ in examples) + 2
+    input_ids = torch.full((len(examples), width), pad_id, dtype=torch.long)
+    mask = torch.zeros((len(examples), width), dtype=torch.bool)
+    punct = torch.full((len(examples), width), IGNORE_INDEX, dtype=torch.long)
+    capit = torch.full((len(examples), width), IGNORE_INDEX, dtype=torch.long)
+    for row, (ids, p, c) in enumerate(examples):
+        n = len(ids)
+        input_ids[row, 0] = cls_id
+        input_ids[row, 1 : n + 1] = torch.from_numpy(ids.astype(np.int64))
+        input_ids[row, n + 1] = sep_id
+        mask[row, : n + 2] = True
+        punct[row, 1 : n + 1] = torch.from_numpy(p.astype(np.int64))
+        capit[row, 1 : n + 1] = torch.from_numpy(c.astype(np.int64))
+    return Batch(input_ids, mask, punct, capit)
+
+
+def bucketed_batches(corpus: TokenizedCorpus, max_tokens: int, *, shuffle: bool = True, seed: int = 0,
+                     pool_size: int = 100) -> Iterator[list[int]]:
+    """Group example indices into batches of similar length, each with at most `max_tokens` padded tokens.
+
+    Examples are shuffled, taken in pools of `pool_size` batches' worth, sorted by length within a pool and cut
+    into batches; the batches are shuffled again. Without `shuffle`, examples are sorted by length globally.
+    """
+    lengths = corpus.lengths() + 2
+    order = list(range(len(corpus)))
+    rng = random.Random(seed)
+    if shuffle:
+        rng.shuffle(order)
+    else:
+        order.sort(key=lambda i: lengths[i])
+    pool = max(1, pool_size * max_tokens // max(1, int(lengths.mean())))
+    batches: list[list[int]] = []
+    for begin in range(0, len(order), pool):
+        chunk = sorted(order[begin : begin + pool], key=lambda i: lengths[i])
+        current: list[int] = []
+        width = 0
+        for index in chunk:
+            new_width = max(width, int(lengths[index]))
+            if current and new_width * (len(current) + 1) > max_tokens:
+                batches.append(current)
+                current, new_width = [], int(lengths[index])
+            current.append(index)
+            width = new_width
+        if current:
+            batches.append(current)
+    if shuffle:
+        rng.shuffle(batches)
+    yield from batches
