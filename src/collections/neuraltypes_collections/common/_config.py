@@ -1,0 +1,265 @@
+"""Frozen dataclass configs: to and from plain mappings and YAML, and ``_target_`` under an allow-list.
+
+A model config is a frozen dataclass. It doubles as a Hydra structured config
+(``omegaconf.OmegaConf.structured(MyModel.Config)``), and it goes into archives as YAML. Reading one back
+goes through ``config_from_dict``, which checks every key and type against the dataclass and never
+imports anything named in the file.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import types
+import typing
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import PurePath
+from typing import Any, TypeVar
+
+import yaml
+
+from ._errors import ConfigError
+
+__all__ = [
+    "config_to_dict",
+    "config_from_dict",
+    "config_to_yaml",
+    "config_from_yaml",
+    "find_targets",
+    "check_targets",
+    "register_target",
+    "instantiate",
+]
+
+C = TypeVar("C")
+
+
+def config_to_dict(config: Any) -> dict[str, Any]:
+    """Turn a (nested) config dataclass into plain Python data: dicts, lists, str, int, float, bool, None.
+
+    **Arguments**
+
+    - ``config``: a dataclass instance.
+
+    **Returns** a dict safe for ``yaml.safe_dump`` and ``json.dumps``.
+    """
+    if not dataclasses.is_dataclass(config) or isinstance(config, type):
+        raise ConfigError(f"config_to_dict expects a dataclass instance, got {type(config).__name__}")
+    return typing.cast(dict[str, Any], _plain(config))
+
+
+def _plain(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {field.name: _plain(getattr(value, field.name)) for field in dataclasses.fields(value)}
+    if isinstance(value, enum.Enum):
+        return _plain(value.value)
+    if isinstance(value, PurePath):
+        return str(value)
+    if isinstance(value, Mapping):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    raise ConfigError(f"cannot store a value of type {type(value).__name__} in a config: {value!r}")
+
+
+def config_from_dict(cls: type[C], data: Mapping[str, Any], *, where: str = "config") -> C:
+    """Build the dataclass ``cls`` from a mapping, checking keys and types.
+
+    **Arguments**
+
+    - ``cls``: a (frozen) dataclass type; nested dataclass fields are built recursively.
+    - ``data``: the mapping (from YAML, JSON or OmegaConf ``to_container``).
+    - ``where``: a label for error messages (a file name, ``"config.encoder"``).
+
+    **Returns** an instance of ``cls``. Unknown keys, missing required keys and values of the wrong type
+    raise ``ConfigError`` naming the key and the expected type.
+    """
+    if not (isinstance(cls, type) and dataclasses.is_dataclass(cls)):
+        raise ConfigError(f"{where}: {cls!r} is not a dataclass type")
+    if not isinstance(data, Mapping):
+        raise ConfigError(f"{where}: expected a mapping for {cls.__name__}, got {type(data).__name__}")
+    hints = typing.get_type_hints(cls)
+    fields = {field.name: field for field in dataclasses.fields(cls) if field.init}
+    unknown = sorted(str(key) for key in data if key not in fields)
+    if unknown:
+        raise ConfigError(
+            f"{where}: unknown key(s) {', '.join(map(repr, unknown))} for {cls.__name__}; "
+            f"valid keys: {', '.join(fields)}"
+        )
+    values: dict[str, Any] = {}
+    for name, field in fields.items():
+        if name in data:
+            values[name] = _convert(data[name], hints[name], f"{where}.{name}")
+        elif field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING:
+            raise ConfigError(f"{where}: missing required key {name!r} for {cls.__name__}")
+    return cls(**values)
+
+
+def _type_name(tp: Any) -> str:
+    return getattr(tp, "__name__", None) or str(tp).replace("typing.", "")
+
+
+def _convert(value: Any, tp: Any, where: str) -> Any:
+    if tp is Any or tp is object:
+        return value
+    origin = typing.get_origin(tp)
+    args = typing.get_args(tp)
+    if origin in (typing.Union, types.UnionType):
+        if value is None and type(None) in args:
+            return None
+        errors = []
+        for option in args:
+            if option is type(None):
+                continue
+            try:
+                return _convert(value, option, where)
+            except ConfigError as error:
+                errors.append(str(error))
+        raise ConfigError(f"{where}: {value!r} matches none of {_type_name(tp)}")
+    if origin is typing.Literal:
+        if value in args:
+            return value
+        raise ConfigError(f"{where}: {value!r} is not one of {', '.join(map(repr, args))}")
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
+        if isinstance(value, tp):
+            return value
+        return config_from_dict(tp, value, where=where)
+    if isinstance(tp, type) and issubclass(tp, enum.Enum):
+        try:
+            return tp(value)
+        except ValueError:
+            raise ConfigError(
+                f"{where}: {value!r} is not a valid {tp.__name__} ({', '.join(repr(m.value) for m in tp)})"
+            ) from None
+    if origin is tuple:
+        if not isinstance(value, (list, tuple)):
+            raise ConfigError(f"{where}: expected a list for {_type_name(tp)}, got {value!r}")
+        if len(args) == 2 and args[1] is Ellipsis:
+            return tuple(_convert(item, args[0], f"{where}[{i}]") for i, item in enumerate(value))
+        if args and len(args) != len(value):
+            raise ConfigError(f"{where}: expected {len(args)} items for {_type_name(tp)}, got {len(value)}")
+        if not args:
+            return tuple(value)
+        return tuple(_convert(item, arg, f"{where}[{i}]") for i, (item, arg) in enumerate(zip(value, args)))
+    if origin is list:
+        if not isinstance(value, (list, tuple)):
+            raise ConfigError(f"{where}: expected a list, got {value!r}")
+        return [_convert(item, args[0], f"{where}[{i}]") if args else item for i, item in enumerate(value)]
+    if origin in (dict, Mapping) or tp is dict:
+        if not isinstance(value, Mapping):
+            raise ConfigError(f"{where}: expected a mapping, got {value!r}")
+        if not args:
+            return dict(value)
+        return {_convert(k, args[0], where): _convert(v, args[1], f"{where}.{k}") for k, v in value.items()}
+    if tp is float:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+    elif tp is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+    elif tp is bool or tp is str:
+        if isinstance(value, tp):
+            return value
+    elif isinstance(tp, type):
+        if isinstance(value, tp):
+            return value
+    else:  # pragma: no cover - unusual annotations are passed through
+        return value
+    raise ConfigError(f"{where}: expected {_type_name(tp)}, got {type(value).__name__} {value!r}")
+
+
+def config_to_yaml(config: Any) -> str:
+    """Serialise a config dataclass to YAML text (``yaml.safe_dump``, keys in field order)."""
+    return typing.cast(str, yaml.safe_dump(config_to_dict(config), sort_keys=False, allow_unicode=True))
+
+
+def config_from_yaml(cls: type[C], text: str | bytes, *, where: str = "config.yaml") -> C:
+    """Parse YAML with ``yaml.safe_load``, refuse ``_target_`` keys outside the allow-list, build ``cls``."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        raise ConfigError(f"{where}: not valid YAML ({error})") from None
+    if data is None:
+        data = {}
+    check_targets(data, allowed=_TARGETS, where=where)
+    return config_from_dict(cls, data, where=where)
+
+
+# --------------------------------------------------------------------------------------------- _target_
+
+_TARGETS: dict[str, Callable[..., Any]] = {}
+
+
+def register_target(name: str, factory: Callable[..., Any]) -> None:
+    """Allow ``_target_: name`` in configs; ``instantiate`` will call ``factory(**kwargs)`` for it.
+
+    **Arguments**
+
+    - ``name``: the string written in YAML (a dotted path or a short name).
+    - ``factory``: the callable it stands for.
+    """
+    existing = _TARGETS.get(name)
+    if existing is not None and existing is not factory:
+        raise ConfigError(f"_target_ {name!r} is already registered for {existing!r}")
+    _TARGETS[name] = factory
+
+
+def find_targets(data: Any, where: str = "config") -> Iterable[tuple[str, str]]:
+    """Yield ``(location, value)`` for every ``_target_`` key found in nested mappings and lists."""
+    if isinstance(data, Mapping):
+        for key, value in data.items():
+            if key == "_target_":
+                yield where, str(value)
+            else:
+                yield from find_targets(value, f"{where}.{key}")
+    elif isinstance(data, list):
+        for i, item in enumerate(data):
+            yield from find_targets(item, f"{where}[{i}]")
+
+
+def check_targets(data: Any, *, allowed: Iterable[str] | Callable[[str], bool], where: str = "config") -> None:
+    """Raise ``ConfigError`` if any ``_target_`` in ``data`` is not allowed.
+
+    **Arguments**
+
+    - ``data``: parsed YAML.
+    - ``allowed``: allowed names, or a predicate on the name.
+    - ``where``: a label for the message.
+    """
+    is_allowed = allowed if callable(allowed) else set(allowed).__contains__
+    for location, target in find_targets(data, where):
+        if not is_allowed(target):
+            raise ConfigError(
+                f"{location}: _target_ {target!r} is not in the allow-list; nothing was imported or called "
+                "(hint: register the class with neuraltypes_collections.common.register_target)"
+            )
+
+
+def instantiate(node: Mapping[str, Any], **overrides: Any) -> Any:
+    """Build the object a config node describes, resolving ``_target_`` only through the allow-list.
+
+    **Arguments**
+
+    - ``node``: a mapping with a ``_target_`` key (nested nodes with ``_target_`` are built first).
+    - ``overrides``: keyword arguments that replace entries of ``node``.
+
+    **Returns** ``factory(**kwargs)`` for the registered factory. Unknown targets raise ``ConfigError``.
+    """
+    if not isinstance(node, Mapping) or "_target_" not in node:
+        raise ConfigError(f"instantiate expects a mapping with a '_target_' key, got {node!r}")
+    check_targets(dict(node), allowed=_TARGETS)
+    kwargs = {key: _build(value) for key, value in node.items() if key != "_target_"}
+    kwargs.update(overrides)
+    return _TARGETS[str(node["_target_"])](**kwargs)
+
+
+def _build(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        if "_target_" in value:
+            return instantiate(value)
+        return {key: _build(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_build(item) for item in value]
+    return value

@@ -1,0 +1,129 @@
+"""save_to / restore_from round trips, the archive layout, and model registration."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import tarfile
+
+import pytest
+import torch
+
+import neuraltypes_collections.common as common
+from neuraltypes_collections.common import (
+    ConfigError,
+    NeuralModel,
+    TinyRegressor,
+    TinyRegressorConfig,
+    UnknownModelError,
+    register_model,
+)
+
+
+def test_round_trip_is_bit_exact(tmp_path):
+    torch.manual_seed(0)
+    model = TinyRegressor(TinyRegressorConfig(features=5, hidden=7))
+    model.add_artifact("vocab.txt", b"a\nb\n")
+    path = tmp_path / "tiny.nta"
+    model.save_to(path)
+    restored = NeuralModel.restore_from(path)
+    assert isinstance(restored, TinyRegressor) and not restored.training
+    assert restored.config == TinyRegressorConfig(features=5, hidden=7)
+    assert restored.artifacts == {"vocab.txt": b"a\nb\n"}
+    features = torch.randn(9, 5)
+    assert torch.equal(model.eval()(features), restored(features))
+    for key, value in model.state_dict().items():
+        assert torch.equal(value, restored.state_dict()[key]) and value.dtype == restored.state_dict()[key].dtype
+
+
+def test_archive_layout_and_determinism(tmp_path):
+    model = TinyRegressor(TinyRegressorConfig())
+    model.save_to(tmp_path / "a.nta")
+    model.save_to(tmp_path / "b.nta")
+    assert (tmp_path / "a.nta").read_bytes() == (tmp_path / "b.nta").read_bytes()
+    with tarfile.open(tmp_path / "a.nta") as tar:
+        names = tar.getnames()
+        manifest = json.loads(tar.extractfile("neuraltypes.json").read())  # type: ignore[union-attr]
+    assert names == ["neuraltypes.json", "config.yaml", "contract.json", "weights.safetensors"]
+    assert manifest["model"] == "common.tiny_regressor" and manifest["format"] == "neuraltypes.archive"
+    assert set(manifest["files"]) == set(names[1:])
+    assert not any(name.endswith((".pt", ".ckpt", ".pkl")) for name in names)
+    assert not list(tmp_path.glob(".*.tmp"))  # no temporary file left behind
+
+
+def test_tied_weights_are_saved(tmp_path):
+    @dataclasses.dataclass(frozen=True)
+    class TiedConfig:
+        size: int = 3
+
+    @register_model("common.test_tied")
+    class Tied(NeuralModel):
+        Config = TiedConfig
+
+        def __init__(self, config: TiedConfig) -> None:
+            super().__init__(config)
+            self.a = torch.nn.Linear(config.size, config.size, bias=False)
+            self.b = torch.nn.Linear(config.size, config.size, bias=False)
+            self.b.weight = self.a.weight
+
+    model = Tied(TiedConfig())
+    model.save_to(tmp_path / "tied.nta")
+    restored = common.restore_from(tmp_path / "tied.nta")
+    assert torch.equal(restored.b.weight, model.a.weight)
+
+
+def test_restore_through_a_subclass_checks_the_class(tmp_path):
+    TinyRegressor(TinyRegressorConfig()).save_to(tmp_path / "tiny.nta")
+    assert isinstance(TinyRegressor.restore_from(tmp_path / "tiny.nta"), TinyRegressor)
+
+    @dataclasses.dataclass(frozen=True)
+    class OtherConfig:
+        pass
+
+    @register_model("common.test_other")
+    class Other(NeuralModel):
+        Config = OtherConfig
+
+    with pytest.raises(ConfigError, match=r"holds a TinyRegressor \('common.tiny_regressor'\), not a Other"):
+        Other.restore_from(tmp_path / "tiny.nta")
+
+
+def test_unregistered_model_cannot_be_saved(tmp_path):
+    @dataclasses.dataclass(frozen=True)
+    class LooseConfig:
+        pass
+
+    class Loose(NeuralModel):
+        Config = LooseConfig
+
+    with pytest.raises(ConfigError, match=r"Loose is not registered; decorate it with @register_model"):
+        Loose(LooseConfig()).save_to(tmp_path / "x.nta")
+    assert not list(tmp_path.iterdir())
+
+
+def test_wrong_config_type_is_refused():
+    with pytest.raises(ConfigError, match="TinyRegressor expects a TinyRegressorConfig config, got dict"):
+        TinyRegressor({"features": 4})  # type: ignore[arg-type]
+
+
+def test_unknown_model_name_lists_registered(tmp_path):
+    with pytest.raises(UnknownModelError, match=r"'common\.nope'; registered: .*common\.tiny_regressor"):
+        common.model_class("common.nope")
+
+
+def test_map_location(tmp_path):
+    TinyRegressor(TinyRegressorConfig()).save_to(tmp_path / "tiny.nta")
+    restored = common.restore_from(tmp_path / "tiny.nta", map_location="meta")
+    assert restored.hidden.weight.device.type == "meta"
+
+
+def test_inspect_reads_without_building(tmp_path):
+    model = TinyRegressor(TinyRegressorConfig(features=3, hidden=2))
+    model.add_artifact("labels.txt", b"x")
+    model.save_to(tmp_path / "tiny.nta")
+    info = common.inspect_archive(tmp_path / "tiny.nta")
+    assert info.kind == "neuraltypes" and info.model == "common.tiny_regressor"
+    assert info.config == {"features": 3, "hidden": 2}
+    assert info.weights["hidden.weight"] == ("F32", (2, 3))
+    assert info.parameter_count == sum(p.numel() for p in model.parameters())
+    assert info.artifacts == {"labels.txt": 1}
