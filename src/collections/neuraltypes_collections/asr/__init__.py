@@ -1,0 +1,67 @@
+"""Speech recognition: NeMo-compatible Jasper/QuartzNet CTC models, typed from audio to text.
+
+    from neuraltypes_collections.asr import CTCModel
+    model = CTCModel.restore_from("quartznet.nemo")       # a NeMo checkpoint or a neuraltypes archive
+    print(model.transcribe(["clip.wav"]))
+"""
+
+from ._decoding import (
+    BeamSearchOptions as BeamSearchOptions,
+    CTCBeamDecoder as CTCBeamDecoder,
+    collapse_ctc as collapse_ctc,
+    greedy_decode as greedy_decode,
+)
+from ._metrics import ErrorRate as ErrorRate, cer as cer, edit_operations as edit_operations, wer as wer
+from ._tokenizers import (
+    BPETokenizer as BPETokenizer,
+    CharTokenizer as CharTokenizer,
+    train_bpe_tokenizer as train_bpe_tokenizer,
+)
+from .models import (
+    ENGLISH_CHARACTERS as ENGLISH_CHARACTERS,
+    CTCModel as CTCModel,
+    CTCModelConfig as CTCModelConfig,
+    CTCOutput as CTCOutput,
+    NemoImportError as NemoImportError,
+)
+from .modules import (
+    ConvASREncoder as ConvASREncoder,
+    ConvASREncoderConfig as ConvASREncoderConfig,
+    CTCDecoder as CTCDecoder,
+    JasperBlockConfig as JasperBlockConfig,
+    MelSpectrogramConfig as MelSpectrogramConfig,
+    MelSpectrogramPreprocessor as MelSpectrogramPreprocessor,
+    MFCCConfig as MFCCConfig,
+    MFCCPreprocessor as MFCCPreprocessor,
+    SpecAugment as SpecAugment,
+    SpecAugmentConfig as SpecAugmentConfig,
+)
+
+__all__ = [
+    "BPETokenizer",
+    "BeamSearchOptions",
+    "CTCBeamDecoder",
+    "CTCDecoder",
+    "CTCModel",
+    "CTCModelConfig",
+    "CTCOutput",
+    "CharTokenizer",
+    "ConvASREncoder",
+    "ConvASREncoderConfig",
+    "ENGLISH_CHARACTERS",
+    "ErrorRate",
+    "JasperBlockConfig",
+    "MFCCConfig",
+    "MFCCPreprocessor",
+    "MelSpectrogramConfig",
+    "MelSpectrogramPreprocessor",
+    "NemoImportError",
+    "SpecAugment",
+    "SpecAugmentConfig",
+    "cer",
+    "collapse_ctc",
+    "edit_operations",
+    "greedy_decode",
+    "train_bpe_tokenizer",
+    "wer",
+]
