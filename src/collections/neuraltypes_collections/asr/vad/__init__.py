@@ -1,5 +1,19 @@
-"""Voice activity detection: where the speech is in a recording."""
+"""Voice activity detection: where the speech is in a recording.
 
+`detect_speech(path_or_waveform)` returns the speech segments, using the pretrained Silero VAD whose weights the
+optional `silero-vad` package installs; `split_at_silences` cuts long recordings into pieces for ASR.
+"""
+
+from ._audio import AudioInput as AudioInput, read_audio as read_audio
+from ._segments import (
+    AudioChunk as AudioChunk,
+    SegmentationOptions as SegmentationOptions,
+    SpeechSegment as SpeechSegment,
+    detect_speech as detect_speech,
+    segments_from_probs as segments_from_probs,
+    speech_probs_of as speech_probs_of,
+    split_at_silences as split_at_silences,
+)
 from ._silero import (
     SileroVad as SileroVad,
     SileroVadDimensions as SileroVadDimensions,
@@ -7,17 +21,28 @@ from ._silero import (
     hann_dft_basis as hann_dft_basis,
 )
 from ._weights import (
+    WeightsSource as WeightsSource,
     default_silero_vad as default_silero_vad,
     load_silero_vad as load_silero_vad,
     silero_weights_file as silero_weights_file,
 )
 
 __all__ = [
+    "AudioChunk",
+    "AudioInput",
+    "SegmentationOptions",
     "SileroVad",
     "SileroVadDimensions",
     "SileroVadStep",
+    "SpeechSegment",
+    "WeightsSource",
     "default_silero_vad",
+    "detect_speech",
     "hann_dft_basis",
     "load_silero_vad",
+    "read_audio",
+    "segments_from_probs",
     "silero_weights_file",
+    "speech_probs_of",
+    "split_at_silences",
 ]
