@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import torch
 from torch import Tensor
 
-from ...common._model import NeuralModel, register_model
+from ...common import NeuralModel, register_model
 from .._tokenizers import BPETokenizer, CharTokenizer
 from .._typing import AudioSignal, Lengths, LogProbs, Loss, Predictions, TokenIndex, attr
 from ..modules._jasper import ConvASREncoder, ConvASREncoderConfig, CTCDecoder, JasperBlockConfig

@@ -14,7 +14,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from ...common._nemo import NemoCheckpoint, register_nemo_importer
+from ...common import NemoCheckpoint, register_nemo_importer
 from ..modules._jasper import ConvASREncoderConfig, JasperBlockConfig
 from ..modules._preprocessor import MelSpectrogramConfig, SpecAugmentConfig
 from ._ctc import CTCModel, CTCModelConfig
