@@ -5,6 +5,8 @@ Importing this package loads torch, PyYAML and the standard library only; Lightn
 collections are imported on demand.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from ._archive import ArchiveInfo as ArchiveInfo
 from ._archive import ContractDriftWarning as ContractDriftWarning
 from ._archive import inspect_archive as inspect_archive
@@ -20,6 +22,9 @@ from ._errors import ConfigError as ConfigError
 from ._errors import ModelNotAvailableError as ModelNotAvailableError
 from ._errors import UnknownModelError as UnknownModelError
 from ._errors import WeightsMismatchError as WeightsMismatchError
+from ._huggingface import HFTextEncoder as HFTextEncoder
+from ._huggingface import hf_text_encoder_from_config as hf_text_encoder_from_config
+from ._huggingface import load_hf_text_encoder as load_hf_text_encoder
 from ._model import NeuralModel as NeuralModel
 from ._model import model_class as model_class
 from ._model import register_model as register_model
@@ -29,37 +34,81 @@ from ._nemo import known_nemo_targets as known_nemo_targets
 from ._nemo import nemo_importer as nemo_importer
 from ._nemo import read_nemo as read_nemo
 from ._nemo import register_nemo_importer as register_nemo_importer
+from ._optim import NovoGrad as NovoGrad
+from ._optim import OptimizerConfig as OptimizerConfig
+from ._optim import ScheduleConfig as ScheduleConfig
+from ._optim import TrainingConfig as TrainingConfig
+from ._optim import build_optimizer as build_optimizer
+from ._optim import build_schedule as build_schedule
+from ._pretrained import PretrainedEntry as PretrainedEntry
+from ._pretrained import cache_dir as cache_dir
+from ._pretrained import from_pretrained as from_pretrained
+from ._pretrained import list_available_models as list_available_models
+from ._pretrained import load_index as load_index
+from ._pretrained import pretrained_file as pretrained_file
+from ._pretrained import register_pretrained as register_pretrained
 from ._safe_tar import SizeLimits as SizeLimits
 from ._tiny import TinyRegressor as TinyRegressor
 from ._tiny import TinyRegressorConfig as TinyRegressorConfig
 from ._weights import load_state_dict_checked as load_state_dict_checked
+
+if TYPE_CHECKING:  # Lightning is imported only when the training task is used
+    from ._training import ModelTask as ModelTask
+    from ._training import fit as fit
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("ModelTask", "fit"):
+        from . import _training
+
+        return getattr(_training, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "ArchiveError",
     "ArchiveInfo",
     "ConfigError",
     "ContractDriftWarning",
+    "HFTextEncoder",
     "ModelNotAvailableError",
+    "ModelTask",
     "NemoCheckpoint",
     "NeuralModel",
+    "NovoGrad",
+    "OptimizerConfig",
+    "PretrainedEntry",
+    "ScheduleConfig",
     "SizeLimits",
     "TinyRegressor",
     "TinyRegressorConfig",
+    "TrainingConfig",
     "UnknownModelError",
     "WeightsMismatchError",
+    "build_optimizer",
+    "build_schedule",
+    "cache_dir",
     "config_from_dict",
     "config_from_yaml",
     "config_to_dict",
     "config_to_yaml",
+    "fit",
+    "from_pretrained",
+    "hf_text_encoder_from_config",
     "inspect_archive",
     "instantiate",
     "known_nemo_targets",
+    "list_available_models",
+    "load_hf_text_encoder",
+    "load_index",
     "load_state_dict_checked",
     "model_class",
     "nemo_importer",
+    "pretrained_file",
     "read_nemo",
     "register_model",
     "register_nemo_importer",
+    "register_pretrained",
     "register_target",
     "registered_models",
     "restore_from",

@@ -1,0 +1,224 @@
+"""The ``neuraltypes`` command line.
+
+Subcommands are looked up in ``SUBCOMMANDS`` (name -> ``(summary, "module:function")``) and imported only
+when run, so that ``neuraltypes inspect`` never imports a collection. A collection adds a command by
+adding a row here, or, from another distribution, an entry point in the group ``neuraltypes.commands``
+whose object is a function ``(argv: list[str]) -> int``.
+
+User errors (a missing file, a corrupted archive, an unknown name, no network) print one line on stderr
+and exit with status 1 — never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+from collections.abc import Callable, Sequence
+from importlib.metadata import entry_points
+from typing import Any
+
+__all__ = ["main", "SUBCOMMANDS"]
+
+#: name -> (one-line summary, "module:function"); the function takes argv (list of str) and returns a status.
+SUBCOMMANDS: dict[str, tuple[str, str]] = {
+    "inspect": (
+        "print an archive's contract and config without building the model",
+        "neuraltypes_collections.common._cli:inspect_command",
+    ),
+    "models": (
+        "list the pretrained models of the registry",
+        "neuraltypes_collections.common._cli:models_command",
+    ),
+    "fetch": (
+        "make a pretrained model's archive available locally (cache) and print its path",
+        "neuraltypes_collections.common._cli:fetch_command",
+    ),
+}
+
+ENTRY_POINT_GROUP = "neuraltypes.commands"
+
+
+def _plugin_commands() -> dict[str, Any]:
+    return {point.name: point for point in entry_points(group=ENTRY_POINT_GROUP) if point.name not in SUBCOMMANDS}
+
+
+def _usage() -> str:
+    plugins = _plugin_commands()
+    width = max(len(name) for name in [*SUBCOMMANDS, *plugins])
+    lines = ["usage: neuraltypes COMMAND [ARGS...]", "", "commands:"]
+    lines += [f"  {name.ljust(width)}  {summary}" for name, (summary, _) in SUBCOMMANDS.items()]
+    lines += [f"  {name.ljust(width)}  (from {point.value})" for name, point in plugins.items()]
+    lines += ["", "Run 'neuraltypes COMMAND --help' for a command's options."]
+    return "\n".join(lines)
+
+
+def _load(reference: str) -> Callable[[list[str]], int]:
+    module_name, _, function_name = reference.partition(":")
+    return getattr(importlib.import_module(module_name), function_name)  # type: ignore[no-any-return]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``neuraltypes`` command line; returns the exit status.
+
+    **Arguments**
+
+    - ``argv``: the arguments after the program name (``sys.argv[1:]`` when ``None``).
+    """
+    from ._errors import ArchiveError, ConfigError, ModelNotAvailableError, UnknownModelError, WeightsMismatchError
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] in ("-h", "--help", "help"):
+        print(_usage())
+        return 0 if args else 2
+    name, rest = args[0], args[1:]
+    if name in SUBCOMMANDS:
+        command = _load(SUBCOMMANDS[name][1])
+    elif name in (plugins := _plugin_commands()):
+        command = plugins[name].load()
+    else:
+        print(f"neuraltypes: unknown command {name!r}; commands: {', '.join([*SUBCOMMANDS, *plugins])}", file=sys.stderr)
+        return 2
+    try:
+        return int(command(rest) or 0)
+    except (ArchiveError, ConfigError, ModelNotAvailableError, UnknownModelError, WeightsMismatchError) as error:
+        print(f"neuraltypes {name}: {str(error).splitlines()[0]}", file=sys.stderr)
+        return 1
+    except FileNotFoundError as error:
+        print(f"neuraltypes {name}: no such file: {error.filename}", file=sys.stderr)
+        return 1
+
+
+# ------------------------------------------------------------------------------------------- inspect
+
+
+def _format_contract(contract: Any) -> list[str]:
+    if contract is None:
+        return ["  (none stored)"]
+    if not contract:
+        return ["  (no typed public methods)"]
+    lines: list[str] = []
+    for method, description in contract.items():
+        lines.append(f"  {method}:")
+        if not isinstance(description, dict):
+            lines.append(f"    {json.dumps(description)}")
+            continue
+        for section, values in description.items():
+            if isinstance(values, dict) and values and all(isinstance(v, dict) for v in values.values()):
+                lines.append(f"    {section}:")
+                for argument, spec in values.items():
+                    lines.append(f"      {argument}: {_format_spec(spec)}")
+            else:
+                lines.append(f"    {section}: {_format_spec(values)}")
+    return lines
+
+
+def _format_spec(spec: Any) -> str:
+    if isinstance(spec, dict) and "tag" in spec:
+        params = spec.get("params") or {}
+        text = str(spec["tag"])
+        if params:
+            text += "(" + ", ".join(f"{key}={value}" for key, value in params.items()) + ")"
+        shape = spec.get("shape", spec.get("dims"))
+        if shape is not None:
+            text += f' "{shape}"'
+        dtypes = spec.get("dtypes")
+        if dtypes:
+            text += f" {'|'.join(map(str, dtypes))}" if isinstance(dtypes, list) else f" {dtypes}"
+        if spec.get("optional"):
+            text += " (optional)"
+        return text
+    return json.dumps(spec, sort_keys=True)
+
+
+def inspect_command(argv: list[str]) -> int:
+    """``neuraltypes inspect ARCHIVE [--json] [--weights]``."""
+    import yaml
+
+    from ._archive import inspect_archive
+
+    parser = argparse.ArgumentParser(prog="neuraltypes inspect", description=SUBCOMMANDS["inspect"][0])
+    parser.add_argument("archive", help="a neuraltypes archive or a NeMo .nemo file")
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    parser.add_argument("--weights", action="store_true", help="list every tensor with its dtype and shape")
+    options = parser.parse_args(argv)
+    info = inspect_archive(options.archive)
+    if options.json:
+        print(
+            json.dumps(
+                {
+                    "path": info.path,
+                    "kind": info.kind,
+                    "model": info.model,
+                    "library": info.library,
+                    "parameters": info.parameter_count,
+                    "contract": info.contract,
+                    "config": info.config,
+                    "artifacts": info.artifacts,
+                    "weights": {key: {"dtype": dtype, "shape": list(shape)} for key, (dtype, shape) in info.weights.items()},
+                },
+                indent=1,
+            )
+        )
+        return 0
+    versions = ", ".join(f"{key} {value}" for key, value in info.library.items())
+    print(f"{info.path}: {info.kind} archive")
+    print(f"model: {info.model}")
+    print(f"written by: {versions or 'unknown'}")
+    print(f"parameters: {info.parameter_count:,} in {len(info.weights)} tensors")
+    print("contract:")
+    print("\n".join(_format_contract(info.contract)))
+    print("config:")
+    print("\n".join("  " + line for line in yaml.safe_dump(info.config, sort_keys=False).rstrip().splitlines()))
+    print("artifacts:" + ("" if info.artifacts else " none"))
+    for artifact, size in info.artifacts.items():
+        print(f"  {artifact} ({size:,} bytes)")
+    if options.weights:
+        print("weights:")
+        for key, (dtype, shape) in info.weights.items():
+            print(f"  {key}: {dtype} {list(shape)}")
+    return 0
+
+
+# ------------------------------------------------------------------------------------------ registry
+
+
+def models_command(argv: list[str]) -> int:
+    """``neuraltypes models [--index FILE] [--json]``."""
+    from ._pretrained import _entry_as_json, list_available_models
+
+    parser = argparse.ArgumentParser(prog="neuraltypes models", description=SUBCOMMANDS["models"][0])
+    parser.add_argument("--index", action="append", default=None, help="an extra index file (repeatable)")
+    parser.add_argument("--json", action="store_true", help="print the entries as a JSON index")
+    options = parser.parse_args(argv)
+    entries = list_available_models(options.index)
+    if options.json:
+        print(json.dumps([_entry_as_json(entry) for entry in entries], indent=1))
+    elif not entries:
+        print("no pretrained models registered (point NEURALTYPES_REGISTRY at an index file)")
+    else:
+        width = max(len(entry.name) for entry in entries)
+        for entry in entries:
+            print(f"{entry.name.ljust(width)}  {entry.cls}  {entry.description}")
+    return 0
+
+
+def fetch_command(argv: list[str]) -> int:
+    """``neuraltypes fetch NAME [--index FILE]``: print the local path of a pretrained model's archive."""
+    from ._errors import UnknownModelError
+    from ._pretrained import list_available_models, pretrained_file
+
+    parser = argparse.ArgumentParser(prog="neuraltypes fetch", description=SUBCOMMANDS["fetch"][0])
+    parser.add_argument("name")
+    parser.add_argument("--index", action="append", default=None, help="an extra index file (repeatable)")
+    options = parser.parse_args(argv)
+    entries = {entry.name: entry for entry in list_available_models(options.index)}
+    if options.name not in entries:
+        raise UnknownModelError(f"no pretrained model named {options.name!r}; available: {', '.join(entries) or 'none'}")
+    print(pretrained_file(entries[options.name]))
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

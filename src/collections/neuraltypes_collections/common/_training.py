@@ -1,0 +1,87 @@
+"""The Lightning task: a thin ``LightningModule`` that delegates to a ``NeuralModel``'s hooks.
+
+The model stays a plain typed module; this wrapper adds optimisers and schedules from config and the
+logging. Mixed precision, multi-process (DDP) training, accumulation and clipping are Lightning
+``Trainer`` options. Lightning is imported when this module is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import lightning
+from torch import Tensor
+
+from ._model import NeuralModel
+from ._optim import TrainingConfig, build_optimizer, build_schedule
+
+__all__ = ["ModelTask", "fit"]
+
+
+class ModelTask(lightning.LightningModule):
+    """Trains a ``NeuralModel`` with Lightning: each hook calls the model's hook of the same name.
+
+    **Arguments**
+
+    - ``model``: the model; its ``training_step`` returns the loss, ``validation_step`` and
+      ``test_step`` return metrics (logged as ``val_<name>`` and ``test_<name>``).
+    - ``training``: optimiser and schedule.
+    """
+
+    def __init__(self, model: NeuralModel, training: TrainingConfig | None = None) -> None:
+        super().__init__()
+        self.model = model
+        self.training_config = training or TrainingConfig()
+
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        return self.model(*args, **kwargs)
+
+    def training_step(self, batch: Any, batch_idx: int) -> Tensor:
+        loss = self.model.training_step(batch, batch_idx)
+        self.log("train_loss", loss.detach(), prog_bar=True, sync_dist=True)
+        return loss
+
+    def validation_step(self, batch: Any, batch_idx: int) -> None:
+        self._log_metrics("val", self.model.validation_step(batch, batch_idx))
+
+    def test_step(self, batch: Any, batch_idx: int) -> None:
+        self._log_metrics("test", self.model.test_step(batch, batch_idx))
+
+    def _log_metrics(self, prefix: str, metrics: Mapping[str, Tensor]) -> None:
+        for name, value in metrics.items():
+            self.log(f"{prefix}_{name}", value, sync_dist=True)
+
+    def configure_optimizers(self) -> Any:
+        optimizer = build_optimizer(self.model.parameters(), self.training_config.optimizer)
+        scheduler = build_schedule(optimizer, self.training_config.schedule)
+        return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "interval": "step"}}
+
+
+def fit(
+    model: NeuralModel,
+    training: TrainingConfig | None = None,
+    *,
+    trainer: lightning.Trainer,
+    train_dataloaders: Any = None,
+    val_dataloaders: Any = None,
+) -> ModelTask:
+    """Train ``model`` in place with ``trainer``; loaders default to the model's data hooks.
+
+    **Arguments**
+
+    - ``model``: the model to train.
+    - ``training``: optimiser and schedule (``TrainingConfig()`` by default).
+    - ``trainer``: a configured ``lightning.Trainer`` (devices, precision, strategy, max_steps...).
+    - ``train_dataloaders`` / ``val_dataloaders``: override ``model.train_dataloader()`` /
+      ``model.val_dataloader()``.
+
+    **Returns** the task (its ``model`` is ``model``, now trained).
+    """
+    task = ModelTask(model, training)
+    train = train_dataloaders if train_dataloaders is not None else model.train_dataloader()
+    if train is None:
+        raise ValueError(f"{type(model).__name__}.train_dataloader() returned None and no train_dataloaders were given")
+    val = val_dataloaders if val_dataloaders is not None else model.val_dataloader()
+    trainer.fit(task, train_dataloaders=train, val_dataloaders=val)
+    return task
