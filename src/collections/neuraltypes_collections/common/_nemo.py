@@ -25,6 +25,7 @@ import importlib.util
 import io
 import os
 import pickle
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -163,7 +164,9 @@ def _find_member(members: Mapping[str, bytes], basename: str) -> str | None:
 
 def _load_weights(archive: str, member: str, data: bytes) -> dict[str, Tensor]:
     try:
-        loaded = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="Detected pickle protocol")
+            loaded = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as error:
         first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise ArchiveError(

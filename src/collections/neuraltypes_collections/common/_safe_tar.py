@@ -57,12 +57,16 @@ def normalise_member_name(archive: str, name: str) -> str:
 
 
 def _open(path: str) -> tarfile.TarFile:
+    with open(path, "rb") as file:
+        magic = file.read(2)
+    compressed = magic == b"\x1f\x8b"
     try:
-        return tarfile.open(path, mode="r:*")
-    except FileNotFoundError:
-        raise
+        return tarfile.open(path, mode="r:gz" if compressed else "r:")
     except (tarfile.TarError, EOFError, OSError, zlib.error) as error:
-        raise ArchiveError(path, f"not a readable tar or tar.gz archive ({error}); is the file truncated?") from None
+        kind = "tar.gz" if compressed else "tar"
+        raise ArchiveError(
+            path, f"not a readable {kind} archive ({error}); the file is truncated or corrupted"
+        ) from None
 
 
 def read_tar_members(path: str | os.PathLike[str], *, limits: SizeLimits | None = None) -> dict[str, bytes]:
@@ -97,7 +101,8 @@ def read_tar_members(path: str | os.PathLike[str], *, limits: SizeLimits | None 
                     kind = (
                         "a symbolic link" if info.issym() else
                         "a hard link" if info.islnk() else
-                        "a device" if info.isdev() else
+                        "a FIFO" if info.isfifo() else
+                        "a device" if info.ischr() or info.isblk() else
                         "a special file"
                     )
                     raise ArchiveError(
