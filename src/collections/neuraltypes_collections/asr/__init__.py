@@ -5,17 +5,25 @@
     print(model.transcribe(["clip.wav"]))
 """
 
+from ._audio import AudioError as AudioError, read_audio as read_audio, resample as resample
 from ._decoding import (
     BeamSearchOptions as BeamSearchOptions,
     CTCBeamDecoder as CTCBeamDecoder,
     collapse_ctc as collapse_ctc,
     greedy_decode as greedy_decode,
 )
+from ._manifest import ManifestEntry as ManifestEntry, ManifestError as ManifestError, read_manifest as read_manifest
 from ._metrics import ErrorRate as ErrorRate, cer as cer, edit_operations as edit_operations, wer as wer
 from ._tokenizers import (
     BPETokenizer as BPETokenizer,
     CharTokenizer as CharTokenizer,
     train_bpe_tokenizer as train_bpe_tokenizer,
+)
+from ._transcribe import (
+    Transcription as Transcription,
+    WordTimestamp as WordTimestamp,
+    transcribe as transcribe,
+    word_timestamps as word_timestamps,
 )
 from .models import (
     ENGLISH_CHARACTERS as ENGLISH_CHARACTERS,
@@ -38,6 +46,16 @@ from .modules import (
 )
 
 __all__ = [
+    "AudioError",
+    "ManifestEntry",
+    "ManifestError",
+    "Transcription",
+    "WordTimestamp",
+    "read_audio",
+    "read_manifest",
+    "resample",
+    "transcribe",
+    "word_timestamps",
     "BPETokenizer",
     "BeamSearchOptions",
     "CTCBeamDecoder",
