@@ -158,16 +158,17 @@ def fold_weight_norm(state: dict[str, Tensor]) -> dict[str, Tensor]:
     """
     out: dict[str, Tensor] = {}
     for key, value in state.items():
-        if key.endswith(".weight_g"):
+        stem, _, leaf = key.rpartition(".")
+        prefix = stem + "." if stem else ""
+        if leaf == "weight_g":
             continue
-        if key.endswith(".weight_v"):
-            stem = key[: -len(".weight_v")]
-            g = state.get(stem + ".weight_g")
+        if leaf == "weight_v":
+            g = state.get(prefix + "weight_g")
             if g is None:
-                raise KeyError(f"fold_weight_norm: found '{key}' but no matching '{stem}.weight_g'")
+                raise KeyError(f"fold_weight_norm: found '{key}' but no matching '{prefix}weight_g'")
             v = value.float()
             norm = v.pow(2).sum(dim=tuple(range(1, v.dim())), keepdim=True).sqrt()
-            out[stem + ".weight"] = g * v / norm
+            out[prefix + "weight"] = g * v / norm
         else:
             out[key] = value
     return out
