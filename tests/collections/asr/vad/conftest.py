@@ -65,6 +65,12 @@ def torchscript_probs() -> Callable[[torch.jit.ScriptModule, torch.Tensor, int],
 
 
 @pytest.fixture(scope="session")
+def clip_paths() -> list[Path]:
+    """Paths of the five real clips (16 kHz mono WAV)."""
+    return CLIPS
+
+
+@pytest.fixture(scope="session")
 def clips() -> list[tuple[str, torch.Tensor]]:
     """(name, 16 kHz waveform) of the five real clips."""
     assert len(CLIPS) == 5, f"expected 5 real-speech clips in {FIXTURES}, found {len(CLIPS)}"
