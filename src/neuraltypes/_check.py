@@ -1,0 +1,274 @@
+"""The reference checker: walks a call's arguments and result against their nodes and explains the first breach.
+
+This is the semantics. The generated fast path (`_codegen`) only decides pass/fail and calls back here to explain a
+failure, so every message comes from one place.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+from ._dims import AnyDim, ExprDim, FixedDim, NamedDim, VariadicDim
+from ._errors import ContractViolation
+from ._spec import ListNode, Node, OptionalNode, TensorNode, TensorSpec, TupleNode, dtype_names
+from ._state import CheckState
+from ._tags import TAG_ATTRIBUTE, Compatibility, tag_relation
+
+__all__ = ["Binder", "check_alone", "check_node", "describe_value", "tag_outputs"]
+
+
+class Binder:
+    """Dims bound so far in one call, and which parameter bound each."""
+
+    __slots__ = ("dims", "sources")
+
+    def __init__(self) -> None:
+        self.dims: dict[str, Any] = {}
+        self.sources: dict[str, str] = {}
+
+    def copy(self) -> Binder:
+        other = Binder()
+        other.dims = dict(self.dims)
+        other.sources = dict(self.sources)
+        return other
+
+    def describe(self) -> str:
+        if not self.dims:
+            return "(none yet)"
+        return ", ".join(f"{name}={_size_text(v)} (from {self.sources[name]})" for name, v in self.dims.items())
+
+
+def _size_text(value: Any) -> str:
+    return "(" + ",".join(map(str, value)) + ")" if isinstance(value, tuple) else str(value)
+
+
+def describe_value(value: object) -> str:
+    """``float32[4,64,100] MelSpectrogram(sample_rate=16000)``: dtype, shape and tag; never the values."""
+    if isinstance(value, torch.Tensor):
+        meaning = getattr(value, TAG_ATTRIBUTE, None)
+        dtype = str(value.dtype).removeprefix("torch.")
+        shape = ",".join(map(str, value.shape))
+        return f"{dtype}[{shape}] {meaning!r}" if meaning is not None else f"{dtype}[{shape}] (untagged)"
+    return f"a {type(value).__name__}"
+
+
+@dataclass
+class _Call:
+    function: str
+    state: CheckState
+    binder: Binder
+    owner: object
+
+
+def _fail(call: _Call, path: str, value: object, spec: TensorSpec | None, code: str, problem: str, hint: str) -> None:
+    lines = [
+        f"[{code}] {call.function}: parameter '{path}' breaks its contract",
+        f"  got:      {describe_value(value)}",
+    ]
+    if spec is not None:
+        lines.append(f"  expected: {spec}  ({dtype_names(spec.dtypes)}[{spec.shape}])")
+    lines.append(f"  problem:  {problem}")
+    lines.append(f"  bindings: {call.binder.describe()}")
+    if hint:
+        lines.append(f"  hint:     {hint}")
+    raise ContractViolation("\n".join(lines), code=code, function=call.function, parameter=path, hint=hint)
+
+
+def _dtype_hint(dtypes: frozenset[torch.dtype]) -> str:
+    if all(d.is_floating_point for d in dtypes):
+        return "cast with .float()"
+    if dtypes == {torch.bool}:
+        return "cast with .bool() (or compare, e.g. x > 0)"
+    if all(not d.is_floating_point and not d.is_complex and d != torch.bool for d in dtypes):
+        return "cast with .long()"
+    return f"cast to one of {dtype_names(dtypes)}"
+
+
+def _match_dims(spec: TensorSpec, shape: tuple[int, ...], binder: Binder, path: str) -> tuple[str, str] | None:
+    """Bind `shape` to the spec's dims; return (code, problem) for the first breach, binding as it goes."""
+    dims = spec.dims
+    variadic_at = next((i for i, d in enumerate(dims) if isinstance(d, VariadicDim)), None)
+    fixed_count = len(dims) - (variadic_at is not None)
+    if (variadic_at is None and len(shape) != len(dims)) or (variadic_at is not None and len(shape) < fixed_count):
+        want = f"{len(dims)}" if variadic_at is None else f"at least {fixed_count}"
+        return "NT203", f"rank {len(shape)}, expected {want} dims ({spec.shape})"
+    if variadic_at is None:
+        pairs = list(zip(dims, shape, strict=True))
+    else:
+        tail = len(dims) - variadic_at - 1
+        run = tuple(shape[variadic_at : len(shape) - tail])
+        pairs = list(zip(dims[:variadic_at], shape[:variadic_at], strict=True))
+        pairs.append((dims[variadic_at], run))  # type: ignore[arg-type]
+        pairs += list(zip(dims[variadic_at + 1 :], shape[len(shape) - tail :], strict=True))
+    for axis, (dim, size) in enumerate(pairs):
+        if isinstance(dim, AnyDim):
+            continue
+        if isinstance(dim, FixedDim):
+            if size != dim.size:
+                return "NT204", f"axis {axis} has size {size}, expected {dim.size}"
+            continue
+        if isinstance(dim, ExprDim):
+            missing = [n for n in dim.names if n not in binder.dims]
+            if missing:
+                return "NT206", f"axis {axis}: {dim.source} needs {', '.join(missing)}, not bound by any argument"
+            want = dim.evaluate(binder.dims)
+            if size != want:
+                return "NT206", f"axis {axis} has size {size}, expected {dim.source} = {want}"
+            continue
+        if isinstance(dim, VariadicDim):
+            if dim.name is None:
+                continue
+            name = dim.name
+        else:
+            assert isinstance(dim, NamedDim)
+            name = dim.name
+            if dim.size is not None and size != dim.size:
+                return "NT204", f"dim '{name}' (axis {axis}) has size {size}, expected {dim.size}"
+            if dim.broadcast and size == 1:
+                continue
+        if name in binder.dims:
+            if binder.dims[name] != size:
+                return "NT205", (
+                    f"dim '{name}' (axis {axis}) is {_size_text(size)} here but {_size_text(binder.dims[name])} "
+                    f"from '{binder.sources[name]}'"
+                )
+        else:
+            binder.dims[name] = size
+            binder.sources[name] = path
+    return None
+
+
+def _shape_hint(spec: TensorSpec, shape: tuple[int, ...], before: Binder, path: str) -> str:
+    """Suggest a transpose when a permutation of the axes fits, or a batch axis when the rank is off by one."""
+    names = [str(d) for d in spec.dims]
+    if len(shape) == len(spec.dims) and 2 <= len(shape) <= 5:
+        for perm in itertools.permutations(range(len(shape))):
+            if list(perm) == sorted(perm):
+                continue
+            if _match_dims(spec, tuple(shape[p] for p in perm), before.copy(), path) is None:
+                moved = [i for i, p in enumerate(perm) if p != i]
+                if len(moved) == 2:
+                    i, j = moved
+                    return f"transpose {names[i]} and {names[j]}? (x.transpose({i}, {j}))"
+                return f"the axes look permuted: x.permute{tuple(perm)}"
+    if len(shape) + 1 == len(spec.dims) and spec.dims and isinstance(spec.dims[0], NamedDim):
+        return f"missing the leading '{spec.dims[0]}' axis? (x.unsqueeze(0))"
+    return ""
+
+
+def _param_hint(expected: Any, actual: Any) -> str:
+    fixes = []
+    for name, want in expected.params.items():
+        got = actual.params.get(name)
+        if want is None or got is None or want == got:
+            continue
+        if name == "sample_rate":
+            fixes.append(f"resample {got} Hz -> {want} Hz (torchaudio.functional.resample)")
+        else:
+            fixes.append(f"{name} is {got}, expected {want}")
+    return "; ".join(fixes)
+
+
+def _check_tensor(call: _Call, spec: TensorSpec, value: object, path: str) -> None:
+    if not isinstance(value, torch.Tensor):
+        _fail(call, path, value, spec, "NT201", f"expected a torch.Tensor, got {type(value).__name__}", "")
+    assert isinstance(value, torch.Tensor)
+    if spec.has_attrs:
+        spec = spec.resolve(call.owner)
+    state = call.state
+    if state.mode >= 2:
+        actual = getattr(value, TAG_ATTRIBUTE, None)
+        if actual is None:
+            if state.strict and type(spec.tag).__name__ != "Void":
+                _fail(call, path, value, spec, "NT209", "untagged tensor in strict mode",
+                      f"tag it: neuraltypes.tag(x, {spec.tag!r})")
+        else:
+            relation = tag_relation(spec.tag, actual)
+            if relation is Compatibility.SAME_TYPE_INCOMPATIBLE_PARAMS:
+                _fail(call, path, value, spec, "NT208", f"{actual!r} does not match {spec.tag!r}",
+                      _param_hint(spec.tag, actual))
+            elif not relation.accepted:
+                why = "is more general than" if relation is Compatibility.LESS else "is not"
+                _fail(call, path, value, spec, "NT207", f"a {type(actual).__name__} {why} a {type(spec.tag).__name__}",
+                      "pass the output of the right stage, or re-tag deliberately with neuraltypes.tag()")
+    if spec.dtypes is not None and value.dtype not in spec.dtypes:
+        _fail(call, path, value, spec, "NT202", f"dtype {str(value.dtype).removeprefix('torch.')} is not "
+              f"{dtype_names(spec.dtypes)}", _dtype_hint(spec.dtypes))
+    shape = tuple(value.shape)
+    before = call.binder.copy()
+    breach = _match_dims(spec, shape, call.binder, path)
+    if breach is not None:
+        code, problem = breach
+        call.binder = before
+        _fail(call, path, value, spec, code, problem, _shape_hint(spec, shape, before, path))
+    if state.mode >= 3:
+        problem = spec.tag.invariant(value)
+        if problem is not None:
+            _fail(call, path, value, spec, "NT210", problem, "")
+
+
+def check_node(call: _Call, node: Node, value: object, path: str) -> None:
+    """Check `value` against `node`, binding dims into ``call.binder``; raise `ContractViolation` on a breach."""
+    if isinstance(node, TensorNode):
+        _check_tensor(call, node.spec, value, path)
+    elif isinstance(node, OptionalNode):
+        if value is not None:
+            check_node(call, node.inner, value, path)
+    elif isinstance(node, TupleNode):
+        expected_type = node.cls or tuple
+        if not isinstance(value, expected_type) or len(value) != len(node.items):  # type: ignore[arg-type]
+            got = f"{type(value).__name__} of {len(value)}" if isinstance(value, tuple | list) else type(value).__name__
+            _fail(call, path, value, None, "NT211",
+                  f"expected {expected_type.__name__} of {len(node.items)} items, got {got}", "")
+        for i, (item, element) in enumerate(zip(node.items, value, strict=True)):  # type: ignore[call-overload]
+            if item is not None:
+                name = f"{path}.{node.names[i]}" if node.names else f"{path}[{i}]"
+                check_node(call, item, element, name)
+    elif isinstance(node, ListNode):
+        if not isinstance(value, list | tuple):
+            _fail(call, path, value, None, "NT211", f"expected a sequence, got {type(value).__name__}", "")
+        for i, element in enumerate(value):  # type: ignore[arg-type]
+            check_node(call, node.item, element, f"{path}[{i}]")
+
+
+def new_call(function: str, state: CheckState, owner: object) -> _Call:
+    return _Call(function, state, Binder(), owner)
+
+
+def tag_outputs(node: Node, value: object, owner: object) -> None:
+    """Attach the declared tags to the tensors of a result (Void declares nothing and leaves tags alone)."""
+    if isinstance(node, TensorNode):
+        spec = node.spec.resolve(owner) if node.spec.has_attrs else node.spec
+        if isinstance(value, torch.Tensor) and type(spec.tag).__name__ != "Void":
+            setattr(value, TAG_ATTRIBUTE, spec.tag)
+    elif isinstance(node, OptionalNode):
+        if value is not None:
+            tag_outputs(node.inner, value, owner)
+    elif isinstance(node, TupleNode):
+        for item, element in zip(node.items, value, strict=False):  # type: ignore[call-overload]
+            if item is not None:
+                tag_outputs(item, element, owner)
+    elif isinstance(node, ListNode):
+        for element in value:  # type: ignore[attr-defined]
+            tag_outputs(node.item, element, owner)
+
+
+def check_alone(spec: TensorSpec, value: object) -> bool:
+    """Check one value in isolation (for plain ``@beartype``): dims bind within this value only; `attr`
+    parameters are wildcards. Raises `ContractViolation` on a breach, so beartype reports our message."""
+    from ._state import STATE
+
+    state = STATE.get()
+    if state.mode == 0:
+        return True
+    if spec.has_attrs:
+        from ._spec import Attr
+
+        values = [None if isinstance(v, Attr) else v for v in spec.tag._values]
+        spec = TensorSpec(type(spec.tag)(*values), spec.dims, spec.shape, spec.dtypes)
+    check_node(new_call("beartype check", state, None), TensorNode(spec), value, "value")
+    return True

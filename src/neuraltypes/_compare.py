@@ -1,0 +1,206 @@
+"""Comparing declared types, and the wiring check of a chain of typed modules (before any data flows)."""
+
+from __future__ import annotations
+
+import typing
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from ._dims import AnyDim, Dim, FixedDim, NamedDim, VariadicDim
+from ._errors import AnnotationError, ContractViolation
+from ._spec import OptionalNode, TensorNode, TensorSpec, TupleNode
+from ._tags import Compatibility, tag_relation
+
+__all__ = ["WiringProblem", "WiringReport", "check_wiring", "compare"]
+
+
+def _as_spec(value: Any, side: str) -> TensorSpec:
+    if isinstance(value, TensorSpec):
+        return value
+    as_spec = getattr(value, "spec", None)  # nemo_compat.NeuralType
+    if isinstance(as_spec, TensorSpec):
+        return as_spec
+    if typing.get_origin(value) is Annotated:
+        for meta in value.__metadata__:
+            if isinstance(meta, TensorSpec):
+                return meta
+    raise AnnotationError(
+        f"compare(): the {side} type must be a neural-type annotation or TensorSpec, got {value!r}", code="NT101"
+    )
+
+
+def _axis_name(dim: Dim) -> str | None:
+    if isinstance(dim, NamedDim):
+        return dim.name
+    if isinstance(dim, VariadicDim):
+        return dim.name
+    return str(dim) if not isinstance(dim, FixedDim) else None
+
+
+def _axis_size(dim: Dim) -> int | None:
+    if isinstance(dim, FixedDim):
+        return dim.size
+    if isinstance(dim, NamedDim):
+        return dim.size
+    return None
+
+
+def _pairwise(expected: Sequence[Dim], actual: Sequence[Dim]) -> str:
+    names_fit = True
+    for e, a in zip(expected, actual, strict=True):
+        if isinstance(e, AnyDim):
+            continue
+        if isinstance(a, AnyDim):  # "any" only stands on the expected side
+            names_fit = False
+        elif not isinstance(e, FixedDim) and not isinstance(a, FixedDim) and _axis_name(e) != _axis_name(a):
+            names_fit = False
+    if not names_fit:
+        if any(isinstance(d, AnyDim) for d in (*expected, *actual)):
+            return "incompatible"
+        same_axes = sorted(map(str, map(_axis_name, expected))) == sorted(map(str, map(_axis_name, actual)))
+        return "transpose" if same_axes else "incompatible"
+    for e, a in zip(expected, actual, strict=True):
+        want = _axis_size(e)
+        if want is not None and _axis_size(a) != want:
+            return "dim"
+    return "ok"
+
+
+def _axes(expected: tuple[Dim, ...], actual: tuple[Dim, ...]) -> str:
+    at = next((i for i, d in enumerate(expected) if isinstance(d, VariadicDim)), None)
+    if at is None:
+        if any(isinstance(d, VariadicDim) for d in actual) or len(expected) != len(actual):
+            return "incompatible"
+        return _pairwise(expected, actual)
+    head, tail = expected[:at], expected[at + 1 :]
+    if len(actual) < len(head) + len(tail):
+        return "incompatible"
+    first = _pairwise(head, actual[: len(head)])
+    second = _pairwise(tail, actual[len(actual) - len(tail) :])
+    for result in ("incompatible", "transpose", "dim"):
+        if result in (first, second):
+            return result
+    return "ok"
+
+
+def compare(expected: Any, actual: Any) -> Compatibility:
+    """How `actual` relates to `expected` (NeMo's semantics without its bugs; see docs/tags.md).
+
+    Both may be annotations (``MelSpectrogram[Tensor, "batch mel frame"]``), `TensorSpec`s or
+    `neuraltypes.nemo_compat.NeuralType`s. A module input accepts SAME and GREATER only
+    (``compare(a, b).accepted``).
+    """
+    e, a = _as_spec(expected, "expected"), _as_spec(actual, "actual")
+    axes = _axes(e.dims, a.dims)
+    if axes == "incompatible":
+        return Compatibility.INCOMPATIBLE
+    relation = tag_relation(e.tag, a.tag)
+    if axes == "transpose":
+        return Compatibility.TRANSPOSE_SAME if relation is Compatibility.SAME else Compatibility.INCOMPATIBLE
+    if not relation.accepted:
+        return relation
+    if axes == "dim":
+        return Compatibility.DIM_INCOMPATIBLE
+    return relation
+
+
+@dataclass(frozen=True)
+class WiringProblem:
+    """One output that does not fit the next module's input."""
+
+    source: str
+    target: str
+    output: str
+    parameter: str
+    expected: TensorSpec | None
+    actual: TensorSpec | None
+    result: Compatibility | None
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.source} -> {self.target}: {self.output} -> '{self.parameter}': {self.reason}"
+
+
+@dataclass(frozen=True)
+class WiringReport:
+    """The outcome of `check_wiring`: `ok`, the `problems`, and a readable `str()`."""
+
+    stages: tuple[str, ...]
+    problems: tuple[WiringProblem, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def __str__(self) -> str:
+        chain = " -> ".join(self.stages)
+        if self.ok:
+            return f"wiring ok: {chain}"
+        return "\n".join([f"wiring problems in {chain}:", *(f"  - {p}" for p in self.problems)])
+
+    def raise_if_failed(self) -> None:
+        """Raise `ContractViolation` (NT212) listing every problem."""
+        if self.problems:
+            first = self.problems[0]
+            raise ContractViolation(f"[NT212] {self}", code="NT212", function=first.target,
+                                    parameter=first.parameter)
+
+
+def _explain(result: Compatibility, expected: TensorSpec, actual: TensorSpec) -> str:
+    e_name, a_name = type(expected.tag).__name__, type(actual.tag).__name__
+    base = f"{actual} does not fit {expected} ({result.name})"
+    if result is Compatibility.TRANSPOSE_SAME:
+        return f"{base}: same axes in another order; transpose between the stages"
+    if result is Compatibility.SAME_TYPE_INCOMPATIBLE_PARAMS:
+        diffs = [f"{k} {actual.tag.params.get(k)} vs {v}" for k, v in expected.tag.params.items()
+                 if v is not None and actual.tag.params.get(k) not in (None, v)]
+        return f"{base}: {', '.join(diffs)}"
+    if result is Compatibility.LESS:
+        return f"{base}: a {a_name} is more general than a {e_name}"
+    if result is Compatibility.DIM_INCOMPATIBLE:
+        return f"{base}: a fixed size differs"
+    return f"{base}: a {a_name} is not a {e_name}" if e_name != a_name else base
+
+
+def check_wiring(modules: Sequence[object], *, method: str = "forward") -> WiringReport:
+    """Check, before any data flows, that each module's outputs fit the next module's inputs.
+
+    Output *i* of a stage feeds parameter *i* of the next (extra outputs are ignored); every mandatory input of
+    the next stage must be fed. Tag parameters read with `attr` are resolved on each module instance.
+    """
+    from ._contract import get_contract
+
+    names = tuple(type(m).__name__ for m in modules)
+    problems: list[WiringProblem] = []
+    contracts = []
+    for module, name in zip(modules, names, strict=True):
+        contract = get_contract(getattr(type(module), method, None) or getattr(module, method))
+        if contract is None:
+            raise AnnotationError(f"check_wiring(): {name}.{method} declares no neural types", code="NT108")
+        contracts.append(contract)
+    for i in range(len(modules) - 1):
+        source, target = modules[i], modules[i + 1]
+        out = contracts[i].output
+        items = list(out.items) if isinstance(out, TupleNode) else [out]
+        outputs = [node.spec.resolve(source) if isinstance(node, TensorNode) else None for node in items]
+        params = [(n, p) for n, p in contracts[i + 1].signature.parameters.items() if n != contracts[i + 1].owner]
+        for k, (pname, param) in enumerate(params):
+            node = contracts[i + 1].inputs.get(pname)
+            optional = isinstance(node, OptionalNode) or param.default is not param.empty
+            if isinstance(node, OptionalNode):
+                node = node.inner
+            if k >= len(outputs):
+                if not optional:
+                    problems.append(WiringProblem(names[i], names[i + 1], "(nothing)", pname, None, None, None,
+                                                  f"{names[i]} has {len(outputs)} output(s); this input is not fed"))
+                continue
+            actual = outputs[k]
+            if not isinstance(node, TensorNode) or actual is None:
+                continue
+            expected = node.spec.resolve(target)
+            result = compare(expected, actual)
+            if not result.accepted:
+                problems.append(WiringProblem(names[i], names[i + 1], f"output {k}", pname, expected, actual, result,
+                                              _explain(result, expected, actual)))
+    return WiringReport(names, tuple(problems))

@@ -1,0 +1,309 @@
+"""Contracts read from signatures: the `checked` decorator, `NeuralModule`, and what is derived from them.
+
+The signature is the only place a contract is written. `input_types`, `output_types`, `contract_of` (for archives
+and docs), the wiring check and the test strategies all read it from here.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import typing
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import torch
+
+from ._check import check_node, new_call, tag_outputs
+from ._codegen import generate_wrapper, supports_codegen
+from ._dims import ExprDim, NamedDim, VariadicDim
+from ._errors import AnnotationError
+from ._spec import ListNode, Node, OptionalNode, TensorNode, TensorSpec, TupleNode
+from ._state import STATE, CheckState
+
+__all__ = ["Contract", "NeuralModule", "checked", "contract_of", "get_contract"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+_NO_RESULT = object()
+_CONTRACT_ATTRIBUTE = "__neuraltypes_contract__"
+_LAZY_ATTRIBUTE = "__neuraltypes_lazy__"
+
+
+@dataclass(frozen=True)
+class Contract:
+    """The analysed signature of one function: a node per checked parameter and one for the result."""
+
+    qualname: str
+    signature: inspect.Signature
+    inputs: dict[str, Node]
+    output: Node | None
+    owner: str | None  #: name of the first parameter, which `attr` parameters are read from
+
+    def specs(self, owner: object = None) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Input and output types with `attr` parameters read from `owner`: TensorSpec for tensors, nodes otherwise."""
+        inputs = {name: _resolve(node, owner) for name, node in self.inputs.items()}
+        outputs: dict[str, Any] = {}
+        out = self.output
+        if isinstance(out, TupleNode):
+            for i, item in enumerate(out.items):
+                if item is not None:
+                    outputs[out.names[i] if out.names else f"output_{i}"] = _resolve(item, owner)
+        elif out is not None:
+            outputs["output"] = _resolve(out, owner)
+        return inputs, outputs
+
+    def to_json(self, owner: object = None) -> dict[str, Any]:
+        inputs = {name: _node_json(node, owner) for name, node in self.inputs.items()}
+        return {"inputs": inputs, "output": None if self.output is None else _node_json(self.output, owner)}
+
+
+def _resolve(node: Node, owner: object) -> Any:
+    if isinstance(node, TensorNode):
+        return node.spec.resolve(owner) if owner is not None else node.spec
+    return node
+
+
+def _node_json(node: Node, owner: object) -> dict[str, Any]:
+    if isinstance(node, TensorNode):
+        spec = node.spec.resolve(owner) if owner is not None else node.spec
+        return spec.to_json()
+    if isinstance(node, OptionalNode):
+        return {**_node_json(node.inner, owner), "optional": True}
+    if isinstance(node, ListNode):
+        return {"list_of": _node_json(node.item, owner)}
+    items = [None if i is None else _node_json(i, owner) for i in node.items]
+    if node.names:
+        return {"fields": dict(zip(node.names, items, strict=True))}
+    return {"tuple": items}
+
+
+def _dims_of(node: Node) -> list[tuple[str, TensorSpec]]:
+    if isinstance(node, TensorNode):
+        return [(str(d), node.spec) for d in node.spec.dims]
+    if isinstance(node, OptionalNode):
+        return _dims_of(node.inner)
+    if isinstance(node, ListNode):
+        return _dims_of(node.item)
+    return [pair for item in node.items if item is not None for pair in _dims_of(item)]
+
+
+def _check_expressions(qualname: str, nodes: list[tuple[str, Node]]) -> None:
+    """An expression dim must use names bound earlier in the signature (or earlier in the same shape)."""
+    bound: set[str] = set()
+    for where, node in nodes:
+        for _, spec in _dims_of(node):
+            for dim in spec.dims:
+                if isinstance(dim, ExprDim):
+                    missing = [n for n in dim.names if n not in bound]
+                    if missing:
+                        raise AnnotationError(
+                            f"{qualname}: '{where}' uses {dim.source}, but {', '.join(missing)} is bound by no "
+                            "earlier argument; name it in an earlier parameter or earlier in this shape",
+                            code="NT104",
+                        )
+                elif isinstance(dim, NamedDim | VariadicDim) and dim.name:
+                    bound.add(dim.name)
+
+
+def analyse(fn: Callable[..., Any]) -> Contract:
+    """Read the contract of `fn` from its annotations (raises AnnotationError, or NameError for a forward
+    reference that is not defined yet)."""
+    qualname = getattr(fn, "__qualname__", repr(fn))
+    hints = typing.get_type_hints(fn, include_extras=True)
+    signature = inspect.signature(fn)
+    inputs: dict[str, Node] = {}
+    from ._spec import node_from_hint
+
+    for name, param in signature.parameters.items():
+        if name in hints:
+            node = node_from_hint(hints[name], f"{qualname}({name})")
+            if node is not None:
+                if param.kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD):
+                    raise AnnotationError(
+                        f"{qualname}: *{name} / **{name} cannot carry a neural type; use list[...] instead",
+                        code="NT107",
+                    )
+                inputs[name] = node
+    output = node_from_hint(hints["return"], f"{qualname}(return)") if "return" in hints else None
+    parameters = list(signature.parameters)
+    owner = parameters[0] if parameters else None
+    uses_attrs = any(spec.has_attrs for node in [*inputs.values(), output] if node is not None
+                     for _, spec in _dims_of(node))
+    if uses_attrs and owner is None:
+        raise AnnotationError(f"{qualname}: attr() reads from the first argument, but there is none", code="NT105")
+    _check_expressions(qualname, [*inputs.items(), *([("return", output)] if output is not None else [])])
+    return Contract(qualname, signature, inputs, output, owner)
+
+
+def _explainer(contract: Contract, fn: Callable[..., Any]) -> tuple[Callable[..., Any], Callable[..., Any]]:
+    """The reference checker for one function: `explain` raises the breach of a failed fast check; `slow` runs a
+    whole call through the reference checker (paranoid mode)."""
+    names = list(contract.signature.parameters)
+
+    def run_inputs(state: CheckState, args: tuple[Any, ...]) -> Any:
+        values = dict(zip(names, args, strict=True))
+        call = new_call(contract.qualname, state, values.get(contract.owner) if contract.owner else None)
+        for name, node in contract.inputs.items():
+            check_node(call, node, values[name], name)
+        return call
+
+    def explain(state: CheckState, args: tuple[Any, ...], result: Any) -> None:
+        call = run_inputs(state, args)
+        if result is not _NO_RESULT and contract.output is not None:
+            check_node(call, contract.output, result, "return")
+        raise RuntimeError(  # the fast path and the reference checker disagree: a neuraltypes bug
+            f"neuraltypes internal error: the fast check of {contract.qualname} failed but no breach was found; "
+            "please report it with the annotation and the shapes involved"
+        )
+
+    def slow(state: CheckState, args: tuple[Any, ...]) -> Any:
+        call = run_inputs(state, args)
+        kwargs = {n: a for n, a, p in zip(names, args, contract.signature.parameters.values(), strict=True)
+                  if p.kind is inspect.Parameter.KEYWORD_ONLY}
+        positional = [a for n, a in zip(names, args, strict=True) if n not in kwargs]
+        result = fn(*positional, **kwargs)
+        if contract.output is not None:
+            check_node(call, contract.output, result, "return")
+            tag_outputs(contract.output, result, call.owner)
+        return result
+
+    return explain, slow
+
+
+def _build(fn: Callable[..., Any], contract: Contract) -> Callable[..., Any]:
+    explain, slow = _explainer(contract, fn)
+    if supports_codegen(contract.signature):
+        wrapper = generate_wrapper(fn, contract.signature, contract.inputs, contract.output, contract.owner,
+                                   explain, slow)
+    else:
+        signature = contract.signature
+
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            state = STATE.get()
+            if not state.mode:
+                return fn(*args, **kwargs)
+            bound = signature.bind(*args, **kwargs)
+            bound.apply_defaults()
+            call = new_call(contract.qualname, state,
+                            bound.arguments.get(contract.owner) if contract.owner else None)
+            for name, node in contract.inputs.items():
+                check_node(call, node, bound.arguments[name], name)
+            result = fn(*args, **kwargs)
+            if contract.output is not None:
+                check_node(call, contract.output, result, "return")
+                if state.mode >= 2:
+                    tag_outputs(contract.output, result, call.owner)
+            return result
+
+    functools.update_wrapper(wrapper, fn)
+    setattr(wrapper, _CONTRACT_ATTRIBUTE, contract)
+    return wrapper
+
+
+def _has_contract(fn: Callable[..., Any]) -> bool:
+    return getattr(fn, _CONTRACT_ATTRIBUTE, None) is not None
+
+
+def checked(fn: F) -> F:
+    """Check every call of `fn` against the neural types in its signature.
+
+    Arguments are checked before the call (rank, sizes, dims bound across arguments, dtype, tag and its
+    parameters), the result after it; the result's tensors are then tagged. Works on functions and methods,
+    positional and keyword calls alike. Raises `AnnotationError` now if an annotation is malformed.
+
+    ```python
+    @checked
+    def gain(audio: AudioSignal[Tensor, "batch time"], db: float) -> AudioSignal[Tensor, "batch time"]:
+        return audio * 10 ** (db / 20)
+    ```
+    """
+    if _has_contract(fn):
+        return fn
+    try:
+        contract = analyse(fn)
+    except NameError:
+        return _lazy(fn)  # a forward reference defined later in the module: analyse at the first call
+    return typing.cast(F, _build(fn, contract))
+
+
+def _lazy(fn: F, owner_class: type | None = None) -> F:
+    built: list[Callable[..., Any]] = []
+
+    @functools.wraps(fn)
+    def first_call(*args: Any, **kwargs: Any) -> Any:
+        if not built:
+            built.append(_build(fn, analyse(fn)))
+            if owner_class is not None and owner_class.__dict__.get(fn.__name__) is first_call:
+                setattr(owner_class, fn.__name__, built[0])
+        return built[0](*args, **kwargs)
+
+    setattr(first_call, _LAZY_ATTRIBUTE, True)
+    return typing.cast(F, first_call)
+
+
+def get_contract(fn: Callable[..., Any]) -> Contract | None:
+    """The contract of a checked function or method (None if it has none)."""
+    func = getattr(fn, "__func__", fn)
+    contract = getattr(func, _CONTRACT_ATTRIBUTE, None)
+    if contract is None and getattr(func, _LAZY_ATTRIBUTE, False):
+        return analyse(func.__wrapped__)
+    return contract
+
+
+class NeuralModule(torch.nn.Module):
+    """A `torch.nn.Module` whose ``forward`` is checked against its signature at every call.
+
+    Nothing else changes: it is a plain module (``state_dict``, hooks, ``torch.compile``, ``torch.export``).
+    ``input_types`` and ``output_types`` are derived from the signature.
+    """
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        forward = cls.__dict__.get("forward")
+        if forward is None or _has_contract(forward):
+            return
+        try:
+            contract = analyse(forward)
+        except NameError:
+            cls.forward = _lazy(forward, owner_class=cls)  # type: ignore[method-assign]
+            return
+        if contract.inputs or contract.output is not None:
+            cls.forward = _build(forward, contract)  # type: ignore[method-assign]
+
+    def _contract(self) -> Contract:
+        contract = get_contract(type(self).forward)
+        if contract is None:
+            raise AnnotationError(f"{type(self).__qualname__}.forward declares no neural types", code="NT108")
+        return contract
+
+    @property
+    def input_types(self) -> dict[str, Any]:
+        """Parameter name -> `TensorSpec` (containers as nodes), with `attr` parameters read from this module."""
+        return self._contract().specs(self)[0]
+
+    @property
+    def output_types(self) -> dict[str, Any]:
+        """Output name (``output``, ``output_0``..., or NamedTuple fields) -> `TensorSpec`."""
+        return self._contract().specs(self)[1]
+
+
+def contract_of(obj: object) -> dict[str, Any]:
+    """A JSON-serialisable description of the checked public methods of `obj` (or of a checked function).
+
+    ``{"forward": {"inputs": {"audio": {"tag": "AudioSignal", "params": {"sample_rate": 16000}, "shape":
+    "batch time", "dtypes": [...]}, ...}, "output": {...}}}``
+    """
+    if inspect.isfunction(obj) or inspect.ismethod(obj):
+        contract = get_contract(obj)
+        if contract is None:
+            raise AnnotationError(f"{getattr(obj, '__qualname__', obj)!r} declares no neural types", code="NT108")
+        return contract.to_json(getattr(obj, "__self__", None))
+    out: dict[str, Any] = {}
+    for name in sorted(dir(type(obj))):
+        if name.startswith("_"):
+            continue
+        member = inspect.getattr_static(type(obj), name, None)
+        if inspect.isfunction(member) and (contract := get_contract(member)) is not None:
+            out[name] = contract.to_json(obj)
+    return out

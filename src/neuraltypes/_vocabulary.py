@@ -1,0 +1,253 @@
+"""The tag vocabulary: every NeMo element type under a readable name, in NeMo's parent order.
+
+NeMo's own names are aliases in `neuraltypes.nemo_compat`. Parameters are in the units their names say
+(`sample_rate` in Hz, `hop_length` in samples).
+"""
+
+from __future__ import annotations
+
+import torch
+
+from ._tags import BOOL, FLOATING, INTEGER, NUMERIC, Tag
+
+__all__ = [
+    "AcousticEncoded",
+    "Alignment",
+    "AudioSignal",
+    "BoolValue",
+    "CategoricalValues",
+    "Channel",
+    "ClassificationTarget",
+    "DistributionSamples",
+    "EmbeddedText",
+    "Encoded",
+    "FloatValue",
+    "Hypothesis",
+    "ImageFeatureValue",
+    "ImageValue",
+    "Index",
+    "IntValue",
+    "Labels",
+    "Length",
+    "Lengths",
+    "LogDeterminant",
+    "LogProbs",
+    "Logits",
+    "Loss",
+    "MFCC",
+    "Mask",
+    "MelSpectrogram",
+    "NormalLogVariance",
+    "NormalMean",
+    "NormalSamples",
+    "NormalizedImageValue",
+    "Predictions",
+    "Probs",
+    "RegressionValues",
+    "Spectrogram",
+    "StringLabel",
+    "StringValue",
+    "Target",
+    "TokenDuration",
+    "TokenIndex",
+    "TokenLogDuration",
+    "VideoSignal",
+    "Void",
+]
+
+
+def _below(value: torch.Tensor, limit: float, what: str) -> str | None:
+    if value.numel() and bool((value > limit).any()):
+        return f"{what} (max {float(value.max()):.4g})"
+    return None
+
+
+def _negative(value: torch.Tensor, what: str) -> str | None:
+    if value.numel() and not value.dtype.is_floating_point and bool((value < 0).any()):
+        return f"{what} (min {int(value.min())})"
+    return None
+
+
+class Void(Tag, dtypes=None):
+    """No meaning declared: as an expected type it accepts anything; as an actual type only Void accepts it."""
+
+
+class AudioSignal(Tag, params=("sample_rate",), dtypes=FLOATING):
+    """A waveform. `sample_rate` in Hz."""
+
+
+class VideoSignal(Tag, params=("fps",), dtypes=NUMERIC):
+    """Video frames. `fps` in frames per second."""
+
+
+class BoolValue(Tag, dtypes=BOOL):
+    """Boolean values."""
+
+
+class FloatValue(Tag, dtypes=FLOATING):
+    """Real values with no further meaning."""
+
+
+class Index(Tag, dtypes=INTEGER):
+    """Positions into another tensor."""
+
+    def invariant(self, value: torch.Tensor) -> str | None:
+        return _negative(value, "indices must be >= 0")
+
+
+class Lengths(Tag, dtypes=INTEGER):
+    """Valid lengths of padded sequences, one per batch item, in the unit of the time axis they describe."""
+
+    def invariant(self, value: torch.Tensor) -> str | None:
+        return _negative(value, "lengths must be >= 0")
+
+
+class Logits(Tag, dtypes=FLOATING):
+    """Unnormalised scores."""
+
+
+class LogProbs(Tag, dtypes=FLOATING):
+    """Log-probabilities (<= 0)."""
+
+    def invariant(self, value: torch.Tensor) -> str | None:
+        return _below(value, 1e-4, "log-probabilities must be <= 0; logits given? apply log_softmax")
+
+
+class Probs(Tag, dtypes=FLOATING):
+    """Probabilities in [0, 1]."""
+
+    def invariant(self, value: torch.Tensor) -> str | None:
+        if value.numel() and bool(((value < -1e-6) | (value > 1 + 1e-6)).any()):
+            return f"probabilities must lie in [0, 1] (min {float(value.min()):.4g}, max {float(value.max()):.4g})"
+        return None
+
+
+class Loss(Tag, dtypes=FLOATING):
+    """A loss value."""
+
+
+class LogDeterminant(Tag, dtypes=FLOATING):
+    """Log-determinant of a Jacobian (normalising flows)."""
+
+
+class NormalMean(Tag, dtypes=FLOATING):
+    """Mean of a normal distribution."""
+
+
+class NormalLogVariance(Tag, dtypes=FLOATING):
+    """Log-variance of a normal distribution."""
+
+
+class Alignment(Tag, dtypes=NUMERIC):
+    """A sequence-to-sequence alignment (soft or hard)."""
+
+
+class TokenDuration(Tag, dtypes=NUMERIC):
+    """Duration of each token, in output frames."""
+
+
+class TokenLogDuration(Tag, dtypes=FLOATING):
+    """Log-duration of each token."""
+
+
+class Channel(Tag, dtypes=FLOATING):
+    """A channel of features."""
+
+
+class EmbeddedText(Channel):
+    """Embedded text tokens."""
+
+
+class Encoded(Tag, dtypes=FLOATING):
+    """A learned encoding."""
+
+
+class AcousticEncoded(Encoded):
+    """An encoding of audio produced by an acoustic encoder."""
+
+
+class Spectrogram(Tag, params=("sample_rate", "hop_length"), dtypes=FLOATING):
+    """A time-frequency representation of audio. `sample_rate` in Hz, `hop_length` in samples."""
+
+
+class MelSpectrogram(Spectrogram, params=("n_mels",), axes={"n_mels": "mel"}):
+    """A (usually log) mel-scale spectrogram with `n_mels` bands (`n_mels` fixes the size of an axis named ``mel``)."""
+
+
+class MFCC(Spectrogram, params=("n_mfcc",), axes={"n_mfcc": "mfcc"}):
+    """Mel-frequency cepstral coefficients (NeMo's ``MFCCSpectrogramType``); `n_mfcc` fixes an axis named ``mfcc``."""
+
+
+class Labels(Tag, dtypes=INTEGER):
+    """Class labels."""
+
+
+class Hypothesis(Labels, dtypes=None):
+    """Decoding hypotheses."""
+
+
+class Predictions(Labels, dtypes=None):
+    """Model predictions (a child of Labels, as in NeMo)."""
+
+
+class RegressionValues(Predictions, dtypes=FLOATING):
+    """Predicted real values."""
+
+
+class CategoricalValues(Predictions, dtypes=FLOATING):
+    """Scores over categories."""
+
+
+class Mask(Predictions, dtypes=BOOL):
+    """A boolean mask (True = valid)."""
+
+
+class IntValue(Tag, dtypes=INTEGER):
+    """Integer values."""
+
+
+class TokenIndex(IntValue):
+    """Token ids into a vocabulary."""
+
+    def invariant(self, value: torch.Tensor) -> str | None:
+        return _negative(value, "token ids must be >= 0")
+
+
+class Length(IntValue):
+    """A single length."""
+
+
+class ImageValue(Tag, dtypes=NUMERIC):
+    """Pixel values."""
+
+
+class NormalizedImageValue(ImageValue, dtypes=FLOATING):
+    """Normalised pixel values."""
+
+
+class ImageFeatureValue(ImageValue, dtypes=FLOATING):
+    """Features computed from an image."""
+
+
+class StringValue(Tag, dtypes=None):
+    """Encoded strings."""
+
+
+class StringLabel(StringValue):
+    """String labels."""
+
+
+class Target(Tag, dtypes=None):
+    """Training targets."""
+
+
+class ClassificationTarget(Target, dtypes=INTEGER):
+    """Class indices used as targets."""
+
+
+class DistributionSamples(Tag, dtypes=FLOATING):
+    """Samples from a probability distribution."""
+
+
+class NormalSamples(DistributionSamples):
+    """Samples from a normal distribution."""
