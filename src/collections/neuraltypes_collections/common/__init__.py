@@ -12,11 +12,13 @@ from ._archive import ContractDriftWarning as ContractDriftWarning
 from ._archive import inspect_archive as inspect_archive
 from ._archive import restore_from as restore_from
 from ._config import config_from_dict as config_from_dict
+from ._config import config_from_omegaconf as config_from_omegaconf
 from ._config import config_from_yaml as config_from_yaml
 from ._config import config_to_dict as config_to_dict
 from ._config import config_to_yaml as config_to_yaml
 from ._config import instantiate as instantiate
 from ._config import register_target as register_target
+from ._config import structured_config as structured_config
 from ._errors import ArchiveError as ArchiveError
 from ._errors import ConfigError as ConfigError
 from ._errors import ModelNotAvailableError as ModelNotAvailableError
@@ -89,6 +91,7 @@ __all__ = [
     "build_schedule",
     "cache_dir",
     "config_from_dict",
+    "config_from_omegaconf",
     "config_from_yaml",
     "config_to_dict",
     "config_to_yaml",
@@ -112,4 +115,5 @@ __all__ = [
     "register_target",
     "registered_models",
     "restore_from",
+    "structured_config",
 ]

@@ -29,6 +29,8 @@ __all__ = [
     "check_targets",
     "register_target",
     "instantiate",
+    "structured_config",
+    "config_from_omegaconf",
 ]
 
 C = TypeVar("C")
@@ -185,6 +187,47 @@ def config_from_yaml(cls: type[C], text: str | bytes, *, where: str = "config.ya
         data = {}
     check_targets(data, allowed=_TARGETS, where=where)
     return config_from_dict(cls, data, where=where)
+
+
+def structured_config(config: Any) -> Any:
+    """An OmegaConf structured config (type-checked on merge) for a config dataclass or instance.
+
+    OmegaConf marks frozen dataclasses read-only, which would refuse every Hydra override; the
+    returned node is writable but keeps the field types, so ``lr=fast`` is still an error. Convert the
+    result back with ``config_from_omegaconf``, which gives the frozen dataclass again.
+
+    **Arguments**
+
+    - ``config``: a config dataclass type (defaults) or instance.
+
+    **Returns** an ``omegaconf.DictConfig``; usable as ``ConfigStore.instance().store(node=...)``.
+    """
+    from omegaconf import DictConfig, ListConfig, OmegaConf
+
+    node = OmegaConf.structured(config)
+
+    def thaw(item: Any) -> None:
+        item._set_flag("readonly", None)
+        if isinstance(item, DictConfig) and not item._is_none() and not item._is_missing():
+            for key in item.keys():
+                thaw(item._get_node(key))
+        elif isinstance(item, ListConfig) and not item._is_none() and not item._is_missing():
+            for index in range(len(item)):
+                thaw(item._get_node(index))
+
+    thaw(node)
+    return node
+
+
+def config_from_omegaconf(cls: type[C], node: Any, *, where: str = "config") -> C:
+    """Build the frozen dataclass ``cls`` from an OmegaConf node (interpolations resolved)."""
+    from omegaconf import OmegaConf
+
+    data = OmegaConf.to_container(node, resolve=True, structured_config_mode=None)
+    if not isinstance(data, Mapping):
+        raise ConfigError(f"{where}: expected a mapping for {cls.__name__}, got {type(data).__name__}")
+    check_targets(data, allowed=_TARGETS, where=where)
+    return config_from_dict(cls, {str(key): value for key, value in data.items()}, where=where)
 
 
 # --------------------------------------------------------------------------------------------- _target_

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 import torch
 from torch import Tensor
@@ -26,6 +26,10 @@ __all__ = [
     "build_schedule",
     "schedule_factor",
 ]
+
+
+OPTIMIZERS = ("adam", "adamw", "sgd", "novograd")
+SCHEDULES = ("constant", "cosine", "inverse_sqrt", "noam")
 
 
 class NovoGrad(torch.optim.Optimizer):
@@ -87,7 +91,8 @@ class NovoGrad(torch.optim.Optimizer):
                 if grad.is_sparse:
                     raise RuntimeError("NovoGrad does not support sparse gradients")
                 state = self.state[parameter]
-                norm = grad.float().pow(2).sum().to(grad.dtype)
+                # the second moment is kept in at least float32, also for half-precision gradients
+                norm = (grad if grad.dtype == torch.float64 else grad.float()).pow(2).sum()
                 if not state:
                     state["step"] = 0
                     state["exp_avg"] = torch.zeros_like(parameter)
@@ -100,7 +105,7 @@ class NovoGrad(torch.optim.Optimizer):
                         torch.maximum(state["max_exp_avg_sq"], state["exp_avg_sq"], out=state["max_exp_avg_sq"])
                 state["step"] += 1
                 second = state["max_exp_avg_sq"] if group["amsgrad"] else state["exp_avg_sq"]
-                direction = grad / (second.sqrt() + group["eps"])
+                direction = (grad / (second.sqrt() + group["eps"])).to(parameter.dtype)
                 if group["weight_decay"]:
                     direction = direction.add(parameter, alpha=group["weight_decay"])
                 if group["grad_averaging"]:
@@ -126,7 +131,7 @@ class OptimizerConfig:
     - ``grad_averaging``: for novograd.
     """
 
-    name: Literal["adam", "adamw", "sgd", "novograd"] = "adamw"
+    name: str = "adamw"
     lr: float = 1e-3
     weight_decay: float = 0.0
     betas: tuple[float, float] = (0.9, 0.999)
@@ -134,6 +139,13 @@ class OptimizerConfig:
     momentum: float = 0.0
     nesterov: bool = False
     grad_averaging: bool = False
+
+    def __post_init__(self) -> None:
+        if self.name not in OPTIMIZERS:
+            raise ConfigError(f"optimizer.name {self.name!r} is not one of {', '.join(OPTIMIZERS)}")
+        if self.lr <= 0:
+            raise ConfigError(f"optimizer.lr must be positive, got {self.lr}")
+        object.__setattr__(self, "betas", tuple(self.betas))
 
 
 @dataclass(frozen=True)
@@ -151,11 +163,23 @@ class ScheduleConfig:
     - ``d_model``: model width for noam.
     """
 
-    name: Literal["constant", "cosine", "inverse_sqrt", "noam"] = "constant"
+    name: str = "constant"
     warmup_steps: int = 0
     max_steps: int | None = None
     min_lr: float = 0.0
     d_model: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.name not in SCHEDULES:
+            raise ConfigError(f"schedule.name {self.name!r} is not one of {', '.join(SCHEDULES)}")
+        if self.warmup_steps < 0:
+            raise ConfigError(f"schedule.warmup_steps must be >= 0, got {self.warmup_steps}")
+        if self.name == "cosine" and (self.max_steps is None or self.max_steps <= self.warmup_steps):
+            raise ConfigError(
+                f"schedule 'cosine' needs max_steps > warmup_steps ({self.warmup_steps}), got {self.max_steps}"
+            )
+        if self.name == "noam" and (not self.d_model or self.warmup_steps <= 0):
+            raise ConfigError("schedule 'noam' needs d_model and warmup_steps > 0")
 
 
 @dataclass(frozen=True)
@@ -201,8 +225,6 @@ def schedule_factor(config: ScheduleConfig, base_lr: float) -> Callable[[int], f
     Raises ``ConfigError`` for missing settings (cosine without ``max_steps``, noam without ``d_model``).
     """
     warmup = config.warmup_steps
-    if warmup < 0:
-        raise ConfigError(f"schedule.warmup_steps must be >= 0, got {warmup}")
 
     def warming(step: int) -> float | None:
         return (step + 1) / (warmup + 1) if step < warmup else None
@@ -210,8 +232,7 @@ def schedule_factor(config: ScheduleConfig, base_lr: float) -> Callable[[int], f
     if config.name == "constant":
         return lambda step: warming(step) or 1.0
     if config.name == "cosine":
-        if config.max_steps is None or config.max_steps <= warmup:
-            raise ConfigError(f"schedule 'cosine' needs max_steps > warmup_steps ({warmup}), got {config.max_steps}")
+        assert config.max_steps is not None  # checked by ScheduleConfig
         total = config.max_steps - warmup
         floor = config.min_lr / base_lr
 
@@ -226,9 +247,7 @@ def schedule_factor(config: ScheduleConfig, base_lr: float) -> Callable[[int], f
     if config.name == "inverse_sqrt":
         return lambda step: warming(step) or math.sqrt(max(warmup, 1) / max(step, 1))
     if config.name == "noam":
-        if not config.d_model or warmup <= 0:
-            raise ConfigError("schedule 'noam' needs d_model and warmup_steps > 0")
-        d_model = config.d_model
+        d_model = config.d_model or 1
         return lambda step: d_model**-0.5 * min((step + 1) ** -0.5, (step + 1) * warmup**-1.5)
     raise ConfigError(f"schedule name {config.name!r} is not one of constant, cosine, inverse_sqrt, noam")
 
