@@ -114,12 +114,25 @@ def hann_dft_basis(n_fft: int) -> Tensor:
     return torch.cat([torch.cos(angle) * window, -torch.sin(angle) * window]).unsqueeze(1).float()
 
 
+def _conv_k3(x: Tensor, weight: Tensor, bias: Tensor, stride: int) -> Tensor:
+    """`Conv1d(kernel_size=3, padding=1, stride)` over `(batch, frame, channel)` input, as one matrix product.
+
+    For the handful of frames in a chunk this is several times faster on CPU than `F.conv1d`.
+    """
+    batch, _, channels = x.shape
+    columns = F.pad(x, (0, 0, 1, 1)).unfold(1, 3, stride)  # batch, frame_out, channel, 3
+    frames_out = columns.shape[1]
+    out = torch.addmm(bias, columns.reshape(batch * frames_out, channels * 3), weight.reshape(weight.shape[0], -1).T)
+    return out.reshape(batch, frames_out, -1)
+
+
 class _StftMagnitude(NeuralModule):
     """Magnitude STFT of each window (context + chunk), reflect-padded on the right."""
 
     def __init__(self, dims: SileroVadDimensions) -> None:
         super().__init__()
         self.sample_rate = dims.sample_rate
+        self.n_fft = dims.n_fft
         self.hop_length = dims.hop_length
         self.right_pad_samples = dims.right_pad_samples
         self.n_bins = dims.n_bins
@@ -128,10 +141,10 @@ class _StftMagnitude(NeuralModule):
 
     def forward(
         self, windows: AudioSignal[Tensor, "batch time", attr("sample_rate")]
-    ) -> Spectrogram[Tensor, "batch frequency frame", params(sample_rate=attr("sample_rate"), hop_length=attr("hop_length"))]:
-        padded = F.pad(windows.unsqueeze(1), (0, self.right_pad_samples), mode="reflect")
-        parts = F.conv1d(padded, self.basis, stride=self.hop_length)
-        real, imag = parts[:, : self.n_bins], parts[:, self.n_bins :]
+    ) -> Spectrogram[Tensor, "batch frame frequency", params(sample_rate=attr("sample_rate"), hop_length=attr("hop_length"))]:
+        padded = F.pad(windows.unsqueeze(1), (0, self.right_pad_samples), mode="reflect").squeeze(1)
+        parts = padded.unfold(1, self.n_fft, self.hop_length) @ self.basis[:, 0].T  # batch, frame, 2 * bins
+        real, imag = parts[..., : self.n_bins], parts[..., self.n_bins :]
         return (real * real + imag * imag).sqrt()
 
 
@@ -146,16 +159,16 @@ class _Encoder(NeuralModule):
             for c_in, c_out, stride in zip(widths[:-1], widths[1:], dims.encoder_strides)
         )
 
-    def forward(self, spectrogram: Spectrogram[Tensor, "batch frequency frame"]) -> Encoded[Tensor, "batch channel"]:
+    def forward(self, spectrogram: Spectrogram[Tensor, "batch frame frequency"]) -> Encoded[Tensor, "batch channel"]:
         x = spectrogram
         for conv in self.convs:
-            x = torch.relu(conv(x))
-        if x.shape[-1] != 1:
+            x = torch.relu(_conv_k3(x, conv.weight, conv.bias, conv.stride[0]))
+        if x.shape[1] != 1:
             raise ValueError(
-                f"Silero VAD encoder: expected the convolutions to reduce each chunk to 1 frame, got {x.shape[-1]}; "
+                f"Silero VAD encoder: expected the convolutions to reduce each chunk to 1 frame, got {x.shape[1]}; "
                 "hint: the chunk length does not match the model's dimensions."
             )
-        return x.squeeze(-1)
+        return x.squeeze(1)
 
 
 class _Decoder(NeuralModule):
@@ -164,7 +177,6 @@ class _Decoder(NeuralModule):
     def __init__(self, dims: SileroVadDimensions) -> None:
         super().__init__()
         self.lstm = nn.LSTM(dims.hidden_size, dims.hidden_size, batch_first=True)
-        self.dropout = nn.Dropout(0.1)
         self.head = nn.Linear(dims.hidden_size, 1)
 
     def forward(
@@ -173,16 +185,24 @@ class _Decoder(NeuralModule):
         hidden: Encoded[Tensor, "batch channel"],
         cell: Encoded[Tensor, "batch channel"],
     ) -> tuple[Probs[Tensor, "batch frame"], Encoded[Tensor, "batch channel"], Encoded[Tensor, "batch channel"]]:
-        outputs, (hidden_n, cell_n) = self.lstm(encoded, (hidden.unsqueeze(0), cell.unsqueeze(0)))
-        logits = self.head(torch.relu(self.dropout(outputs))).squeeze(-1)
-        return torch.sigmoid(logits), hidden_n.squeeze(0), cell_n.squeeze(0)
+        if encoded.shape[1] == 1:  # one streaming step: the cell op (as the original) skips nn.LSTM's overhead
+            lstm = self.lstm
+            hidden, cell = torch.lstm_cell(
+                encoded[:, 0], (hidden, cell), lstm.weight_ih_l0, lstm.weight_hh_l0, lstm.bias_ih_l0, lstm.bias_hh_l0
+            )
+            outputs = hidden.unsqueeze(1)
+        else:
+            outputs, (hidden_n, cell_n) = self.lstm(encoded, (hidden.unsqueeze(0), cell.unsqueeze(0)))
+            hidden, cell = hidden_n.squeeze(0), cell_n.squeeze(0)
+        features = torch.relu(F.dropout(outputs, 0.1, self.training))
+        return torch.sigmoid(self.head(features)).squeeze(-1), hidden, cell
 
 
 class SileroVadStep(NamedTuple):
     """One streaming step: the chunk's speech probability and the state to pass to the next step."""
 
     probs: Probs[Tensor, "batch"]
-    context: AudioSignal[Tensor, "batch _"]
+    context: AudioSignal[Tensor, "batch _", attr("sample_rate")]
     hidden: Encoded[Tensor, "batch channel"]
     cell: Encoded[Tensor, "batch channel"]
 
@@ -225,7 +245,7 @@ class SileroVad(NeuralModule):
     def forward(
         self,
         chunk: AudioSignal[Tensor, "batch time", attr("sample_rate")],
-        context: AudioSignal[Tensor, "batch _"] | None = None,
+        context: AudioSignal[Tensor, "batch _", attr("sample_rate")] | None = None,
         hidden: Encoded[Tensor, "batch channel"] | None = None,
         cell: Encoded[Tensor, "batch channel"] | None = None,
     ) -> SileroVadStep:
