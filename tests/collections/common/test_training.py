@@ -1,0 +1,91 @@
+"""The Lightning task: delegation, optimisers and schedules from config, and 2-process DDP on CPU."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import torch
+
+from neuraltypes_collections.common import (
+    OptimizerConfig,
+    ScheduleConfig,
+    TinyRegressor,
+    TinyRegressorConfig,
+    TrainingConfig,
+)
+
+SCRIPT = Path(__file__).with_name("ddp_train_tiny.py")
+
+
+def _data():
+    generator = torch.Generator().manual_seed(0)
+    features = torch.randn(64, 4, generator=generator)
+    return features, torch.sin(features @ torch.randn(4, generator=generator))
+
+
+def test_task_delegates_and_schedules_step():
+    lightning = pytest.importorskip("lightning")
+    from torch.utils.data import DataLoader, TensorDataset
+
+    from neuraltypes_collections.common import ModelTask, fit
+
+    torch.manual_seed(0)
+    features, target = _data()
+    model = TinyRegressor(TinyRegressorConfig())
+    before = torch.nn.functional.mse_loss(model(features), target).item()
+    training = TrainingConfig(
+        optimizer=OptimizerConfig(name="novograd", lr=0.05, betas=(0.9, 0.98)),
+        schedule=ScheduleConfig(name="cosine", warmup_steps=5, max_steps=40, min_lr=0.005),
+    )
+    trainer = lightning.Trainer(
+        accelerator="cpu", max_steps=40, logger=False, enable_checkpointing=False,
+        enable_progress_bar=False, enable_model_summary=False,
+    )
+    loader = DataLoader(TensorDataset(features, target), batch_size=8, shuffle=True)
+    task = fit(model, training, trainer=trainer, train_dataloaders=loader, val_dataloaders=loader)
+    assert isinstance(task, ModelTask) and task.model is model
+    after = torch.nn.functional.mse_loss(model(features), target).item()
+    assert after < 0.5 * before
+    assert trainer.optimizers[0].param_groups[0]["lr"] == pytest.approx(0.005)  # cosine reached its floor
+    assert "val_loss" in trainer.callback_metrics and "train_loss" in trainer.callback_metrics
+
+
+def test_fit_without_data_is_a_clear_error():
+    lightning = pytest.importorskip("lightning")
+    from neuraltypes_collections.common import fit
+
+    trainer = lightning.Trainer(accelerator="cpu", max_steps=1, logger=False, enable_progress_bar=False)
+    with pytest.raises(ValueError, match=r"TinyRegressor\.train_dataloader\(\) returned None and no train_dataloaders were given"):
+        fit(TinyRegressor(TinyRegressorConfig()), trainer=trainer)
+
+
+@pytest.mark.slow
+def test_two_process_ddp_on_cpu(tmp_path):
+    pytest.importorskip("lightning")
+    from safetensors.torch import load_file
+
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONWARNINGS": "ignore"}
+    env.pop("LOCAL_RANK", None)
+    start = time.monotonic()
+    result = subprocess.run(
+        [sys.executable, str(SCRIPT), str(tmp_path), "2", "25"],
+        capture_output=True, text=True, timeout=240, env=env, cwd=tmp_path,
+    )
+    elapsed = time.monotonic() - start
+    assert result.returncode == 0, result.stderr[-3000:]
+    reports = [json.loads((tmp_path / f"rank{rank}.json").read_text()) for rank in (0, 1)]
+    assert [report["world_size"] for report in reports] == [2, 2]
+    assert [report["steps"] for report in reports] == [25, 25]
+    weights = [load_file(str(tmp_path / f"rank{rank}.safetensors")) for rank in (0, 1)]
+    assert weights[0].keys() == weights[1].keys()
+    for key in weights[0]:
+        assert torch.equal(weights[0][key], weights[1][key]), key
+    for report in reports:
+        assert report["after"] < 0.7 * report["before"], report
+    print(f"2-process DDP: {elapsed:.1f} s")
