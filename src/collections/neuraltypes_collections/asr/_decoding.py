@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -67,8 +68,9 @@ class BeamSearchOptions:
 
     - `beam_size`: hypotheses kept per step.
     - `lm_path`: a KenLM ARPA or binary n-gram over words, or `None` for no LM.
-    - `lexicon_path`: a flashlight lexicon (`word<TAB>t h e |`) restricting the output to its words, or `None`
-      for lexicon-free decoding.
+    - `lexicon_path`: a flashlight lexicon (`word<TAB>t h e |`) restricting the output to its words. `None`:
+      lexicon-free decoding without an LM; with an ARPA `lm_path` the lexicon is spelled out from the LM's
+      unigrams (a word LM needs one).
     - `lm_weight`, `word_score`: LM weight (alpha) and per-word bonus (beta).
     - `beam_threshold`: prune hypotheses scoring this far below the best.
     - `nbest`: hypotheses returned per utterance.
@@ -91,6 +93,38 @@ class BeamSearchOptions:
             path = getattr(self, name)
             if path is not None and not os.path.isfile(path):
                 raise FileNotFoundError(f"BeamSearchOptions: {name} {path!r} does not exist")
+
+
+def _arpa_words(path: str) -> list[str]:
+    """The unigram vocabulary of an ARPA file (without `<s>`, `</s>`, `<unk>`)."""
+    words: list[str] = []
+    in_unigrams = False
+    with open(path, encoding="utf-8", errors="replace") as handle:
+        first = handle.readline()
+        if not first.strip().startswith("\\data\\") and first.strip() != "":
+            raise ValueError(
+                f"{path}: not an ARPA text file (hint: pass lexicon_path for a binary KenLM model)"
+            )
+        for line in handle:
+            stripped = line.strip()
+            if stripped.startswith("\\"):
+                in_unigrams = stripped == "\\1-grams:"
+                continue
+            if in_unigrams and stripped:
+                parts = stripped.split()
+                if len(parts) >= 2 and parts[1] not in ("<s>", "</s>", "<unk>"):
+                    words.append(parts[1])
+    if not words:
+        raise ValueError(f"{path}: no unigrams found in the ARPA file")
+    return words
+
+
+def _write_lexicon(words: Iterable[str], vocabulary: Sequence[str], path: str) -> None:
+    known = set(vocabulary)
+    with open(path, "w", encoding="utf-8") as handle:
+        for word in words:
+            if word and all(char in known and char != " " for char in word):
+                handle.write(f"{word}\t{' '.join(word)} |\n")
 
 
 class CTCBeamDecoder:
@@ -118,8 +152,15 @@ class CTCBeamDecoder:
         self.options = options
         blank, silence = "<blank>", "|"
         tokens = ["|" if token == " " else token for token in self.vocabulary] + [blank]
+        lexicon = options.lexicon_path
+        self._lexicon_dir = None
+        if options.lm_path is not None and lexicon is None:
+            # A word n-gram needs a lexicon (lexicon-free decoding would feed it characters): spell out its words.
+            self._lexicon_dir = tempfile.TemporaryDirectory(prefix="neuraltypes-lexicon-")
+            lexicon = os.path.join(self._lexicon_dir.name, "lexicon.txt")
+            _write_lexicon(_arpa_words(options.lm_path), self.vocabulary, lexicon)
         self._decoder: Any = ctc_decoder(
-            lexicon=options.lexicon_path,
+            lexicon=lexicon,
             tokens=tokens,
             lm=options.lm_path,
             nbest=options.nbest,

@@ -20,8 +20,8 @@ try:
         Spectrogram as Spectrogram,
         TokenIndex as TokenIndex,
         attr as attr,
+        checked as checked,
         params as params,
-
     )
 except ImportError:  # pragma: no cover - the contract core has not landed yet: annotations become inert
     import torch as _torch
@@ -33,6 +33,9 @@ except ImportError:  # pragma: no cover - the contract core has not landed yet: 
     AcousticEncoded = AudioSignal = Labels = Lengths = LogProbs = Loss = _Inert()  # type: ignore
     MelSpectrogram = MFCC = Predictions = Spectrogram = TokenIndex = _Inert()  # type: ignore
     NeuralModule = _torch.nn.Module  # type: ignore
+
+    def checked(function):  # type: ignore
+        return function
 
     def attr(name: str) -> object:  # type: ignore
         return name
@@ -54,5 +57,6 @@ __all__ = [
     "Spectrogram",
     "TokenIndex",
     "attr",
+    "checked",
     "params",
 ]

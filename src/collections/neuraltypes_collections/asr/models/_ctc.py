@@ -15,7 +15,7 @@ from torch import Tensor
 
 from ...common import NeuralModel, register_model
 from .._tokenizers import BPETokenizer, CharTokenizer
-from .._typing import AudioSignal, Lengths, LogProbs, Loss, Predictions, TokenIndex, attr
+from .._typing import AudioSignal, Lengths, LogProbs, Loss, Predictions, TokenIndex, attr, checked
 from ..modules._jasper import ConvASREncoder, ConvASREncoderConfig, CTCDecoder, JasperBlockConfig
 from ..modules._preprocessor import (
     MelSpectrogramConfig,
@@ -98,7 +98,7 @@ class CTCModel(NeuralModel):
     >>> model = CTCModel(CTCModelConfig()).eval()
     >>> out = model(torch.zeros(2, 16000), torch.tensor([16000, 9000]))
     >>> out.log_probs.shape, out.encoded_lengths.tolist()
-    (torch.Size([2, 56, 29]), [50, 29])
+    (torch.Size([2, 56, 29]), [50, 28])
     """
 
     Config = CTCModelConfig
@@ -169,6 +169,7 @@ class CTCModel(NeuralModel):
         log_probs = self.decoder(encoded)
         return CTCOutput(log_probs, steps, log_probs.argmax(dim=-1))
 
+    @checked
     def loss(
         self,
         log_probs: LogProbs[Tensor, "batch step vocab"],

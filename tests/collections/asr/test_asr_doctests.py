@@ -1,0 +1,26 @@
+"""The runnable examples in the ASR docstrings are executed."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+
+import pytest
+
+MODULES = [
+    "neuraltypes_collections.asr._functional",
+    "neuraltypes_collections.asr._metrics",
+    "neuraltypes_collections.asr._tokenizers",
+    "neuraltypes_collections.asr._decoding",
+    "neuraltypes_collections.asr.modules._preprocessor",
+    "neuraltypes_collections.asr.modules._jasper",
+    "neuraltypes_collections.asr.models._ctc",
+]
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_docstring_examples_run(name: str) -> None:
+    module = importlib.import_module(name)
+    result = doctest.testmod(module, extraglobs={"torch": importlib.import_module("torch")}, verbose=False)
+    assert result.failed == 0, f"{result.failed} docstring example(s) failed in {name}"
+    assert result.attempted > 0, f"{name} has no runnable example"

@@ -1,0 +1,119 @@
+"""CTCModel: configs, contracts, the BPE variant, the NeMo importer's refusals, and the public surface."""
+
+from __future__ import annotations
+
+import copy
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+import neuraltypes as nt
+import neuraltypes_collections.asr as asr
+from neuraltypes.errors import ContractViolation
+from neuraltypes_collections.asr import (
+    ConvASREncoderConfig,
+    CTCModel,
+    CTCModelConfig,
+    JasperBlockConfig,
+    NemoImportError,
+    train_bpe_tokenizer,
+)
+from neuraltypes_collections.asr.models import ctc_config_from_nemo
+from neuraltypes_collections.common import NeuralModel, read_nemo
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def _tiny_encoder(feat_in: int = 64) -> ConvASREncoderConfig:
+    return ConvASREncoderConfig(
+        feat_in,
+        (
+            JasperBlockConfig(32, kernel=5, stride=2, separable=True),
+            JasperBlockConfig(32, repeat=2, kernel=5, residual=True, separable=True, se=True, se_reduction_ratio=4),
+            JasperBlockConfig(48, kernel=1),
+        ),
+    )
+
+
+def test_forward_contract_rejects_wrong_rate_and_float_lengths() -> None:
+    model = CTCModel(CTCModelConfig(encoder=_tiny_encoder())).eval()
+    audio = nt.tag(torch.zeros(1, 8000), nt.tags.AudioSignal(8000))
+    with pytest.raises(ContractViolation, match=r"parameter 'audio'[\s\S]*resample 8000 Hz -> 16000 Hz"):
+        model(audio, torch.tensor([8000]))
+    with pytest.raises(ContractViolation, match="parameter 'lengths'"):
+        model(torch.zeros(1, 8000), torch.tensor([8000.0]))
+    contract = nt.contract_of(model)
+    assert contract["forward"]["inputs"]["audio"]["params"] == {"sample_rate": 16000}
+    assert set(contract["forward"]["output"]["fields"]) == {"log_probs", "encoded_lengths", "greedy_predictions"}
+
+
+def test_encoded_lengths_follow_the_stride_and_padding_is_ignored() -> None:
+    torch.manual_seed(0)
+    model = CTCModel(CTCModelConfig(encoder=_tiny_encoder())).eval()
+    audio = torch.randn(2, 16000) * 0.1
+    lengths = torch.tensor([16000, 9000])
+    out = model(audio, lengths)
+    assert out.encoded_lengths.tolist() == [50, 28]
+    noisy = audio.clone()
+    noisy[1, 9000:] = 1.0  # garbage beyond the length must not change anything inside it
+    again = model(noisy, lengths)
+    assert torch.allclose(out.log_probs[1, :28], again.log_probs[1, :28], atol=1e-5)
+
+
+def test_config_validation_names_the_problem() -> None:
+    with pytest.raises(ValueError, match=r"encoder.feat_in \(80\) must equal preprocessor.n_mels \(64\)"):
+        CTCModelConfig(encoder=_tiny_encoder(80))
+    with pytest.raises(ValueError, match="stride 2 and dilation 2"):
+        JasperBlockConfig(32, stride=2, dilation=2)
+    with pytest.raises(ValueError, match="bpe_vocab_size"):
+        CTCModelConfig(tokenizer="bpe")
+
+
+def test_bpe_model_round_trips_with_its_tokenizer_artifact(tmp_path: Path) -> None:
+    texts = ["the quick brown fox", "jumps over the lazy dog", "hello world", "speech recognition is fun"] * 8
+    tokenizer = train_bpe_tokenizer(texts, vocab_size=40)
+    config = CTCModelConfig(encoder=_tiny_encoder(), tokenizer="bpe", bpe_vocab_size=40, labels=())
+    model = CTCModel(config, tokenizer).eval()
+    assert model(torch.zeros(1, 4000), torch.tensor([4000])).log_probs.shape[-1] == 41
+    model.save_to(tmp_path / "bpe.nta")
+    restored = NeuralModel.restore_from(tmp_path / "bpe.nta")
+    assert isinstance(restored, CTCModel)
+    assert restored.vocabulary == model.vocabulary
+    assert restored.tokenizer.encode("hello world") == tokenizer.encode("hello world")
+
+
+def test_importer_refuses_options_it_does_not_reproduce() -> None:
+    config = read_nemo(FIXTURES / "quartznet5x1_small" / "model.nemo").config
+    changed = copy.deepcopy(config)
+    changed["encoder"]["jasper"][1]["groups"] = 4
+    with pytest.raises(NemoImportError, match=r"jasper\[1\]: groups=4 is not supported"):
+        ctc_config_from_nemo(changed, "q.nemo")
+    changed = copy.deepcopy(config)
+    changed["preprocessor"]["frame_splicing"] = 3
+    with pytest.raises(NemoImportError, match="frame_splicing=3"):
+        ctc_config_from_nemo(changed, "q.nemo")
+    imported = ctc_config_from_nemo(config)
+    assert imported.preprocessor.win_length == 320 and imported.encoder.total_stride == 2
+
+
+def test_public_surface_is_explicit() -> None:
+    assert sorted(asr.__all__) == sorted(set(asr.__all__))
+    for name in asr.__all__:
+        assert not name.startswith("_")
+        assert getattr(asr, name) is not None
+    public = {n for n in dir(asr) if not n.startswith("_")}
+    assert public - set(asr.__all__) <= {"models", "modules"}
+
+
+def test_import_is_light() -> None:
+    code = (
+        "import sys, neuraltypes_collections.asr\n"
+        "heavy = [m for m in ('lightning', 'hydra', 'omegaconf', 'torchaudio', 'sentencepiece', 'pytorch_lightning')"
+        " if m in sys.modules]\n"
+        "print(','.join(heavy))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "", f"importing the ASR collection loaded {result.stdout.strip()}"
