@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import doctest
+import re
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import torch
@@ -71,3 +73,16 @@ def test_detect_speech_reads_the_rate_of_a_tagged_tensor(clips) -> None:
 def test_docstring_examples_run(module) -> None:
     failures, tried = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
     assert tried > 0 and failures == 0
+
+
+def test_docs_examples_run(monkeypatch, capsys) -> None:
+    """Every Python block of docs/vad.md runs, in order, in one namespace, from the repository root."""
+    root = Path(__file__).resolve().parents[4]
+    text = (root / "docs" / "vad.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", text, flags=re.DOTALL)
+    assert len(blocks) >= 5
+    monkeypatch.chdir(root)
+    namespace: dict[str, object] = {}
+    for block in blocks:
+        exec(compile(block, "docs/vad.md", "exec"), namespace)
+    assert "breaks its contract" in capsys.readouterr().out
