@@ -127,3 +127,50 @@ def test_inspect_reads_without_building(tmp_path):
     assert info.weights["hidden.weight"] == ("F32", (2, 3))
     assert info.parameter_count == sum(p.numel() for p in model.parameters())
     assert info.artifacts == {"labels.txt": 1}
+
+
+def test_archive_contract_equals_the_derived_one(tmp_path, capsys):
+    import neuraltypes
+
+    model = TinyRegressor(TinyRegressorConfig())
+    model.save_to(tmp_path / "tiny.nta")
+    with tarfile.open(tmp_path / "tiny.nta") as tar:
+        stored = json.loads(tar.extractfile("contract.json").read())  # type: ignore[union-attr]
+    assert stored == json.loads(json.dumps(neuraltypes.contract_of(model)))
+    assert stored["forward"]["inputs"]["features"]["tag"] == "Encoded"
+    assert stored["forward"]["output"]["tag"] == "RegressionValues"
+    assert common.inspect_archive(tmp_path / "tiny.nta").contract == stored
+    from neuraltypes_collections.common._cli import main
+
+    assert main(["inspect", str(tmp_path / "tiny.nta")]) == 0
+    out = capsys.readouterr().out
+    assert 'features: Encoded "batch channel"' in out and 'output: RegressionValues "batch"' in out
+
+
+def test_restored_model_checks_its_contract(tmp_path):
+    import neuraltypes
+
+    TinyRegressor(TinyRegressorConfig()).save_to(tmp_path / "tiny.nta")
+    restored = common.restore_from(tmp_path / "tiny.nta")
+    with pytest.raises(neuraltypes.ContractViolation, match="features"):
+        restored(torch.zeros(2, 3, 4))  # one axis too many
+
+
+def test_contract_drift_warns(tmp_path):
+    import hashlib
+
+    from conftest import write_tar
+
+    from neuraltypes_collections.common._archive import archive_members
+
+    members = archive_members(TinyRegressor(TinyRegressorConfig()))
+    members["contract.json"] = json.dumps({"forward": {"inputs": {}, "output": None}}).encode()
+    manifest = json.loads(members["neuraltypes.json"])
+    manifest["files"]["contract.json"] = {
+        "sha256": hashlib.sha256(members["contract.json"]).hexdigest(),
+        "size": len(members["contract.json"]),
+    }
+    members["neuraltypes.json"] = json.dumps(manifest).encode()
+    path = write_tar(tmp_path / "drift.nta", list(members.items()))
+    with pytest.warns(common.ContractDriftWarning, match="the stored contract differs"):
+        common.restore_from(path)

@@ -59,11 +59,9 @@ def _sha256(data: bytes) -> str:
 
 
 def _contract(model: torch.nn.Module) -> Any:
-    try:
-        from neuraltypes import contract_of
-    except ImportError:  # the core without contract_of: store null, compare nothing
-        return None
-    return contract_of(model)
+    from neuraltypes import contract_of
+
+    return json.loads(json.dumps(contract_of(model), sort_keys=True))
 
 
 def _weights_bytes(model: torch.nn.Module) -> bytes:
@@ -267,7 +265,7 @@ def _compare_contract(archive: str, model: torch.nn.Module, stored_bytes: bytes)
     except ValueError:
         raise ArchiveError(archive, "not valid JSON", member=CONTRACT) from None
     current = _contract(model)
-    if stored is not None and current is not None and json.loads(json.dumps(current, sort_keys=True)) != stored:
+    if stored is not None and current != stored:
         warnings.warn(
             f"{archive}: the stored contract differs from the one the installed "
             f"{type(model).__name__} derives; the model's code changed since the archive was written",

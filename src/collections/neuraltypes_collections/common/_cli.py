@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from importlib.metadata import entry_points
@@ -88,6 +89,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except FileNotFoundError as error:
         print(f"neuraltypes {name}: no such file: {error.filename}", file=sys.stderr)
         return 1
+    except BrokenPipeError:  # `neuraltypes inspect X | head`: stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 # ------------------------------------------------------------------------------------------- inspect

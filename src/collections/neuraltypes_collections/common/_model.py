@@ -24,10 +24,7 @@ from torch import Tensor
 from ._config import register_target
 from ._errors import ConfigError, UnknownModelError
 
-try:  # the typed core; until it lands, a plain nn.Module keeps the layer usable
-    from neuraltypes import NeuralModule as _Base
-except ImportError:  # pragma: no cover - depends on the core's progress
-    _Base = torch.nn.Module  # type: ignore[misc,assignment]
+from neuraltypes import NeuralModule
 
 __all__ = ["NeuralModel", "register_model", "model_class", "registered_models"]
 
@@ -39,7 +36,7 @@ _MODELS: dict[str, type[NeuralModel]] = {}
 _LAZY_MODELS: dict[str, str] = {}
 
 
-class NeuralModel(_Base):  # type: ignore[misc,valid-type]
+class NeuralModel(NeuralModule):
     """Base class of every model in the collections: a typed module plus a frozen config.
 
     Subclasses set ``Config`` (a frozen dataclass), build their layers from it in ``__init__``, and are

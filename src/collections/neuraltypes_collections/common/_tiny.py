@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import torch
+from neuraltypes import Encoded, RegressionValues
 from torch import Tensor
 
 from ._model import NeuralModel, register_model
@@ -43,8 +44,8 @@ class TinyRegressor(NeuralModel):
         self.hidden = torch.nn.Linear(config.features, config.hidden)
         self.output = torch.nn.Linear(config.hidden, 1)
 
-    def forward(self, features: Tensor) -> Tensor:
-        """Return predictions of shape ``(batch,)`` for ``features`` of shape ``(batch, features)``."""
+    def forward(self, features: Encoded[Tensor, "batch channel"]) -> RegressionValues[Tensor, "batch"]:
+        """Return one prediction per example; ``features`` has ``config.features`` channels."""
         return self.output(torch.tanh(self.hidden(features))).squeeze(-1)
 
     def training_step(self, batch: tuple[Tensor, Tensor], batch_idx: int) -> Tensor:
