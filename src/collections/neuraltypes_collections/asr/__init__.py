@@ -6,6 +6,13 @@
 """
 
 from ._audio import AudioError as AudioError, read_audio as read_audio, resample as resample
+from ._configs import load_model_config as load_model_config, model_config_names as model_config_names
+from ._data import (
+    AudioAugmentConfig as AudioAugmentConfig,
+    AudioTextDataset as AudioTextDataset,
+    augment_waveform as augment_waveform,
+    collate_audio_text as collate_audio_text,
+)
 from ._decoding import (
     BeamSearchOptions as BeamSearchOptions,
     CTCBeamDecoder as CTCBeamDecoder,
@@ -46,6 +53,10 @@ from .modules import (
 )
 
 __all__ = [
+    "AudioAugmentConfig",
+    "AudioTextDataset",
+    "augment_waveform",
+    "collate_audio_text",
     "AudioError",
     "ManifestEntry",
     "ManifestError",
@@ -54,6 +65,8 @@ __all__ = [
     "read_audio",
     "read_manifest",
     "resample",
+    "load_model_config",
+    "model_config_names",
     "transcribe",
     "word_timestamps",
     "BPETokenizer",

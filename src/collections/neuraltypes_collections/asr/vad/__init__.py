@@ -4,26 +4,51 @@
 optional `silero-vad` package installs; `split_at_silences` cuts long recordings into pieces for ASR.
 """
 
-from ._audio import AudioInput as AudioInput, read_audio as read_audio
+from ._audio import AudioInput as AudioInput
+from ._audio import read_audio as read_audio
 from ._segments import (
     AudioChunk as AudioChunk,
+)
+from ._segments import (
     SegmentationOptions as SegmentationOptions,
+)
+from ._segments import (
     SpeechSegment as SpeechSegment,
+)
+from ._segments import (
     detect_speech as detect_speech,
+)
+from ._segments import (
     segments_from_probs as segments_from_probs,
+)
+from ._segments import (
     speech_probs_of as speech_probs_of,
+)
+from ._segments import (
     split_at_silences as split_at_silences,
 )
 from ._silero import (
     SileroVad as SileroVad,
+)
+from ._silero import (
     SileroVadDimensions as SileroVadDimensions,
+)
+from ._silero import (
     SileroVadStep as SileroVadStep,
+)
+from ._silero import (
     hann_dft_basis as hann_dft_basis,
 )
 from ._weights import (
     WeightsSource as WeightsSource,
+)
+from ._weights import (
     default_silero_vad as default_silero_vad,
+)
+from ._weights import (
     load_silero_vad as load_silero_vad,
+)
+from ._weights import (
     silero_weights_file as silero_weights_file,
 )
 

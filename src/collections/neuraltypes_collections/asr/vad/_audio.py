@@ -9,6 +9,8 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from ._typing import tag_of
+
 AudioInput = Union[str, "os.PathLike[str]", Tensor, np.ndarray]
 
 
@@ -17,12 +19,14 @@ def read_audio(path: str | os.PathLike[str]) -> tuple[Tensor, int]:
 
     **Returns** `(waveform, sample_rate)`: a 1-D float32 tensor in [-1, 1] and the file's rate in Hz.
     """
-    import soundfile
+    import soundfile  # type: ignore[import-untyped]
 
     try:
         data, sample_rate = soundfile.read(os.fspath(path), dtype="float32", always_2d=True)
     except (RuntimeError, soundfile.LibsndfileError) as error:
-        raise ValueError(f"{os.fspath(path)}: cannot read audio ({error}); hint: use WAV, FLAC or OGG.") from None
+        raise ValueError(
+            f"{os.fspath(path)}: cannot read audio ({error}); hint: use WAV, FLAC or OGG."
+        ) from None
     return torch.from_numpy(np.ascontiguousarray(data.mean(axis=1))), int(sample_rate)
 
 
@@ -41,7 +45,9 @@ def as_waveform(audio: AudioInput, sample_rate: int | None, *, function: str) ->
         return waveform, file_rate
     tensor = torch.from_numpy(np.asarray(audio)) if isinstance(audio, np.ndarray) else audio
     if not isinstance(tensor, Tensor):
-        raise TypeError(f"{function}: expected a path, a torch.Tensor or a numpy array, got {type(audio).__name__}.")
+        raise TypeError(
+            f"{function}: expected a path, a torch.Tensor or a numpy array, got {type(audio).__name__}."
+        )
     if tensor.dim() == 2 and tensor.shape[0] == 1:
         tensor = tensor[0]
     if tensor.dim() != 1:
@@ -64,10 +70,6 @@ def as_waveform(audio: AudioInput, sample_rate: int | None, *, function: str) ->
 
 
 def _tagged_sample_rate(tensor: Tensor) -> int | None:
-    try:
-        from neuraltypes import tag_of
-    except ImportError:  # pragma: no cover - the contract core has not landed yet
-        return None
     tag = tag_of(tensor)
     rate = tag.params.get("sample_rate") if tag is not None else None
     return int(rate) if rate is not None else None

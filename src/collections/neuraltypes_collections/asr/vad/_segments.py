@@ -67,7 +67,9 @@ class SegmentationOptions:
         for name in ("min_speech_duration_s", "min_silence_duration_s", "speech_pad_s"):
             value = getattr(self, name)
             if not (value >= 0.0 and math.isfinite(value)):
-                raise ValueError(f"SegmentationOptions: {name}={value} must be a finite number of seconds >= 0.")
+                raise ValueError(
+                    f"SegmentationOptions: {name}={value} must be a finite number of seconds >= 0."
+                )
 
     @property
     def exit_threshold(self) -> float:
@@ -82,8 +84,13 @@ class _Span(NamedTuple):
     end_chunk: int  # exclusive
 
 
-def _speech_spans(probs: Sequence[float], chunk_samples: int, num_samples: int, sample_rate: int,
-                  options: SegmentationOptions) -> list[_Span]:
+def _speech_spans(
+    probs: Sequence[float],
+    chunk_samples: int,
+    num_samples: int,
+    sample_rate: int,
+    options: SegmentationOptions,
+) -> list[_Span]:
     """Unpadded speech spans, in samples, by hysteresis over the chunk probabilities."""
     min_silence = sample_rate * options.min_silence_duration_s
     min_speech = sample_rate * options.min_speech_duration_s
@@ -113,7 +120,7 @@ def _pad(spans: list[_Span], pad: int, num_samples: int) -> list[tuple[int, int]
     if bounds:
         bounds[0][0] -= min(pad, bounds[0][0])
         bounds[-1][1] += max(0, min(pad, num_samples - bounds[-1][1]))
-    for left, right in zip(bounds[:-1], bounds[1:]):
+    for left, right in zip(bounds[:-1], bounds[1:], strict=True):
         share = min(pad, (right[0] - left[1]) // 2)
         left[1] += share
         right[0] -= share
@@ -144,9 +151,12 @@ def segments_from_probs(
     spans = _speech_spans(values, chunk_samples, total, sample_rate, options)
     padded = _pad(spans, round(options.speech_pad_s * sample_rate), total)
     return [
-        SpeechSegment(start / sample_rate, end / sample_rate, sum(values[span.first_chunk : span.end_chunk])
-                      / max(1, span.end_chunk - span.first_chunk))
-        for span, (start, end) in zip(spans, padded)
+        SpeechSegment(
+            start / sample_rate,
+            end / sample_rate,
+            sum(values[span.first_chunk : span.end_chunk]) / max(1, span.end_chunk - span.first_chunk),
+        )
+        for span, (start, end) in zip(spans, padded, strict=True)
     ]
 
 
@@ -162,7 +172,9 @@ def speech_probs_of(model: SileroVad, waveform: Tensor) -> Tensor:
         pieces = []
         for first in range(0, waveform.numel(), block):
             piece = waveform[first : first + block]
-            windows = torch.cat([context, torch.nn.functional.pad(piece, (0, (-piece.numel()) % chunk))[None]], -1)
+            windows = torch.cat(
+                [context, torch.nn.functional.pad(piece, (0, (-piece.numel()) % chunk))[None]], -1
+            )
             frames = windows.unfold(1, model.dims.window_samples, chunk)[0]
             encoded = model.encoder(model.front_end(frames))[None]
             probs, hidden, cell = model.decoder(encoded, hidden, cell)
@@ -171,7 +183,9 @@ def speech_probs_of(model: SileroVad, waveform: Tensor) -> Tensor:
         return torch.cat(pieces)
 
 
-def _prepare(audio: AudioInput, sample_rate: int | None, model: SileroVad | None, function: str) -> tuple[Tensor, SileroVad]:
+def _prepare(
+    audio: AudioInput, sample_rate: int | None, model: SileroVad | None, function: str
+) -> tuple[Tensor, SileroVad]:
     waveform, rate = as_waveform(audio, sample_rate, function=function)
     model = default_silero_vad(rate) if model is None else model
     if model.sample_rate != rate:
@@ -212,11 +226,18 @@ def detect_speech(
         >>> detect_speech(torch.zeros(16000), sample_rate=16000)
         []
     """
-    options = SegmentationOptions(threshold, neg_threshold, min_speech_duration_s, min_silence_duration_s, speech_pad_s)
+    options = SegmentationOptions(
+        threshold, neg_threshold, min_speech_duration_s, min_silence_duration_s, speech_pad_s
+    )
     waveform, model = _prepare(audio, sample_rate, model, "detect_speech")
     probs = speech_probs_of(model, waveform)
-    return segments_from_probs(probs, chunk_samples=model.dims.chunk_samples, sample_rate=model.sample_rate,
-                               num_samples=waveform.numel(), options=options)
+    return segments_from_probs(
+        probs,
+        chunk_samples=model.dims.chunk_samples,
+        sample_rate=model.sample_rate,
+        num_samples=waveform.numel(),
+        options=options,
+    )
 
 
 @dataclass(frozen=True)
@@ -265,18 +286,22 @@ def split_at_silences(
     rate, chunk = model.sample_rate, model.dims.chunk_samples
     max_samples = int(max_chunk_s * rate)
     if max_samples < 2 * chunk:
-        raise ValueError(f"split_at_silences: max_chunk_s={max_chunk_s} must be at least {2 * chunk / rate} s.")
+        raise ValueError(
+            f"split_at_silences: max_chunk_s={max_chunk_s} must be at least {2 * chunk / rate} s."
+        )
     values = speech_probs_of(model, waveform).tolist()
     spans = _speech_spans(values, chunk, waveform.numel(), rate, options)
     pad = round(options.speech_pad_s * rate)
     pieces = [(start, end) for start, end in _pad(spans, pad, waveform.numel())]
     bounded: list[tuple[int, int]] = []
-    for (start, end), span in zip(pieces, spans):
+    for (start, end), span in zip(pieces, spans, strict=True):
         if end - start <= max_samples:
             bounded.append((start, end))
             continue
         parts = _split_long(span, values, chunk, max_samples - 2 * pad)
-        bounded += [(start if i == 0 else p.start, end if i == len(parts) - 1 else p.end) for i, p in enumerate(parts)]
+        bounded += [
+            (start if i == 0 else p.start, end if i == len(parts) - 1 else p.end) for i, p in enumerate(parts)
+        ]
     groups: list[list[int]] = []
     for start, end in bounded:
         if groups and end - groups[-1][0] <= max_samples:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 import torch
 import torch.nn.functional as F
@@ -61,7 +61,9 @@ class SileroVadDimensions:
                 f"({self.hidden_size}), the LSTM input size."
             )
         if self.right_pad_samples >= self.chunk_samples + self.context_samples:
-            raise ValueError("SileroVadDimensions: right_pad_samples must be shorter than one chunk with its context.")
+            raise ValueError(
+                "SileroVadDimensions: right_pad_samples must be shorter than one chunk with its context."
+            )
         if self.frames_per_chunk < 1:
             raise ValueError(
                 f"SileroVadDimensions: a chunk of {self.window_samples} samples (with context and padding "
@@ -74,8 +76,14 @@ class SileroVadDimensions:
         if sample_rate == 16000:
             return cls()
         if sample_rate == 8000:
-            return cls(sample_rate=8000, chunk_samples=256, context_samples=32, n_fft=128, hop_length=64,
-                       right_pad_samples=32)
+            return cls(
+                sample_rate=8000,
+                chunk_samples=256,
+                context_samples=32,
+                n_fft=128,
+                hop_length=64,
+                right_pad_samples=32,
+            )
         raise ValueError(
             f"Silero VAD has models for 16000 and 8000 Hz audio, not {sample_rate} Hz; "
             f"hint: resample first, e.g. torchaudio.functional.resample(audio, {sample_rate}, 16000)."
@@ -122,7 +130,9 @@ def _conv_k3(x: Tensor, weight: Tensor, bias: Tensor, stride: int) -> Tensor:
     batch, _, channels = x.shape
     columns = F.pad(x, (0, 0, 1, 1)).unfold(1, 3, stride)  # batch, frame_out, channel, 3
     frames_out = columns.shape[1]
-    out = torch.addmm(bias, columns.reshape(batch * frames_out, channels * 3), weight.reshape(weight.shape[0], -1).T)
+    out = torch.addmm(
+        bias, columns.reshape(batch * frames_out, channels * 3), weight.reshape(weight.shape[0], -1).T
+    )
     return out.reshape(batch, frames_out, -1)
 
 
@@ -137,11 +147,16 @@ class _StftMagnitude(NeuralModule):
         self.right_pad_samples = dims.right_pad_samples
         self.n_bins = dims.n_bins
         # Fixed, not learned: the checkpoints' basis is checked against it when weights are loaded.
+        self.basis: Tensor
         self.register_buffer("basis", hann_dft_basis(dims.n_fft), persistent=False)
 
     def forward(
         self, windows: AudioSignal[Tensor, "batch time", attr("sample_rate")]
-    ) -> Spectrogram[Tensor, "batch frame frequency", params(sample_rate=attr("sample_rate"), hop_length=attr("hop_length"))]:
+    ) -> Spectrogram[
+        Tensor,
+        "batch frame frequency",
+        params(sample_rate=attr("sample_rate"), hop_length=attr("hop_length")),
+    ]:
         padded = F.pad(windows.unsqueeze(1), (0, self.right_pad_samples), mode="reflect").squeeze(1)
         parts = padded.unfold(1, self.n_fft, self.hop_length) @ self.basis[:, 0].T  # batch, frame, 2 * bins
         real, imag = parts[..., : self.n_bins], parts[..., self.n_bins :]
@@ -156,13 +171,15 @@ class _Encoder(NeuralModule):
         widths = (dims.n_bins, *dims.encoder_channels)
         self.convs = nn.ModuleList(
             nn.Conv1d(c_in, c_out, kernel_size=3, stride=stride, padding=1)
-            for c_in, c_out, stride in zip(widths[:-1], widths[1:], dims.encoder_strides)
+            for c_in, c_out, stride in zip(widths[:-1], widths[1:], dims.encoder_strides, strict=True)
         )
 
-    def forward(self, spectrogram: Spectrogram[Tensor, "batch frame frequency"]) -> Encoded[Tensor, "batch channel"]:
+    def forward(
+        self, spectrogram: Spectrogram[Tensor, "batch frame frequency"]
+    ) -> Encoded[Tensor, "batch channel"]:
         x = spectrogram
-        for conv in self.convs:
-            x = torch.relu(_conv_k3(x, conv.weight, conv.bias, conv.stride[0]))
+        for conv in cast(list[nn.Conv1d], list(self.convs)):
+            x = torch.relu(_conv_k3(x, conv.weight, cast(Tensor, conv.bias), conv.stride[0]))
         if x.shape[1] != 1:
             raise ValueError(
                 f"Silero VAD encoder: expected the convolutions to reduce each chunk to 1 frame, got {x.shape[1]}; "
@@ -184,11 +201,14 @@ class _Decoder(NeuralModule):
         encoded: Encoded[Tensor, "batch frame channel"],
         hidden: Encoded[Tensor, "batch channel"],
         cell: Encoded[Tensor, "batch channel"],
-    ) -> tuple[Probs[Tensor, "batch frame"], Encoded[Tensor, "batch channel"], Encoded[Tensor, "batch channel"]]:
-        if encoded.shape[1] == 1:  # one streaming step: the cell op (as the original) skips nn.LSTM's overhead
-            lstm = self.lstm
+    ) -> tuple[
+        Probs[Tensor, "batch frame"], Encoded[Tensor, "batch channel"], Encoded[Tensor, "batch channel"]
+    ]:
+        # One streaming step: the fused cell op (as in the original) skips nn.LSTM's per-call overhead.
+        if encoded.shape[1] == 1:
+            weight_ih, weight_hh, bias_ih, bias_hh = self.lstm.all_weights[0]
             hidden, cell = torch.lstm_cell(
-                encoded[:, 0], (hidden, cell), lstm.weight_ih_l0, lstm.weight_hh_l0, lstm.bias_ih_l0, lstm.bias_hh_l0
+                encoded[:, 0], (hidden, cell), weight_ih, weight_hh, bias_ih, bias_hh
             )
             outputs = hidden.unsqueeze(1)
         else:
@@ -201,7 +221,7 @@ class _Decoder(NeuralModule):
 class SileroVadStep(NamedTuple):
     """One streaming step: the chunk's speech probability and the state to pass to the next step."""
 
-    probs: Probs[Tensor, "batch"]
+    probs: Probs[Tensor, "batch"]  # noqa: F821, UP037 (a one-word shape string, not a forward reference)
     context: AudioSignal[Tensor, "batch _", attr("sample_rate")]
     hidden: Encoded[Tensor, "batch channel"]
     cell: Encoded[Tensor, "batch channel"]
@@ -281,8 +301,8 @@ class SileroVad(NeuralModule):
     def speech_probs(
         self,
         audio: AudioSignal[Tensor, "batch time", attr("sample_rate")],
-        lengths: Lengths[Tensor, "batch"] | None = None,
-    ) -> tuple[Probs[Tensor, "batch frame"], Lengths[Tensor, "batch"]]:
+        lengths: Lengths[Tensor, "batch"] | None = None,  # noqa: F821, UP037
+    ) -> tuple[Probs[Tensor, "batch frame"], Lengths[Tensor, "batch"]]:  # noqa: F821, UP037
         """Speech probability of every chunk of whole utterances, equal to streaming them chunk by chunk.
 
         **Arguments**

@@ -1,44 +1,37 @@
-"""The neuraltypes names the VAD package annotates with, imported in one place.
-
-The contract core is written in parallel with this package; until `neuraltypes` exposes these names the fallback
-below makes the annotations inert (plain `torch.Tensor`), so the package still imports and runs unchecked.
-"""
+"""The neuraltypes names the VAD package annotates with, imported in one place."""
 
 from __future__ import annotations
 
-from typing import Any
-
-try:
-    from neuraltypes import (
-        AudioSignal as AudioSignal,
-        Encoded as Encoded,
-        Lengths as Lengths,
-        NeuralModule as NeuralModule,
-        Probs as Probs,
-        Spectrogram as Spectrogram,
-        attr as attr,
-        checked as checked,
-        params as params,
-    )
-except ImportError:  # pragma: no cover - the contract core has not landed yet
-    import torch as _torch
-
-    class _Inert:
-        def __getitem__(self, item: Any) -> Any:
-            return _torch.Tensor
-
-    AudioSignal = Encoded = Lengths = Probs = Spectrogram = _Inert()  # type: ignore[assignment,misc]
-    NeuralModule = _torch.nn.Module  # type: ignore[assignment,misc]
-
-    def attr(name: str) -> Any:  # type: ignore[no-redef]
-        return name
-
-    def params(**kwargs: Any) -> Any:  # type: ignore[no-redef]
-        return kwargs
-
-    def checked(function: Any) -> Any:  # type: ignore[no-redef]
-        return function
-
+from neuraltypes import (
+    AudioSignal as AudioSignal,
+)
+from neuraltypes import (
+    Encoded as Encoded,
+)
+from neuraltypes import (
+    Lengths as Lengths,
+)
+from neuraltypes import (
+    NeuralModule as NeuralModule,
+)
+from neuraltypes import (
+    Probs as Probs,
+)
+from neuraltypes import (
+    Spectrogram as Spectrogram,
+)
+from neuraltypes import (
+    attr as attr,
+)
+from neuraltypes import (
+    checked as checked,
+)
+from neuraltypes import (
+    params as params,
+)
+from neuraltypes import (
+    tag_of as tag_of,
+)
 
 __all__ = [
     "AudioSignal",
@@ -50,4 +43,5 @@ __all__ = [
     "attr",
     "checked",
     "params",
+    "tag_of",
 ]

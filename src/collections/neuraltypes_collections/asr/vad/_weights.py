@@ -23,7 +23,7 @@ from typing import Literal
 import torch
 from torch import Tensor
 
-from ._silero import SileroVad, SileroVadDimensions
+from ._silero import SileroVad, SileroVadDimensions, hann_dft_basis
 
 WeightsSource = Literal["torchscript", "safetensors"]
 
@@ -41,7 +41,11 @@ _SAFETENSORS_KEYS = {
 }
 _TORCHSCRIPT_KEYS = {
     "stft.forward_basis_buffer": "front_end.basis",
-    **{f"encoder.{i}.reparam_conv.{p}": f"encoder.convs.{i}.{p}" for i in range(4) for p in ("weight", "bias")},
+    **{
+        f"encoder.{i}.reparam_conv.{p}": f"encoder.convs.{i}.{p}"
+        for i in range(4)
+        for p in ("weight", "bias")
+    },
     **{f"decoder.rnn.{p}": f"decoder.lstm.{p}_l0" for p in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")},
     "decoder.decoder.2.weight": "decoder.head.weight",
     "decoder.decoder.2.bias": "decoder.head.bias",
@@ -89,14 +93,18 @@ def _read_safetensors(path: Path, sample_rate: int) -> dict[str, Tensor]:
 def _read_torchscript(path: Path, sample_rate: int) -> dict[str, Tensor]:
     with warnings.catch_warnings():  # torch.jit.load is deprecated; only its parameters are read here
         warnings.simplefilter("ignore", FutureWarning)
-        scripted = torch.jit.load(str(path), map_location="cpu")
+        scripted = torch.jit.load(str(path), map_location="cpu")  # type: ignore[no-untyped-call]
     submodule = {16000: "_model", 8000: "_model_8k"}.get(sample_rate)
     if submodule is None or not hasattr(scripted, submodule):
-        raise ValueError(f"{path}: no {sample_rate} Hz model; the TorchScript file has 16000 and 8000 Hz models.")
+        raise ValueError(
+            f"{path}: no {sample_rate} Hz model; the TorchScript file has 16000 and 8000 Hz models."
+        )
     return {key: value.detach().clone() for key, value in getattr(scripted, submodule).state_dict().items()}
 
 
-def _convert(state: dict[str, Tensor], keys: dict[str, str], source: Path, dims: SileroVadDimensions) -> dict[str, Tensor]:
+def _convert(
+    state: dict[str, Tensor], keys: dict[str, str], source: Path, dims: SileroVadDimensions
+) -> dict[str, Tensor]:
     missing = sorted(set(keys) - set(state))
     unexpected = sorted(set(state) - set(keys))
     if missing or unexpected:
@@ -106,7 +114,7 @@ def _convert(state: dict[str, Tensor], keys: dict[str, str], source: Path, dims:
         )
     converted = {keys[key]: value for key, value in state.items()}
     basis = converted.pop("front_end.basis")
-    expected = SileroVad(dims).front_end.basis
+    expected = hann_dft_basis(dims.n_fft)
     if basis.shape != expected.shape or (basis - expected).abs().max() > _BASIS_TOLERANCE:
         raise ValueError(
             f"{source}: the STFT basis is not the periodic-Hann DFT of size {dims.n_fft} this implementation computes; "
