@@ -29,24 +29,32 @@ from pathlib import Path
 
 import torch
 import torch.nn.functional as F
+from neuraltypes_collections.asr.vad import detect_speech, load_silero_vad, read_audio, silero_weights_file
 
 import neuraltypes as nt
-from neuraltypes_collections.asr.vad import detect_speech, load_silero_vad, read_audio, silero_weights_file
 
 CLIPS = sorted((Path(__file__).parent.parent / "tests/collections/asr/vad/fixtures").glob("*.wav"))
 CHUNK = 512
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--rounds", type=int, default=15, help="interleaved timing rounds (median is reported)")
-    parser.add_argument("--threads", type=int, default=1, help="torch CPU threads (Silero's own default is 1)")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=15, help="interleaved timing rounds (median is reported)"
+    )
+    parser.add_argument(
+        "--threads", type=int, default=1, help="torch CPU threads (Silero's own default is 1)"
+    )
     args = parser.parse_args()
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)
         original = torch.jit.load(str(silero_weights_file("torchscript")), map_location="cpu")
-        from silero_vad import get_speech_timestamps  # importing silero_vad sets torch's threads: set ours after
+        from silero_vad import (
+            get_speech_timestamps,  # importing silero_vad sets torch's threads: set ours after
+        )
     torch.set_num_threads(args.threads)
     ours = load_silero_vad(16000)
 
@@ -84,8 +92,11 @@ def main() -> None:
     }
     with torch.inference_mode():
         reference = original_stream()
-        errors = {name: (run() - reference).abs().max().item() for name, run in variants.items()
-                  if name.startswith("ours,")}
+        errors = {
+            name: (run() - reference).abs().max().item()
+            for name, run in variants.items()
+            if name.startswith("ours,")
+        }
         for run in variants.values():  # warm-up (TorchScript optimises on its first calls)
             run()
         timings: dict[str, list[float]] = {name: [] for name in variants}
@@ -99,14 +110,18 @@ def main() -> None:
 
     base = statistics.median(timings["torchscript (original), chunk by chunk"])
     segment_base = statistics.median(timings["silero get_speech_timestamps (original)"])
-    print(f"Silero VAD 16 kHz on CPU ({torch.get_num_threads()} thread(s), torch {torch.__version__}), "
-          f"{seconds:.1f} s of real speech, median of {args.rounds} interleaved rounds\n")
+    print(
+        f"Silero VAD 16 kHz on CPU ({torch.get_num_threads()} thread(s), torch {torch.__version__}), "
+        f"{seconds:.1f} s of real speech, median of {args.rounds} interleaved rounds\n"
+    )
     print("| variant | ms per second of audio | speed-up vs original | max abs prob. difference |")
     print("|---|---:|---:|---:|")
     for name, values in timings.items():
         median = statistics.median(values)
         reference_time = segment_base if "timestamps" in name or "detect_speech" in name else base
-        error = f"{errors[name]:.1e}" if name in errors else ("0 (reference)" if "torchscript" in name else "-")
+        error = (
+            f"{errors[name]:.1e}" if name in errors else ("0 (reference)" if "torchscript" in name else "-")
+        )
         print(f"| {name} | {1000 * median / seconds:.2f} | {reference_time / median:.2f}x | {error} |")
 
 

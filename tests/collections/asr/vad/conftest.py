@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 import torch
 import torch.nn.functional as F
-
 from neuraltypes_collections.asr.vad import read_audio, silero_weights_file
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -34,14 +33,18 @@ def torchscript_vad() -> torch.jit.ScriptModule:
         return torch.jit.load(str(silero_weights_file("torchscript")), map_location="cpu")
 
 
-def _reference_probs(scripted: torch.jit.ScriptModule, waveform: torch.Tensor, sample_rate: int) -> torch.Tensor:
+def _reference_probs(
+    scripted: torch.jit.ScriptModule, waveform: torch.Tensor, sample_rate: int
+) -> torch.Tensor:
     """The original model's per-chunk probabilities, streamed chunk by chunk the way Silero's utilities do."""
     chunk = 512 if sample_rate == 16000 else 256
     num_chunks = -(-waveform.numel() // chunk)
     padded = F.pad(waveform, (0, num_chunks * chunk - waveform.numel()))
     scripted.reset_states()
     with torch.no_grad():
-        return torch.tensor([scripted(padded[i * chunk : (i + 1) * chunk], sample_rate).item() for i in range(num_chunks)])
+        return torch.tensor(
+            [scripted(padded[i * chunk : (i + 1) * chunk], sample_rate).item() for i in range(num_chunks)]
+        )
 
 
 @pytest.fixture(scope="session")

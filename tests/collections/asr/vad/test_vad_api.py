@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import doctest
-import re
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
 
+import neuraltypes_collections.asr.vad as vad
 import pytest
 import torch
+from neuraltypes_collections.asr.vad import SileroVad, detect_speech, load_silero_vad
 
 import neuraltypes as nt
-import neuraltypes_collections.asr.vad as vad
 from neuraltypes.errors import ContractViolation
-from neuraltypes_collections.asr.vad import SileroVad, detect_speech, load_silero_vad
 
 
 def test_public_surface_is_explicit_and_private_free() -> None:
@@ -57,9 +57,15 @@ def test_outputs_carry_their_meaning() -> None:
 
 
 def test_contract_is_derived_from_the_signatures() -> None:
-    contract = json.loads(json.dumps(nt.contract_of(SileroVad(vad.SileroVadDimensions.for_sample_rate(8000)))))
+    contract = json.loads(
+        json.dumps(nt.contract_of(SileroVad(vad.SileroVadDimensions.for_sample_rate(8000))))
+    )
     chunk = contract["forward"]["inputs"]["chunk"]
-    assert chunk["tag"] == "AudioSignal" and chunk["params"] == {"sample_rate": 8000} and chunk["shape"] == "batch time"
+    assert (
+        chunk["tag"] == "AudioSignal"
+        and chunk["params"] == {"sample_rate": 8000}
+        and chunk["shape"] == "batch time"
+    )
     assert contract["speech_probs"]["output"]["tuple"][0]["shape"] == "batch frame"
 
 

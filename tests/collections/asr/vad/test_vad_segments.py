@@ -10,7 +10,6 @@ import soundfile
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from neuraltypes_collections.asr.vad import (
     SegmentationOptions,
     SpeechSegment,
@@ -34,7 +33,9 @@ def _samples(segments: list[SpeechSegment], rate: int = 16000) -> list[tuple[int
 # --- the segmentation rules -------------------------------------------------------------------------------------
 
 probabilities = st.lists(
-    st.one_of(st.sampled_from([0.0, 0.2, 0.36, 0.4, 0.5, 0.6, 0.99]), st.floats(0.0, 1.0)), min_size=0, max_size=120
+    st.one_of(st.sampled_from([0.0, 0.2, 0.36, 0.4, 0.5, 0.6, 0.99]), st.floats(0.0, 1.0)),
+    min_size=0,
+    max_size=120,
 )
 
 
@@ -53,11 +54,20 @@ def test_segments_equal_silero_get_speech_timestamps_from_probs(
 ) -> None:
     neg_threshold = None if exit_gap is None else max(0.0, threshold - exit_gap)
     num_samples = max(0, len(probs) * 512 - short_tail)
-    options = SegmentationOptions(threshold, neg_threshold, min_speech_ms / 1000, min_silence_ms / 1000, pad_ms / 1000)
-    ours = segments_from_probs(probs, chunk_samples=512, sample_rate=16000, num_samples=num_samples, options=options)
+    options = SegmentationOptions(
+        threshold, neg_threshold, min_speech_ms / 1000, min_silence_ms / 1000, pad_ms / 1000
+    )
+    ours = segments_from_probs(
+        probs, chunk_samples=512, sample_rate=16000, num_samples=num_samples, options=options
+    )
     theirs = _silero_utils().get_speech_timestamps_from_probs(
-        probs, sampling_rate=16000, threshold=threshold, neg_threshold=neg_threshold,
-        min_speech_duration_ms=min_speech_ms, min_silence_duration_ms=min_silence_ms, speech_pad_ms=pad_ms,
+        probs,
+        sampling_rate=16000,
+        threshold=threshold,
+        neg_threshold=neg_threshold,
+        min_speech_duration_ms=min_speech_ms,
+        min_silence_duration_ms=min_silence_ms,
+        speech_pad_ms=pad_ms,
         audio_length_samples=num_samples,
     )
     assert _samples(ours) == [(t["start"], t["end"]) for t in theirs]
@@ -73,13 +83,21 @@ def test_hysteresis_minimum_silence_and_padding_by_hand() -> None:
     assert _samples(segments) == [(5 * chunk, 40 * chunk)]
     assert segments[0].score == pytest.approx(sum(probs[5:40]) / 35)
     # An open segment runs to the end of the audio: here 10 chunks (320 ms) of unscored tail keep the last speech.
-    tail = segments_from_probs(probs, chunk_samples=chunk, sample_rate=rate, num_samples=60 * chunk, options=options)
+    tail = segments_from_probs(
+        probs, chunk_samples=chunk, sample_rate=rate, num_samples=60 * chunk, options=options
+    )
     assert _samples(tail) == [(5 * chunk, 40 * chunk), (50 * chunk, 60 * chunk)]
-    padded = segments_from_probs(probs[:-2], chunk_samples=chunk, sample_rate=rate, num_samples=60 * chunk,
-                                 options=SegmentationOptions(speech_pad_s=0.5))
+    padded = segments_from_probs(
+        probs[:-2],
+        chunk_samples=chunk,
+        sample_rate=rate,
+        num_samples=60 * chunk,
+        options=SegmentationOptions(speech_pad_s=0.5),
+    )
     assert _samples(padded) == [(0, 40 * chunk + 8000)]  # clamped at 0, padded by 8000 samples at the end
-    clamped = segments_from_probs(probs, chunk_samples=chunk, sample_rate=rate,
-                                  options=SegmentationOptions(speech_pad_s=0.5))
+    clamped = segments_from_probs(
+        probs, chunk_samples=chunk, sample_rate=rate, options=SegmentationOptions(speech_pad_s=0.5)
+    )
     assert _samples(clamped) == [(0, len(probs) * chunk)]  # the audio ends before the padding does
 
 
@@ -94,13 +112,16 @@ def test_options_are_validated() -> None:
 
 # --- real speech ------------------------------------------------------------------------------------------------
 
+
 def test_one_segment_per_real_clip_equal_to_silero(clips, clip_paths, torchscript_vad) -> None:
-    for (name, waveform), path in zip(clips, clip_paths):
+    for (name, waveform), path in zip(clips, clip_paths, strict=True):
         segments = detect_speech(path)
         duration_s = waveform.numel() / 16000
         assert len(segments) == 1, f"{name}: {segments}"
         (segment,) = segments
-        assert segment.start_s < 0.5 and segment.end_s > duration_s - 0.3, f"{name}: {segment} of {duration_s} s"
+        assert segment.start_s < 0.5 and segment.end_s > duration_s - 0.3, (
+            f"{name}: {segment} of {duration_s} s"
+        )
         assert segment.score > 0.9
         torchscript_vad.reset_states()
         theirs = _silero_utils().get_speech_timestamps(waveform, torchscript_vad, sampling_rate=16000)
@@ -139,6 +160,7 @@ def test_input_errors_name_the_fix(clips, clip_paths) -> None:
 
 # --- non-speech -------------------------------------------------------------------------------------------------
 
+
 def _non_speech() -> dict[str, torch.Tensor]:
     generator = torch.Generator().manual_seed(0)
     t = torch.arange(3 * 16000) / 16000
@@ -168,6 +190,7 @@ def test_speech_is_found_between_non_speech(clips) -> None:
 
 # --- splitting long audio ---------------------------------------------------------------------------------------
 
+
 def test_split_at_silences_keeps_each_clip_whole(clips) -> None:
     gap = torch.zeros(16000)
     pieces = [w for _, w in clips]
@@ -179,9 +202,13 @@ def test_split_at_silences_keeps_each_clip_whole(clips) -> None:
         assert torch.equal(chunk.audio, audio[first : first + chunk.audio.numel()])
     # every clip's speech lies inside one chunk: the cuts fall in the silences
     starts = np.cumsum([0] + [16000 + w.numel() for w in pieces])[:-1] + 16000
-    for start, w in zip(starts, pieces):
-        inside = [c for c in chunks if c.offset_s * 16000 <= start + 0.6 * 16000 and
-                  (c.offset_s + c.duration_s) * 16000 >= start + w.numel() - 0.4 * 16000]
+    for start, w in zip(starts, pieces, strict=True):
+        inside = [
+            c
+            for c in chunks
+            if c.offset_s * 16000 <= start + 0.6 * 16000
+            and (c.offset_s + c.duration_s) * 16000 >= start + w.numel() - 0.4 * 16000
+        ]
         assert len(inside) == 1
     assert len(chunks) < len(pieces)  # short neighbours are grouped
 
@@ -193,7 +220,7 @@ def test_split_at_silences_cuts_overlong_speech(clips) -> None:
     assert len(chunks) >= 4 and all(chunk.duration_s <= 2.0 for chunk in chunks)
     assert chunks[0].offset_s == pytest.approx(segment.start_s)
     assert chunks[-1].offset_s + chunks[-1].duration_s == pytest.approx(segment.end_s)
-    for left, right in zip(chunks[:-1], chunks[1:]):
+    for left, right in zip(chunks[:-1], chunks[1:], strict=True):
         assert left.offset_s + left.duration_s <= right.offset_s + 1e-9
 
 

@@ -7,16 +7,16 @@ import warnings
 
 import pytest
 import torch
-
 from neuraltypes_collections.asr.vad import (
     SileroVad,
     SileroVadDimensions,
+    _segments,
+    _weights,
     hann_dft_basis,
     load_silero_vad,
     silero_weights_file,
     speech_probs_of,
 )
-from neuraltypes_collections.asr.vad import _segments, _weights
 
 TOLERANCE = 1e-4
 
@@ -48,7 +48,9 @@ def test_offline_probs_match_torchscript_on_real_speech(model_16k, clips, refere
         assert frames.tolist() == [expected.numel()], name
         error = (probs[0] - expected).abs().max().item()
         assert error < TOLERANCE, f"{name}: max |ours - torchscript| = {error:.2e}"
-        assert expected.max() > 0.99 and expected.min() < 0.1, f"{name}: the clip should hold speech and silence"
+        assert expected.max() > 0.99 and expected.min() < 0.1, (
+            f"{name}: the clip should hold speech and silence"
+        )
 
 
 def test_streaming_state_carried_across_chunks_matches_torchscript(model_16k, clips, reference_probs) -> None:
@@ -84,7 +86,7 @@ def test_batch_with_padding_equals_items_one_by_one(model_16k, clips) -> None:
     batch = torch.nn.utils.rnn.pad_sequence(waveforms, batch_first=True)
     with torch.no_grad():
         probs, frames = model_16k.speech_probs(batch, lengths)
-        for row, (waveform, count) in enumerate(zip(waveforms, frames.tolist())):
+        for row, (waveform, count) in enumerate(zip(waveforms, frames.tolist(), strict=True)):
             alone = model_16k.speech_probs(waveform[None])[0][0]
             assert count == alone.numel()
             assert (probs[row, :count] - alone).abs().max() < 1e-5
@@ -93,7 +95,9 @@ def test_batch_with_padding_equals_items_one_by_one(model_16k, clips) -> None:
 def test_long_audio_in_blocks_equals_one_pass(model_16k, clips, monkeypatch) -> None:
     waveform = torch.cat([w for _, w in clips[:2]])
     whole = speech_probs_of(model_16k, waveform)
-    monkeypatch.setattr(_segments, "_ENCODER_BLOCK_CHUNKS", 7)  # forces the blocked path, with a ragged last block
+    monkeypatch.setattr(
+        _segments, "_ENCODER_BLOCK_CHUNKS", 7
+    )  # forces the blocked path, with a ragged last block
     blocked = speech_probs_of(model_16k, waveform)
     assert blocked.shape == whole.shape
     assert (blocked - whole).abs().max() < 1e-5
@@ -116,7 +120,9 @@ def test_safetensors_weights_run_the_same_architecture(clips, torchscript_probs)
     the TorchScript graph shows that our modules compute the original architecture for those weights too."""
     ours = load_silero_vad(16000, weights="safetensors")
     default = load_silero_vad(16000)
-    differences = [(a - b).abs().max().item() for a, b in zip(ours.parameters(), default.parameters())]
+    differences = [
+        (a - b).abs().max().item() for a, b in zip(ours.parameters(), default.parameters(), strict=True)
+    ]
     assert max(differences) > 1.0, "the two weight files are expected to differ (see _weights.py)"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)
@@ -134,7 +140,9 @@ def test_safetensors_weights_run_the_same_architecture(clips, torchscript_probs)
 
 
 def test_wrong_chunk_length_is_explained(model_16k) -> None:
-    with pytest.raises(ValueError, match=r"parameter 'chunk' has 400 samples.*exactly 512 samples.*speech_probs"):
+    with pytest.raises(
+        ValueError, match=r"parameter 'chunk' has 400 samples.*exactly 512 samples.*speech_probs"
+    ):
         model_16k(torch.zeros(1, 400))
 
 
