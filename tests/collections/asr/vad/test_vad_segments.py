@@ -226,3 +226,12 @@ def test_split_at_silences_cuts_overlong_speech(clips) -> None:
 
 def test_split_at_silences_of_silence_is_empty() -> None:
     assert split_at_silences(torch.zeros(32000), sample_rate=16000) == []
+
+
+def test_unreadable_file_and_bad_limits_are_explained(tmp_path) -> None:
+    not_audio = tmp_path / "notes.wav"
+    not_audio.write_text("not audio")
+    with pytest.raises(ValueError, match=r"notes.wav: cannot read audio"):
+        detect_speech(not_audio)
+    with pytest.raises(ValueError, match=r"max_chunk_s=0.01 must be at least 0.064 s"):
+        split_at_silences(torch.zeros(16000), sample_rate=16000, max_chunk_s=0.01)
