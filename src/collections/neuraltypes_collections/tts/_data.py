@@ -11,13 +11,13 @@ import json
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import torch
 from torch import Tensor
 
 from ._audio import read_wav, resample
-from .modules._features import MelFrontEnd
+from .modules._features import MelConfig, MelFrontEnd
 
 
 class TTSExample(NamedTuple):
@@ -64,7 +64,7 @@ def make_examples(
     entries: Sequence[dict[str, object]],
     encode: Callable[[str], list[int]],
     front_end: MelFrontEnd,
-    durations: Callable[[list[int], int], Tensor] | None = None,
+    durations: Callable[[list[int], int, Tensor], Tensor] | None = None,
 ) -> list[TTSExample]:
     """Turn manifest entries into training examples.
 
@@ -73,7 +73,8 @@ def make_examples(
     - `entries`: from `read_manifest` (audio is resampled to the front end's rate).
     - `encode`: text -> token ids (a tokenizer's `encode`, after normalisation if wanted).
     - `front_end`: the mel features the model learns to predict.
-    - `durations`: (token ids, number of frames) -> per-token frames; default `uniform_durations`.
+    - `durations`: (token ids, number of frames, waveform at the front end's rate) -> per-token frames; default
+      `uniform_durations`; `CTCDurations` aligns with a CTC speech recognizer.
 
     **Returns:** one `TTSExample` per entry (pitch is zero: the flat, normalised mean).
     """
@@ -85,7 +86,7 @@ def make_examples(
         n_frames = int(frames[0])
         tokens = encode(str(entry["text"]))
         token_durations = (
-            durations(tokens, n_frames) if durations is not None else uniform_durations(len(tokens), n_frames)
+            durations(tokens, n_frames, audio[0]) if durations is not None else uniform_durations(len(tokens), n_frames)
         )
         if int(token_durations.sum()) != n_frames:
             raise ValueError(
@@ -93,6 +94,80 @@ def make_examples(
             )
         examples.append(TTSExample(torch.tensor(tokens), token_durations, torch.zeros(len(tokens)), mel[0, :, :n_frames]))
     return examples
+
+
+def ctc_token_starts(log_probs: Tensor, targets: Sequence[int], blank: int) -> list[int]:
+    """First step of each target label in the best CTC alignment (Viterbi forced alignment).
+
+    **Arguments:**
+
+    - `log_probs`: (step, vocab) log-probabilities of one utterance.
+    - `targets`: label ids of the transcript (no blanks).
+    - `blank`: the blank id.
+
+    **Returns:** one start step per target, non-decreasing.
+    """
+    import torchaudio.functional
+
+    if not targets:
+        return []
+    target = torch.tensor([list(targets)], dtype=torch.int32)
+    path, _ = torchaudio.functional.forced_align(log_probs[None].float(), target, blank=blank)
+    labels = path[0].tolist()
+    starts: list[int] = []
+    previous = blank
+    for step, label in enumerate(labels):
+        if label != blank and label != previous:  # a repeated label continues its token; a blank separates
+            starts.append(step)
+        previous = label
+    return starts[: len(targets)]
+
+
+class CTCDurations:
+    """Token durations from CTC forced alignment with a character speech recognizer.
+
+    Each character token starts at the step where the recognizer's best alignment first emits it; tokens outside
+    the recognizer's vocabulary (punctuation, padding spaces) get no frames of their own. Steps are converted to
+    spectrogram frames by time.
+
+    **Arguments:**
+
+    - `ctc_model`: a character CTC model of the ASR collection (`CTCModel`).
+    - `tokenizer`: the TTS `CharTokenizer` (phoneme tokens cannot be aligned with a character recognizer).
+    - `features`: the TTS mel features (sample rate and hop).
+    """
+
+    def __init__(self, ctc_model: Any, tokenizer: Any, features: MelConfig) -> None:
+        from .text._tokenizers import CharTokenizer
+
+        if not isinstance(tokenizer, CharTokenizer):
+            raise ValueError("CTCDurations aligns characters: use TextConfig(tokenizer='chars')")
+        self.model = ctc_model.eval()
+        self.tokens = tokenizer.tokens
+        self.features = features
+        vocabulary = list(ctc_model.vocabulary)
+        self.label_of = {symbol: i for i, symbol in enumerate(vocabulary)}
+        self.blank = int(ctc_model.blank_id)
+
+    def __call__(self, tokens: list[int], n_frames: int, audio: Tensor) -> Tensor:
+        rate = int(self.model.sample_rate)
+        audio = resample(audio, self.features.sample_rate, rate)[None]
+        with torch.no_grad():
+            out = self.model(audio, torch.tensor([audio.shape[-1]]))
+        steps = int(out.encoded_lengths[0])
+        log_probs = out.log_probs[0, :steps]
+        aligned = [(i, self.label_of[self.tokens[t]]) for i, t in enumerate(tokens) if self.tokens[t] in self.label_of]
+        starts = ctc_token_starts(log_probs, [label for _, label in aligned], self.blank)
+        seconds_per_step = audio.shape[-1] / rate / steps
+        frames_per_second = self.features.sample_rate / self.features.hop_length
+        boundaries = [0] * (len(tokens) + 1)
+        boundaries[-1] = n_frames
+        next_start = n_frames
+        start_of = {i: round(s * seconds_per_step * frames_per_second) for (i, _), s in zip(aligned, starts, strict=True)}
+        for i in range(len(tokens) - 1, 0, -1):  # a token without a start of its own begins where the next does
+            next_start = min(start_of.get(i, next_start), next_start)
+            boundaries[i] = next_start
+        return torch.tensor([max(0, boundaries[i + 1] - boundaries[i]) for i in range(len(tokens))], dtype=torch.long)
 
 
 def collate(examples: Sequence[TTSExample], pad_id: int, mel_pad: float = 0.0) -> tuple[Tensor, ...]:
@@ -113,4 +188,4 @@ def collate(examples: Sequence[TTSExample], pad_id: int, mel_pad: float = 0.0) -
     return tokens, durations, pitch, mel, frames
 
 
-__all__ = ["TTSExample", "collate", "make_examples", "read_manifest", "uniform_durations"]
+__all__ = ["CTCDurations", "TTSExample", "collate", "ctc_token_starts", "make_examples", "read_manifest", "uniform_durations"]

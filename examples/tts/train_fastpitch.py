@@ -1,0 +1,111 @@
+"""Train (or fine-tune) FastPitch with Lightning and Hydra, on CPU or GPUs.
+
+    python examples/tts/train_fastpitch.py data.train_manifest=tests/collections/tts/fixtures/real_speech/manifest.jsonl \
+        text.tokenizer=chars trainer.max_epochs=200
+
+Durations come from an aligner: `data.durations=uniform` spreads each utterance's frames evenly over its tokens
+(enough to overfit or warm-start), `data.durations=ctc data.ctc_model=<asr archive>` uses CTC forced alignment
+with a character CTC model of the ASR collection. Pitch targets are flat (the normalised mean). `init_from=`
+fine-tunes a saved or NeMo FastPitch (keeping its tokenizer). The model is written with `save_to` to `output`;
+the script prints the teacher-forced mel loss before and after training.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import hydra
+from omegaconf import DictConfig, OmegaConf
+
+
+def build_model(cfg: DictConfig) -> Any:
+    from neuraltypes_collections.common import NeuralModel, config_from_dict
+    from neuraltypes_collections.tts import FastPitchConfig, FastPitchModel, FastPitchModelConfig, TextConfig
+    from neuraltypes_collections.tts.models import build_tokenizer
+
+    if cfg.init_from:
+        model = NeuralModel.restore_from(cfg.init_from)
+        if not isinstance(model, FastPitchModel):
+            raise SystemExit(f"init_from={cfg.init_from} holds a {type(model).__name__}, not a FastPitch model")
+        return model.train()
+    text = config_from_dict(TextConfig, OmegaConf.to_container(cfg.text, resolve=True), where="text")
+    tokenizer = build_tokenizer(text)
+    network_dict = OmegaConf.to_container(cfg.model, resolve=True)
+    assert isinstance(network_dict, dict)
+    network_dict.update(n_tokens=tokenizer.vocab_size, pad_id=tokenizer.pad_id)
+    network = config_from_dict(FastPitchConfig, network_dict, where="model")
+    return FastPitchModel(FastPitchModelConfig(network, text), tokenizer)
+
+
+def durations_function(cfg: DictConfig, model: Any) -> Any:
+    if cfg.data.durations == "uniform":
+        return None
+    if cfg.data.durations != "ctc":
+        raise SystemExit(f"data.durations must be 'uniform' or 'ctc', got {cfg.data.durations!r}")
+    from neuraltypes_collections.common import NeuralModel
+    from neuraltypes_collections.tts._data import CTCDurations
+
+    if not cfg.data.ctc_model:
+        raise SystemExit("data.durations=ctc needs data.ctc_model=<a character CTC model archive or .nemo>")
+    return CTCDurations(NeuralModel.restore_from(cfg.data.ctc_model), model.tokenizer, model.config.features)
+
+
+@hydra.main(version_base=None, config_path="conf", config_name="train_fastpitch")
+def main(cfg: DictConfig) -> float:
+    import torch
+
+    from neuraltypes_collections.common import ModelTask, TrainingConfig, config_from_dict
+    from neuraltypes_collections.tts import MelFrontEnd, normalize_text
+    from neuraltypes_collections.tts._data import collate, make_examples, read_manifest
+
+    if cfg.threads:
+        torch.set_num_threads(int(cfg.threads))
+    torch.manual_seed(int(cfg.seed))
+    model = build_model(cfg)
+    front_end = MelFrontEnd(model.config.features)
+
+    def encode(text: str) -> list[int]:
+        return model.tokenizer.encode(normalize_text(text) if model.config.text.normalize else text)
+
+    aligner = durations_function(cfg, model)
+    make = lambda manifest: make_examples(read_manifest(manifest), encode, front_end, aligner)  # noqa: E731
+    train_examples = make(cfg.data.train_manifest)
+    val_examples = make(cfg.data.val_manifest) if cfg.data.val_manifest else []
+
+    import lightning
+    from lightning.pytorch.callbacks import ModelCheckpoint
+
+    lightning.seed_everything(int(cfg.seed), workers=True)
+    pad = model.tokenizer.pad_id
+    options: dict[str, Any] = {
+        "batch_size": int(cfg.data.batch_size),
+        "collate_fn": lambda batch: collate(batch, pad),
+        "num_workers": int(cfg.data.num_workers),
+    }
+    train_loader = torch.utils.data.DataLoader(train_examples, shuffle=True, **options)
+    val_loader = torch.utils.data.DataLoader(val_examples, **options) if val_examples else None
+
+    def mel_loss(examples: list[Any]) -> float:
+        batch = collate(examples, pad)
+        model.eval()
+        with torch.no_grad():
+            return float(model.mel_loss(model(*batch[:3]), batch[3], batch[4]))
+
+    before = mel_loss(train_examples)
+    model.train()
+    training = config_from_dict(TrainingConfig, OmegaConf.to_container(cfg.training, resolve=True), where="training")
+    trainer_options = OmegaConf.to_container(cfg.trainer, resolve=True)
+    assert isinstance(trainer_options, dict)
+    trainer = lightning.Trainer(callbacks=[ModelCheckpoint(dirpath=cfg.checkpoint_dir, save_last=True)], **trainer_options)
+    trainer.fit(ModelTask(model, training), train_dataloaders=train_loader, val_dataloaders=val_loader,
+                ckpt_path=cfg.resume_from)  # fmt: skip
+    if trainer.global_rank != 0:
+        return float("nan")
+    after = mel_loss(train_examples)
+    model.save_to(cfg.output)
+    print(f"saved {cfg.output}; training mel loss {before:.3f} -> {after:.3f}")
+    return after
+
+
+if __name__ == "__main__":
+    main()

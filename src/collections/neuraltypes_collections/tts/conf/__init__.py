@@ -1,0 +1,1 @@
+"""Model configs (`model/*.yaml`) of the TTS Hydra training examples."""

@@ -1,0 +1,67 @@
+"""Training data: CTC forced-alignment durations, collation, and the Hydra FastPitch example."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from neuraltypes_collections.asr import CTCModel, CTCModelConfig
+from neuraltypes_collections.tts import CharTokenizer, MelConfig, MelFrontEnd, PhonemeTokenizer
+from neuraltypes_collections.tts._data import CTCDurations, collate, ctc_token_starts, make_examples, read_manifest
+
+ROOT = Path(__file__).parents[3]
+MANIFEST = Path(__file__).parent / "fixtures" / "real_speech" / "manifest.jsonl"
+
+
+def _log_probs(path: list[int], vocab: int) -> torch.Tensor:
+    scores = torch.full((len(path), vocab), -10.0)
+    scores[torch.arange(len(path)), torch.tensor(path)] = 0.0
+    return scores.log_softmax(-1)
+
+
+def test_ctc_token_starts_follow_the_best_path() -> None:
+    blank = 2  # vocabulary: a, b, blank
+    log_probs = _log_probs([2, 0, 0, 2, 0, 1, 1, 2], 3)
+    assert ctc_token_starts(log_probs, [0, 0, 1], blank) == [1, 4, 5]
+
+
+def test_ctc_durations_cover_every_frame() -> None:
+    torch.manual_seed(0)
+    tokenizer = CharTokenizer(pad_with_space=True)
+    features = MelConfig.nemo_fastpitch()
+    aligner = CTCDurations(CTCModel(CTCModelConfig()).eval(), tokenizer, features)
+    examples = make_examples(read_manifest(MANIFEST)[:1], tokenizer.encode, MelFrontEnd(features), aligner)
+    durations, mel = examples[0].durations, examples[0].mel
+    assert int(durations.sum()) == mel.shape[-1]
+    assert durations.min() >= 0 and durations.shape == examples[0].tokens.shape
+
+
+def test_ctc_durations_refuse_phonemes() -> None:
+    with pytest.raises(ValueError, match="tokenizer='chars'"):
+        CTCDurations(CTCModel(CTCModelConfig()), PhonemeTokenizer(lambda text: list(text)), MelConfig())
+
+
+def test_collate_pads_with_the_pad_id() -> None:
+    tokenizer = CharTokenizer()
+    examples = make_examples(read_manifest(MANIFEST)[:2], tokenizer.encode, MelFrontEnd(MelConfig.nemo_fastpitch()))
+    tokens, durations, pitch, mel, frames = collate(examples, tokenizer.pad_id)
+    shorter = int(torch.argmin(frames))
+    n = examples[shorter].tokens.shape[0]
+    assert torch.all(tokens[shorter, n:] == tokenizer.pad_id) and torch.all(durations[shorter, n:] == 0)
+    assert frames.tolist() == [e.mel.shape[-1] for e in examples]
+    assert durations.sum(1).tolist() == frames.tolist()
+
+
+@pytest.mark.slow
+def test_hydra_fastpitch_example_trains_and_saves(tmp_path: Path) -> None:
+    output = tmp_path / "fastpitch.nta"
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "examples" / "tts" / "train_fastpitch.py"), f"data.train_manifest={MANIFEST}",
+         "text.tokenizer=chars", "trainer.max_epochs=3", f"output={output}", f"checkpoint_dir={tmp_path / 'ckpt'}",
+         "threads=1", f"hydra.run.dir={tmp_path / 'hydra'}"],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert output.is_file() and "training mel loss" in result.stdout
