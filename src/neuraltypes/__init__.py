@@ -7,6 +7,7 @@ next typed module. Importing this package loads torch and nothing heavier (no li
 
 from typing import TYPE_CHECKING
 
+from . import tags as tags
 from ._check import describe_value as describe_value
 from ._compare import WiringProblem as WiringProblem
 from ._compare import WiringReport as WiringReport
@@ -24,6 +25,7 @@ from ._export import dynamic_shapes as dynamic_shapes
 from ._spec import TensorSpec as TensorSpec
 from ._spec import attr as attr
 from ._spec import params as params
+from ._spec import spec_of as spec_of
 from ._state import CheckState as CheckState
 from ._state import checking as checking
 from ._state import current_checking as current_checking
@@ -32,7 +34,6 @@ from ._tags import Tag as Tag
 from ._tags import tag as tag
 from ._tags import tag_of as tag_of
 from ._tags import tag_relation as tag_relation
-from . import tags as tags
 
 if TYPE_CHECKING:
     # Static checkers read `AudioSignal[Tensor, "batch time"]` as `Annotated[Tensor, ...]`, i.e. a Tensor.
@@ -80,6 +81,7 @@ if TYPE_CHECKING:
     from typing import Annotated as VideoSignal
     from typing import Annotated as Void
 else:
+    from ._vocabulary import MFCC as MFCC
     from ._vocabulary import AcousticEncoded as AcousticEncoded
     from ._vocabulary import Alignment as Alignment
     from ._vocabulary import AudioSignal as AudioSignal
@@ -100,16 +102,15 @@ else:
     from ._vocabulary import Length as Length
     from ._vocabulary import Lengths as Lengths
     from ._vocabulary import LogDeterminant as LogDeterminant
-    from ._vocabulary import LogProbs as LogProbs
     from ._vocabulary import Logits as Logits
+    from ._vocabulary import LogProbs as LogProbs
     from ._vocabulary import Loss as Loss
-    from ._vocabulary import MFCC as MFCC
     from ._vocabulary import Mask as Mask
     from ._vocabulary import MelSpectrogram as MelSpectrogram
+    from ._vocabulary import NormalizedImageValue as NormalizedImageValue
     from ._vocabulary import NormalLogVariance as NormalLogVariance
     from ._vocabulary import NormalMean as NormalMean
     from ._vocabulary import NormalSamples as NormalSamples
-    from ._vocabulary import NormalizedImageValue as NormalizedImageValue
     from ._vocabulary import Predictions as Predictions
     from ._vocabulary import Probs as Probs
     from ._vocabulary import RegressionValues as RegressionValues
@@ -190,6 +191,7 @@ __all__ = [
     "dynamic_shapes",
     "get_contract",
     "params",
+    "spec_of",
     "tag",
     "tag_of",
     "tag_relation",

@@ -17,6 +17,7 @@ from ._errors import ContractViolation
 from ._spec import ListNode, Node, OptionalNode, TensorNode, TensorSpec, TupleNode, dtype_names
 from ._state import CheckState
 from ._tags import TAG_ATTRIBUTE, Compatibility, tag_relation
+from ._vocabulary import Void
 
 __all__ = ["Binder", "check_alone", "check_node", "describe_value", "tag_outputs"]
 
@@ -78,6 +79,12 @@ def _fail(call: _Call, path: str, value: object, spec: TensorSpec | None, code: 
     raise ContractViolation("\n".join(lines), code=code, function=call.function, parameter=path, hint=hint)
 
 
+def article(name: str) -> str:
+    """'a MelSpectrogram', 'an AudioSignal', 'an MFCC'."""
+    vowel = name[0] in "AEIOU" or (name.isupper() and name[0] in "FHLMNRSX")
+    return ("an " if vowel else "a ") + name
+
+
 def _dtype_hint(dtypes: frozenset[torch.dtype]) -> str:
     if all(d.is_floating_point for d in dtypes):
         return "cast with .float()"
@@ -115,9 +122,9 @@ def _match_dims(spec: TensorSpec, shape: tuple[int, ...], binder: Binder, path: 
             missing = [n for n in dim.names if n not in binder.dims]
             if missing:
                 return "NT206", f"axis {axis}: {dim.source} needs {', '.join(missing)}, not bound by any argument"
-            want = dim.evaluate(binder.dims)
-            if size != want:
-                return "NT206", f"axis {axis} has size {size}, expected {dim.source} = {want}"
+            expected_size = dim.evaluate(binder.dims)
+            if size != expected_size:
+                return "NT206", f"axis {axis} has size {size}, expected {dim.source} = {expected_size}"
             continue
         if isinstance(dim, VariadicDim):
             if dim.name is None:
@@ -144,7 +151,7 @@ def _match_dims(spec: TensorSpec, shape: tuple[int, ...], binder: Binder, path: 
 
 def _shape_hint(spec: TensorSpec, shape: tuple[int, ...], before: Binder, path: str) -> str:
     """Suggest a transpose when a permutation of the axes fits, or a batch axis when the rank is off by one."""
-    names = [str(d) for d in spec.dims]
+    names = [d.name if isinstance(d, NamedDim) else str(d) for d in spec.dims]
     if len(shape) == len(spec.dims) and 2 <= len(shape) <= 5:
         for perm in itertools.permutations(range(len(shape))):
             if list(perm) == sorted(perm):
@@ -183,7 +190,7 @@ def _check_tensor(call: _Call, spec: TensorSpec, value: object, path: str) -> No
     if state.mode >= 2:
         actual = getattr(value, TAG_ATTRIBUTE, None)
         if actual is None:
-            if state.strict and type(spec.tag).__name__ != "Void":
+            if state.strict and type(spec.tag) is not Void:
                 _fail(call, path, value, spec, "NT209", "untagged tensor in strict mode",
                       f"tag it: neuraltypes.tag(x, {spec.tag!r})")
         else:
@@ -193,7 +200,8 @@ def _check_tensor(call: _Call, spec: TensorSpec, value: object, path: str) -> No
                       _param_hint(spec.tag, actual))
             elif not relation.accepted:
                 why = "is more general than" if relation is Compatibility.LESS else "is not"
-                _fail(call, path, value, spec, "NT207", f"a {type(actual).__name__} {why} a {type(spec.tag).__name__}",
+                _fail(call, path, value, spec, "NT207",
+                      f"{article(type(actual).__name__)} {why} {article(type(spec.tag).__name__)}",
                       "pass the output of the right stage, or re-tag deliberately with neuraltypes.tag()")
     if spec.dtypes is not None and value.dtype not in spec.dtypes:
         _fail(call, path, value, spec, "NT202", f"dtype {str(value.dtype).removeprefix('torch.')} is not "
@@ -204,11 +212,14 @@ def _check_tensor(call: _Call, spec: TensorSpec, value: object, path: str) -> No
     if breach is not None:
         code, problem = breach
         call.binder = before
-        _fail(call, path, value, spec, code, problem, _shape_hint(spec, shape, before, path))
+        hint = _shape_hint(spec, shape, before, path)
+        if not hint and code == "NT205":
+            hint = "a dim name means one size in every argument and the result of a call"
+        _fail(call, path, value, spec, code, problem, hint)
     if state.mode >= 3:
-        problem = spec.tag.invariant(value)
-        if problem is not None:
-            _fail(call, path, value, spec, "NT210", problem, "")
+        breach_text = spec.tag.invariant(value)
+        if breach_text is not None:
+            _fail(call, path, value, spec, "NT210", breach_text, "")
 
 
 def check_node(call: _Call, node: Node, value: object, path: str) -> None:
@@ -243,7 +254,7 @@ def tag_outputs(node: Node, value: object, owner: object) -> None:
     """Attach the declared tags to the tensors of a result (Void declares nothing and leaves tags alone)."""
     if isinstance(node, TensorNode):
         spec = node.spec.resolve(owner) if node.spec.has_attrs else node.spec
-        if isinstance(value, torch.Tensor) and type(spec.tag).__name__ != "Void":
+        if isinstance(value, torch.Tensor) and type(spec.tag) is not Void:
             setattr(value, TAG_ATTRIBUTE, spec.tag)
     elif isinstance(node, OptionalNode):
         if value is not None:

@@ -202,6 +202,7 @@ def generate_wrapper(
     owner_name: str | None,
     explain: Callable[..., Any],
     slow_call: Callable[..., Any],
+    scalars: tuple[str, ...] = (),
 ) -> Callable[..., Any]:
     """Build the checking wrapper of `fn`.
 
@@ -250,6 +251,9 @@ def generate_wrapper(
     em.emit(1, "if _nt_m >= 3:")
     em.emit(2, f"return _nt_slow(_nt_st, {args_tuple})")
     init_at = len(em.lines)
+    for name in scalars:
+        em.emit(1, f"{em.dim(name)} = {name}")
+        em.bound.add(name)
     for name, node in nodes.items():
         em.node(1, name, node, fail_in, False, False)
     em.emit(1, f"_nt_r = {call}")

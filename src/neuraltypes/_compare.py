@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import typing
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Any
 
+from ._check import article
 from ._dims import AnyDim, Dim, FixedDim, NamedDim, VariadicDim
 from ._errors import AnnotationError, ContractViolation
-from ._spec import OptionalNode, TensorNode, TensorSpec, TupleNode
+from ._spec import OptionalNode, TensorNode, TensorSpec, TupleNode, spec_of
 from ._tags import Compatibility, tag_relation
 
 __all__ = ["WiringProblem", "WiringReport", "check_wiring", "compare"]
@@ -21,10 +21,9 @@ def _as_spec(value: Any, side: str) -> TensorSpec:
     as_spec = getattr(value, "spec", None)  # nemo_compat.NeuralType
     if isinstance(as_spec, TensorSpec):
         return as_spec
-    if typing.get_origin(value) is Annotated:
-        for meta in value.__metadata__:
-            if isinstance(meta, TensorSpec):
-                return meta
+    found = spec_of(value)
+    if found is not None:
+        return found
     raise AnnotationError(
         f"compare(): the {side} type must be a neural-type annotation or TensorSpec, got {value!r}", code="NT101"
     )
@@ -157,10 +156,10 @@ def _explain(result: Compatibility, expected: TensorSpec, actual: TensorSpec) ->
                  if v is not None and actual.tag.params.get(k) not in (None, v)]
         return f"{base}: {', '.join(diffs)}"
     if result is Compatibility.LESS:
-        return f"{base}: a {a_name} is more general than a {e_name}"
+        return f"{base}: {article(a_name)} is more general than {article(e_name)}"
     if result is Compatibility.DIM_INCOMPATIBLE:
         return f"{base}: a fixed size differs"
-    return f"{base}: a {a_name} is not a {e_name}" if e_name != a_name else base
+    return f"{base}: {article(a_name)} is not {article(e_name)}" if e_name != a_name else base
 
 
 def check_wiring(modules: Sequence[object], *, method: str = "forward") -> WiringReport:

@@ -39,6 +39,7 @@ class Contract:
     inputs: dict[str, Node]
     output: Node | None
     owner: str | None  #: name of the first parameter, which `attr` parameters are read from
+    scalars: tuple[str, ...] = ()  #: plain parameters (e.g. ``hop: int``) that shape expressions use as dims
 
     def specs(self, owner: object = None) -> tuple[dict[str, Any], dict[str, Any]]:
         """Input and output types with `attr` parameters read from `owner`: TensorSpec for tensors, nodes otherwise."""
@@ -88,9 +89,14 @@ def _dims_of(node: Node) -> list[tuple[str, TensorSpec]]:
     return [pair for item in node.items if item is not None for pair in _dims_of(item)]
 
 
-def _check_expressions(qualname: str, nodes: list[tuple[str, Node]]) -> None:
+def _expression_names(nodes: list[Node]) -> set[str]:
+    return {n for node in nodes for _, spec in _dims_of(node) for d in spec.dims if isinstance(d, ExprDim)
+            for n in d.names}
+
+
+def _check_expressions(qualname: str, nodes: list[tuple[str, Node]], scalars: tuple[str, ...]) -> None:
     """An expression dim must use names bound earlier in the signature (or earlier in the same shape)."""
-    bound: set[str] = set()
+    bound: set[str] = set(scalars)
     for where, node in nodes:
         for _, spec in _dims_of(node):
             for dim in spec.dims:
@@ -132,8 +138,10 @@ def analyse(fn: Callable[..., Any]) -> Contract:
                      for _, spec in _dims_of(node))
     if uses_attrs and owner is None:
         raise AnnotationError(f"{qualname}: attr() reads from the first argument, but there is none", code="NT105")
-    _check_expressions(qualname, [*inputs.items(), *([("return", output)] if output is not None else [])])
-    return Contract(qualname, signature, inputs, output, owner)
+    used = _expression_names([*inputs.values(), *([output] if output is not None else [])])
+    scalars = tuple(n for n in signature.parameters if n in used and n not in inputs)
+    _check_expressions(qualname, [*inputs.items(), *([("return", output)] if output is not None else [])], scalars)
+    return Contract(qualname, signature, inputs, output, owner, scalars)
 
 
 def _explainer(contract: Contract, fn: Callable[..., Any]) -> tuple[Callable[..., Any], Callable[..., Any]]:
@@ -144,6 +152,7 @@ def _explainer(contract: Contract, fn: Callable[..., Any]) -> tuple[Callable[...
     def run_inputs(state: CheckState, args: tuple[Any, ...]) -> Any:
         values = dict(zip(names, args, strict=True))
         call = new_call(contract.qualname, state, values.get(contract.owner) if contract.owner else None)
+        bind_scalars(call, contract, values)
         for name, node in contract.inputs.items():
             check_node(call, node, values[name], name)
         return call
@@ -171,11 +180,17 @@ def _explainer(contract: Contract, fn: Callable[..., Any]) -> tuple[Callable[...
     return explain, slow
 
 
+def bind_scalars(call: Any, contract: Contract, values: dict[str, Any]) -> None:
+    for name in contract.scalars:
+        call.binder.dims[name] = values[name]
+        call.binder.sources[name] = f"argument {name}"
+
+
 def _build(fn: Callable[..., Any], contract: Contract) -> Callable[..., Any]:
     explain, slow = _explainer(contract, fn)
     if supports_codegen(contract.signature):
         wrapper = generate_wrapper(fn, contract.signature, contract.inputs, contract.output, contract.owner,
-                                   explain, slow)
+                                   explain, slow, contract.scalars)
     else:
         signature = contract.signature
 
@@ -187,6 +202,7 @@ def _build(fn: Callable[..., Any], contract: Contract) -> Callable[..., Any]:
             bound.apply_defaults()
             call = new_call(contract.qualname, state,
                             bound.arguments.get(contract.owner) if contract.owner else None)
+            bind_scalars(call, contract, bound.arguments)
             for name, node in contract.inputs.items():
                 check_node(call, node, bound.arguments[name], name)
             result = fn(*args, **kwargs)
@@ -244,8 +260,8 @@ def _lazy(fn: F, owner_class: type | None = None) -> F:
 
 def get_contract(fn: Callable[..., Any]) -> Contract | None:
     """The contract of a checked function or method (None if it has none)."""
-    func = getattr(fn, "__func__", fn)
-    contract = getattr(func, _CONTRACT_ATTRIBUTE, None)
+    func: Any = getattr(fn, "__func__", fn)
+    contract: Contract | None = getattr(func, _CONTRACT_ATTRIBUTE, None)
     if contract is None and getattr(func, _LAZY_ATTRIBUTE, False):
         return analyse(func.__wrapped__)
     return contract
@@ -266,10 +282,10 @@ class NeuralModule(torch.nn.Module):
         try:
             contract = analyse(forward)
         except NameError:
-            cls.forward = _lazy(forward, owner_class=cls)  # type: ignore[method-assign]
+            cls.forward = _lazy(forward, owner_class=cls)
             return
         if contract.inputs or contract.output is not None:
-            cls.forward = _build(forward, contract)  # type: ignore[method-assign]
+            cls.forward = _build(forward, contract)
 
     def _contract(self) -> Contract:
         contract = get_contract(type(self).forward)

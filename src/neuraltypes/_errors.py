@@ -47,3 +47,7 @@ class ContractViolation(NeuralTypesError, TypeError):
         self.function = function
         self.parameter = parameter
         self.hint = hint
+
+
+for _cls in (NeuralTypesError, AnnotationError, ContractViolation):
+    _cls.__module__ = "neuraltypes"  # tracebacks show neuraltypes.ContractViolation, the public name

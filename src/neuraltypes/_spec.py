@@ -1,8 +1,8 @@
 """Annotations: one object carries the dtype set, the shape and the tag of a tensor.
 
-``MelSpectrogram[Tensor, "batch mel frame"]`` evaluates to ``Annotated[Tensor, TensorSpec(...), <beartype check>]``:
-static checkers see ``torch.Tensor``; our decorators read the `TensorSpec`; a plain ``@beartype`` function runs
-the validator.
+``MelSpectrogram[Tensor, "batch mel frame"]`` evaluates to ``Annotated[Tensor, <beartype validator>]``: static
+checkers see ``torch.Tensor``; a plain ``@beartype`` function runs the validator; our decorators map the validator
+back to its `TensorSpec` (see `spec_of`).
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ __all__ = [
     "node_from_hint",
     "params",
     "pin_axes",
+    "spec_of",
 ]
 
 
@@ -70,9 +71,13 @@ def params(**values: Any) -> Any:
 
 
 def dtype_names(dtypes: frozenset[torch.dtype] | None) -> str:
+    """'float' for every floating dtype, 'int' for every integer one, else the names joined by '|'."""
+    from ._tags import BOOL, FLOATING, INTEGER
+
     if dtypes is None:
         return "any"
-    return "|".join(sorted(str(d).removeprefix("torch.") for d in dtypes))
+    named = {FLOATING: "float", INTEGER: "int", BOOL: "bool", FLOATING | INTEGER: "float|int"}
+    return named.get(dtypes) or "|".join(sorted(str(d).removeprefix("torch.") for d in dtypes))
 
 
 @dataclass(frozen=True)
@@ -136,6 +141,11 @@ def _read_attr(owner: object, ref: Attr) -> Any:
     return value
 
 
+# beartype refuses Annotated hints that mix its validators with other metadata, so an annotation carries only the
+# validator and this table maps it back to its spec (validators live as long as the annotations that hold them).
+_VALIDATOR_SPECS: dict[int, tuple[Any, TensorSpec]] = {}
+
+
 def _beartype_validator(spec: TensorSpec) -> Any:
     from beartype.vale import Is
 
@@ -145,7 +155,9 @@ def _beartype_validator(spec: TensorSpec) -> Any:
         return check_alone(spec, value)
 
     neural_type.__qualname__ = f"neural_type({spec})"
-    return Is[neural_type]
+    validator = Is[neural_type]
+    _VALIDATOR_SPECS[id(validator)] = (validator, spec)
+    return validator
 
 
 def make_annotation(tag_cls: type[Tag], item: Any) -> Any:
@@ -158,6 +170,7 @@ def make_annotation(tag_cls: type[Tag], item: Any) -> Any:
     if not (isinstance(array, type) and issubclass(array, torch.Tensor)):
         raise AnnotationError(f"{name}[{array!r}, ...]: the first item must be torch.Tensor; {usage}", code="NT101")
     dims = parse_shape(shape)
+    shape = " ".join(shape.split())  # jaxtyping-style " batch" (a space to quiet linters) reads as "batch"
     positional: list[Any] = []
     keyword: dict[str, Any] = {}
     dtypes: set[torch.dtype] = set()
@@ -174,7 +187,7 @@ def make_annotation(tag_cls: type[Tag], item: Any) -> Any:
             raise AnnotationError(f"{name}[..., {extra!r}]: unexpected extra item; {usage}", code="NT101")
     meaning = tag_cls(*positional, **keyword)
     spec = TensorSpec(meaning, pin_axes(dims, meaning), shape, frozenset(dtypes) if dtypes else tag_cls.default_dtypes)
-    return Annotated[torch.Tensor, spec, _beartype_validator(spec)]
+    return Annotated[torch.Tensor, _beartype_validator(spec)]
 
 
 # --- nodes: the checkable structure of one parameter or return annotation ---------------------------------------
@@ -206,11 +219,19 @@ class ListNode:
 Node = TensorNode | OptionalNode | TupleNode | ListNode
 
 
+def spec_of(hint: Any) -> TensorSpec | None:
+    """The `TensorSpec` of a neural-type annotation (or of a jaxtyping one, read as untagged), else None."""
+    return _spec_in(hint)
+
+
 def _spec_in(hint: Any) -> TensorSpec | None:
     if typing.get_origin(hint) is Annotated:
         for meta in hint.__metadata__:
             if isinstance(meta, TensorSpec):
                 return meta
+            entry = _VALIDATOR_SPECS.get(id(meta))
+            if entry is not None and entry[0] is meta:
+                return entry[1]
     return _jaxtyping_spec(hint)
 
 
@@ -260,7 +281,7 @@ def node_from_hint(hint: Any, where: str) -> Node | None:
         return TupleNode(items) if any(i is not None for i in items) else None
     if origin in (list, Sequence):
         item = node_from_hint(args[0], where) if args else None
-        return None if item is None else ListNode(item, list if origin is list else Sequence)  # type: ignore[arg-type]
+        return None if item is None else ListNode(item, list if origin is list else Sequence)
     if _is_namedtuple(hint):
         hints = typing.get_type_hints(hint, include_extras=True)
         fields: tuple[str, ...] = hint._fields

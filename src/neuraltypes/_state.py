@@ -47,7 +47,7 @@ def _from_environment() -> CheckState:
     return CheckState(mode, strict)
 
 
-STATE: ContextVar[CheckState] = ContextVar("neuraltypes_checking", default=_from_environment())
+STATE: ContextVar[CheckState] = ContextVar("neuraltypes_checking", default=_from_environment())  # noqa: B039
 
 
 def current_checking() -> CheckState:

@@ -65,7 +65,7 @@ class _TagMeta(type):
     def __getitem__(cls, item: Any) -> Any:
         from ._spec import make_annotation
 
-        return make_annotation(cls, item)
+        return make_annotation(cls, item)  # type: ignore[arg-type]  # cls is a Tag subclass
 
     def __repr__(cls) -> str:
         return cls.__name__

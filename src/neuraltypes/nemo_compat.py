@@ -16,6 +16,7 @@ from ._errors import AnnotationError
 from ._spec import TensorSpec
 from ._tags import ANY_DTYPE, Compatibility, Tag
 from ._vocabulary import (
+    MFCC,
     AcousticEncoded,
     Alignment,
     AudioSignal,
@@ -36,12 +37,11 @@ from ._vocabulary import (
     Length,
     Lengths,
     LogDeterminant,
-    LogProbs,
     Logits,
+    LogProbs,
     Loss,
     Mask,
     MelSpectrogram,
-    MFCC,
     NormalizedImageValue,
     NormalLogVariance,
     NormalMean,

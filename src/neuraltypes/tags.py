@@ -6,6 +6,7 @@ as classes.
 """
 
 from ._tags import Tag as Tag
+from ._vocabulary import MFCC as MFCC
 from ._vocabulary import AcousticEncoded as AcousticEncoded
 from ._vocabulary import Alignment as Alignment
 from ._vocabulary import AudioSignal as AudioSignal
@@ -26,16 +27,15 @@ from ._vocabulary import Labels as Labels
 from ._vocabulary import Length as Length
 from ._vocabulary import Lengths as Lengths
 from ._vocabulary import LogDeterminant as LogDeterminant
-from ._vocabulary import LogProbs as LogProbs
 from ._vocabulary import Logits as Logits
+from ._vocabulary import LogProbs as LogProbs
 from ._vocabulary import Loss as Loss
-from ._vocabulary import MFCC as MFCC
 from ._vocabulary import Mask as Mask
 from ._vocabulary import MelSpectrogram as MelSpectrogram
+from ._vocabulary import NormalizedImageValue as NormalizedImageValue
 from ._vocabulary import NormalLogVariance as NormalLogVariance
 from ._vocabulary import NormalMean as NormalMean
 from ._vocabulary import NormalSamples as NormalSamples
-from ._vocabulary import NormalizedImageValue as NormalizedImageValue
 from ._vocabulary import Predictions as Predictions
 from ._vocabulary import Probs as Probs
 from ._vocabulary import RegressionValues as RegressionValues

@@ -12,9 +12,11 @@ from neuraltypes.nemo_compat import (
     AxisType,
     MelSpectrogramType,
     MFCCSpectrogramType,
-    NeuralType as NT,
     SpectrogramType,
     VoidType,
+)
+from neuraltypes.nemo_compat import (
+    NeuralType as NT,
 )
 
 
