@@ -89,3 +89,25 @@ def test_two_process_ddp_on_cpu(tmp_path):
     for report in reports:
         assert report["after"] < 0.7 * report["before"], report
     print(f"2-process DDP: {elapsed:.1f} s")
+
+
+def test_fine_tuning_a_restored_model_trains_in_train_mode(tmp_path):
+    pytest.importorskip("lightning")
+    from neuraltypes_collections.common import ModelTask, NeuralModel
+
+    TinyRegressor(TinyRegressorConfig()).save_to(tmp_path / "tiny.nta")
+    restored = NeuralModel.restore_from(tmp_path / "tiny.nta")
+    assert not restored.training
+    assert ModelTask(restored).model.training
+
+
+def test_example_script_runs(tmp_path):
+    pytest.importorskip("hydra")
+    script = Path(__file__).resolve().parents[3] / "examples" / "common" / "train_tiny.py"
+    result = subprocess.run(
+        [sys.executable, str(script), "trainer.max_steps=5", "training.optimizer.name=sgd", "output=out.nta"],
+        capture_output=True, text=True, timeout=240, cwd=tmp_path, env={**os.environ, "OMP_NUM_THREADS": "1"},
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "trained 5 steps" in result.stdout
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.nta"]

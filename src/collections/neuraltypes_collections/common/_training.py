@@ -31,7 +31,7 @@ class ModelTask(lightning.LightningModule):
 
     def __init__(self, model: NeuralModel, training: TrainingConfig | None = None) -> None:
         super().__init__()
-        self.model = model
+        self.model = model.train()  # restore_from returns eval mode; fine-tuning needs dropout and batch norm on
         self.training_config = training or TrainingConfig()
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
