@@ -14,9 +14,8 @@ from __future__ import annotations
 
 import hydra
 from hydra.core.config_store import ConfigStore
-from omegaconf import DictConfig, OmegaConf
-
 from neuraltypes_collections.common import TinyRegressorConfig, TrainingConfig, structured_config
+from omegaconf import DictConfig, OmegaConf
 
 ConfigStore.instance().store(
     name="train_tiny",
@@ -37,9 +36,8 @@ ConfigStore.instance().store(
 def main(cfg: DictConfig) -> float:
     import lightning
     import torch
-    from torch.utils.data import DataLoader, TensorDataset
-
     from neuraltypes_collections.common import NeuralModel, TinyRegressor, config_from_omegaconf, fit
+    from torch.utils.data import DataLoader, TensorDataset
 
     torch.set_num_threads(1)
     lightning.seed_everything(int(cfg.seed), verbose=False)
@@ -55,7 +53,11 @@ def main(cfg: DictConfig) -> float:
     trainer_options = OmegaConf.to_container(cfg.trainer, resolve=True)
     assert isinstance(trainer_options, dict)
     trainer = lightning.Trainer(
-        **trainer_options, logger=False, enable_checkpointing=False, enable_progress_bar=False, enable_model_summary=False
+        **trainer_options,
+        logger=False,
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
     )
     fit(model, training, trainer=trainer, train_dataloaders=loader)
     if trainer.global_rank != 0:

@@ -40,17 +40,25 @@ def nemo_members(
     state_dict: Mapping[str, torch.Tensor] | None = None,
     artifacts: Mapping[str, bytes] | None = None,
 ) -> list[tuple[str, bytes]]:
-    config = dict(config) if config is not None else {
-        "target": NEMO_CTC,
-        "sample_rate": 16000,
-        "labels": [" ", "a", "n", "y"],
-        "encoder": {"_target_": "nemo.collections.asr.modules.ConvASREncoder", "feat_in": 8},
-        "nemo_version": "3.0.0",
-    }
-    state_dict = state_dict if state_dict is not None else {
-        "encoder.weight": torch.arange(6, dtype=torch.float32).reshape(2, 3),
-        "encoder.bn.num_batches_tracked": torch.tensor(3),
-    }
+    config = (
+        dict(config)
+        if config is not None
+        else {
+            "target": NEMO_CTC,
+            "sample_rate": 16000,
+            "labels": [" ", "a", "n", "y"],
+            "encoder": {"_target_": "nemo.collections.asr.modules.ConvASREncoder", "feat_in": 8},
+            "nemo_version": "3.0.0",
+        }
+    )
+    state_dict = (
+        state_dict
+        if state_dict is not None
+        else {
+            "encoder.weight": torch.arange(6, dtype=torch.float32).reshape(2, 3),
+            "encoder.bn.num_batches_tracked": torch.tensor(3),
+        }
+    )
     members = [
         ("./model_config.yaml", yaml.safe_dump(config).encode()),
         ("./model_weights.ckpt", torch_bytes(dict(state_dict))),

@@ -13,10 +13,15 @@ from pathlib import Path
 
 import lightning
 import torch
+from neuraltypes_collections.common import (
+    OptimizerConfig,
+    TinyRegressor,
+    TinyRegressorConfig,
+    TrainingConfig,
+    fit,
+)
 from safetensors.torch import save_file
 from torch.utils.data import DataLoader, TensorDataset
-
-from neuraltypes_collections.common import OptimizerConfig, TinyRegressor, TinyRegressorConfig, TrainingConfig, fit
 
 
 def main() -> None:
@@ -47,11 +52,27 @@ def main() -> None:
         enable_progress_bar=False,
         enable_model_summary=False,
     )
-    fit(model, TrainingConfig(optimizer=OptimizerConfig(name="adamw", lr=2e-2)), trainer=trainer, train_dataloaders=loader)
+    fit(
+        model,
+        TrainingConfig(optimizer=OptimizerConfig(name="adamw", lr=2e-2)),
+        trainer=trainer,
+        train_dataloaders=loader,
+    )
     rank = trainer.global_rank
-    save_file({key: value.contiguous() for key, value in model.state_dict().items()}, str(out / f"rank{rank}.safetensors"))
+    save_file(
+        {key: value.contiguous() for key, value in model.state_dict().items()},
+        str(out / f"rank{rank}.safetensors"),
+    )
     (out / f"rank{rank}.json").write_text(
-        json.dumps({"rank": rank, "world_size": trainer.world_size, "before": before, "after": full_loss(), "steps": trainer.global_step})
+        json.dumps(
+            {
+                "rank": rank,
+                "world_size": trainer.world_size,
+                "before": before,
+                "after": full_loss(),
+                "steps": trainer.global_step,
+            }
+        )
     )
 
 

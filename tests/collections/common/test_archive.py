@@ -6,10 +6,9 @@ import dataclasses
 import json
 import tarfile
 
+import neuraltypes_collections.common as common
 import pytest
 import torch
-
-import neuraltypes_collections.common as common
 from neuraltypes_collections.common import (
     ConfigError,
     NeuralModel,
@@ -33,7 +32,9 @@ def test_round_trip_is_bit_exact(tmp_path):
     features = torch.randn(9, 5)
     assert torch.equal(model.eval()(features), restored(features))
     for key, value in model.state_dict().items():
-        assert torch.equal(value, restored.state_dict()[key]) and value.dtype == restored.state_dict()[key].dtype
+        assert (
+            torch.equal(value, restored.state_dict()[key]) and value.dtype == restored.state_dict()[key].dtype
+        )
 
 
 def test_archive_layout_and_determinism(tmp_path):
@@ -160,7 +161,6 @@ def test_contract_drift_warns(tmp_path):
     import hashlib
 
     from conftest import write_tar
-
     from neuraltypes_collections.common._archive import archive_members
 
     members = archive_members(TinyRegressor(TinyRegressorConfig()))

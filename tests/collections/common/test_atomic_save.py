@@ -10,7 +10,6 @@ import textwrap
 
 import pytest
 import torch
-
 from neuraltypes_collections.common import NeuralModel, TinyRegressor, TinyRegressorConfig
 
 # The child saves a different model over the same path, with tarfile's copy loop slowed down so that the

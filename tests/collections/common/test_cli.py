@@ -9,7 +9,6 @@ import sys
 import torch
 import yaml
 from conftest import nemo_members, write_tar
-
 from neuraltypes_collections.common import TinyRegressor, TinyRegressorConfig
 from neuraltypes_collections.common._cli import SUBCOMMANDS, main
 

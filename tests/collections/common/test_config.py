@@ -7,7 +7,6 @@ import enum
 from typing import Literal
 
 import pytest
-
 from neuraltypes_collections.common import (
     ConfigError,
     OptimizerConfig,
@@ -65,7 +64,10 @@ def test_int_accepted_for_float_but_not_the_reverse():
     ("data", "message"),
     [
         ({"activation": "gelu"}, r"config\.activation: 'gelu' is not one of 'relu', 'silu'"),
-        ({"blocks": [{"norm": "group"}]}, r"config\.blocks\[0\]\.norm: 'group' is not a valid Norm \('batch', 'layer'\)"),
+        (
+            {"blocks": [{"norm": "group"}]},
+            r"config\.blocks\[0\]\.norm: 'group' is not a valid Norm \('batch', 'layer'\)",
+        ),
         ({"dropout": "high"}, r"config\.dropout: expected float, got str 'high'"),
         ({"stride": "2"}, r"config\.stride: '2' matches none of"),
         ({"labels": "abc"}, r"config\.labels: expected a list"),
@@ -98,7 +100,9 @@ def test_configs_are_hydra_structured_configs():
     with pytest.raises(omegaconf.errors.ValidationError):
         omegaconf.OmegaConf.merge(structured, {"optimizer": {"lr": "fast"}})
     with pytest.raises(ConfigError, match="optimizer.name 'lion' is not one of adam, adamw, sgd, novograd"):
-        config_from_omegaconf(TrainingConfig, omegaconf.OmegaConf.merge(structured, {"optimizer": {"name": "lion"}}))
+        config_from_omegaconf(
+            TrainingConfig, omegaconf.OmegaConf.merge(structured, {"optimizer": {"name": "lion"}})
+        )
     model_node = structured_config(TinyRegressorConfig(hidden=3))
     model_node.features = 7
     assert config_from_omegaconf(TinyRegressorConfig, model_node) == TinyRegressorConfig(features=7, hidden=3)
@@ -110,17 +114,33 @@ def test_hydra_compose_with_overrides():
 
     ConfigStore.instance().store(name="test_common_training", node=structured_config(TrainingConfig))
     with hydra.initialize(version_base=None, config_path=None):
-        node = hydra.compose("test_common_training", overrides=["optimizer.name=sgd", "optimizer.momentum=0.9", "schedule.warmup_steps=10"])
+        node = hydra.compose(
+            "test_common_training",
+            overrides=["optimizer.name=sgd", "optimizer.momentum=0.9", "schedule.warmup_steps=10"],
+        )
     config = config_from_omegaconf(TrainingConfig, node)
-    assert config.optimizer.name == "sgd" and config.optimizer.momentum == 0.9 and config.schedule.warmup_steps == 10
+    assert (
+        config.optimizer.name == "sgd"
+        and config.optimizer.momentum == 0.9
+        and config.schedule.warmup_steps == 10
+    )
 
 
 def test_instantiate_uses_only_registered_targets():
-    model = instantiate({"_target_": "common.tiny_regressor", "config": {"_target_": "common.TinyRegressorConfig", "hidden": 3}})
+    model = instantiate(
+        {
+            "_target_": "common.tiny_regressor",
+            "config": {"_target_": "common.TinyRegressorConfig", "hidden": 3},
+        }
+    )
     assert isinstance(model, TinyRegressor) and model.config.hidden == 3
-    by_path = instantiate({"_target_": "neuraltypes_collections.common._tiny.TinyRegressor", "config": TinyRegressorConfig()})
+    by_path = instantiate(
+        {"_target_": "neuraltypes_collections.common._tiny.TinyRegressor", "config": TinyRegressorConfig()}
+    )
     assert isinstance(by_path, TinyRegressor)
-    with pytest.raises(ConfigError, match=r"_target_ 'os\.system' is not in the allow-list; nothing was imported or called"):
+    with pytest.raises(
+        ConfigError, match=r"_target_ 'os\.system' is not in the allow-list; nothing was imported or called"
+    ):
         instantiate({"_target_": "os.system", "command": "echo pwned"})
     with pytest.raises(ConfigError, match=r"config\.inner: _target_ 'subprocess\.run'"):
         instantiate({"_target_": "common.tiny_regressor", "inner": {"_target_": "subprocess.run"}})

@@ -20,7 +20,9 @@ def test_nothing_public_outside_all():
     public = {
         name
         for name, value in vars(common).items()
-        if not name.startswith("_") and not isinstance(value, types.ModuleType) and name not in ("TYPE_CHECKING", "Any")
+        if not name.startswith("_")
+        and not isinstance(value, types.ModuleType)
+        and name not in ("TYPE_CHECKING", "Any")
     }
     assert public <= set(common.__all__), public - set(common.__all__)
 

@@ -9,12 +9,16 @@ import pickle
 import tarfile
 from pathlib import Path
 
-import pytest
-import torch
-from conftest import nemo_members, torch_bytes, write_tar
-
 import neuraltypes_collections.common as common
-from neuraltypes_collections.common import ArchiveError, ConfigError, SizeLimits, TinyRegressor, TinyRegressorConfig
+import pytest
+from conftest import nemo_members, torch_bytes, write_tar
+from neuraltypes_collections.common import (
+    ArchiveError,
+    ConfigError,
+    SizeLimits,
+    TinyRegressor,
+    TinyRegressorConfig,
+)
 from neuraltypes_collections.common._archive import archive_members
 
 
@@ -46,7 +50,9 @@ def guarded(tmp_path):
     return Guard()
 
 
-def _our_archive(tmp_path: Path, name: str = "model.nta", *, edit=None, fix_checksums: bool = True, extra=()) -> Path:
+def _our_archive(
+    tmp_path: Path, name: str = "model.nta", *, edit=None, fix_checksums: bool = True, extra=()
+) -> Path:
     members = archive_members(TinyRegressor(TinyRegressorConfig()))
     if edit:
         members.update(edit)
@@ -135,7 +141,9 @@ def test_pickle_payload_in_nemo_weights_executes_nothing(tmp_path, guarded, cont
 
 def test_pickle_payload_in_nemo_weights_message(tmp_path):
     members = [nemo_members()[0], ("./model_weights.ckpt", torch_bytes(_Payload(tmp_path / "pwned")))]
-    with pytest.raises(ArchiveError, match=r"holds a pickle payload that is not plain tensors.*nothing was executed"):
+    with pytest.raises(
+        ArchiveError, match=r"holds a pickle payload that is not plain tensors.*nothing was executed"
+    ):
         common.read_nemo(write_tar(tmp_path / "m.nemo", members))
     assert not (tmp_path / "pwned").exists()
 
@@ -143,7 +151,10 @@ def test_pickle_payload_in_nemo_weights_message(tmp_path):
 def test_pickle_instead_of_safetensors_executes_nothing(tmp_path, guarded):
     marker = tmp_path / "pwned"
     path = _our_archive(tmp_path, edit={"weights.safetensors": torch_bytes(_Payload(marker))})
-    with guarded, pytest.raises(ArchiveError, match=r"member 'weights\.safetensors': not a valid safetensors file"):
+    with (
+        guarded,
+        pytest.raises(ArchiveError, match=r"member 'weights\.safetensors': not a valid safetensors file"),
+    ):
         common.restore_from(path)
     assert not marker.exists()
 
@@ -184,7 +195,10 @@ def test_truncated_tar_gz_nemo(tmp_path):
 def test_not_an_archive(tmp_path):
     path = tmp_path / "noise.nta"
     path.write_bytes(os.urandom(4096))
-    with pytest.raises(ArchiveError, match=r"noise\.nta: not a readable tar archive \(.*\); the file is truncated or corrupted$"):
+    with pytest.raises(
+        ArchiveError,
+        match=r"noise\.nta: not a readable tar archive \(.*\); the file is truncated or corrupted$",
+    ):
         common.restore_from(path)
 
 
@@ -217,12 +231,19 @@ def test_newer_format_version(tmp_path):
 
 def test_oversized_member(tmp_path, guarded):
     path = write_tar(tmp_path / "m.nemo", [*nemo_members(), ("./big.bin", b"\0" * 5000)])
-    with guarded, pytest.raises(ArchiveError, match=r"member '\./big\.bin': is 5000 bytes, over the limit of 4096 bytes"):
+    with (
+        guarded,
+        pytest.raises(
+            ArchiveError, match=r"member '\./big\.bin': is 5000 bytes, over the limit of 4096 bytes"
+        ),
+    ):
         common.read_nemo(path, limits=SizeLimits(max_member_bytes=4096))
 
 
 def test_total_size_limit(tmp_path):
-    path = write_tar(tmp_path / "m.nemo", [*nemo_members(), *[(f"./part{i}", b"\0" * 1000) for i in range(5)]])
+    path = write_tar(
+        tmp_path / "m.nemo", [*nemo_members(), *[(f"./part{i}", b"\0" * 1000) for i in range(5)]]
+    )
     with pytest.raises(ArchiveError, match="add up to more than 4000 bytes"):
         common.read_nemo(path, limits=SizeLimits(max_total_bytes=4000))
 
@@ -245,7 +266,13 @@ def test_restore_from_passes_limits(tmp_path):
 def test_target_outside_allow_list_in_our_config(tmp_path, guarded):
     config = b"features: 4\nhidden: 16\nhook:\n  _target_: os.system\n  command: touch pwned\n"
     path = _our_archive(tmp_path, edit={"config.yaml": config})
-    with guarded, pytest.raises(ConfigError, match=r"config\.yaml\.hook: _target_ 'os\.system' is not in the allow-list; nothing was imported"):
+    with (
+        guarded,
+        pytest.raises(
+            ConfigError,
+            match=r"config\.yaml\.hook: _target_ 'os\.system' is not in the allow-list; nothing was imported",
+        ),
+    ):
         common.restore_from(path)
 
 
@@ -255,7 +282,12 @@ def test_target_outside_allow_list_in_nemo_config(tmp_path, guarded):
         "preprocessor": {"_target_": "builtins.exec", "source": "open('pwned', 'w')"},
     }
     path = write_tar(tmp_path / "m.nemo", nemo_members(config=config))
-    with guarded, pytest.raises(ArchiveError, match=r"model_config\.yaml'.*_target_ 'builtins\.exec' is not in the allow-list"):
+    with (
+        guarded,
+        pytest.raises(
+            ArchiveError, match=r"model_config\.yaml'.*_target_ 'builtins\.exec' is not in the allow-list"
+        ),
+    ):
         common.read_nemo(path)
 
 
@@ -282,7 +314,9 @@ def test_yaml_python_tags_are_not_constructed(tmp_path, guarded, kind):
 
 def test_unknown_config_key_is_refused(tmp_path):
     path = _our_archive(tmp_path, edit={"config.yaml": b"features: 4\nhiden: 3\n"})
-    with pytest.raises(ConfigError, match=r"unknown key\(s\) 'hiden' for TinyRegressorConfig; valid keys: features, hidden"):
+    with pytest.raises(
+        ConfigError, match=r"unknown key\(s\) 'hiden' for TinyRegressorConfig; valid keys: features, hidden"
+    ):
         common.restore_from(path)
 
 
@@ -303,5 +337,3 @@ def test_in_memory_reader_never_calls_extract(tmp_path, monkeypatch):
     TinyRegressor(TinyRegressorConfig()).save_to(tmp_path / "ok.nta")
     common.restore_from(tmp_path / "ok.nta")
     common.read_nemo(write_tar(tmp_path / "m.nemo", nemo_members()))
-
-

@@ -6,11 +6,10 @@ import dataclasses
 import subprocess
 import sys
 
+import neuraltypes_collections.common as common
 import pytest
 import torch
 from conftest import NEMO_CTC
-
-import neuraltypes_collections.common as common
 from neuraltypes_collections.common import (
     ArchiveError,
     NemoCheckpoint,
@@ -72,7 +71,10 @@ def test_config_without_target(make_nemo):
 
 def test_unknown_architecture_lists_known_ones(make_nemo):
     path = make_nemo(config={"target": "nemo.collections.asr.models.NoSuchModel"})
-    with pytest.raises(UnknownModelError, match=r"no importer for the NeMo architecture 'nemo\.collections\.asr\.models\.NoSuchModel'; known architectures: "):
+    with pytest.raises(
+        UnknownModelError,
+        match=r"no importer for the NeMo architecture 'nemo\.collections\.asr\.models\.NoSuchModel'; known architectures: ",
+    ):
         common.restore_from(path)
 
 
@@ -95,7 +97,9 @@ def test_registered_importer_is_used_by_restore_from(make_nemo):
     @register_nemo_importer(target)
     def import_it(checkpoint: NemoCheckpoint) -> _Imported:
         model = _Imported(_Cfg(width=checkpoint.config["width"]))
-        common.load_state_dict_checked(model, {"weight": checkpoint.state_dict["encoder.weight"]}, source=checkpoint.source)
+        common.load_state_dict_checked(
+            model, {"weight": checkpoint.state_dict["encoder.weight"]}, source=checkpoint.source
+        )
         return model
 
     path = make_nemo(config={"target": target, "width": 3})
@@ -118,12 +122,16 @@ def test_importer_registered_twice_for_one_target_is_an_error():
 def test_weights_mismatch_lists_keys_and_shapes():
     model = _Imported(_Cfg(width=3))
     with pytest.raises(common.WeightsMismatchError) as info:
-        common.load_state_dict_checked(model, {"weight": torch.zeros(2, 4), "extra.bias": torch.zeros(1)}, source="x.nemo")
+        common.load_state_dict_checked(
+            model, {"weight": torch.zeros(2, 4), "extra.bias": torch.zeros(1)}, source="x.nemo"
+        )
     message = str(info.value)
     assert "unexpected keys (1): extra.bias" in message
     assert "shape mismatch for 'weight': model expects [2, 3], checkpoint has [2, 4]" in message
     assert info.value.missing == [] and info.value.unexpected == ["extra.bias"]
-    common.load_state_dict_checked(model, {"weight": torch.ones(2, 3), "loss.weight": torch.ones(1)}, ignore_unexpected=["loss."])
+    common.load_state_dict_checked(
+        model, {"weight": torch.ones(2, 3), "loss.weight": torch.ones(1)}, ignore_unexpected=["loss."]
+    )
     assert torch.equal(model.weight, torch.ones(2, 3))
 
 

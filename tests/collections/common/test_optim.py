@@ -6,7 +6,6 @@ import math
 
 import pytest
 import torch
-
 from neuraltypes_collections.common import (
     ConfigError,
     NovoGrad,
@@ -25,11 +24,11 @@ def _reference_novograd(weights, grads, lr, beta1, beta2, eps, weight_decay, gra
     for g in grads:
         norm = sum(x * x for x in g)
         v = norm if v is None else beta2 * v + (1 - beta2) * norm
-        d = [gi / (math.sqrt(v) + eps) + weight_decay * wi for gi, wi in zip(g, w)]
+        d = [gi / (math.sqrt(v) + eps) + weight_decay * wi for gi, wi in zip(g, w, strict=True)]
         if grad_averaging:
             d = [(1 - beta1) * di for di in d]
-        m = [beta1 * mi + di for mi, di in zip(m, d)]
-        w = [wi - lr * mi for wi, mi in zip(w, m)]
+        m = [beta1 * mi + di for mi, di in zip(m, d, strict=True)]
+        w = [wi - lr * mi for wi, mi in zip(w, m, strict=True)]
     return w
 
 
@@ -40,11 +39,20 @@ def test_novograd_matches_reference(weight_decay, grad_averaging):
     start = torch.randn(5, dtype=torch.float64)
     grads = [torch.randn(5, dtype=torch.float64) for _ in range(4)]
     parameter = torch.nn.Parameter(start.clone())
-    optimizer = NovoGrad([parameter], lr=0.1, betas=(0.9, 0.5), eps=1e-8, weight_decay=weight_decay, grad_averaging=grad_averaging)
+    optimizer = NovoGrad(
+        [parameter],
+        lr=0.1,
+        betas=(0.9, 0.5),
+        eps=1e-8,
+        weight_decay=weight_decay,
+        grad_averaging=grad_averaging,
+    )
     for grad in grads:
         parameter.grad = grad.clone()
         optimizer.step()
-    expected = _reference_novograd(start.tolist(), [g.tolist() for g in grads], 0.1, 0.9, 0.5, 1e-8, weight_decay, grad_averaging)
+    expected = _reference_novograd(
+        start.tolist(), [g.tolist() for g in grads], 0.1, 0.9, 0.5, 1e-8, weight_decay, grad_averaging
+    )
     assert parameter.detach().tolist() == pytest.approx(expected, rel=1e-12, abs=1e-12)
 
 
@@ -77,10 +85,17 @@ def test_novograd_rejects_bad_settings(bad):
 
 @pytest.mark.parametrize(
     ("name", "cls"),
-    [("adam", torch.optim.Adam), ("adamw", torch.optim.AdamW), ("sgd", torch.optim.SGD), ("novograd", NovoGrad)],
+    [
+        ("adam", torch.optim.Adam),
+        ("adamw", torch.optim.AdamW),
+        ("sgd", torch.optim.SGD),
+        ("novograd", NovoGrad),
+    ],
 )
 def test_build_optimizer(name, cls):
-    optimizer = build_optimizer(torch.nn.Linear(2, 2).parameters(), OptimizerConfig(name=name, lr=0.5, momentum=0.9))
+    optimizer = build_optimizer(
+        torch.nn.Linear(2, 2).parameters(), OptimizerConfig(name=name, lr=0.5, momentum=0.9)
+    )
     assert type(optimizer) is cls and optimizer.param_groups[0]["lr"] == 0.5
 
 
@@ -102,7 +117,7 @@ def test_cosine_with_warmup():
     assert lrs[4] == pytest.approx(1.0)
     assert lrs[9] == pytest.approx(0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * 0.5)))
     assert lrs[14:] == pytest.approx([0.1] * 6)
-    assert all(a >= b for a, b in zip(lrs[4:], lrs[5:]))
+    assert all(a >= b for a, b in zip(lrs[4:], lrs[5:], strict=False))
 
 
 def test_inverse_sqrt_and_noam():

@@ -9,10 +9,9 @@ import sys
 import urllib.error
 import urllib.request
 
+import neuraltypes_collections.common as common
 import pytest
 import torch
-
-import neuraltypes_collections.common as common
 from neuraltypes_collections.common import (
     ArchiveError,
     ConfigError,
@@ -51,7 +50,13 @@ def _index(tmp_path, entries, name="index.json"):
 
 
 def _entry(name, location, sha256, description="a tiny regressor"):
-    return {"name": name, "description": description, "location": location, "sha256": sha256, "class": "common.tiny_regressor"}
+    return {
+        "name": name,
+        "description": description,
+        "location": location,
+        "sha256": sha256,
+        "class": "common.tiny_regressor",
+    }
 
 
 def _no_network(monkeypatch):
@@ -68,7 +73,9 @@ def _no_network(monkeypatch):
 def test_local_relative_and_file_url_locations(tmp_path, archive, monkeypatch):
     model, path, digest = archive
     calls = _no_network(monkeypatch)
-    index = _index(tmp_path, [_entry("relative", "store/tiny.nta", digest), _entry("url", path.as_uri(), digest)])
+    index = _index(
+        tmp_path, [_entry("relative", "store/tiny.nta", digest), _entry("url", path.as_uri(), digest)]
+    )
     names = [entry.name for entry in common.list_available_models(index)]
     assert {"relative", "url"} <= set(names)
     for name in ("relative", "url"):
@@ -121,7 +128,10 @@ def test_offline_env_var_never_touches_the_network(tmp_path, archive, monkeypatc
     calls = _no_network(monkeypatch)
     monkeypatch.setenv("NEURALTYPES_OFFLINE", "1")
     index = _index(tmp_path, [_entry("remote", URL, digest)])
-    with pytest.raises(ModelNotAvailableError, match=r"^pretrained model 'remote' is not in the cache and NEURALTYPES_OFFLINE is set; download "):
+    with pytest.raises(
+        ModelNotAvailableError,
+        match=r"^pretrained model 'remote' is not in the cache and NEURALTYPES_OFFLINE is set; download ",
+    ):
         common.from_pretrained("remote", index=index)
     assert calls == []
 
@@ -129,7 +139,9 @@ def test_offline_env_var_never_touches_the_network(tmp_path, archive, monkeypatc
 def test_download_goes_to_the_cache_and_is_verified(tmp_path, archive, monkeypatch):
     model, path, digest = archive
     monkeypatch.setattr(urllib.request, "urlopen", lambda url, timeout: open(path, "rb"))
-    index = _index(tmp_path, [_entry("remote", URL, digest), _entry("bad", URL.replace("tiny", "bad/tiny"), "0" * 64)])
+    index = _index(
+        tmp_path, [_entry("remote", URL, digest), _entry("bad", URL.replace("tiny", "bad/tiny"), "0" * 64)]
+    )
     restored = common.from_pretrained("remote", index=index)
     assert (tmp_path / "cache" / digest / "tiny.nta").read_bytes() == path.read_bytes()
     assert restored.config == model.config
@@ -147,7 +159,9 @@ def test_wrong_checksum_of_a_local_file(tmp_path, archive):
 
 def test_missing_local_file(tmp_path):
     index = _index(tmp_path, [_entry("gone", "store/gone.nta", "a" * 64)])
-    with pytest.raises(ModelNotAvailableError, match=r"needs the file .*store/gone\.nta, which does not exist"):
+    with pytest.raises(
+        ModelNotAvailableError, match=r"needs the file .*store/gone\.nta, which does not exist"
+    ):
         common.from_pretrained("gone", index=index)
 
 
@@ -207,8 +221,8 @@ def test_cli_offline_error_is_one_line_without_traceback(tmp_path, archive):
     assert result.stdout == ""
     lines = result.stderr.splitlines()
     assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("neuraltypes fetch: pretrained model 'remote' is not in the cache and cannot be downloaded (")
+    assert lines[0].startswith(
+        "neuraltypes fetch: pretrained model 'remote' is not in the cache and cannot be downloaded ("
+    )
     assert lines[0].endswith("(or set NEURALTYPES_CACHE)")
     assert "Traceback" not in result.stderr
-
-

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 import torch
-
 from neuraltypes_collections.common import (
     OptimizerConfig,
     ScheduleConfig,
@@ -31,9 +30,8 @@ def _data():
 
 def test_task_delegates_and_schedules_step():
     lightning = pytest.importorskip("lightning")
-    from torch.utils.data import DataLoader, TensorDataset
-
     from neuraltypes_collections.common import ModelTask, fit
+    from torch.utils.data import DataLoader, TensorDataset
 
     torch.manual_seed(0)
     features, target = _data()
@@ -44,8 +42,12 @@ def test_task_delegates_and_schedules_step():
         schedule=ScheduleConfig(name="cosine", warmup_steps=5, max_steps=40, min_lr=0.005),
     )
     trainer = lightning.Trainer(
-        accelerator="cpu", max_steps=40, logger=False, enable_checkpointing=False,
-        enable_progress_bar=False, enable_model_summary=False,
+        accelerator="cpu",
+        max_steps=40,
+        logger=False,
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
     )
     loader = DataLoader(TensorDataset(features, target), batch_size=8, shuffle=True)
     task = fit(model, training, trainer=trainer, train_dataloaders=loader, val_dataloaders=loader)
@@ -61,7 +63,10 @@ def test_fit_without_data_is_a_clear_error():
     from neuraltypes_collections.common import fit
 
     trainer = lightning.Trainer(accelerator="cpu", max_steps=1, logger=False, enable_progress_bar=False)
-    with pytest.raises(ValueError, match=r"TinyRegressor\.train_dataloader\(\) returned None and no train_dataloaders were given"):
+    with pytest.raises(
+        ValueError,
+        match=r"TinyRegressor\.train_dataloader\(\) returned None and no train_dataloaders were given",
+    ):
         fit(TinyRegressor(TinyRegressorConfig()), trainer=trainer)
 
 
@@ -75,7 +80,11 @@ def test_two_process_ddp_on_cpu(tmp_path):
     start = time.monotonic()
     result = subprocess.run(
         [sys.executable, str(SCRIPT), str(tmp_path), "2", "25"],
-        capture_output=True, text=True, timeout=240, env=env, cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        env=env,
+        cwd=tmp_path,
     )
     elapsed = time.monotonic() - start
     assert result.returncode == 0, result.stderr[-3000:]
@@ -106,7 +115,11 @@ def test_example_script_runs(tmp_path):
     script = Path(__file__).resolve().parents[3] / "examples" / "common" / "train_tiny.py"
     result = subprocess.run(
         [sys.executable, str(script), "trainer.max_steps=5", "training.optimizer.name=sgd", "output=out.nta"],
-        capture_output=True, text=True, timeout=240, cwd=tmp_path, env={**os.environ, "OMP_NUM_THREADS": "1"},
+        capture_output=True,
+        text=True,
+        timeout=240,
+        cwd=tmp_path,
+        env={**os.environ, "OMP_NUM_THREADS": "1"},
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert "trained 5 steps" in result.stdout

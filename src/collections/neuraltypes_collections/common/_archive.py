@@ -183,9 +183,15 @@ def _verified(archive: str, members: Mapping[str, bytes]) -> dict[str, Any]:
             raise ArchiveError(archive, f"the manifest does not list {name}", member=MANIFEST)
     for name, entry in files.items():
         if name not in members:
-            raise ArchiveError(archive, "is listed in the manifest but missing; the file is truncated?", member=name)
+            raise ArchiveError(
+                archive, "is listed in the manifest but missing; the file is truncated?", member=name
+            )
         data = members[name]
-        if not isinstance(entry, dict) or entry.get("size") != len(data) or entry.get("sha256") != _sha256(data):
+        if (
+            not isinstance(entry, dict)
+            or entry.get("size") != len(data)
+            or entry.get("sha256") != _sha256(data)
+        ):
             raise ArchiveError(
                 archive,
                 f"checksum mismatch: the manifest records sha256 {entry.get('sha256') if isinstance(entry, dict) else entry!r}, "
@@ -240,7 +246,9 @@ def restore_from(
         manifest = _verified(archive, members)
         cls = model_class(manifest["model"])
         config = config_from_yaml(cls.Config, members[CONFIG], where=f"{archive}: {CONFIG}")
-        artifacts = {name[len(ARTIFACTS):]: data for name, data in members.items() if name.startswith(ARTIFACTS)}
+        artifacts = {
+            name[len(ARTIFACTS) :]: data for name, data in members.items() if name.startswith(ARTIFACTS)
+        }
         model = cls.from_config(config, artifacts)
         load_state_dict_checked(model, _load_safetensors(archive, members[WEIGHTS]), source=archive)
         if CONTRACT in members:
@@ -352,7 +360,11 @@ def inspect_archive(path: str | os.PathLike[str], *, limits: SizeLimits | None =
             config=config,
             contract=contract,
             weights=_safetensors_header(archive, members[WEIGHTS]),
-            artifacts={name[len(ARTIFACTS):]: len(data) for name, data in members.items() if name.startswith(ARTIFACTS)},
+            artifacts={
+                name[len(ARTIFACTS) :]: len(data)
+                for name, data in members.items()
+                if name.startswith(ARTIFACTS)
+            },
             library=dict(manifest.get("library") or {}),
         )
     if NEMO_CONFIG in members:
@@ -363,7 +375,10 @@ def inspect_archive(path: str | os.PathLike[str], *, limits: SizeLimits | None =
             model=checkpoint.target,
             config=checkpoint.config,
             contract=None,
-            weights={key: (str(value.dtype).removeprefix("torch."), tuple(value.shape)) for key, value in checkpoint.state_dict.items()},
+            weights={
+                key: (str(value.dtype).removeprefix("torch."), tuple(value.shape))
+                for key, value in checkpoint.state_dict.items()
+            },
             artifacts={name: len(data) for name, data in checkpoint.artifacts.items()},
             library={"nemo": str(checkpoint.config.get("nemo_version", "unknown"))},
         )

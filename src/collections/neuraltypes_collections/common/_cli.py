@@ -42,7 +42,9 @@ ENTRY_POINT_GROUP = "neuraltypes.commands"
 
 
 def _plugin_commands() -> dict[str, Any]:
-    return {point.name: point for point in entry_points(group=ENTRY_POINT_GROUP) if point.name not in SUBCOMMANDS}
+    return {
+        point.name: point for point in entry_points(group=ENTRY_POINT_GROUP) if point.name not in SUBCOMMANDS
+    }
 
 
 def _usage() -> str:
@@ -67,7 +69,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     - ``argv``: the arguments after the program name (``sys.argv[1:]`` when ``None``).
     """
-    from ._errors import ArchiveError, ConfigError, ModelNotAvailableError, UnknownModelError, WeightsMismatchError
+    from ._errors import (
+        ArchiveError,
+        ConfigError,
+        ModelNotAvailableError,
+        UnknownModelError,
+        WeightsMismatchError,
+    )
 
     args = list(sys.argv[1:] if argv is None else argv)
     if not args or args[0] in ("-h", "--help", "help"):
@@ -79,11 +87,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     elif name in (plugins := _plugin_commands()):
         command = plugins[name].load()
     else:
-        print(f"neuraltypes: unknown command {name!r}; commands: {', '.join([*SUBCOMMANDS, *plugins])}", file=sys.stderr)
+        print(
+            f"neuraltypes: unknown command {name!r}; commands: {', '.join([*SUBCOMMANDS, *plugins])}",
+            file=sys.stderr,
+        )
         return 2
     try:
         return int(command(rest) or 0)
-    except (ArchiveError, ConfigError, ModelNotAvailableError, UnknownModelError, WeightsMismatchError) as error:
+    except (
+        ArchiveError,
+        ConfigError,
+        ModelNotAvailableError,
+        UnknownModelError,
+        WeightsMismatchError,
+    ) as error:
         print(f"neuraltypes {name}: {str(error).splitlines()[0]}", file=sys.stderr)
         return 1
     except FileNotFoundError as error:
@@ -160,7 +177,10 @@ def inspect_command(argv: list[str]) -> int:
                     "contract": info.contract,
                     "config": info.config,
                     "artifacts": info.artifacts,
-                    "weights": {key: {"dtype": dtype, "shape": list(shape)} for key, (dtype, shape) in info.weights.items()},
+                    "weights": {
+                        key: {"dtype": dtype, "shape": list(shape)}
+                        for key, (dtype, shape) in info.weights.items()
+                    },
                 },
                 indent=1,
             )
@@ -174,7 +194,9 @@ def inspect_command(argv: list[str]) -> int:
     print("contract:")
     print("\n".join(_format_contract(info.contract)))
     print("config:")
-    print("\n".join("  " + line for line in yaml.safe_dump(info.config, sort_keys=False).rstrip().splitlines()))
+    print(
+        "\n".join("  " + line for line in yaml.safe_dump(info.config, sort_keys=False).rstrip().splitlines())
+    )
     print("artifacts:" + ("" if info.artifacts else " none"))
     for artifact, size in info.artifacts.items():
         print(f"  {artifact} ({size:,} bytes)")
@@ -219,7 +241,9 @@ def fetch_command(argv: list[str]) -> int:
     options = parser.parse_args(argv)
     entries = {entry.name: entry for entry in list_available_models(options.index)}
     if options.name not in entries:
-        raise UnknownModelError(f"no pretrained model named {options.name!r}; available: {', '.join(entries) or 'none'}")
+        raise UnknownModelError(
+            f"no pretrained model named {options.name!r}; available: {', '.join(entries) or 'none'}"
+        )
     print(pretrained_file(entries[options.name]))
     return 0
 

@@ -144,7 +144,10 @@ def _convert(value: Any, tp: Any, where: str) -> Any:
             raise ConfigError(f"{where}: expected {len(args)} items for {_type_name(tp)}, got {len(value)}")
         if not args:
             return tuple(value)
-        return tuple(_convert(item, arg, f"{where}[{i}]") for i, (item, arg) in enumerate(zip(value, args)))
+        return tuple(
+            _convert(item, arg, f"{where}[{i}]")
+            for i, (item, arg) in enumerate(zip(value, args, strict=True))
+        )
     if origin is list:
         if not isinstance(value, (list, tuple)):
             raise ConfigError(f"{where}: expected a list, got {value!r}")
@@ -174,7 +177,7 @@ def _convert(value: Any, tp: Any, where: str) -> Any:
 
 def config_to_yaml(config: Any) -> str:
     """Serialise a config dataclass to YAML text (``yaml.safe_dump``, keys in field order)."""
-    return typing.cast(str, yaml.safe_dump(config_to_dict(config), sort_keys=False, allow_unicode=True))
+    return yaml.safe_dump(config_to_dict(config), sort_keys=False, allow_unicode=True)
 
 
 def config_from_yaml(cls: type[C], text: str | bytes, *, where: str = "config.yaml") -> C:
@@ -223,7 +226,7 @@ def config_from_omegaconf(cls: type[C], node: Any, *, where: str = "config") -> 
     """Build the frozen dataclass ``cls`` from an OmegaConf node (interpolations resolved)."""
     from omegaconf import OmegaConf
 
-    data = OmegaConf.to_container(node, resolve=True, structured_config_mode=None)
+    data = OmegaConf.to_container(node, resolve=True)
     if not isinstance(data, Mapping):
         raise ConfigError(f"{where}: expected a mapping for {cls.__name__}, got {type(data).__name__}")
     check_targets(data, allowed=_TARGETS, where=where)
@@ -262,7 +265,9 @@ def find_targets(data: Any, where: str = "config") -> Iterable[tuple[str, str]]:
             yield from find_targets(item, f"{where}[{i}]")
 
 
-def check_targets(data: Any, *, allowed: Iterable[str] | Callable[[str], bool], where: str = "config") -> None:
+def check_targets(
+    data: Any, *, allowed: Iterable[str] | Callable[[str], bool], where: str = "config"
+) -> None:
     """Raise ``ConfigError`` if any ``_target_`` in ``data`` is not allowed.
 
     **Arguments**

@@ -60,14 +60,19 @@ class WeightsMismatchError(ValueError):
         self.mismatched = mismatched
         lines = [f"weights from {source} do not fit the model:"]
         if missing:
-            lines.append(f"  missing keys ({len(missing)}): {', '.join(missing[:20])}" + (" ..." if len(missing) > 20 else ""))
+            lines.append(
+                f"  missing keys ({len(missing)}): {', '.join(missing[:20])}"
+                + (" ..." if len(missing) > 20 else "")
+            )
         if unexpected:
             lines.append(
                 f"  unexpected keys ({len(unexpected)}): {', '.join(unexpected[:20])}"
                 + (" ..." if len(unexpected) > 20 else "")
             )
         for key, expected, found in mismatched[:20]:
-            lines.append(f"  shape mismatch for {key!r}: model expects {list(expected)}, checkpoint has {list(found)}")
+            lines.append(
+                f"  shape mismatch for {key!r}: model expects {list(expected)}, checkpoint has {list(found)}"
+            )
         lines.append("  hint: check that the config matches the checkpoint (sizes, number of layers).")
         super().__init__("\n".join(lines))
 

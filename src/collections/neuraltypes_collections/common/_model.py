@@ -21,10 +21,10 @@ from typing import Any, ClassVar, TypeVar
 import torch
 from torch import Tensor
 
+from neuraltypes import NeuralModule
+
 from ._config import register_target
 from ._errors import ConfigError, UnknownModelError
-
-from neuraltypes import NeuralModule
 
 __all__ = ["NeuralModel", "register_model", "model_class", "registered_models"]
 
@@ -70,8 +70,10 @@ class NeuralModel(NeuralModule):
     def __init__(self, config: Any) -> None:
         super().__init__()
         expected = getattr(type(self), "Config", None)
-        if expected is None or not dataclasses.is_dataclass(expected):
-            raise TypeError(f"{type(self).__name__} must set the class attribute Config to a frozen dataclass")
+        if not (isinstance(expected, type) and dataclasses.is_dataclass(expected)):
+            raise TypeError(
+                f"{type(self).__name__} must set the class attribute Config to a frozen dataclass"
+            )
         if not isinstance(config, expected):
             raise ConfigError(
                 f"{type(self).__name__} expects a {expected.__name__} config, got {type(config).__name__}"
@@ -201,8 +203,13 @@ def register_model(name: str) -> Callable[[type[M]], type[M]]:
         if not (isinstance(cls, type) and issubclass(cls, NeuralModel)):
             raise TypeError(f"register_model({name!r}) decorates NeuralModel subclasses, not {cls!r}")
         existing = _MODELS.get(name)
-        if existing is not None and (existing.__module__, existing.__qualname__) != (cls.__module__, cls.__qualname__):
-            raise ValueError(f"model name {name!r} is already registered for {existing.__module__}.{existing.__qualname__}")
+        if existing is not None and (existing.__module__, existing.__qualname__) != (
+            cls.__module__,
+            cls.__qualname__,
+        ):
+            raise ValueError(
+                f"model name {name!r} is already registered for {existing.__module__}.{existing.__qualname__}"
+            )
         cls.model_name = name
         _MODELS[name] = cls
         register_target(name, cls)

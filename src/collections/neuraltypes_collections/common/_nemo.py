@@ -153,7 +153,9 @@ def nemo_checkpoint_from_members(archive: str, members: Mapping[str, bytes]) -> 
         )
     state_dict = _load_weights(archive, weights_name, members[weights_name])
     artifacts = {name: data for name, data in members.items() if name not in (config_name, weights_name)}
-    return NemoCheckpoint(config=config, state_dict=state_dict, artifacts=artifacts, target=target, source=archive)
+    return NemoCheckpoint(
+        config=config, state_dict=state_dict, artifacts=artifacts, target=target, source=archive
+    )
 
 
 def _find_member(members: Mapping[str, bytes], basename: str) -> str | None:
@@ -176,13 +178,19 @@ def _load_weights(archive: str, member: str, data: bytes) -> dict[str, Tensor]:
             member=member,
         ) from None
     except (RuntimeError, EOFError, ValueError, OSError) as error:
-        raise ArchiveError(archive, f"cannot be read as a torch state dict ({error})", member=member) from None
+        raise ArchiveError(
+            archive, f"cannot be read as a torch state dict ({error})", member=member
+        ) from None
     if not isinstance(loaded, Mapping):
         raise ArchiveError(archive, f"expected a state dict, found {type(loaded).__name__}", member=member)
-    bad = [str(key) for key, value in loaded.items() if not (isinstance(key, str) and isinstance(value, Tensor))]
+    bad = [
+        str(key) for key, value in loaded.items() if not (isinstance(key, str) and isinstance(value, Tensor))
+    ]
     if bad:
         raise ArchiveError(
-            archive, f"holds non-tensor entries ({', '.join(bad[:10])}); expected a plain state dict", member=member
+            archive,
+            f"holds non-tensor entries ({', '.join(bad[:10])}); expected a plain state dict",
+            member=member,
         )
     return dict(loaded)
 
@@ -221,7 +229,9 @@ _IMPORTERS: dict[str, Importer] = {}
 _LAZY_IMPORTERS: dict[str, str] = {}
 
 
-def register_nemo_importer(*targets: str) -> Callable[[Callable[[NemoCheckpoint], M]], Callable[[NemoCheckpoint], M]]:
+def register_nemo_importer(
+    *targets: str,
+) -> Callable[[Callable[[NemoCheckpoint], M]], Callable[[NemoCheckpoint], M]]:
     """Register a function that turns a ``NemoCheckpoint`` of the given NeMo class(es) into our model.
 
     **Arguments**
@@ -237,9 +247,12 @@ def register_nemo_importer(*targets: str) -> Callable[[Callable[[NemoCheckpoint]
     def decorator(function: Callable[[NemoCheckpoint], M]) -> Callable[[NemoCheckpoint], M]:
         for target in targets:
             existing = _IMPORTERS.get(target)
-            if existing is not None and existing is not function and (
-                existing.__module__, existing.__qualname__
-            ) != (function.__module__, function.__qualname__):
+            if (
+                existing is not None
+                and existing is not function
+                and (existing.__module__, existing.__qualname__)
+                != (function.__module__, function.__qualname__)
+            ):
                 raise ValueError(
                     f"a NeMo importer for {target!r} is already registered: "
                     f"{existing.__module__}.{existing.__qualname__}"
@@ -288,4 +301,3 @@ def known_nemo_targets() -> list[str]:
         except ImportError:  # a collection with missing optional dependencies lists nothing
             continue
     return sorted(set(_IMPORTERS) | set(_LAZY_IMPORTERS))
-

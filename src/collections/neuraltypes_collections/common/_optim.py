@@ -69,9 +69,16 @@ class NovoGrad(torch.optim.Optimizer):
         if not (0.0 <= betas[0] < 1.0 and 0.0 <= betas[1] < 1.0):
             raise ValueError(f"NovoGrad: betas must lie in [0, 1), got {betas}")
         if eps < 0.0 or weight_decay < 0.0:
-            raise ValueError(f"NovoGrad: eps and weight_decay must be non-negative, got {eps}, {weight_decay}")
+            raise ValueError(
+                f"NovoGrad: eps and weight_decay must be non-negative, got {eps}, {weight_decay}"
+            )
         defaults = dict(
-            lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, grad_averaging=grad_averaging, amsgrad=amsgrad
+            lr=lr,
+            betas=betas,
+            eps=eps,
+            weight_decay=weight_decay,
+            grad_averaging=grad_averaging,
+            amsgrad=amsgrad,
         )
         super().__init__(params, defaults)
 
@@ -102,7 +109,9 @@ class NovoGrad(torch.optim.Optimizer):
                 else:
                     state["exp_avg_sq"].mul_(beta2).add_(norm, alpha=1.0 - beta2)
                     if group["amsgrad"]:
-                        torch.maximum(state["max_exp_avg_sq"], state["exp_avg_sq"], out=state["max_exp_avg_sq"])
+                        torch.maximum(
+                            state["max_exp_avg_sq"], state["exp_avg_sq"], out=state["max_exp_avg_sq"]
+                        )
                 state["step"] += 1
                 second = state["max_exp_avg_sq"] if group["amsgrad"] else state["exp_avg_sq"]
                 direction = (grad / (second.sqrt() + group["eps"])).to(parameter.dtype)
@@ -196,16 +205,25 @@ class TrainingConfig:
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
 
 
-
-def build_optimizer(parameters: Iterable[Tensor] | Iterable[dict[str, Any]], config: OptimizerConfig) -> torch.optim.Optimizer:
+def build_optimizer(
+    parameters: Iterable[Tensor] | Iterable[dict[str, Any]], config: OptimizerConfig
+) -> torch.optim.Optimizer:
     """Build the optimiser ``config`` names over ``parameters``."""
     if config.name == "adam":
-        return torch.optim.Adam(parameters, lr=config.lr, betas=config.betas, eps=config.eps, weight_decay=config.weight_decay)
+        return torch.optim.Adam(
+            parameters, lr=config.lr, betas=config.betas, eps=config.eps, weight_decay=config.weight_decay
+        )
     if config.name == "adamw":
-        return torch.optim.AdamW(parameters, lr=config.lr, betas=config.betas, eps=config.eps, weight_decay=config.weight_decay)
+        return torch.optim.AdamW(
+            parameters, lr=config.lr, betas=config.betas, eps=config.eps, weight_decay=config.weight_decay
+        )
     if config.name == "sgd":
         return torch.optim.SGD(
-            parameters, lr=config.lr, momentum=config.momentum, nesterov=config.nesterov, weight_decay=config.weight_decay
+            parameters,
+            lr=config.lr,
+            momentum=config.momentum,
+            nesterov=config.nesterov,
+            weight_decay=config.weight_decay,
         )
     if config.name == "novograd":
         return NovoGrad(
@@ -252,7 +270,9 @@ def schedule_factor(config: ScheduleConfig, base_lr: float) -> Callable[[int], f
     raise ConfigError(f"schedule name {config.name!r} is not one of constant, cosine, inverse_sqrt, noam")
 
 
-def build_schedule(optimizer: torch.optim.Optimizer, config: ScheduleConfig) -> torch.optim.lr_scheduler.LambdaLR:
+def build_schedule(
+    optimizer: torch.optim.Optimizer, config: ScheduleConfig
+) -> torch.optim.lr_scheduler.LambdaLR:
     """A ``LambdaLR`` over ``optimizer`` following ``config``; step it once per optimiser step."""
     factors = [schedule_factor(config, group["lr"]) for group in optimizer.param_groups]
     return torch.optim.lr_scheduler.LambdaLR(optimizer, factors)

@@ -82,7 +82,9 @@ class PretrainedEntry:
     def __post_init__(self) -> None:
         digest = self.sha256.lower()
         if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
-            raise ConfigError(f"pretrained entry {self.name!r}: sha256 must be 64 hex digits, got {self.sha256!r}")
+            raise ConfigError(
+                f"pretrained entry {self.name!r}: sha256 must be 64 hex digits, got {self.sha256!r}"
+            )
         scheme = urllib.parse.urlsplit(self.location).scheme
         if scheme not in ("", "file", "https") and not (len(scheme) == 1 and os.name == "nt"):
             raise ConfigError(
@@ -109,11 +111,15 @@ def register_pretrained(entry: PretrainedEntry) -> None:
 
 def load_index(path: str | os.PathLike[str]) -> list[PretrainedEntry]:
     """Read an index file (JSON list of entries, or ``{"models": [...]}``); relative locations are resolved."""
-    index = Path(urllib.parse.urlsplit(os.fspath(path)).path if os.fspath(path).startswith("file://") else path)
+    index = Path(
+        urllib.parse.urlsplit(os.fspath(path)).path if os.fspath(path).startswith("file://") else path
+    )
     try:
         data = json.loads(index.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ConfigError(f"registry index {index} does not exist (set {REGISTRY_ENV} or pass index=)") from None
+        raise ConfigError(
+            f"registry index {index} does not exist (set {REGISTRY_ENV} or pass index=)"
+        ) from None
     except ValueError as error:
         raise ConfigError(f"registry index {index}: not valid JSON ({error})") from None
     items = data.get("models") if isinstance(data, dict) else data
@@ -157,7 +163,9 @@ def _import_collections() -> None:
             continue
 
 
-def list_available_models(index: str | os.PathLike[str] | Iterable[str | os.PathLike[str]] | None = None) -> list[PretrainedEntry]:
+def list_available_models(
+    index: str | os.PathLike[str] | Iterable[str | os.PathLike[str]] | None = None,
+) -> list[PretrainedEntry]:
     """All known pretrained models: registered by the collections, then ``$NEURALTYPES_REGISTRY``, then ``index``.
 
     **Arguments**
@@ -213,9 +221,14 @@ def _offline() -> bool:
 def _download(url: str, destination: Path) -> None:
     """One attempt, no retries: stream ``url`` into a temporary file next to ``destination``, then rename."""
     destination.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{destination.name}.", suffix=".part", dir=destination.parent)
+    handle, temporary = tempfile.mkstemp(
+        prefix=f".{destination.name}.", suffix=".part", dir=destination.parent
+    )
     try:
-        with os.fdopen(handle, "wb") as file, urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT_S) as response:
+        with (
+            os.fdopen(handle, "wb") as file,
+            urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT_S) as response,
+        ):
             for block in iter(lambda: response.read(1 << 20), b""):
                 file.write(block)
         os.replace(temporary, destination)

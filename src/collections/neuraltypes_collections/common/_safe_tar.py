@@ -49,10 +49,14 @@ def normalise_member_name(archive: str, name: str) -> str:
     if "\\" in name or "\x00" in name:
         raise ArchiveError(archive, "the name contains a backslash or a NUL byte; refusing it", member=name)
     if name.startswith("/") or (len(name) > 1 and name[1] == ":"):
-        raise ArchiveError(archive, "absolute member path; archives must hold relative names only", member=name)
+        raise ArchiveError(
+            archive, "absolute member path; archives must hold relative names only", member=name
+        )
     parts = [part for part in name.split("/") if part not in ("", ".")]
     if any(part == ".." for part in parts):
-        raise ArchiveError(archive, "the name contains '..' (path traversal); refusing the archive", member=name)
+        raise ArchiveError(
+            archive, "the name contains '..' (path traversal); refusing the archive", member=name
+        )
     return "/".join(parts)
 
 
@@ -99,14 +103,20 @@ def read_tar_members(path: str | os.PathLike[str], *, limits: SizeLimits | None 
                     continue
                 if not info.isreg():
                     kind = (
-                        "a symbolic link" if info.issym() else
-                        "a hard link" if info.islnk() else
-                        "a FIFO" if info.isfifo() else
-                        "a device" if info.ischr() or info.isblk() else
-                        "a special file"
+                        "a symbolic link"
+                        if info.issym()
+                        else "a hard link"
+                        if info.islnk()
+                        else "a FIFO"
+                        if info.isfifo()
+                        else "a device"
+                        if info.ischr() or info.isblk()
+                        else "a special file"
                     )
                     raise ArchiveError(
-                        archive, f"is {kind}; only regular files and directories are allowed", member=info.name
+                        archive,
+                        f"is {kind}; only regular files and directories are allowed",
+                        member=info.name,
                     )
                 if info.size > limits.max_member_bytes:
                     raise ArchiveError(
@@ -130,7 +140,9 @@ def read_tar_members(path: str | os.PathLike[str], *, limits: SizeLimits | None 
                 data = handle.read()
                 if len(data) != info.size:
                     raise ArchiveError(
-                        archive, f"holds {len(data)} of {info.size} bytes; the file is truncated", member=info.name
+                        archive,
+                        f"holds {len(data)} of {info.size} bytes; the file is truncated",
+                        member=info.name,
                     )
                 members[name] = data
         except ArchiveError:

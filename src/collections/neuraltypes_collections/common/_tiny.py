@@ -6,8 +6,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import torch
-from neuraltypes import Encoded, RegressionValues
 from torch import Tensor
+
+from neuraltypes import Encoded, RegressionValues
 
 from ._model import NeuralModel, register_model
 
@@ -46,7 +47,8 @@ class TinyRegressor(NeuralModel):
 
     def forward(self, features: Encoded[Tensor, "batch channel"]) -> RegressionValues[Tensor, "batch"]:
         """Return one prediction per example; ``features`` has ``config.features`` channels."""
-        return self.output(torch.tanh(self.hidden(features))).squeeze(-1)
+        prediction: Tensor = self.output(torch.tanh(self.hidden(features)))
+        return prediction.squeeze(-1)
 
     def training_step(self, batch: tuple[Tensor, Tensor], batch_idx: int) -> Tensor:
         """Mean squared error of the predictions against ``batch[1]``."""

@@ -31,7 +31,9 @@ class ModelTask(lightning.LightningModule):
 
     def __init__(self, model: NeuralModel, training: TrainingConfig | None = None) -> None:
         super().__init__()
-        self.model = model.train()  # restore_from returns eval mode; fine-tuning needs dropout and batch norm on
+        self.model = (
+            model.train()
+        )  # restore_from returns eval mode; fine-tuning needs dropout and batch norm on
         self.training_config = training or TrainingConfig()
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
@@ -81,7 +83,9 @@ def fit(
     task = ModelTask(model, training)
     train = train_dataloaders if train_dataloaders is not None else model.train_dataloader()
     if train is None:
-        raise ValueError(f"{type(model).__name__}.train_dataloader() returned None and no train_dataloaders were given")
+        raise ValueError(
+            f"{type(model).__name__}.train_dataloader() returned None and no train_dataloaders were given"
+        )
     val = val_dataloaders if val_dataloaders is not None else model.val_dataloader()
     trainer.fit(task, train_dataloaders=train, val_dataloaders=val)
     return task
