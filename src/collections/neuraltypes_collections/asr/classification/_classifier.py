@@ -1,0 +1,241 @@
+"""The speech classifier (NeMo's `EncDecClassificationModel`): MatchboxNet commands and MarbleNet segment VAD.
+
+Reads top to bottom: the encoder presets, the frozen config, the per-clip result, then `ClassificationModel`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+from torch import Tensor
+
+from neuraltypes import AudioSignal, ClassificationTarget, Lengths, Logits, Loss, attr, checked, tag, tag_of
+
+from ...common import NeuralModel, register_model
+from ..modules._jasper import ConvASREncoderConfig, JasperBlockConfig
+from ..modules._preprocessor import (
+    MelSpectrogramConfig,
+    MelSpectrogramPreprocessor,
+    MFCCConfig,
+    MFCCPreprocessor,
+    SpecAugment,
+    SpecAugmentConfig,
+)
+from ._audio import AudioInput, as_batch, as_list, load_waveform
+from ._augment import crop_or_pad
+from ._modules import POOLINGS, FeatureEncoder, PooledDecoder
+
+__all__ = ["Classification", "ClassificationModel", "ClassificationModelConfig", "matchboxnet_encoder"]
+
+#: The twelve labels of the Speech Commands v2 subset MatchboxNet is usually trained on.
+SPEECH_COMMANDS_SUBSET: tuple[str, ...] = (
+    "yes", "no", "up", "down", "left", "right", "on", "off", "stop", "go", "unknown", "silence",
+)
+
+
+def matchboxnet_encoder(
+    blocks: int = 3, repeat: int = 1, channels: int = 64, feat_in: int = 64, first_stride: int = 1
+) -> ConvASREncoderConfig:
+    """The MatchboxNet BxRxC / MarbleNet encoder: a prologue, `blocks` residual separable blocks of `repeat`
+    sub-blocks with `channels` channels (kernels 13, 15, 17, ...), and two epilogue blocks (dilated 29, then 1x1).
+
+    `matchboxnet_encoder(3, 1, 64)` is MatchboxNet 3x1x64; `matchboxnet_encoder(3, 2, 64)` is MarbleNet 3x2x64.
+    """
+    body = tuple(
+        JasperBlockConfig(channels, repeat=repeat, kernel=13 + 2 * i, residual=True, separable=True)
+        for i in range(blocks)
+    )
+    return ConvASREncoderConfig(
+        feat_in,
+        (
+            JasperBlockConfig(128, kernel=11, stride=first_stride, separable=True),
+            *body,
+            JasperBlockConfig(128, kernel=29, dilation=2, separable=True),
+            JasperBlockConfig(128, kernel=1),
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class ClassificationModelConfig:
+    """Everything needed to build a `ClassificationModel`.
+
+    **Arguments:**
+
+    - `labels`: the class names, in output order (stored in the archive).
+    - `preprocessor`: the MFCC front-end (MatchboxNet, MarbleNet) or a log-mel one.
+    - `encoder`: the Jasper-style encoder; its `feat_in` must equal the number of features.
+    - `spec_augment`: training-time SpecAugment over the features, or `None`.
+    - `crop_or_pad_frames`: make every batch exactly this many frames long (NeMo's `CropOrPadSpectrogram`,
+      128 frames = 1.28 s for MatchboxNet), or `None` to keep the clips' lengths (NeMo >= 2.3 at inference).
+    - `pooling`: `"avg"` (NeMo: over every frame of the padded batch) or `"avg_valid"` (over each clip's valid
+      frames only, so that a clip's scores do not depend on its batch).
+    """
+
+    labels: tuple[str, ...] = SPEECH_COMMANDS_SUBSET
+    preprocessor: MFCCConfig | MelSpectrogramConfig = field(default_factory=MFCCConfig)
+    encoder: ConvASREncoderConfig = field(default_factory=matchboxnet_encoder)
+    spec_augment: SpecAugmentConfig | None = None
+    crop_or_pad_frames: int | None = 128
+    pooling: str = "avg_valid"
+
+    def __post_init__(self) -> None:
+        problems = []
+        if len(self.labels) < 2 or len(set(self.labels)) != len(self.labels):
+            problems.append(f"labels must be at least two distinct names, got {list(self.labels)}")
+        features = self.preprocessor.n_mfcc if isinstance(self.preprocessor, MFCCConfig) else self.preprocessor.n_mels
+        if self.encoder.feat_in != features:
+            problems.append(f"encoder.feat_in ({self.encoder.feat_in}) must equal the preprocessor's {features} features")
+        if self.crop_or_pad_frames is not None and self.crop_or_pad_frames <= 0:
+            problems.append(f"crop_or_pad_frames must be positive or None, got {self.crop_or_pad_frames}")
+        if self.pooling not in POOLINGS:
+            problems.append(f"pooling must be one of {POOLINGS}, got {self.pooling!r}")
+        if problems:
+            raise ValueError("ClassificationModelConfig: " + "; ".join(problems))
+
+
+@dataclass(frozen=True)
+class Classification:
+    """The result for one clip: the best `label`, its `probability`, and every label's probability."""
+
+    label: str
+    probability: float
+    probabilities: Mapping[str, float]
+
+
+@register_model("asr.classification")
+class ClassificationModel(NeuralModel):
+    """Speech classifier: MFCC front-end, crop-or-pad, Jasper encoder, pooled linear decoder.
+
+    Covers MatchboxNet (command recognition) and MarbleNet (segment-level voice activity detection, labels
+    `background`/`speech`). Restore NeMo `EncDecClassificationModel` checkpoints with `restore_from`.
+
+    >>> model = ClassificationModel(ClassificationModelConfig(labels=("yes", "no"))).eval()
+    >>> model(torch.zeros(2, 16000), torch.tensor([16000, 8000])).shape
+    torch.Size([2, 2])
+    >>> model.classify([torch.zeros(16000)])[0].label in ("yes", "no")
+    True
+    """
+
+    Config = ClassificationModelConfig
+
+    def __init__(self, config: ClassificationModelConfig) -> None:
+        super().__init__(config)
+        if isinstance(config.preprocessor, MFCCConfig):
+            self.preprocessor: MFCCPreprocessor | MelSpectrogramPreprocessor = MFCCPreprocessor(config.preprocessor)
+        else:
+            self.preprocessor = MelSpectrogramPreprocessor(config.preprocessor)
+        self.spec_augment = SpecAugment(config.spec_augment) if config.spec_augment is not None else None
+        self.encoder = FeatureEncoder(config.encoder)
+        self.decoder = PooledDecoder(config.encoder.out_channels, len(config.labels), config.pooling)
+        self.generator: torch.Generator | None = None
+
+    @property
+    def sample_rate(self) -> int:
+        return self.config.preprocessor.sample_rate
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return tuple(self.config.labels)
+
+    def forward(
+        self,
+        audio: AudioSignal[Tensor, "batch time", attr("sample_rate")],
+        lengths: Lengths[Tensor, "batch"],
+    ) -> Logits[Tensor, "batch label"]:
+        """Scores per clip and label for a padded batch of audio.
+
+        **Arguments:**
+
+        - `audio`: mono samples at `sample_rate`; zeros beyond each clip's length.
+        - `lengths`: valid samples per clip.
+
+        **Returns:** logits; `softmax` over the last axis gives the label probabilities.
+        """
+        features, frames = self.preprocessor(audio, lengths)
+        if self.spec_augment is not None and self.training:
+            features = self.spec_augment(features, frames)
+        if self.config.crop_or_pad_frames is not None:
+            meaning = tag_of(features)
+            features, frames = crop_or_pad(
+                features, frames, self.config.crop_or_pad_frames, random_crop=self.training, generator=self.generator
+            )
+            if meaning is not None:
+                tag(features, meaning)
+        encoded, steps = self.encoder(features, frames)
+        return self.decoder(encoded, steps)
+
+    @checked
+    def loss(
+        self, logits: Logits[Tensor, "batch label"], targets: ClassificationTarget[Tensor, "batch"]
+    ) -> Loss[Tensor, ""]:
+        """Cross-entropy averaged over the batch."""
+        return torch.nn.functional.cross_entropy(logits.float(), targets)
+
+    def training_step(self, batch: Any, batch_idx: int) -> Tensor:
+        """`batch = (audio, audio_lengths, label_ids)` -> the cross-entropy loss."""
+        audio, lengths, targets = batch
+        return self.loss(self(audio, lengths), targets)
+
+    def validation_step(self, batch: Any, batch_idx: int) -> Mapping[str, Tensor]:
+        """The loss and the accuracy on one batch."""
+        audio, lengths, targets = batch
+        logits = self(audio, lengths)
+        accuracy = (logits.argmax(dim=-1) == targets).float().mean()
+        return {"loss": self.loss(logits, targets), "accuracy": accuracy}
+
+    test_step = validation_step
+
+    def classify(
+        self,
+        inputs: Sequence[AudioInput] | AudioInput,
+        *,
+        batch_size: int = 16,
+        sample_rate: int | None = None,
+    ) -> list[Classification]:
+        """Classify audio files or waveforms.
+
+        **Arguments:**
+
+        - `inputs`: a path, a 1-D waveform, or a list of them (a 2-D tensor is a batch of equal-length clips).
+        - `batch_size`: clips per forward pass.
+        - `sample_rate`: the rate of the given waveforms in Hz (default: their `AudioSignal` tag's, else the
+          model's); files are read at their own rate; everything is resampled to the model's rate.
+
+        **Returns:** one `Classification` per input, in order.
+        """
+        if batch_size <= 0:
+            raise ValueError(f"classify: batch_size must be positive, got {batch_size}")
+        items = as_list(inputs)
+        waveforms = [
+            load_waveform(item, sample_rate, self.sample_rate, function="classify") for item in items
+        ]
+        device = next(self.parameters()).device
+        was_training = self.training
+        self.eval()
+        results: list[Classification] = []
+        try:
+            with torch.inference_mode():
+                for first in range(0, len(waveforms), batch_size):
+                    audio, lengths = as_batch(waveforms[first : first + batch_size])
+                    probs = self(audio.to(device), lengths.to(device)).float().softmax(dim=-1).cpu()
+                    for row in probs:
+                        best = int(row.argmax())
+                        results.append(
+                            Classification(
+                                self.labels[best],
+                                float(row[best]),
+                                dict(zip(self.labels, row.tolist(), strict=True)),
+                            )
+                        )
+        finally:
+            self.train(was_training)
+        return results
+
+
+def _is_path(value: object) -> bool:
+    return isinstance(value, (str, os.PathLike))

@@ -1,0 +1,196 @@
+"""Import NeMo `EncDecClassificationModel` (MatchboxNet, MarbleNet) and `EncDecFrameClassificationModel`
+(frame VAD) checkpoints.
+
+Only the archive's YAML and tensors are read (by the model layer's `read_nemo`); nothing named in the config is
+imported. Options this implementation does not reproduce raise `NemoImportError` naming the key.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+from torch import Tensor
+
+from ...common import NemoCheckpoint, register_nemo_importer
+from ..models._nemo_import import NemoImportError, _encoder_config, _preprocessor_config, _spec_augment_config
+from ..modules._preprocessor import MFCCConfig
+from ._classifier import ClassificationModel, ClassificationModelConfig
+from ._frame import FrameClassificationModel, FrameClassificationModelConfig
+
+__all__ = [
+    "classification_config_from_nemo",
+    "frame_classification_config_from_nemo",
+    "import_nemo_classification",
+    "import_nemo_frame_classification",
+]
+
+NEMO_CLASSIFICATION_TARGETS = (
+    "nemo.collections.asr.models.classification_models.EncDecClassificationModel",
+    "nemo.collections.asr.models.EncDecClassificationModel",
+)
+NEMO_FRAME_CLASSIFICATION_TARGETS = (
+    "nemo.collections.asr.models.classification_models.EncDecFrameClassificationModel",
+    "nemo.collections.asr.models.EncDecFrameClassificationModel",
+)
+
+#: NeMo >= 2.3 no longer crops or pads in `forward` (EncDecClassificationModel became a speaker-label model).
+_CROP_OR_PAD_DROPPED_IN = (2, 3)
+
+_KEY_MAP: tuple[tuple[str, str], ...] = (
+    (r"^preprocessor\.featurizer\.dct_mat$", "preprocessor.dct"),
+    (r"^preprocessor\.featurizer\.MelSpectrogram\.spectrogram\.window$", "preprocessor.window"),
+    (r"^preprocessor\.featurizer\.MelSpectrogram\.mel_scale\.fb$", "preprocessor.filterbank"),
+    (r"^preprocessor\.featurizer\.window$", "preprocessor.window"),
+    (r"^preprocessor\.featurizer\.fb$", "preprocessor.filterbank"),
+    (r"^encoder\.encoder\.(\d+)\.mconv\.(\d+)\.conv\.weight$", r"encoder.blocks.\1.layers.\2.weight"),
+    (r"^encoder\.encoder\.(\d+)\.mconv\.(\d+)\.(.+)$", r"encoder.blocks.\1.layers.\2.\3"),
+    (r"^encoder\.encoder\.(\d+)\.res\.(\d+)\.0\.conv\.weight$", r"encoder.blocks.\1.residuals.\2.0.weight"),
+    (r"^encoder\.encoder\.(\d+)\.res\.(\d+)\.1\.(.+)$", r"encoder.blocks.\1.residuals.\2.1.\3"),
+    (r"^decoder\.decoder_layers\.0\.(weight|bias)$", r"decoder.projection.\1"),
+    (r"^decoder\.layer0\.(weight|bias)$", r"decoder.projection.\1"),
+)
+_TRAINING_ONLY = ("loss.", "spec_augmentation.", "crop_or_pad.", "_accuracy.", "eval_loss.")
+
+
+def _version(config: dict[str, Any]) -> tuple[int, int]:
+    match = re.match(r"(\d+)\.(\d+)", str(config.get("nemo_version", "")))
+    return (int(match.group(1)), int(match.group(2))) if match else (0, 0)
+
+
+def _mfcc_config(cfg: dict[str, Any], sample_rate: int, where: str) -> MFCCConfig:
+    checks = {
+        "window": ("hann", "only the Hann window is implemented"),
+        "dct_type": (2, "only DCT-II is implemented"),
+        "norm": ("ortho", "only the orthonormal DCT is implemented"),
+        "log": (True, "only log-mel MFCCs are implemented"),
+    }
+    for key, (expected, hint) in checks.items():
+        if key in cfg and cfg[key] is not None and cfg[key] != expected:
+            raise NemoImportError(f"{where}: {key}={cfg[key]!r} is not supported ({hint})")
+    sample_rate = int(cfg.get("sample_rate", sample_rate))
+    win_length = cfg.get("n_window_size") or round(float(cfg.get("window_size", 0.02)) * sample_rate)
+    hop_length = cfg.get("n_window_stride") or round(float(cfg.get("window_stride", 0.01)) * sample_rate)
+    n_fft = cfg.get("n_fft") or 2 ** math.ceil(math.log2(win_length))
+    return MFCCConfig(
+        sample_rate=sample_rate,
+        n_fft=int(n_fft),
+        win_length=int(win_length),
+        hop_length=int(hop_length),
+        n_mels=int(cfg.get("n_mels", 64)),
+        n_mfcc=int(cfg.get("n_mfcc", 64)),
+        f_min_hz=float(cfg.get("lowfreq", 0.0) or 0.0),
+        f_max_hz=None if cfg.get("highfreq") is None else float(cfg["highfreq"]),
+    )
+
+
+def _labels(config: dict[str, Any], source: str) -> tuple[str, ...]:
+    labels = config.get("labels")
+    if not labels:
+        raise NemoImportError(f"{source}: the config has no 'labels'")
+    labels = tuple(str(label) for label in labels)
+    num_classes = (config.get("decoder") or {}).get("num_classes", len(labels))
+    if num_classes != len(labels):
+        raise NemoImportError(f"{source}: decoder.num_classes={num_classes} but the config has {len(labels)} labels")
+    return labels
+
+
+def classification_config_from_nemo(config: dict[str, Any], source: str = "<nemo>") -> ClassificationModelConfig:
+    """Translate a NeMo `EncDecClassificationModel` `model_config.yaml` (parsed) into our config.
+
+    NeMo >= 2.3 does not apply `crop_or_pad_augment` in `forward`; older versions do (always, at 128 frames for
+    MatchboxNet). The imported config follows the checkpoint's `nemo_version`.
+    """
+    preprocessor = config["preprocessor"]
+    target = str(preprocessor.get("_target_", ""))
+    sample_rate = int(config.get("sample_rate", 16000))
+    if target.endswith("AudioToMFCCPreprocessor"):
+        front: Any = _mfcc_config(preprocessor, sample_rate, f"{source}: preprocessor")
+    else:
+        front = _preprocessor_config(preprocessor, source)
+    decoder = config.get("decoder") or {}
+    if not str(decoder.get("_target_", "ConvASRDecoderClassification")).endswith("ConvASRDecoderClassification"):
+        raise NemoImportError(f"{source}: decoder._target_={decoder.get('_target_')!r} is not supported")
+    if decoder.get("pooling_type", "avg") != "avg":
+        raise NemoImportError(f"{source}: decoder.pooling_type={decoder['pooling_type']!r} (only 'avg' is implemented)")
+    if decoder.get("return_logits", True) is not True:
+        raise NemoImportError(f"{source}: decoder.return_logits=False (softmax outputs) is not supported")
+    crop = config.get("crop_or_pad_augment")
+    frames = int(crop["audio_length"]) if crop and _version(config) < _CROP_OR_PAD_DROPPED_IN else None
+    return ClassificationModelConfig(
+        labels=_labels(config, source),
+        preprocessor=front,
+        encoder=_encoder_config(config["encoder"], source),
+        spec_augment=_spec_augment_config(config.get("spec_augment")),
+        crop_or_pad_frames=frames,
+        pooling="avg",
+    )
+
+
+def frame_classification_config_from_nemo(
+    config: dict[str, Any], source: str = "<nemo>"
+) -> FrameClassificationModelConfig:
+    """Translate a NeMo `EncDecFrameClassificationModel` `model_config.yaml` (parsed) into our config."""
+    decoder = config.get("decoder") or {}
+    if not str(decoder.get("_target_", "")).endswith("MultiLayerPerceptron"):
+        raise NemoImportError(f"{source}: decoder._target_={decoder.get('_target_')!r} is not supported")
+    if int(decoder.get("num_layers", 1)) != 1 or decoder.get("log_softmax", False):
+        raise NemoImportError(
+            f"{source}: decoder num_layers={decoder.get('num_layers')}, log_softmax={decoder.get('log_softmax')} "
+            "(only one linear layer returning logits is implemented)"
+        )
+    labels = _labels(config, source)
+    return FrameClassificationModelConfig(
+        labels=labels,
+        speech_label=labels[-1],
+        preprocessor=_preprocessor_config(config["preprocessor"], source),
+        encoder=_encoder_config(config["encoder"], source),
+        spec_augment=_spec_augment_config(config.get("spec_augment")),
+    )
+
+
+def nemo_classification_state_dict(state_dict: dict[str, Tensor], source: str = "<nemo>") -> dict[str, Tensor]:
+    """Rename NeMo classifier keys to ours (mel banks become `(n_mels, n_fft // 2 + 1)`)."""
+    renamed: dict[str, Tensor] = {}
+    for key, value in state_dict.items():
+        for pattern, replacement in _KEY_MAP:
+            new_key, count = re.subn(pattern, replacement, key)
+            if count:
+                break
+        else:
+            if key.startswith(_TRAINING_ONLY):
+                continue
+            raise NemoImportError(f"{source}: unexpected state-dict key {key!r} for a NeMo classifier")
+        if key.endswith("mel_scale.fb"):
+            value = value.t()
+        elif new_key == "preprocessor.filterbank" and value.dim() == 3:
+            value = value[0]
+        renamed[new_key] = value
+    return renamed
+
+
+def _load(model: Any, checkpoint: NemoCheckpoint, source: str) -> Any:
+    missing, unexpected = model.load_state_dict(nemo_classification_state_dict(checkpoint.state_dict, source), strict=False)
+    if missing or unexpected:
+        raise NemoImportError(
+            f"{source}: the NeMo weights do not fit the model built from its config "
+            f"(missing: {missing[:5]}, unexpected: {unexpected[:5]})"
+        )
+    return model.eval()
+
+
+@register_nemo_importer(*NEMO_CLASSIFICATION_TARGETS)
+def import_nemo_classification(checkpoint: NemoCheckpoint) -> ClassificationModel:
+    """Build a `ClassificationModel` from a NeMo `EncDecClassificationModel` checkpoint (strict weights)."""
+    source = checkpoint.source or "<nemo>"
+    model = ClassificationModel(classification_config_from_nemo(checkpoint.config, source))
+    return _load(model, checkpoint, source)  # type: ignore[no-any-return]
+
+
+@register_nemo_importer(*NEMO_FRAME_CLASSIFICATION_TARGETS)
+def import_nemo_frame_classification(checkpoint: NemoCheckpoint) -> FrameClassificationModel:
+    """Build a `FrameClassificationModel` from a NeMo `EncDecFrameClassificationModel` checkpoint."""
+    source = checkpoint.source or "<nemo>"
+    model = FrameClassificationModel(frame_classification_config_from_nemo(checkpoint.config, source))
+    return _load(model, checkpoint, source)  # type: ignore[no-any-return]
