@@ -160,7 +160,7 @@ def test_restored_model_checks_its_contract(tmp_path):
 def test_contract_drift_warns(tmp_path):
     import hashlib
 
-    from conftest import write_tar
+    from common_archive_helpers import write_tar
     from neuraltypes_collections.common._archive import archive_members
 
     members = archive_members(TinyRegressor(TinyRegressorConfig()))

@@ -8,7 +8,7 @@ import sys
 
 import torch
 import yaml
-from conftest import nemo_members, write_tar
+from common_archive_helpers import nemo_members, write_tar
 from neuraltypes_collections.common import TinyRegressor, TinyRegressorConfig
 from neuraltypes_collections.common._cli import SUBCOMMANDS, main
 

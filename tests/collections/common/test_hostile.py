@@ -11,7 +11,7 @@ from pathlib import Path
 
 import neuraltypes_collections.common as common
 import pytest
-from conftest import nemo_members, torch_bytes, write_tar
+from common_archive_helpers import nemo_members, torch_bytes, write_tar
 from neuraltypes_collections.common import (
     ArchiveError,
     ConfigError,

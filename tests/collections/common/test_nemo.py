@@ -9,7 +9,7 @@ import sys
 import neuraltypes_collections.common as common
 import pytest
 import torch
-from conftest import NEMO_CTC
+from common_archive_helpers import NEMO_CTC
 from neuraltypes_collections.common import (
     ArchiveError,
     NemoCheckpoint,
@@ -44,14 +44,14 @@ def test_artifact_references_resolve(make_nemo):
 
 
 def test_names_without_dot_slash_prefix(tmp_path):
-    from conftest import nemo_members, write_tar
+    from common_archive_helpers import nemo_members, write_tar
 
     members = [(name.removeprefix("./"), data) for name, data in nemo_members()]
     assert read_nemo(write_tar(tmp_path / "old.nemo", members)).target == NEMO_CTC
 
 
 def test_missing_weights_member(tmp_path):
-    from conftest import nemo_members, write_tar
+    from common_archive_helpers import nemo_members, write_tar
 
     path = write_tar(tmp_path / "m.nemo", nemo_members()[:1])
     with pytest.raises(ArchiveError, match=r"m\.nemo: not a \.nemo checkpoint: no model_weights\.ckpt"):
