@@ -63,3 +63,44 @@ def test_tiny_fastpitch_overfits_real_utterances() -> None:
     assert int(out.frames[0]) == int(frames[0])
     free = model.generate_spectrogram(model.parse("he was not an ill disposed young man"))
     assert free.shape[:2] == (1, 80) and free.shape[-1] > 0
+
+
+def test_hifigan_few_steps_reduce_mel_reconstruction_loss() -> None:
+    from neuraltypes_collections.tts import HifiGan, HifiGanConfig, HifiGanModelConfig, read_wav, resample
+
+    torch.set_num_threads(1)
+    torch.manual_seed(0)
+    model = HifiGan(HifiGanModelConfig(HifiGanConfig(upsample_initial_channel=32)))
+    audio, rate = read_wav(MANIFEST.parent / "audio" / "sense_and_sensibility_01_austen_64kb-0880.wav")
+    audio = resample(audio, rate, 22050)
+    segments = resample(torch.stack([audio[22050 : 22050 + 8192], audio[33000 : 33000 + 8192]]), 22050, 22050)
+    batch = (segments, torch.tensor([8192, 8192]))
+    model.generator.apply_weight_norm()
+    optimizer = torch.optim.AdamW(model.parameters(), lr=2e-3, betas=(0.8, 0.99))
+    losses = []
+    for step in range(30):
+        loss = model.training_step(batch, step)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses.append(float(loss))
+    model.generator.remove_weight_norm()
+    assert losses[-1] < 0.75 * losses[0], losses
+    assert not any(name.endswith(("original0", "original1")) for name in model.state_dict())
+
+
+def test_weight_norm_round_trip_keeps_the_function() -> None:
+    from neuraltypes_collections.tts import HifiGanConfig
+    from neuraltypes_collections.tts.modules import HifiGanGenerator
+
+    generator = HifiGanGenerator(HifiGanConfig(upsample_initial_channel=16)).eval()
+    mel = torch.randn(1, 80, 5)
+    with torch.no_grad():
+        before = generator(mel)
+        generator.apply_weight_norm()
+        during = generator(mel)
+        generator.remove_weight_norm()
+        after = generator(mel)
+    torch.testing.assert_close(during, before, atol=1e-5, rtol=0)
+    torch.testing.assert_close(after, before, atol=1e-5, rtol=0)
+    assert set(generator.state_dict()) == set(HifiGanGenerator(HifiGanConfig(upsample_initial_channel=16)).state_dict())

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
+from torch.nn.utils import parametrize
+from torch.nn.utils.parametrizations import weight_norm
 
 from .._nt import AudioSignal, MelSpectrogram, NeuralModule, attr, params
 
@@ -144,6 +146,26 @@ class HifiGanGenerator(NeuralModule):
             x = sum(block(x) for block in blocks) / len(blocks)
         x = self.conv_post(F.leaky_relu(x))  # the original uses torch's default slope (0.01) here
         return torch.tanh(x).squeeze(1)
+
+    def _convolutions(self) -> list[nn.Module]:
+        return [m for m in self.modules() if isinstance(m, (nn.Conv1d, nn.ConvTranspose1d))]
+
+    def apply_weight_norm(self) -> None:
+        """Re-parametrise every convolution as gain times direction (how HiFi-GAN is trained).
+
+        Optimisers then update gains and directions, as in the original training; plain weights of a trained
+        generator are small and Adam's first steps would change them by a large fraction. Call
+        `remove_weight_norm` before saving.
+        """
+        for conv in self._convolutions():
+            if not parametrize.is_parametrized(conv, "weight"):
+                weight_norm(conv, dim=0)
+
+    def remove_weight_norm(self) -> None:
+        """Fold the weight-norm parametrisation back into plain weights (the saved layout)."""
+        for conv in self._convolutions():
+            if parametrize.is_parametrized(conv, "weight"):
+                parametrize.remove_parametrizations(conv, "weight", leave_parametrized=True)
 
 
 def fold_weight_norm(state: dict[str, Tensor]) -> dict[str, Tensor]:
