@@ -174,3 +174,31 @@ def test_contract_drift_warns(tmp_path):
     path = write_tar(tmp_path / "drift.nta", list(members.items()))
     with pytest.warns(common.ContractDriftWarning, match="the stored contract differs"):
         common.restore_from(path)
+
+
+def test_tiny_regressor_passes_the_shared_battery(tmp_path):
+    torch.manual_seed(0)
+    common.check_neural_model(TinyRegressor(TinyRegressorConfig()), (torch.randn(3, 4),), directory=tmp_path)
+
+
+def test_the_battery_catches_a_model_that_does_not_round_trip(tmp_path):
+    @dataclasses.dataclass(frozen=True)
+    class DriftConfig:
+        size: int = 2
+
+    @register_model("common.test_drift")
+    class Drift(NeuralModel):
+        """Its output depends on an unsaved attribute, so a restored copy computes something else."""
+
+        Config = DriftConfig
+
+        def __init__(self, config: DriftConfig) -> None:
+            super().__init__(config)
+            self.linear = torch.nn.Linear(config.size, config.size)
+            self.scale = float(torch.rand(()))  # not part of the state dict
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return self.linear(x) * self.scale
+
+    with pytest.raises(AssertionError, match=r"Drift\.forward: outputs differ after save_to/restore_from"):
+        common.check_neural_model(Drift(DriftConfig()), (torch.randn(2, 2),), directory=tmp_path)

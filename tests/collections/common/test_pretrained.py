@@ -226,3 +226,31 @@ def test_cli_offline_error_is_one_line_without_traceback(tmp_path, archive):
     )
     assert lines[0].endswith("(or set NEURALTYPES_CACHE)")
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("name", ["../../escape", "a/b", "", ".hidden"])
+def test_entry_names_cannot_become_paths(name):
+    with pytest.raises(ConfigError, match="must be non-empty, without"):
+        PretrainedEntry(name, "d", "https://host/", "a" * 64, "common.tiny_regressor")
+
+
+def test_remote_location_without_file_name_stays_in_the_cache(tmp_path, monkeypatch):
+    entry = PretrainedEntry("plain", "d", "https://host/models/..", "a" * 64, "common.tiny_regressor")
+    assert entry.file_name == "plain.nta"
+    _no_network(monkeypatch)
+    with pytest.raises(ModelNotAvailableError, match=r"copy it to .*/cache/a{64}/plain\.nta"):
+        common.pretrained_file(entry)
+
+
+def test_from_pretrained_with_an_index_does_not_import_collections(tmp_path, archive):
+    _, _, digest = archive
+    index = _index(tmp_path, [_entry("tiny", "store/tiny.nta", digest)])
+    code = (
+        "import sys\n"
+        "from neuraltypes_collections.common import from_pretrained\n"
+        f"from_pretrained('tiny', index={str(index)!r})\n"
+        "loaded = [m for m in sys.modules if m.startswith(('neuraltypes_collections.asr', 'neuraltypes_collections.nlp', 'neuraltypes_collections.tts'))]\n"
+        "assert not loaded, loaded\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr

@@ -11,6 +11,7 @@ from ._archive import ArchiveInfo as ArchiveInfo
 from ._archive import ContractDriftWarning as ContractDriftWarning
 from ._archive import inspect_archive as inspect_archive
 from ._archive import restore_from as restore_from
+from ._battery import check_neural_model as check_neural_model
 from ._config import config_from_dict as config_from_dict
 from ._config import config_from_omegaconf as config_from_omegaconf
 from ._config import config_from_yaml as config_from_yaml
@@ -90,6 +91,7 @@ __all__ = [
     "build_optimizer",
     "build_schedule",
     "cache_dir",
+    "check_neural_model",
     "config_from_dict",
     "config_from_omegaconf",
     "config_from_yaml",

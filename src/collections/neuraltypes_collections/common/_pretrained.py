@@ -80,6 +80,10 @@ class PretrainedEntry:
     cls: str
 
     def __post_init__(self) -> None:
+        if not self.name or any(c in self.name for c in "/\\:") or self.name.startswith("."):
+            raise ConfigError(
+                f"pretrained entry name {self.name!r} must be non-empty, without '/', '\\', ':' or a leading '.'"
+            )
         digest = self.sha256.lower()
         if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
             raise ConfigError(
@@ -95,7 +99,8 @@ class PretrainedEntry:
     @property
     def file_name(self) -> str:
         """The archive's file name (the last component of ``location``)."""
-        return os.path.basename(urllib.parse.urlsplit(self.location).path) or f"{self.name}.nta"
+        name = os.path.basename(urllib.parse.urlsplit(self.location).path)
+        return name if name not in ("", ".", "..") else f"{self.name}.nta"
 
 
 _REGISTERED: dict[str, PretrainedEntry] = {}
@@ -163,6 +168,19 @@ def _import_collections() -> None:
             continue
 
 
+def _entries(
+    index: str | os.PathLike[str] | Iterable[str | os.PathLike[str]] | None,
+) -> dict[str, PretrainedEntry]:
+    entries = dict(_REGISTERED)
+    paths: list[str | os.PathLike[str]] = [p for p in os.environ.get(REGISTRY_ENV, "").split(os.pathsep) if p]
+    if index is not None:
+        paths.extend([index] if isinstance(index, (str, os.PathLike)) else list(index))
+    for path in paths:
+        for entry in load_index(path):
+            entries[entry.name] = entry
+    return entries
+
+
 def list_available_models(
     index: str | os.PathLike[str] | Iterable[str | os.PathLike[str]] | None = None,
 ) -> list[PretrainedEntry]:
@@ -175,14 +193,7 @@ def list_available_models(
     **Returns** the entries, sorted by name.
     """
     _import_collections()
-    entries = dict(_REGISTERED)
-    paths: list[str | os.PathLike[str]] = [p for p in os.environ.get(REGISTRY_ENV, "").split(os.pathsep) if p]
-    if index is not None:
-        paths.extend([index] if isinstance(index, (str, os.PathLike)) else list(index))
-    for path in paths:
-        for entry in load_index(path):
-            entries[entry.name] = entry
-    return sorted(entries.values(), key=lambda entry: entry.name)
+    return sorted(_entries(index).values(), key=lambda entry: entry.name)
 
 
 def cache_dir() -> Path:
@@ -301,11 +312,14 @@ def from_pretrained(
     from ._archive import restore_from
     from ._model import model_class
 
-    entries = {entry.name: entry for entry in list_available_models(index)}
+    entries = _entries(index)  # index files first: the collections are imported only if the name is not there
+    if name not in entries:
+        _import_collections()
+        entries = _entries(index)
     entry = entries.get(name)
     if entry is None:
         raise UnknownModelError(
-            f"no pretrained model named {name!r}; available: {', '.join(entries) or 'none'} "
+            f"no pretrained model named {name!r}; available: {', '.join(sorted(entries)) or 'none'} "
             f"(hint: point {REGISTRY_ENV} at an index file)"
         )
     model = restore_from(pretrained_file(entry), map_location=map_location)
