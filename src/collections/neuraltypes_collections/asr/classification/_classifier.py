@@ -5,7 +5,6 @@ Reads top to bottom: the encoder presets, the frozen config, the per-clip result
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,12 +21,11 @@ from ..modules._preprocessor import (
     MelSpectrogramPreprocessor,
     MFCCConfig,
     MFCCPreprocessor,
-    SpecAugment,
     SpecAugmentConfig,
 )
 from ._audio import AudioInput, as_batch, as_list, load_waveform
 from ._augment import crop_or_pad
-from ._modules import POOLINGS, FeatureEncoder, PooledDecoder
+from ._modules import POOLINGS, FeatureEncoder, FeatureSpecAugment, PooledDecoder
 
 __all__ = ["Classification", "ClassificationModel", "ClassificationModelConfig", "matchboxnet_encoder"]
 
@@ -38,10 +36,16 @@ SPEECH_COMMANDS_SUBSET: tuple[str, ...] = (
 
 
 def matchboxnet_encoder(
-    blocks: int = 3, repeat: int = 1, channels: int = 64, feat_in: int = 64, first_stride: int = 1
+    blocks: int = 3,
+    repeat: int = 1,
+    channels: int = 64,
+    feat_in: int = 64,
+    first_stride: int = 1,
+    outer_channels: int = 128,
 ) -> ConvASREncoderConfig:
     """The MatchboxNet BxRxC / MarbleNet encoder: a prologue, `blocks` residual separable blocks of `repeat`
-    sub-blocks with `channels` channels (kernels 13, 15, 17, ...), and two epilogue blocks (dilated 29, then 1x1).
+    sub-blocks with `channels` channels (kernels 13, 15, 17, ...), and two epilogue blocks (dilated 29, then 1x1);
+    prologue and epilogue have `outer_channels` channels (128 in NeMo's recipes).
 
     `matchboxnet_encoder(3, 1, 64)` is MatchboxNet 3x1x64; `matchboxnet_encoder(3, 2, 64)` is MarbleNet 3x2x64.
     """
@@ -52,10 +56,10 @@ def matchboxnet_encoder(
     return ConvASREncoderConfig(
         feat_in,
         (
-            JasperBlockConfig(128, kernel=11, stride=first_stride, separable=True),
+            JasperBlockConfig(outer_channels, kernel=11, stride=first_stride, separable=True),
             *body,
-            JasperBlockConfig(128, kernel=29, dilation=2, separable=True),
-            JasperBlockConfig(128, kernel=1),
+            JasperBlockConfig(outer_channels, kernel=29, dilation=2, separable=True),
+            JasperBlockConfig(outer_channels, kernel=1),
         ),
     )
 
@@ -129,7 +133,7 @@ class ClassificationModel(NeuralModel):
             self.preprocessor: MFCCPreprocessor | MelSpectrogramPreprocessor = MFCCPreprocessor(config.preprocessor)
         else:
             self.preprocessor = MelSpectrogramPreprocessor(config.preprocessor)
-        self.spec_augment = SpecAugment(config.spec_augment) if config.spec_augment is not None else None
+        self.spec_augment = FeatureSpecAugment(config.spec_augment) if config.spec_augment is not None else None
         self.encoder = FeatureEncoder(config.encoder)
         self.decoder = PooledDecoder(config.encoder.out_channels, len(config.labels), config.pooling)
         self.generator: torch.Generator | None = None
@@ -235,7 +239,3 @@ class ClassificationModel(NeuralModel):
         finally:
             self.train(was_training)
         return results
-
-
-def _is_path(value: object) -> bool:
-    return isinstance(value, (str, os.PathLike))

@@ -17,10 +17,10 @@ from neuraltypes import AudioSignal, ClassificationTarget, Lengths, Logits, Loss
 
 from ...common import NeuralModel, register_model
 from ..modules._jasper import ConvASREncoderConfig
-from ..modules._preprocessor import MelSpectrogramConfig, MelSpectrogramPreprocessor, SpecAugment, SpecAugmentConfig
+from ..modules._preprocessor import MelSpectrogramConfig, MelSpectrogramPreprocessor, SpecAugmentConfig
 from ._audio import AudioInput, load_waveform
 from ._classifier import matchboxnet_encoder
-from ._modules import FeatureEncoder, FrameDecoder
+from ._modules import FeatureEncoder, FeatureSpecAugment, FrameDecoder
 
 __all__ = ["FrameClassificationModel", "FrameClassificationModelConfig", "FrameOutput"]
 
@@ -84,7 +84,7 @@ class FrameClassificationModel(NeuralModel):
     def __init__(self, config: FrameClassificationModelConfig) -> None:
         super().__init__(config)
         self.preprocessor = MelSpectrogramPreprocessor(config.preprocessor)
-        self.spec_augment = SpecAugment(config.spec_augment) if config.spec_augment is not None else None
+        self.spec_augment = FeatureSpecAugment(config.spec_augment) if config.spec_augment is not None else None
         self.encoder = FeatureEncoder(config.encoder)
         self.decoder = FrameDecoder(config.encoder.out_channels, len(config.labels))
 

@@ -11,9 +11,11 @@ from torch import Tensor, nn
 
 from neuraltypes import AcousticEncoded, Lengths, Logits, NeuralModule, Spectrogram
 
+from .. import _functional
 from ..modules._jasper import ConvASREncoder
+from ..modules._preprocessor import SpecAugment
 
-__all__ = ["FeatureEncoder", "FrameDecoder", "PooledDecoder"]
+__all__ = ["FeatureEncoder", "FeatureSpecAugment", "FrameDecoder", "PooledDecoder"]
 
 POOLINGS = ("avg", "avg_valid")
 
@@ -41,6 +43,33 @@ class FeatureEncoder(ConvASREncoder):
         for block in self.blocks:
             outputs, steps = block(outputs, steps)
         return outputs[-1], steps
+
+
+class FeatureSpecAugment(SpecAugment):
+    """The ASR collection's `SpecAugment` over any spectrogram (MFCC or log-mel): masks in training mode only."""
+
+    def forward(  # type: ignore[override]
+        self,
+        features: Spectrogram[Tensor, "batch feature frame"],
+        lengths: Lengths[Tensor, "batch"],
+    ) -> Spectrogram[Tensor, "batch feature frame"]:
+        """Masked copy of `features` in training mode; `features` itself in eval mode."""
+        if not self.training:
+            return features
+        c = self.config
+        return _functional.spec_augment(
+            features,
+            lengths,
+            freq_masks=c.freq_masks,
+            freq_width=c.freq_width,
+            time_masks=c.time_masks,
+            time_width=c.time_width,
+            rect_masks=c.rect_masks,
+            rect_time=c.rect_time,
+            rect_freq=c.rect_freq,
+            mask_value=c.mask_value,
+            generator=self.generator,
+        )
 
 
 class PooledDecoder(NeuralModule):
