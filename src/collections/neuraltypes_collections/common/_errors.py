@@ -1,11 +1,16 @@
 """Errors raised by the model layer: archives, configs, weights, the model registry.
 
-Two families, as in the core: *data errors* (a file or a checkpoint is not what it should be) are
-``ValueError`` subclasses; *lookup errors* (a name that nothing is registered under) are ``LookupError``
-subclasses. Every message names the file and the member or key involved and ends with a hint.
+*Data errors* (a file or a checkpoint is not what it should be) are ``ValueError`` subclasses; *lookup
+errors* (a name that nothing is registered under) are ``LookupError`` subclasses. All of them are
+``neuraltypes.NeuralTypesError`` subclasses with a stable code (``NT3xx``, one per class, listed in
+``docs/models.md``). Every message names the file and the member or key involved and ends with a hint.
 """
 
 from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from neuraltypes import NeuralTypesError
 
 __all__ = [
     "ArchiveError",
@@ -16,7 +21,7 @@ __all__ = [
 ]
 
 
-class ArchiveError(ValueError):
+class ArchiveError(NeuralTypesError, ValueError):
     """A model archive (``.nemo`` or a neuraltypes archive) is corrupted, truncated or hostile.
 
     **Attributes**
@@ -25,18 +30,35 @@ class ArchiveError(ValueError):
     - ``member``: the offending member name, or ``None`` when the archive as a whole is at fault.
     """
 
+    code: ClassVar[str] = "NT301"  # type: ignore[misc]
+
     def __init__(self, archive: str, message: str, *, member: str | None = None) -> None:
         self.archive = str(archive)
         self.member = member
         where = f"{self.archive}" if member is None else f"{self.archive}: member {member!r}"
-        super().__init__(f"{where}: {message}")
+        super().__init__(f"{where}: {message}", code=self.code)
+        self._message = message
+
+    def __reduce__(self) -> tuple[Any, ...]:  # picklable across DataLoader workers and DDP ranks
+        return (_rebuild_archive_error, (type(self), self.archive, self._message, self.member))
 
 
-class ConfigError(ValueError):
+def _rebuild_archive_error(
+    cls: type[ArchiveError], archive: str, message: str, member: str | None
+) -> ArchiveError:
+    return cls(archive, message, member=member)
+
+
+class ConfigError(NeuralTypesError, ValueError):
     """A config (a YAML file or a mapping) does not match its dataclass, or names a forbidden ``_target_``."""
 
+    code: ClassVar[str] = "NT302"  # type: ignore[misc]
 
-class WeightsMismatchError(ValueError):
+    def __init__(self, message: str) -> None:
+        super().__init__(message, code=self.code)
+
+
+class WeightsMismatchError(NeuralTypesError, ValueError):
     """A state dict does not fit a module: missing or unexpected keys, or shape mismatches.
 
     **Attributes**
@@ -45,6 +67,8 @@ class WeightsMismatchError(ValueError):
     - ``unexpected``: keys in the state dict the module does not have.
     - ``mismatched``: ``(key, expected_shape, found_shape)`` triples.
     """
+
+    code: ClassVar[str] = "NT303"  # type: ignore[misc]
 
     def __init__(
         self,
@@ -74,15 +98,37 @@ class WeightsMismatchError(ValueError):
                 f"  shape mismatch for {key!r}: model expects {list(expected)}, checkpoint has {list(found)}"
             )
         lines.append("  hint: check that the config matches the checkpoint (sizes, number of layers).")
-        super().__init__("\n".join(lines))
+        super().__init__("\n".join(lines), code=self.code)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild_weights_error, (self.source, self.missing, self.unexpected, self.mismatched))
 
 
-class UnknownModelError(LookupError):
+def _rebuild_weights_error(
+    source: str,
+    missing: list[str],
+    unexpected: list[str],
+    mismatched: list[tuple[str, tuple[int, ...], tuple[int, ...]]],
+) -> WeightsMismatchError:
+    return WeightsMismatchError(source, missing=missing, unexpected=unexpected, mismatched=mismatched)
+
+
+class UnknownModelError(NeuralTypesError, LookupError):
     """No model class, NeMo importer or pretrained entry is registered under a name."""
 
+    code: ClassVar[str] = "NT304"  # type: ignore[misc]
 
-class ModelNotAvailableError(RuntimeError):
+    def __init__(self, message: str) -> None:
+        super().__init__(message, code=self.code)
+
+
+class ModelNotAvailableError(NeuralTypesError, RuntimeError):
     """A pretrained model file is not on disk and cannot be fetched (offline, or the download failed).
 
     The message is one line: which file is needed and how to supply it.
     """
+
+    code: ClassVar[str] = "NT305"  # type: ignore[misc]
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, code=self.code)
