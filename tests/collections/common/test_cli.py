@@ -66,6 +66,13 @@ def test_usage_and_unknown_command(capsys):
     assert "unknown command 'frobnicate'; commands: inspect" in capsys.readouterr().err
 
 
+def test_subcommand_table_entries_resolve():
+    from neuraltypes_collections.common._cli import _load
+
+    for name, (_, reference) in SUBCOMMANDS.items():
+        assert callable(_load(reference)), name
+
+
 def test_subcommand_table_is_lazy():
     for name, (summary, reference) in SUBCOMMANDS.items():
         module, _, function = reference.partition(":")

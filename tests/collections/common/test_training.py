@@ -124,3 +124,33 @@ def test_example_script_runs(tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     assert "trained 5 steps" in result.stdout
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.nta"]
+
+
+def test_mixed_precision_is_a_trainer_option():
+    lightning = pytest.importorskip("lightning")
+    from torch.utils.data import DataLoader, TensorDataset
+
+    from neuraltypes_collections.common import fit
+
+    torch.manual_seed(0)
+    features, target = _data()
+    model = TinyRegressor(TinyRegressorConfig())
+    before = torch.nn.functional.mse_loss(model(features), target).item()
+    trainer = lightning.Trainer(
+        accelerator="cpu",
+        precision="bf16-mixed",
+        max_steps=30,
+        logger=False,
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+    )
+    loader = DataLoader(TensorDataset(features, target), batch_size=8, shuffle=True)
+    fit(
+        model,
+        TrainingConfig(optimizer=OptimizerConfig(name="adam", lr=0.02)),
+        trainer=trainer,
+        train_dataloaders=loader,
+    )
+    assert all(p.dtype == torch.float32 for p in model.parameters())  # master weights stay float32
+    assert torch.nn.functional.mse_loss(model(features), target).item() < 0.7 * before

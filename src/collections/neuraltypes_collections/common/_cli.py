@@ -36,6 +36,14 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
         "make a pretrained model's archive available locally (cache) and print its path",
         "neuraltypes_collections.common._cli:fetch_command",
     ),
+    "transcribe": (
+        "transcribe audio files with a speech recognizer (ASR)",
+        "neuraltypes_collections.asr._cli:transcribe_command",
+    ),
+    "synthesize": (
+        "speak text, or copy-synthesize a recording, to a WAV file (TTS)",
+        "neuraltypes_collections.tts._cli:synthesize_command",
+    ),
 }
 
 ENTRY_POINT_GROUP = "neuraltypes.commands"
