@@ -1,0 +1,47 @@
+"""Word-level P/R/F1 and the training loop (a few steps on the tiny NeMo model)."""
+
+import pytest
+
+from neuraltypes_collections.nlp import (
+    LabelledText,
+    PunctuationCapitalizationModel,
+    PunctuationTrainingConfig,
+    evaluate_labels,
+    labelled_words_from_text,
+    predict_labels,
+    train_punctuation,
+)
+
+
+def test_scores_by_hand() -> None:
+    ref = [LabelledText(("a", "b", "c", "d"), ("O", ",", ".", "?"), ("U", "O", "O", "U"))]
+    pred = [LabelledText(("a", "b", "c", "d"), (",", ",", ".", "."), ("U", "U", "O", "O"))]
+    report = evaluate_labels(ref, pred)
+    scores = {s.label: s for s in report.punct}
+    assert (scores[","].precision, scores[","].recall) == (0.5, 1.0)
+    assert scores["."].f1 == pytest.approx(2 / 3)
+    assert scores["?"].f1 == 0.0
+    assert report.punct_macro_f1 == pytest.approx((2 / 3 + 2 / 3 + 0) / 3)
+    assert report.capit_f1 == pytest.approx(0.5)
+    assert "punctuation macro F1 over , . ?" in report.table()
+
+
+def test_words_must_match() -> None:
+    with pytest.raises(ValueError, match="item 0 has different words"):
+        evaluate_labels([labelled_words_from_text("A b.")], [labelled_words_from_text("A c.")])
+
+
+def test_training_fits_a_tiny_corpus(nemo_model: PunctuationCapitalizationModel) -> None:
+    model = PunctuationCapitalizationModel.from_config(nemo_model.config, nemo_model.artifacts)
+    model.load_state_dict(nemo_model.state_dict())
+    lines = ["Hello world, how are you today?", "We met in New York on Monday.", "Is this the real life?",
+             "It was great, and we met.", "How are you?", "Hello, New York."] * 4
+    items = [labelled_words_from_text(t) for t in lines]
+    config = PunctuationTrainingConfig(trainable_layers=2, max_tokens=128, max_epochs=1000, max_steps=200, max_minutes=2,
+                                       head_lr=3e-3, encoder_lr=1e-3, log_every=1000)
+    before = evaluate_labels(items, predict_labels(model, [i.words for i in items]))
+    result = train_punctuation(model, items, config, log=lambda line: None)
+    after = evaluate_labels(items, predict_labels(model, [i.words for i in items]))
+    assert result.steps == 200 and not model.training
+    assert sum(result.losses[-5:]) < sum(result.losses[:5]) / 2
+    assert after.punct_macro_f1 > before.punct_macro_f1 + 0.3 and after.capit_f1 > 0.9
