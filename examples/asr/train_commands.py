@@ -60,7 +60,7 @@ def main(cfg: DictConfig) -> float:
 
     from neuraltypes_collections.asr import read_manifest
     from neuraltypes_collections.asr.classification import CommandAugmentConfig
-    from neuraltypes_collections.asr.classification._data import LabeledAudioDataset, collate_audio_labels
+    from neuraltypes_collections.asr.classification import LabeledAudioDataset, collate_audio_labels
     from neuraltypes_collections.common import ModelTask, TrainingConfig, config_from_dict
 
     if cfg.threads:

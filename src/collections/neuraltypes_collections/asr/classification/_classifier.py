@@ -135,6 +135,9 @@ class ClassificationModel(NeuralModel):
             self.preprocessor = MelSpectrogramPreprocessor(config.preprocessor)
         self.spec_augment = FeatureSpecAugment(config.spec_augment) if config.spec_augment is not None else None
         self.encoder = FeatureEncoder(config.encoder)
+        # NeMo's "avg" pooling averages the frames beyond each clip's length too, so they must be computed exactly
+        # as NeMo does; the encoder's inference fast path only guarantees the valid frames.
+        self.encoder.fast_inference = config.pooling == "avg_valid"
         self.decoder = PooledDecoder(config.encoder.out_channels, len(config.labels), config.pooling)
         self.generator: torch.Generator | None = None
 
