@@ -22,12 +22,18 @@ from .models import GriffinLim as GriffinLim
 from .models import GriffinLimConfig as GriffinLimConfig
 from .models import HifiGan as HifiGan
 from .models import HifiGanModelConfig as HifiGanModelConfig
+from .models import Tacotron2Model as Tacotron2Model
+from .models import Tacotron2ModelConfig as Tacotron2ModelConfig
 from .models import TextConfig as TextConfig
+from .models import WaveGlowModel as WaveGlowModel
+from .models import WaveGlowModelConfig as WaveGlowModelConfig
 from .modules import FastPitchConfig as FastPitchConfig
 from .modules import FastPitchOutput as FastPitchOutput
 from .modules import HifiGanConfig as HifiGanConfig
 from .modules import MelConfig as MelConfig
 from .modules import MelFrontEnd as MelFrontEnd
+from .modules import Tacotron2Config as Tacotron2Config
+from .modules import WaveGlowConfig as WaveGlowConfig
 from .text import CharTokenizer as CharTokenizer
 from .text import EnglishG2P as EnglishG2P
 from .text import PhonemeTokenizer as PhonemeTokenizer
@@ -48,7 +54,13 @@ __all__ = [
     "MelConfig",
     "MelFrontEnd",
     "PhonemeTokenizer",
+    "Tacotron2Config",
+    "Tacotron2Model",
+    "Tacotron2ModelConfig",
     "TextConfig",
+    "WaveGlowConfig",
+    "WaveGlowModel",
+    "WaveGlowModelConfig",
     "normalize_text",
     "read_wav",
     "resample",

@@ -5,6 +5,10 @@ from ._fastpitch import FastPitchModel as FastPitchModel
 from ._fastpitch import FastPitchModelConfig as FastPitchModelConfig
 from ._fastpitch import TextConfig as TextConfig
 from ._fastpitch import build_tokenizer as build_tokenizer
+from ._tacotron2 import Tacotron2Model as Tacotron2Model
+from ._tacotron2 import Tacotron2ModelConfig as Tacotron2ModelConfig
+from ._tacotron2 import WaveGlowModel as WaveGlowModel
+from ._tacotron2 import WaveGlowModelConfig as WaveGlowModelConfig
 from ._vocoders import NEMO_HIFIGAN_TARGETS as NEMO_HIFIGAN_TARGETS
 from ._vocoders import GriffinLim as GriffinLim
 from ._vocoders import GriffinLimConfig as GriffinLimConfig
@@ -20,6 +24,10 @@ __all__ = [
     "HifiGanModelConfig",
     "NEMO_FASTPITCH_TARGETS",
     "NEMO_HIFIGAN_TARGETS",
+    "Tacotron2Model",
+    "Tacotron2ModelConfig",
     "TextConfig",
+    "WaveGlowModel",
+    "WaveGlowModelConfig",
     "build_tokenizer",
 ]

