@@ -11,7 +11,7 @@ from torch import Tensor
 
 from neuraltypes import tag_of
 
-from .._audio import resample
+from .._audio import read_audio, resample
 from ..vad._audio import AudioInput, as_waveform
 
 __all__ = ["AudioInput", "as_batch", "load_waveform"]
@@ -20,9 +20,12 @@ __all__ = ["AudioInput", "as_batch", "load_waveform"]
 def load_waveform(audio: AudioInput, sample_rate: int | None, model_rate: int, *, function: str) -> Tensor:
     """One mono float waveform `(time,)` at `model_rate`, resampled if needed.
 
-    A tensor's rate is `sample_rate`, else its `AudioSignal` tag's, else the model's own.
+    A file is read at its own rate; a tensor's rate is `sample_rate`, else its `AudioSignal` tag's, else the
+    model's own.
     """
-    if not isinstance(audio, (str, os.PathLike)) and sample_rate is None:
+    if isinstance(audio, (str, os.PathLike)):
+        return read_audio(audio, model_rate)[0]  # FileNotFoundError / AudioError name the file
+    if sample_rate is None:
         tag = tag_of(audio)
         tagged = tag.params.get("sample_rate") if tag is not None else None
         sample_rate = int(tagged) if tagged is not None else model_rate

@@ -167,12 +167,13 @@ class ClassificationModel(NeuralModel):
         if self.spec_augment is not None and self.training:
             features = self.spec_augment(features, frames)
         if self.config.crop_or_pad_frames is not None:
-            meaning = tag_of(features)
+            meanings = tag_of(features), tag_of(frames)
             features, frames = crop_or_pad(
                 features, frames, self.config.crop_or_pad_frames, random_crop=self.training, generator=self.generator
             )
-            if meaning is not None:
-                tag(features, meaning)
+            for value, meaning in zip((features, frames), meanings, strict=True):
+                if meaning is not None:  # same meaning, new tensor: carry the tag over
+                    tag(value, meaning)
         encoded, steps = self.encoder(features, frames)
         return self.decoder(encoded, steps)
 
