@@ -86,7 +86,7 @@ class LengthSource:
     is_mask: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Plan:
     """The analysed call of one target."""
 
@@ -102,6 +102,9 @@ class Plan:
     length_sources: tuple[LengthSource, ...]
     output_lengths: tuple[LengthSource, ...]
     options: DrawOptions
+
+    def __repr__(self) -> str:  # strategies print their arguments: keep it to a name
+        return f"Plan({self.qualname})"
 
     def call(self, arguments: Mapping[str, Any]) -> Any:
         """Call the target with these arguments (positional-only ones by position)."""

@@ -273,10 +273,11 @@ def drawn_arguments(draw: st.DrawFn, plan: Plan, counter: DrawCounter | None = N
                 if isinstance(dim, NamedDim) and dim.size is not None:
                     sizes[dim.name] = dim.size
     values: dict[str, Any] = {}
+    for name in plan.scalars:  # plain int arguments that shape expressions use: drawn before any shape
+        sizes[name] = _draw_extra(draw, options.extra[name]) if name in options.extra else draw(st.integers(1, 4))
     for name in plan.contract.signature.parameters:
         if name in plan.scalars:
-            values[name] = _draw_extra(draw, options.extra[name]) if name in options.extra else draw(st.integers(1, 4))
-            sizes[name] = values[name]
+            values[name] = sizes[name]
         elif name in plan.inputs:
             values[name] = _skeleton(draw, plan.inputs[name], name, sizes, options, counter)
         elif name in plan.extra:

@@ -173,6 +173,7 @@ OVERRUN = "exceeded maximum test case size"
 
 def _observed(run: Any) -> tuple[int, int, int]:
     """(test cases, cases filtered out by a rejection, cases hypothesis itself abandoned as too large) during run()."""
+    from hypothesis.internal import observability
     from hypothesis.internal.observability import with_observability_callback
 
     statuses: list[tuple[str, str]] = []
@@ -181,8 +182,13 @@ def _observed(run: Any) -> tuple[int, int, int]:
         if getattr(observation, "type", None) == "test_case":
             statuses.append((observation.status, observation.status_reason))
 
-    with with_observability_callback(observe):
-        run()
+    collect_coverage = observability.OBSERVABILITY_COLLECT_COVERAGE
+    observability.OBSERVABILITY_COLLECT_COVERAGE = False  # line coverage per test case: slow and not needed here
+    try:
+        with with_observability_callback(observe):
+            run()
+    finally:
+        observability.OBSERVABILITY_COLLECT_COVERAGE = collect_coverage
     gave_up = [reason for status, reason in statuses if status == "gave_up"]
     return len(statuses), sum(reason != OVERRUN for reason in gave_up), gave_up.count(OVERRUN)
 
