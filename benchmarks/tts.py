@@ -21,8 +21,6 @@ import time
 from collections.abc import Callable
 
 import torch
-
-import neuraltypes as nt
 from neuraltypes_collections.tts import (
     FastPitchConfig,
     FastPitchModel,
@@ -33,6 +31,8 @@ from neuraltypes_collections.tts import (
     TextConfig,
 )
 from neuraltypes_collections.tts.text import CharTokenizer
+
+import neuraltypes as nt
 
 FRAMES_PER_TOKEN = 6
 

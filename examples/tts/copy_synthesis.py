@@ -17,7 +17,6 @@ import time
 from pathlib import Path
 
 import torch
-
 from neuraltypes_collections.tts import HifiGan
 from neuraltypes_collections.tts._audio import read_wav, resample, write_wav
 

@@ -55,7 +55,6 @@ class Segments:
 @hydra.main(version_base=None, config_path="conf", config_name="finetune_hifigan")
 def main(cfg: DictConfig) -> float:
     import torch
-
     from neuraltypes_collections.common import ModelTask, TrainingConfig, config_from_dict
     from neuraltypes_collections.tts import read_wav, resample
     from neuraltypes_collections.tts._data import read_manifest

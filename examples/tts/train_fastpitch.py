@@ -53,7 +53,6 @@ def durations_function(cfg: DictConfig, model: Any) -> Any:
 @hydra.main(version_base=None, config_path="conf", config_name="train_fastpitch")
 def main(cfg: DictConfig) -> float:
     import torch
-
     from neuraltypes_collections.common import ModelTask, TrainingConfig, config_from_dict
     from neuraltypes_collections.tts import MelFrontEnd, normalize_text
     from neuraltypes_collections.tts._data import collate, make_examples, read_manifest

@@ -4,7 +4,6 @@ from pathlib import Path
 
 import pytest
 import torch
-
 from neuraltypes_collections.common import NeuralModel
 from neuraltypes_collections.common._battery import check_neural_model
 from neuraltypes_collections.tts import (

@@ -3,7 +3,6 @@
 from pathlib import Path
 
 import pytest
-
 from neuraltypes_collections.tts import read_wav
 from neuraltypes_collections.tts._cli import synthesize_command
 

@@ -6,10 +6,15 @@ from pathlib import Path
 
 import pytest
 import torch
-
 from neuraltypes_collections.asr import CTCModel, CTCModelConfig
 from neuraltypes_collections.tts import CharTokenizer, MelConfig, MelFrontEnd, PhonemeTokenizer
-from neuraltypes_collections.tts._data import CTCDurations, collate, ctc_token_starts, make_examples, read_manifest
+from neuraltypes_collections.tts._data import (
+    CTCDurations,
+    collate,
+    ctc_token_starts,
+    make_examples,
+    read_manifest,
+)
 
 ROOT = Path(__file__).parents[3]
 MANIFEST = Path(__file__).parent / "fixtures" / "real_speech" / "manifest.jsonl"

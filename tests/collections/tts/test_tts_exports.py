@@ -3,12 +3,11 @@
 import subprocess
 import sys
 
-import pytest
-
 import neuraltypes_collections.tts as tts
 import neuraltypes_collections.tts.models as models
 import neuraltypes_collections.tts.modules as modules
 import neuraltypes_collections.tts.text as text
+import pytest
 
 
 @pytest.mark.parametrize("package", [tts, models, modules, text], ids=lambda p: p.__name__)

@@ -5,7 +5,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-
 from neuraltypes_collections.common import NeuralModel
 from neuraltypes_collections.tts import FastPitchModel
 from neuraltypes_collections.tts.modules import FastPitch, FastPitchConfig, regulate_length

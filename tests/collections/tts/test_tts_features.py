@@ -5,7 +5,6 @@ from pathlib import Path
 
 import pytest
 import torch
-
 from neuraltypes_collections.common import read_nemo
 from neuraltypes_collections.tts import MelConfig, MelFrontEnd
 from neuraltypes_collections.tts.modules import mel_filterbank

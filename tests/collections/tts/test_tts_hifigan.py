@@ -5,12 +5,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-
-import neuraltypes as nt
-from neuraltypes.errors import ContractViolation
 from neuraltypes_collections.common import NeuralModel
 from neuraltypes_collections.tts import HifiGan, HifiGanModelConfig
 from neuraltypes_collections.tts.modules import HifiGanConfig, MelConfig, MelFrontEnd, fold_weight_norm
+
+import neuraltypes as nt
+from neuraltypes.errors import ContractViolation
 
 FIXTURE = Path(__file__).parent / "fixtures" / "hifigan_small"
 

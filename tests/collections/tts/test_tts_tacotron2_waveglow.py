@@ -4,11 +4,19 @@ from pathlib import Path
 
 import pytest
 import torch
+from neuraltypes_collections.tts import (
+    GriffinLim,
+    GriffinLimConfig,
+    MelConfig,
+    MelFrontEnd,
+    read_wav,
+    resample,
+    synthesize,
+)
+from neuraltypes_collections.tts._data import collate, make_examples, read_manifest
 from test_tts_battery import tiny_tacotron2, tiny_waveglow
 
 from neuraltypes.errors import ContractViolation
-from neuraltypes_collections.tts import GriffinLim, GriffinLimConfig, MelConfig, MelFrontEnd, read_wav, resample, synthesize
-from neuraltypes_collections.tts._data import collate, make_examples, read_manifest
 
 MANIFEST = Path(__file__).parent / "fixtures" / "real_speech" / "manifest.jsonl"
 

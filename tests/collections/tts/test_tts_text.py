@@ -1,7 +1,6 @@
 """Text front end: normalisation, G2P rules, tokenizers."""
 
 import pytest
-
 from neuraltypes_collections.tts import CharTokenizer, EnglishG2P, PhonemeTokenizer, normalize_text
 from neuraltypes_collections.tts.text import read_cmudict
 

@@ -4,7 +4,6 @@ baseline (predicting each utterance's average frame), in a few seconds on one CP
 from pathlib import Path
 
 import torch
-
 from neuraltypes_collections.tts import (
     CharTokenizer,
     FastPitchConfig,

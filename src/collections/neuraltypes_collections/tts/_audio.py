@@ -11,7 +11,6 @@ import torch
 from torch import Tensor
 
 
-
 def read_wav(path: str | os.PathLike[str]) -> tuple[Tensor, int]:
     """Read a 16-bit PCM WAV file, averaging channels to mono.
 

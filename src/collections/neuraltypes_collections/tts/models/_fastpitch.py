@@ -114,6 +114,7 @@ class FastPitchModel(NeuralModel):
     """
 
     Config = FastPitchModelConfig
+    config: FastPitchModelConfig
 
     def __init__(self, config: FastPitchModelConfig, tokenizer: PhonemeTokenizer | CharTokenizer | None = None) -> None:
         super().__init__(config)

@@ -47,6 +47,7 @@ class Tacotron2Model(NeuralModel):
     """Tacotron 2 text-to-spectrogram model: `parse`, `generate_spectrogram`, and the teacher-forced loss."""
 
     Config = Tacotron2ModelConfig
+    config: Tacotron2ModelConfig
 
     def __init__(self, config: Tacotron2ModelConfig, tokenizer: PhonemeTokenizer | CharTokenizer | None = None) -> None:
         super().__init__(config)
@@ -145,6 +146,7 @@ class WaveGlowModel(_Vocoder):
     """WaveGlow vocoder: `convert_spectrogram_to_audio(mel)`; trains by maximum likelihood on audio segments."""
 
     Config = WaveGlowModelConfig
+    config: WaveGlowModelConfig
 
     def __init__(self, config: WaveGlowModelConfig) -> None:
         super().__init__(config)

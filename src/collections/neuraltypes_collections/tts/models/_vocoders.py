@@ -91,6 +91,7 @@ class HifiGan(_Vocoder):
     """
 
     Config = HifiGanModelConfig
+    config: HifiGanModelConfig
 
     def __init__(self, config: HifiGanModelConfig) -> None:
         super().__init__(config)
@@ -208,6 +209,8 @@ class GriffinLim(_Vocoder):
     """
 
     Config = GriffinLimConfig
+    config: GriffinLimConfig
+    stft_window: Tensor
 
     def __init__(self, config: GriffinLimConfig) -> None:
         super().__init__(config)

@@ -183,6 +183,9 @@ class MelFrontEnd(NeuralModule):
     ```
     """
 
+    filterbank: Tensor
+    window: Tensor
+
     def __init__(self, config: MelConfig = MelConfig()) -> None:
         super().__init__()
         self.config = config

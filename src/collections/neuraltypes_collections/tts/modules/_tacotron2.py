@@ -121,7 +121,7 @@ class _Postnet(nn.Module):
     def __init__(self, c: Tacotron2Config) -> None:
         super().__init__()
         dims = [c.n_mels] + [c.postnet_dim] * (c.postnet_convolutions - 1) + [c.n_mels]
-        self.convolutions = nn.ModuleList(_conv_bn(a, b, c.postnet_kernel_size) for a, b in zip(dims, dims[1:]))
+        self.convolutions = nn.ModuleList(_conv_bn(a, b, c.postnet_kernel_size) for a, b in zip(dims[:-1], dims[1:], strict=True))
         self.dropout = c.dropout
 
     def forward(self, mel: Tensor) -> Tensor:
