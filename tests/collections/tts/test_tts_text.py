@@ -72,3 +72,59 @@ def test_char_tokenizer() -> None:
     ids = tokenizer.encode("Hi, Bob!")
     assert tokenizer.decode(ids) == "h|i|,| |b|o|b|!"
     assert CharTokenizer(pad_with_space=True).encode("a")[0] == tokenizer.space_id
+
+
+def _reference_g2p_en(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """The g2p-en package's own numpy GRU (its module, run with NLTK stubbed out: importing it downloads data)."""
+    import importlib.util
+    import sys
+    import types
+    from pathlib import Path
+
+    spec = importlib.util.find_spec("g2p_en")
+    assert spec is not None and spec.submodule_search_locations
+    source_path = Path(next(iter(spec.submodule_search_locations))) / "g2p.py"
+    nltk = types.ModuleType("nltk")
+    nltk.pos_tag = None  # type: ignore[attr-defined]
+    nltk.data = types.SimpleNamespace(find=lambda name: name)  # type: ignore[attr-defined]
+    nltk.download = None  # type: ignore[attr-defined]
+    corpus = types.ModuleType("nltk.corpus")
+    corpus.cmudict = types.SimpleNamespace(dict=dict)  # type: ignore[attr-defined]
+    tokenize = types.ModuleType("nltk.tokenize")
+    tokenize.TweetTokenizer = lambda: types.SimpleNamespace(tokenize=None)  # type: ignore[attr-defined]
+    for name, module in {"nltk": nltk, "nltk.corpus": corpus, "nltk.tokenize": tokenize}.items():
+        monkeypatch.setitem(sys.modules, name, module)
+    source = source_path.read_text().replace("from .expand import normalize_numbers", "normalize_numbers = None")
+    namespace: dict[str, object] = {"__file__": str(source_path), "__name__": "g2p_en_reference"}
+    exec(compile(source, str(source_path), "exec"), namespace)
+    cls = namespace["G2p"]
+    reference = cls.__new__(cls)  # type: ignore[operator]
+    reference.graphemes = ["<pad>", "<unk>", "</s>", *"abcdefghijklmnopqrstuvwxyz"]
+    reference.g2idx = {g: i for i, g in enumerate(reference.graphemes)}
+    from neuraltypes_collections.tts.text._g2p_gru import PHONEMES
+
+    reference.idx2p = dict(enumerate(PHONEMES))
+    reference.load_variables()
+    return reference
+
+
+@pytest.mark.skipif(
+    __import__("importlib.util").util.find_spec("g2p_en") is None, reason="the optional 'g2p-en' package is not installed"
+)
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_gru_g2p_matches_g2p_en(monkeypatch: pytest.MonkeyPatch) -> None:
+    from neuraltypes_collections.tts.text import GruG2P
+
+    reference = _reference_g2p_en(monkeypatch)
+    model = GruG2P.from_g2p_en()
+    for word in ["jabberwocky", "neuraltypes", "quartznet", "zorp", "supercalifragilistic", "tts"]:
+        expected = ["UW1" if p == "UW" else p for p in reference.predict(word)]
+        assert model.word(word) == expected, word
+    tokenizer = PhonemeTokenizer(EnglishG2P(read_cmudict(DICTIONARY), oov=model.word))
+    assert tokenizer.decode(tokenizer.encode("zorp cat")) == " |Z|AO1|R|P| |K|AE1|T| "
+
+    from neuraltypes_collections.tts import TextConfig
+    from neuraltypes_collections.tts.models import build_tokenizer
+
+    arpabet = build_tokenizer(TextConfig(oov="g2p-en"))
+    assert "|" in arpabet.decode(arpabet.encode("quartznet")) and "q" not in arpabet.decode(arpabet.encode("quartznet"))

