@@ -148,7 +148,8 @@ def mask_beyond(x: Tensor, lengths: Tensor, value: float = 0.0) -> Tensor:
 
 def preemphasis(audio: Tensor, lengths: Tensor, coefficient: float) -> Tensor:
     """`y[t] = x[t] - coefficient * x[t-1]` (first sample kept), then zeros beyond each clip's length."""
-    emphasized = torch.cat((audio[:, :1], audio[:, 1:] - coefficient * audio[:, :-1]), dim=1)
+    emphasized = audio.clone()
+    emphasized[:, 1:] -= coefficient * audio[:, :-1]
     return mask_beyond(emphasized, lengths)
 
 
@@ -177,7 +178,12 @@ def stft_magnitude(
         pad_mode=pad_mode,
         return_complex=True,
     )
-    magnitude = torch.sqrt(torch.view_as_real(spec).pow(2).sum(-1))
+    # |z| as sqrt(re^2 + im^2), summed in that order: bit-identical to NeMo's `view_as_real(z).pow(2).sum(-1)`
+    # but three times faster (a reduction over a size-2 axis is slow on CPU).
+    squares = torch.view_as_real(spec).square()
+    magnitude = torch.sqrt(squares[..., 0] + squares[..., 1])
+    if power == 2.0:
+        return magnitude.square()
     if power != 1.0:
         magnitude = magnitude.pow(power)
     return magnitude
@@ -225,6 +231,7 @@ def log_mel_spectrogram(
     pad_value: float = 0.0,
     dither: float = 0.0,
     generator: torch.Generator | None = None,
+    exact: bool = True,
 ) -> tuple[Tensor, Tensor]:
     """NeMo-compatible log-mel features of a padded batch of audio.
 
@@ -241,6 +248,8 @@ def log_mel_spectrogram(
     - `pad_to`, `pad_value`: frames beyond each length get `pad_value`; time is padded to a multiple of `pad_to`.
     - `dither`: standard deviation of Gaussian noise added to the audio (use only while training). The input
       tensor is never modified.
+    - `exact`: `True` reproduces NeMo's arithmetic bit for bit; `False` takes the power spectrum without the
+      square root and square, on time-major frames (about 2x faster; features differ by float rounding).
 
     **Returns:** `(features, frame_lengths)`: features `(batch, n_mels, frames)` and lengths
     `lengths // hop_length` (the frame count NeMo reports: one less than the frames a lone clip produces).
@@ -253,8 +262,11 @@ def log_mel_spectrogram(
         x = x + dither * noise
     if preemph is not None:
         x = preemphasis(x, lengths, preemph)
-    spec = stft_magnitude(x, window, n_fft, hop_length, power=mag_power, pad_mode="constant")
-    mel = torch.matmul(filterbank.to(device=spec.device, dtype=spec.dtype), spec)
+    if exact or mag_power != 2.0:
+        spec = stft_magnitude(x, window, n_fft, hop_length, power=mag_power, pad_mode="constant")
+        mel = torch.matmul(filterbank.to(device=spec.device, dtype=spec.dtype), spec)
+    else:
+        mel = _power_mel_fast(x, window, filterbank, n_fft, hop_length)
     if log_guard_type == "add":
         mel = torch.log(mel + log_guard)
     elif log_guard_type == "clamp":
@@ -267,6 +279,21 @@ def log_mel_spectrogram(
         raise ValueError(f"log_mel_spectrogram: normalize must be 'per_feature' or None, got {normalize!r}")
     mel = mask_beyond(mel, frame_lengths, pad_value)
     return pad_time_to_multiple(mel, pad_to, pad_value), frame_lengths
+
+
+def _power_mel_fast(x: Tensor, window: Tensor, filterbank: Tensor, n_fft: int, hop_length: int) -> Tensor:
+    # The centred STFT power through the mel bank, as `torch.stft` frames it (zero padding, the window centred in
+    # the FFT frame), but with the power taken as re^2 + im^2 (no square root and square) and the frames laid out
+    # time-major so that the FFT and the mel product run on contiguous memory: about 2x faster, equal to the
+    # exact path up to float rounding (relative ~3e-7).
+    offset = (n_fft - window.shape[0]) // 2
+    full_window = torch.nn.functional.pad(window.to(device=x.device, dtype=x.dtype), (offset, n_fft - window.shape[0] - offset))
+    padded = torch.nn.functional.pad(x, (n_fft // 2, n_fft // 2))
+    framed = padded.unfold(-1, n_fft, hop_length) * full_window
+    squares = torch.view_as_real(torch.fft.rfft(framed)).square_()
+    power = squares[..., 0] + squares[..., 1]
+    fb = filterbank.to(device=power.device, dtype=power.dtype)
+    return torch.matmul(power, fb.t()).transpose(1, 2)
 
 
 def dct_matrix(n_mfcc: int, n_mels: int) -> Tensor:

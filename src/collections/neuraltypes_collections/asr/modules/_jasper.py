@@ -18,6 +18,7 @@ import torch
 from torch import Tensor, nn
 
 from .._typing import AcousticEncoded, Lengths, LogProbs, MelSpectrogram, NeuralModule
+from ._fast import ConvStep, state_version
 
 __all__ = ["CTCDecoder", "ConvASREncoder", "ConvASREncoderConfig", "JasperBlockConfig"]
 
@@ -165,8 +166,12 @@ class _JasperBlock(nn.Module):
             for ip in (residual_channels if config.residual else [])
         )
         self.out = nn.Sequential(_ACTIVATIONS[activation](), nn.Dropout(config.dropout))
+        self.fast = True
+        self._plan_cache: tuple[tuple[tuple[int, int], ...], tuple[list[ConvStep | nn.Module], list[ConvStep]]] | None = None
 
     def forward(self, inputs: list[Tensor], lengths: Tensor) -> tuple[list[Tensor], Tensor]:
+        if self.fast and not self.training and not torch.is_grad_enabled():
+            return self._fast_forward(inputs, lengths)
         out, out_lengths = inputs[-1], lengths
         for layer in self.layers:
             if isinstance(layer, (_MaskedConv1d, _SqueezeExcite)):
@@ -176,6 +181,40 @@ class _JasperBlock(nn.Module):
         for branch_input, branch in zip(inputs, self.residuals, strict=False):
             conv, norm = branch
             out = out + norm(conv(branch_input, lengths)[0])
+        out = self.out(out)
+        return (inputs + [out] if self.dense else [out]), out_lengths
+
+    def _plan(self) -> tuple[list[ConvStep | nn.Module], list[ConvStep]]:
+        key = state_version(self)
+        if self._plan_cache is None or self._plan_cache[0] != key:
+            with torch.no_grad():
+                steps: list[ConvStep | nn.Module] = []
+                layers = list(self.layers)
+                for index, layer in enumerate(layers):
+                    if isinstance(layer, _MaskedConv1d):
+                        following = layers[index + 1] if index + 1 < len(layers) else None
+                        norm = following if isinstance(following, nn.BatchNorm1d) else None
+                        steps.append(ConvStep.build(layer, norm, layer.use_mask))
+                    elif isinstance(layer, nn.BatchNorm1d):
+                        continue  # folded into the convolution before it
+                    elif not isinstance(layer, nn.Dropout):
+                        steps.append(layer)
+                residuals = [ConvStep.build(branch[0], branch[1], branch[0].use_mask) for branch in self.residuals]
+            self._plan_cache = (key, (steps, residuals))
+        return self._plan_cache[1]
+
+    def _fast_forward(self, inputs: list[Tensor], lengths: Tensor) -> tuple[list[Tensor], Tensor]:
+        steps, residuals = self._plan()
+        out, out_lengths = inputs[-1], lengths
+        for step in steps:
+            if isinstance(step, ConvStep):
+                out, out_lengths = step(out, out_lengths), step.conv.output_lengths(out_lengths)  # type: ignore[operator]
+            elif isinstance(step, _SqueezeExcite):
+                out, out_lengths = step(out, out_lengths)
+            else:
+                out = step(out)
+        for branch_input, branch in zip(inputs, residuals, strict=False):
+            out = out + branch(branch_input, lengths)
         out = self.out(out)
         return (inputs + [out] if self.dense else [out]), out_lengths
 
@@ -204,6 +243,17 @@ class ConvASREncoder(NeuralModule):
             blocks.append(_JasperBlock(block, in_channels, residual_channels, config.activation, config.conv_mask))
             in_channels = block.filters
         self.blocks = nn.ModuleList(blocks)
+
+    @property
+    def fast_inference(self) -> bool:
+        """Whether eval-mode calls without autograd use the fast path (BatchNorm folded into the convolutions,
+        FFT depthwise convolutions); `False` reproduces NeMo's arithmetic bit for bit. Default `True`."""
+        return all(block.fast for block in self.blocks)
+
+    @fast_inference.setter
+    def fast_inference(self, enabled: bool) -> None:
+        for block in self.blocks:
+            block.fast = bool(enabled)
 
     def forward(
         self,

@@ -128,6 +128,9 @@ class MelSpectrogramPreprocessor(NeuralModule):
             ),
         )
         self.generator: torch.Generator | None = None
+        #: Eval-mode calls without autograd take the fast path (features equal up to float rounding, ~1e-6);
+        #: set to False for NeMo's arithmetic bit for bit.
+        self.fast_inference = True
 
     @property
     def sample_rate(self) -> int:
@@ -180,6 +183,7 @@ class MelSpectrogramPreprocessor(NeuralModule):
             pad_value=c.pad_value,
             dither=c.dither if self.training else 0.0,
             generator=self.generator,
+            exact=not (self.fast_inference and not self.training and not torch.is_grad_enabled()),
         )
 
 
