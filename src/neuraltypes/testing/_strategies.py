@@ -342,14 +342,26 @@ def _retag(value: torch.Tensor, meaning: Tag) -> torch.Tensor:
     return value if type(meaning) is Void else tag(value, meaning)
 
 
+def _breakable(plan: Plan, drawn: Drawn) -> list[tuple[str, TensorSpec, torch.Tensor]]:
+    """(checker path, spec, value) of the tensors a breach may change, in checking order: top-level tensors
+    (optional ones when present) and the first item of a list of tensors (``sources[0]``)."""
+    out = []
+    for name, node in plan.inputs.items():
+        value = drawn.arguments.get(name)
+        inner = node.inner if isinstance(node, OptionalNode) else node
+        if isinstance(inner, TensorNode) and isinstance(value, torch.Tensor):
+            out.append((name, inner.spec, value))
+        elif isinstance(inner, ListNode) and isinstance(inner.item, TensorNode) and isinstance(value, list | tuple):
+            out += [(f"{name}[{i}]", inner.item.spec, item) for i, item in enumerate(value)
+                    if isinstance(item, torch.Tensor)]
+    return out
+
+
 def _breaches(plan: Plan, drawn: Drawn) -> list[tuple[str, ViolationKind, Any]]:
-    """Every single breach possible for this argument set: (parameter, kind, detail)."""
+    """Every single breach possible for this argument set: (checker path, kind, detail)."""
     bound: set[str] = set(plan.scalars)
     out: list[tuple[str, ViolationKind, Any]] = []
-    for name, spec in plan.tensor_inputs().items():
-        value = drawn.arguments.get(name)
-        if not isinstance(value, torch.Tensor):
-            continue
+    for name, spec, value in _breakable(plan, drawn):
         fixed = sum(not isinstance(d, VariadicDim) for d in spec.dims)
         if fixed == len(spec.dims) or fixed >= 1:
             out.append((name, "rank", fixed))
@@ -369,6 +381,8 @@ def _breaches(plan: Plan, drawn: Drawn) -> list[tuple[str, ViolationKind, Any]]:
         for param, setting in spec.tag.params.items():
             if isinstance(setting, int | float) and not isinstance(setting, bool):
                 out.append((name, "param", (param, setting * 2 if setting else 1)))
+            elif isinstance(setting, str):
+                out.append((name, "param", (param, setting + "-other")))
         if type(spec.tag).invariant is not Tag.invariant and value.numel():
             out.append((name, "value", None))
         for axis, dim in _axis_positions(spec, value.ndim):
@@ -380,8 +394,7 @@ def _breaches(plan: Plan, drawn: Drawn) -> list[tuple[str, ViolationKind, Any]]:
 
 def _apply(plan: Plan, drawn: Drawn, breach: tuple[str, ViolationKind, Any]) -> Violation | None:
     name, kind, detail = breach
-    spec = plan.tensor_inputs()[name]
-    value: torch.Tensor = drawn.arguments[name]
+    spec, value = next((s, v) for path, s, v in _breakable(plan, drawn) if path == name)
     meaning = spec.tag
     shape = ",".join(map(str, value.shape))
     if kind == "rank":
@@ -420,7 +433,14 @@ def _apply(plan: Plan, drawn: Drawn, breach: tuple[str, ViolationKind, Any]) -> 
             return None
         broken = _retag(broken, meaning)
         what = f"value invariant of {meaning!r} in '{name}': {meaning.invariant(broken)}"
-    arguments = {**drawn.arguments, name: broken}
+    arguments = dict(drawn.arguments)
+    parameter, _, index = name.partition("[")
+    if index:  # an item of a list argument
+        items = list(arguments[parameter])
+        items[int(index.rstrip("]"))] = broken
+        arguments[parameter] = type(arguments[parameter])(items)
+    else:
+        arguments[name] = broken
     return Violation(arguments, name, kind, what, dict(drawn.dims))
 
 

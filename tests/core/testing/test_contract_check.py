@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 import torch
+from hypothesis import given, settings
 from torch import Tensor
 
 import neuraltypes as nt
-from neuraltypes import AcousticEncoded, Encoded, Lengths, MelSpectrogram, NeuralModule, Void
+from neuraltypes import AcousticEncoded, AudioSignal, Encoded, Lengths, MelSpectrogram, NeuralModule, Void
 from neuraltypes.examples import Decoder, Encoder, Features, Pipeline
-from neuraltypes.testing import BatchConsistency, ContractTestFailure, check_contract
+from neuraltypes.testing import BatchConsistency, ContractTestFailure, Violation, check_contract, violations
 
 # --- seeded bugs --------------------------------------------------------------------------------------------------
 
@@ -163,6 +164,44 @@ def test_the_report_counts_what_ran() -> None:
     module = Features()
     check_contract(module, max_examples=2, violations=False)
     assert module.training
+
+
+class Mixed(NamedTuple):
+    mixed: AudioSignal[Tensor, "batch time"]
+    count: Void[Tensor, "batch"]
+
+
+@nt.checked
+def mix(sources: list[AudioSignal[Tensor, "batch time"]], /, gain: Void[Tensor, "#batch"] | None = None, *,
+        scale: float) -> Mixed:
+    total = torch.stack(sources).sum(0) * scale
+    if gain is not None:
+        total = total * gain[:, None]
+    return Mixed(total, torch.full((total.shape[0],), float(len(sources))))
+
+
+@nt.checked
+def project(x: Encoded[Tensor, "*batch channel"], w: Void[Tensor, "channel _"]) -> Encoded[Tensor, "*batch _"]:
+    return x @ w
+
+
+def test_lists_optionals_named_tuples_variadic_and_broadcast_dims() -> None:
+    report = check_contract(mix, extra={"scale": 0.5})
+    assert report.examples == 20 and report.violations.get("dim", 0) > 0
+    assert report.filtered_fraction == 0.0
+    with pytest.raises(TypeError, match="parameter 'scale' has no neural type"):
+        check_contract(mix)
+    assert check_contract(project).examples == 20
+
+    seen: set[str] = set()
+
+    @settings(max_examples=60, deadline=None, database=None, derandomize=True)
+    @given(violations(mix, extra={"scale": 1.0}))
+    def names(violation: Violation) -> None:
+        seen.add(violation.parameter)
+
+    names()
+    assert {"sources[0]", "gain"} <= seen
 
 
 # --- draws are valid by construction ------------------------------------------------------------------------------
