@@ -13,9 +13,13 @@ import os
 import time
 
 import torch
-
 from neuraltypes_collections.common import from_pretrained, restore_from
-from neuraltypes_collections.nlp import evaluate_labels, load_text_punct_split, predict_labels, read_nemo_files
+from neuraltypes_collections.nlp import (
+    evaluate_labels,
+    load_text_punct_split,
+    predict_labels,
+    read_nemo_files,
+)
 
 
 def main() -> None:

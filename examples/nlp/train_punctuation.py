@@ -17,8 +17,6 @@ from pathlib import Path
 
 import hydra
 import torch
-from omegaconf import DictConfig, OmegaConf
-
 from neuraltypes_collections.common import config_from_dict, restore_from
 from neuraltypes_collections.nlp import (
     PunctuationCapitalizationConfig,
@@ -29,6 +27,7 @@ from neuraltypes_collections.nlp import (
     predict_labels,
     train_punctuation,
 )
+from omegaconf import DictConfig, OmegaConf
 
 
 def _resolve(path: str) -> Path:

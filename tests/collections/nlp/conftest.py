@@ -5,7 +5,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-
 from neuraltypes_collections.common import restore_from
 from neuraltypes_collections.nlp import PunctuationCapitalizationModel
 

@@ -4,9 +4,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 import neuraltypes_collections.nlp as nlp
+import pytest
 from neuraltypes_collections.nlp._cli import punctuate_command
 
 NEMO = Path(__file__).parent / "fixtures" / "punctuation_capitalization_nemo24" / "model.nemo"

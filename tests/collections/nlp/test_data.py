@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from neuraltypes_collections.nlp import (
     IGNORE_INDEX,
     PunctuationCapitalizationModel,

@@ -3,7 +3,6 @@
 from pathlib import Path
 
 import pytest
-
 from neuraltypes_collections.nlp import (
     LabelledText,
     apply_labels,

@@ -1,7 +1,6 @@
 """Word-level P/R/F1 and the training loop (a few steps on the tiny NeMo model)."""
 
 import pytest
-
 from neuraltypes_collections.nlp import (
     LabelledText,
     PunctuationCapitalizationModel,

@@ -6,9 +6,6 @@ from pathlib import Path
 
 import pytest
 import torch
-from safetensors.torch import load
-
-import neuraltypes as nt
 from neuraltypes_collections.common import restore_from
 from neuraltypes_collections.nlp import (
     PunctuationCapitalizationConfig,
@@ -16,6 +13,9 @@ from neuraltypes_collections.nlp import (
     add_punctuation_capitalization,
     predict_labels,
 )
+from safetensors.torch import load
+
+import neuraltypes as nt
 
 
 def test_contract(nemo_model: PunctuationCapitalizationModel) -> None:

@@ -7,7 +7,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-
 from neuraltypes_collections.common import WeightsMismatchError, known_nemo_targets, read_nemo, restore_from
 from neuraltypes_collections.nlp import PunctuationCapitalizationModel, import_nemo_punctuation
 

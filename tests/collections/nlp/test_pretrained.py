@@ -1,9 +1,12 @@
 """The shipped model: offline by name, sensible output, and long texts punctuated like their passages alone."""
 
 import pytest
-
 from neuraltypes_collections.common import from_pretrained, list_available_models
-from neuraltypes_collections.nlp import PunctuationCapitalizationModel, labelled_words_from_text, predict_labels
+from neuraltypes_collections.nlp import (
+    PunctuationCapitalizationModel,
+    labelled_words_from_text,
+    predict_labels,
+)
 
 BEFORE = (
     "The committee met again on Thursday to review the budget for the coming year. Most members agreed that the "

@@ -55,7 +55,7 @@ class HFTextEncoder(NeuralModule):
         super().__init__()
         self.model = model
         self.tokenizer = tokenizer
-        config = model.config  # type: ignore[attr-defined]
+        config: Any = model.config
         self.hidden_size: int = int(config.hidden_size)
         self.max_length: int = int(config.max_position_embeddings)
         self.num_layers: int = int(config.num_hidden_layers)
@@ -98,7 +98,8 @@ class HFTextEncoder(NeuralModule):
             )
         for parameter in self.model.parameters():
             parameter.requires_grad_(False)
-        layers = self.model.encoder.layer  # type: ignore[union-attr]
+        model: Any = self.model
+        layers: Any = model.encoder.layer
         for layer in list(layers)[self.num_layers - num_trainable :]:
             for parameter in layer.parameters():
                 parameter.requires_grad_(True)
@@ -149,24 +150,25 @@ def load_hf_text_encoder(directory: str | os.PathLike[str], *, with_pooler: bool
     """
     import transformers
 
+    hf_logging: Any = transformers.utils.logging
     path = Path(directory).expanduser().resolve()
     _check_directory(path)
-    verbosity = transformers.logging.get_verbosity()
-    transformers.logging.set_verbosity_error()  # the load report lists the unused pooler of sentence encoders
-    progress_bar = transformers.utils.logging.is_progress_bar_enabled()
-    transformers.utils.logging.disable_progress_bar()
+    verbosity = hf_logging.get_verbosity()
+    hf_logging.set_verbosity_error()  # the load report lists the unused pooler of sentence encoders
+    progress_bar = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
     try:
         with _offline():
             config = transformers.AutoConfig.from_pretrained(path, local_files_only=True)
             kwargs: dict[str, Any] = {"local_files_only": True, "use_safetensors": True}
             if getattr(config, "model_type", None) == "bert":
                 kwargs["add_pooling_layer"] = with_pooler
-            model = transformers.AutoModel.from_pretrained(path, config=config, **kwargs)
+            model: Any = transformers.AutoModel.from_pretrained(path, config=config, **kwargs)
             tokenizer = transformers.AutoTokenizer.from_pretrained(path, local_files_only=True)
     finally:
-        transformers.logging.set_verbosity(verbosity)
+        hf_logging.set_verbosity(verbosity)
         if progress_bar:
-            transformers.utils.logging.enable_progress_bar()
+            hf_logging.enable_progress_bar()
     model.eval()
     return HFTextEncoder(model, tokenizer)
 
@@ -208,17 +210,18 @@ def hf_text_encoder_from_config(
     """
     import transformers
 
-    if not isinstance(config, Mapping):
-        config = json.loads(Path(config).read_text(encoding="utf-8"))
-    model_type = config.get("model_type", "bert")
+    data: Mapping[str, Any] = (
+        config if isinstance(config, Mapping) else json.loads(Path(config).read_text(encoding="utf-8"))
+    )
+    model_type = data.get("model_type", "bert")
     if model_type != "bert":
         raise ValueError(
             f"encoder config has model_type={model_type!r}; only 'bert' configs can be built without a Hugging "
             f"Face directory (hint: use load_hf_text_encoder(directory) for other architectures)."
         )
-    known = {k: v for k, v in config.items() if k not in ("architectures", "transformers_version")}
+    known = {k: v for k, v in data.items() if k not in ("architectures", "transformers_version")}
     bert_config = transformers.BertConfig(**known)
-    model = transformers.BertModel(bert_config, add_pooling_layer=with_pooler)
+    model: Any = transformers.BertModel(bert_config, add_pooling_layer=with_pooler)
     tokenizer = None
     if vocab_file is not None:
         tokenizer = _wordpiece_tokenizer(transformers, Path(vocab_file), do_lower_case)

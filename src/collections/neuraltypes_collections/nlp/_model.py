@@ -180,8 +180,8 @@ class PunctuationCapitalizationModel(NeuralModel):
         self.punct_head = TokenClassifierHead(encoder.hidden_size, len(config.punct_labels), config.punct_head)
         self.capit_head = TokenClassifierHead(encoder.hidden_size, len(config.capit_labels), config.capit_head)
         self._base_keys = self._keys_from_base()
-        self.register_state_dict_post_hook(_drop_base_keys)
-        self.register_load_state_dict_pre_hook(_restore_base_keys)
+        self.register_state_dict_post_hook(_drop_base_keys)  # type: ignore[no-untyped-call]
+        self.register_load_state_dict_pre_hook(_restore_base_keys)  # type: ignore[no-untyped-call]
 
     @classmethod
     def from_config(cls, config: PunctuationCapitalizationConfig,
