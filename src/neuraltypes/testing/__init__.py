@@ -14,10 +14,10 @@ from ._plan import SEQUENCE_AXES as SEQUENCE_AXES
 from ._plan import DrawOptions as DrawOptions
 from ._plan import length_axis as length_axis
 from ._strategies import DrawCounter as DrawCounter
-from ._strategies import Violation as Violation
 from ._strategies import arguments as arguments
 from ._strategies import tensors as tensors
-from ._strategies import violations as violations
+from ._violations import Violation as Violation
+from ._violations import violations as violations
 
 __all__ = [
     "SEQUENCE_AXES",

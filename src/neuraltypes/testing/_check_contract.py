@@ -28,16 +28,9 @@ from .._dims import NamedDim
 from .._errors import ContractViolation
 from .._state import CheckState, checking
 from .._tags import tag, tag_of
-from ._plan import DrawOptions, LengthSource, Plan, make_plan, output_tensors, output_value
-from ._strategies import (
-    DrawCounter,
-    Drawn,
-    Violation,
-    _axis_positions,
-    describe_arguments,
-    drawn_arguments,
-    drawn_violations,
-)
+from ._plan import DrawOptions, LengthSource, Plan, axis_positions, make_plan, output_tensors, output_value
+from ._strategies import DrawCounter, Drawn, describe_arguments, drawn_arguments
+from ._violations import Violation, drawn_violations
 
 __all__ = ["BatchConsistency", "ContractReport", "ContractTestFailure", "check_contract", "run_checks"]
 
@@ -162,7 +155,7 @@ def _output_lengths_problem(plan: Plan, result: Any) -> str | None:
         for path, spec in outputs:
             if path == source.parameter:
                 continue
-            for axis, dim in _axis_positions(spec, len(spec.dims)):
+            for axis, dim in axis_positions(spec, len(spec.dims)):
                 if isinstance(dim, NamedDim) and dim.name == source.axis:
                     value = output_value(result, path)
                     size = value.shape[axis]
@@ -227,7 +220,7 @@ def _axis_of(plan: Plan, name: str, dim_name: str | None) -> int | None:
     spec = plan.tensor_inputs().get(name)
     if spec is None or dim_name is None:
         return None
-    return next((a for a, d in _axis_positions(spec, len(spec.dims))
+    return next((a for a, d in axis_positions(spec, len(spec.dims))
                  if isinstance(d, NamedDim) and d.name == dim_name), None)
 
 
@@ -284,7 +277,7 @@ def _item(plan: Plan, arguments: Mapping[str, Any], index: int, config: BatchCon
 
 
 def _batch_axis_of(spec: Any, config: BatchConsistency) -> int | None:
-    return next((a for a, d in _axis_positions(spec, len(spec.dims))
+    return next((a for a, d in axis_positions(spec, len(spec.dims))
                  if isinstance(d, NamedDim) and d.name == config.batch_axis), None)
 
 
@@ -300,7 +293,7 @@ def _compare_item(plan: Plan, batched: Any, alone: Any, index: int, config: Batc
             return (f"output '{source.parameter}' (Lengths) of item {index} is {got} in the batch but {want} for the "
                     "item alone: the padding changes the lengths")
         for path, spec in outputs:
-            for axis, dim in _axis_positions(spec, len(spec.dims)):
+            for axis, dim in axis_positions(spec, len(spec.dims)):
                 if isinstance(dim, NamedDim) and dim.name == source.axis and path != source.parameter:
                     cut.setdefault(path, {})[axis] = want
     for path, spec in outputs:

@@ -16,13 +16,24 @@ from typing import Any, Literal
 import torch
 
 from .._contract import Contract, get_contract
-from .._dims import NamedDim
+from .._dims import NamedDim, VariadicDim
 from .._errors import AnnotationError
 from .._spec import Attr, ListNode, Node, OptionalNode, TensorNode, TensorSpec, TupleNode
 from .._tags import Tag
 from .._vocabulary import Lengths, Mask, TokenIndex
 
-__all__ = ["SEQUENCE_AXES", "DrawOptions", "LengthSource", "Plan", "length_axis", "make_plan", "resolve_node"]
+__all__ = [
+    "SEQUENCE_AXES",
+    "DrawOptions",
+    "LengthSource",
+    "Plan",
+    "axis_positions",
+    "length_axis",
+    "make_plan",
+    "output_tensors",
+    "output_value",
+    "resolve_node",
+]
 
 #: Axis words that a ``Lengths`` argument measures, in order of preference (see `length_axis`).
 SEQUENCE_AXES = ("time", "frame", "token")
@@ -144,6 +155,18 @@ def resolve_node(node: Node, owner: object) -> Node:
         return ListNode(resolve_node(node.item, owner), node.container)
     items = tuple(None if i is None else resolve_node(i, owner) for i in node.items)
     return TupleNode(items, node.names, node.cls)
+
+
+def axis_positions(spec: TensorSpec, ndim: int) -> list[tuple[int, Any]]:
+    """(axis in the tensor, dim) for every single-axis dim of `spec`."""
+    variadic_at = next((i for i, d in enumerate(spec.dims) if isinstance(d, VariadicDim)), None)
+    out = []
+    for i, dim in enumerate(spec.dims):
+        if isinstance(dim, VariadicDim):
+            continue
+        axis = i if variadic_at is None or i < variadic_at else ndim - (len(spec.dims) - i)
+        out.append((axis, dim))
+    return out
 
 
 def _named(spec: TensorSpec) -> list[str]:
