@@ -119,3 +119,52 @@ def test_import_is_light() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "", f"importing the ASR collection loaded {result.stdout.strip()}"
+
+
+def _valid_max_diff(a: torch.Tensor, b: torch.Tensor, steps: torch.Tensor) -> float:
+    return max((a[i, :n] - b[i, :n]).abs().max().item() for i, n in enumerate(steps.tolist()))
+
+
+def test_fast_path_matches_the_exact_path_and_follows_weight_changes() -> None:
+    torch.manual_seed(0)
+    encoder = ConvASREncoderConfig(
+        64,
+        (
+            JasperBlockConfig(32, kernel=17, stride=2, separable=True),  # FFT with stride
+            JasperBlockConfig(32, repeat=2, kernel=21, residual=True, separable=True, se=True, se_reduction_ratio=4),
+            JasperBlockConfig(48, kernel=19, dilation=2, separable=True),  # FFT with dilation
+            JasperBlockConfig(48, kernel=1),
+        ),
+    )
+    model = CTCModel(CTCModelConfig(encoder=encoder)).eval()
+    audio, lengths = torch.randn(3, 12000) * 0.1, torch.tensor([12000, 7000, 3100])
+
+    def both() -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        with torch.no_grad():
+            model.encoder.fast_inference = True
+            fast = model(audio, lengths)
+            model.encoder.fast_inference = False
+            exact = model(audio, lengths)
+        model.encoder.fast_inference = True
+        return fast.log_probs, exact.log_probs, exact.encoded_lengths
+
+    fast, exact, steps = both()
+    assert _valid_max_diff(fast, exact, steps) <= 1e-4
+    with torch.no_grad():
+        for parameter in model.encoder.parameters():
+            parameter.mul_(1.05)
+        model.encoder.blocks[1].layers[2].running_var.mul_(2.0)
+    fast_after, exact_after, _ = both()
+    assert _valid_max_diff(fast_after, exact_after, steps) <= 1e-4
+    assert _valid_max_diff(fast_after, fast, steps) > 1e-3  # the cached plan was rebuilt
+    model.load_state_dict(CTCModel(CTCModelConfig(encoder=encoder)).state_dict())
+    fast_loaded, exact_loaded, _ = both()
+    assert _valid_max_diff(fast_loaded, exact_loaded, steps) <= 1e-4
+
+
+def test_fast_path_is_not_used_with_autograd() -> None:
+    model = CTCModel(CTCModelConfig(encoder=_tiny_encoder())).eval()
+    out = model(torch.randn(1, 4000), torch.tensor([4000]))
+    assert out.log_probs.requires_grad
+    out.log_probs.sum().backward()
+    assert all(p.grad is not None for p in model.encoder.parameters())

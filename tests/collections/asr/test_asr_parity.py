@@ -12,7 +12,9 @@ from neuraltypes_collections.asr import CTCModel, greedy_decode
 from neuraltypes_collections.common import NeuralModel
 
 FIXTURES = Path(__file__).parent / "fixtures"
-NAMES = ["quartznet5x1_small", "jasper_dr_small"]
+NAMES = ["quartznet5x1_small", "jasper_dr_small", "quartznet_se_small"]
+# quartznet_se_small (squeeze-excite, repeats) was generated here with NeMo 3.0: see fixtures/make_se_fixture.py
+SHARED = ["quartznet5x1_small", "jasper_dr_small"]
 
 
 @pytest.fixture(scope="module")
@@ -36,13 +38,29 @@ def test_restore_from_nemo_gives_an_eval_ctc_model(restored: tuple[CTCModel, dic
     assert model.blank_id == int(expected["blank_id"])
 
 
-def test_features_match_nemo(restored: tuple[CTCModel, dict, str], audio: tuple[torch.Tensor, torch.Tensor]) -> None:
-    model, expected, _ = restored
+@pytest.mark.parametrize("name", SHARED)
+@pytest.mark.parametrize("fast", [False, True])
+def test_features_match_nemo(name: str, fast: bool, audio: tuple[torch.Tensor, torch.Tensor]) -> None:
+    model = NeuralModel.restore_from(FIXTURES / name / "model.nemo")
+    expected = np.load(FIXTURES / name / "expected.npz")
+    model.preprocessor.fast_inference = fast
     with torch.no_grad():
         features, frames = model.preprocessor(*audio)
     assert frames.tolist() == expected["features_lengths"].tolist()
     assert features.shape == expected["features"].shape
-    assert (features - torch.from_numpy(expected["features"])).abs().max().item() <= 1e-5
+    diff = (features - torch.from_numpy(expected["features"])).abs().max().item()
+    assert diff == 0.0 if not fast else diff <= 1e-5
+
+
+@pytest.mark.parametrize("name", SHARED)
+def test_exact_path_is_bit_identical_to_nemo(name: str, audio: tuple[torch.Tensor, torch.Tensor]) -> None:
+    model = NeuralModel.restore_from(FIXTURES / name / "model.nemo")
+    model.encoder.fast_inference = False
+    model.preprocessor.fast_inference = False
+    expected = np.load(FIXTURES / name / "expected.npz")
+    with torch.no_grad():
+        out = model(*audio)
+    assert torch.equal(out.log_probs, torch.from_numpy(expected["log_probs"]))  # padded frames included
 
 
 def test_log_probs_lengths_and_transcripts_match_nemo(
