@@ -165,3 +165,7 @@ def test_vad_command_prints_segments(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert len(lines) == len(spans) and all(line["start"] < line["end"] for line in lines)
     assert vad_command([str(path), "--model", str(FIXTURES / "matchboxnet3x1x64" / "model.nemo")]) == 0  # a classifier
     capsys.readouterr()
+    assert vad_command([str(path)]) == 0  # default: Silero VAD (weights from the silero-vad wheel)
+    rows = [line.split("\t") for line in capsys.readouterr().out.splitlines()]
+    assert all(len(row) == 3 and float(row[0]) < float(row[1]) for row in rows)
+    assert all(any(float(row[0]) <= end and float(row[1]) >= start for row in rows) for start, end in spans)
