@@ -367,9 +367,11 @@ def run_checks(
             _run(lambda v: _check_violation(plan, v, strict, report), drawn_violations(plan, counter), run_settings)
         if batch_consistency:
             config = batch_consistency if isinstance(batch_consistency, BatchConsistency) else BatchConsistency()
-            if not any(_batch_axis_of(s, config) is not None for s in plan.tensor_inputs().values()):
-                raise TypeError(f"check_contract({plan.qualname}): batch consistency needs an input with a "
-                                f"'{config.batch_axis}' dim; set BatchConsistency(batch_axis=...)")
+            inputs_have = any(_batch_axis_of(s, config) is not None for s in plan.tensor_inputs().values())
+            outputs_have = any(_batch_axis_of(s, config) is not None for _, s in output_tensors(plan.outputs))
+            if not (inputs_have and outputs_have):
+                raise TypeError(f"check_contract({plan.qualname}): batch consistency needs an input and an output "
+                                f"with a '{config.batch_axis}' dim; set BatchConsistency(batch_axis=...)")
             low, high = options.range_of(config.batch_axis)
             wider = DrawOptions(**{f.name: getattr(options, f.name) for f in fields(options)
                                    if f.name != "sizes"},

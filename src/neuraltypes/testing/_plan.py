@@ -191,7 +191,7 @@ def length_axis(parameter: str, batch: str, tensors: list[tuple[str, TensorSpec]
     The rule, first match wins:
 
     1. a tensor whose name starts the lengths' name (``text`` for ``text_lengths``, ``tokens`` for
-       ``token_lengths``);
+       ``token_lengths``, ``input_signal`` for ``input_signal_length``);
     2. the nearest tensor before the lengths that has the same batch dim;
     3. the nearest such tensor after it.
 
@@ -200,7 +200,11 @@ def length_axis(parameter: str, batch: str, tensors: list[tuple[str, TensorSpec]
     """
     index = next((i for i, (n, _) in enumerate(tensors) if n == parameter), len(tensors))
     others = [(i, n, s) for i, (n, s) in enumerate(tensors) if i != index and not isinstance(s.tag, Lengths | Mask)]
-    stem = parameter.removesuffix("lengths").removesuffix("_lens").rstrip("_")
+    stem = parameter
+    for suffix in ("lengths", "length", "lens", "len"):
+        if stem.endswith(suffix):
+            stem = stem.removesuffix(suffix).rstrip("_")
+            break
     if stem:
         for _, name, spec in others:
             base = name.rstrip("s")
@@ -223,7 +227,7 @@ def _length_sources(tensors: list[tuple[str, TensorSpec]], overrides: Mapping[st
             sources.append(LengthSource(name, named[0], axis))
         elif isinstance(spec.tag, Mask) and len(spec.dims) == 2 and len(named) == 2:
             sources.append(LengthSource(name, named[0], named[1], is_mask=True))
-    return tuple(sources)
+    return tuple(sorted(sources, key=lambda source: source.is_mask))  # lengths first: masks are built from them
 
 
 def output_tensors(node: Node | None, path: str = "return") -> list[tuple[str, TensorSpec]]:

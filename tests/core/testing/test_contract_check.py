@@ -204,6 +204,33 @@ def test_lists_optionals_named_tuples_variadic_and_broadcast_dims() -> None:
     assert {"sources[0]", "gain"} <= seen
 
 
+class Decimator:
+    """A plain object with checked methods: attr() reads from it, check_contract takes the bound method."""
+
+    def __init__(self, sample_rate: int) -> None:
+        self.sample_rate = sample_rate
+
+    @nt.checked
+    def halve(self, audio: AudioSignal[Tensor, "batch time", nt.attr("sample_rate")]) -> Void[Tensor, "batch time//2"]:
+        return audio[:, ::2]  # bug: ceil(time / 2) samples
+
+    @nt.checked
+    def halve_right(
+        self, audio: AudioSignal[Tensor, "batch time", nt.attr("sample_rate")]
+    ) -> Void[Tensor, "batch time//2"]:
+        return audio[:, 1::2]
+
+
+def test_bound_methods_read_attr_parameters_from_their_object() -> None:
+    decimator = Decimator(8000)
+    report = check_contract(decimator.halve_right)
+    assert report.examples == 20 and report.violations.get("param", 0) > 0  # 8000 Hz read from the object
+    with pytest.raises(ContractTestFailure) as info:
+        check_contract(decimator.halve)
+    message = str(info.value)
+    assert "expected time//2 = 0" in message and "audio = float32[1,1] AudioSignal(sample_rate=8000)" in message
+
+
 # --- draws are valid by construction ------------------------------------------------------------------------------
 
 

@@ -128,6 +128,22 @@ def test_the_lengths_axis_rule() -> None:
     assert length_axis("mel_lengths", "batch", typed) == "frame"
     assert length_axis("lengths", "batch", typed) == "frame"  # the nearest input before it
     assert length_axis("lengths", "batch", typed[2:]) is None
+    signal = [("input_signal", nt.spec_of(AudioSignal[Tensor, "batch time"])), ("processed", nt.spec_of(mel)),
+              ("input_signal_length", length)]
+    assert length_axis("input_signal_length", "batch", [(n, s) for n, s in signal if s is not None]) == "time"
+
+
+@nt.checked
+def masked(mask: Mask[Tensor, "batch frame"], features: MelSpectrogram[Tensor, "batch mel frame"],
+           lengths: Lengths[Tensor, "batch"]) -> Void[Tensor, "batch"]:
+    return lengths.float()
+
+
+@FAST
+@given(arguments(masked))
+def test_a_mask_before_its_lengths_still_agrees_with_them(drawn: dict[str, Any]) -> None:
+    frames = drawn["features"].shape[2]
+    assert torch.equal(drawn["mask"], torch.arange(frames)[None, :] < drawn["lengths"][:, None])
 
 
 @settings(max_examples=60, deadline=None, database=None, derandomize=True)
