@@ -90,6 +90,13 @@ def test_kenlm_arpa_model_fixes_the_ambiguous_word(tmp_path: Path) -> None:
     assert len(hypotheses) == 2 and hypotheses[0][1] >= hypotheses[1][1]
 
 
+def test_an_unloadable_lm_is_reported_with_its_path(tmp_path: Path) -> None:
+    unigrams_only = tmp_path / "unigrams.arpa"
+    unigrams_only.write_text("\\data\\\nngram 1=3\n\n\\1-grams:\n-1.0\t<s>\n-1.0\t</s>\n-1.0\tthe\n\n\\end\\\n")
+    with pytest.raises(ValueError, match=r"unigrams\.arpa: KenLM cannot load .*at least bigrams"):
+        CTCBeamDecoder(ENGLISH_CHARACTERS, BeamSearchOptions(lm_path=str(unigrams_only)))
+
+
 def test_beam_options_are_validated() -> None:
     with pytest.raises(ValueError, match="nbest <= beam_size"):
         BeamSearchOptions(beam_size=2, nbest=3)

@@ -159,7 +159,19 @@ class CTCBeamDecoder:
             self._lexicon_dir = tempfile.TemporaryDirectory(prefix="neuraltypes-lexicon-")
             lexicon = os.path.join(self._lexicon_dir.name, "lexicon.txt")
             _write_lexicon(_arpa_words(options.lm_path), self.vocabulary, lexicon)
-        self._decoder: Any = ctc_decoder(
+        try:
+            self._decoder: Any = self._build(ctc_decoder, lexicon, tokens, blank, silence)
+        except RuntimeError as error:
+            if options.lm_path is None:
+                raise
+            raise ValueError(
+                f"{options.lm_path}: KenLM cannot load this language model ({str(error).splitlines()[0][-160:]}); "
+                "hint: it must be an ARPA or KenLM binary file with at least bigrams"
+            ) from error
+
+    def _build(self, ctc_decoder: Any, lexicon: str | None, tokens: list[str], blank: str, silence: str) -> Any:
+        options = self.options
+        return ctc_decoder(
             lexicon=lexicon,
             tokens=tokens,
             lm=options.lm_path,
