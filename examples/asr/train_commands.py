@@ -57,10 +57,12 @@ def _encoder_dict(encoder: Any) -> dict[str, Any]:
 @hydra.main(version_base=None, config_path="conf", config_name="commands")
 def main(cfg: DictConfig) -> float:
     import torch
-
     from neuraltypes_collections.asr import read_manifest
-    from neuraltypes_collections.asr.classification import CommandAugmentConfig
-    from neuraltypes_collections.asr.classification import LabeledAudioDataset, collate_audio_labels
+    from neuraltypes_collections.asr.classification import (
+        CommandAugmentConfig,
+        LabeledAudioDataset,
+        collate_audio_labels,
+    )
     from neuraltypes_collections.common import ModelTask, TrainingConfig, config_from_dict
 
     if cfg.threads:

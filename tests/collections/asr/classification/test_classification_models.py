@@ -11,8 +11,6 @@ import numpy as np
 import pytest
 import soundfile
 import torch
-
-import neuraltypes as nt
 from neuraltypes_collections.asr import MelSpectrogramConfig, MFCCConfig, read_manifest
 from neuraltypes_collections.asr import classification as cls
 from neuraltypes_collections.asr.classification import (
@@ -29,6 +27,8 @@ from neuraltypes_collections.asr.classification import (
     white_noise,
 )
 from neuraltypes_collections.common import NeuralModel
+
+import neuraltypes as nt
 
 FIXTURES = Path(__file__).parent / "fixtures"
 WORDS = ("yes", "no", "up", "down", "stop")
@@ -221,3 +221,22 @@ def test_docstring_examples_run() -> None:
     for module in (_augment, _classifier, _frame, _modules):
         result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
         assert result.failed == 0 and result.attempted > 0, module.__name__
+
+
+def test_frame_model_trains_on_per_step_targets() -> None:
+    config = FrameClassificationModelConfig(
+        preprocessor=MelSpectrogramConfig(win_length=400, n_mels=20, normalize=None, pad_to=2),
+        encoder=matchboxnet_encoder(1, 1, 16, feat_in=20, first_stride=2, outer_channels=16),
+    )
+    model = FrameClassificationModel(config)
+    audio = torch.randn(2, 8000) * 0.1
+    lengths = torch.tensor([8000, 5000])
+    targets = torch.zeros(2, 25, dtype=torch.long)
+    targets[:, 10:] = 1
+    loss = model.train().training_step((audio, lengths, targets), 0)
+    loss.backward()
+    assert torch.isfinite(loss) and model.decoder.projection.weight.grad is not None
+    metrics = model.eval().validation_step((audio, lengths, targets), 0)
+    assert set(metrics) == {"loss", "accuracy"}
+    out = model(audio, lengths)
+    assert out.logits.shape[:2] == (2, 26) and out.step_lengths.tolist() == [25, 16]

@@ -8,10 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-
 from neuraltypes_collections.asr.classification import ClassificationModel, FrameClassificationModel
 from neuraltypes_collections.common import NeuralModel
-
 
 FIXTURES = Path(__file__).parent / "fixtures"
 TOLERANCE = 1e-4

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 import soundfile
 import torch
-
 from neuraltypes_collections.asr import MFCCConfig, read_manifest
 from neuraltypes_collections.asr.classification import (
     ClassificationModel,

@@ -50,4 +50,5 @@ def as_list(inputs: object) -> list[AudioInput]:
         if inputs.ndim == 2 and inputs.shape[0] > 1:
             return list(inputs)
         return [inputs]
-    return list(inputs)  # type: ignore[call-overload]
+    items: list[AudioInput] = list(inputs)  # type: ignore[call-overload]
+    return items

@@ -75,7 +75,8 @@ def time_shift(audio: Tensor, shift_ms: float, sample_rate: int) -> Tensor:
 def white_noise(audio: Tensor, level_db: float, generator: torch.Generator | None = None) -> Tensor:
     """Add Gaussian noise of standard deviation `10 ** (level_db / 20)` (NeMo's `WhiteNoisePerturbation`)."""
     noise = torch.randn(audio.shape, generator=generator, dtype=torch.float32)
-    return audio + noise.to(audio.dtype) * (10.0 ** (level_db / 20.0))
+    noisy: Tensor = audio + noise.to(audio.dtype) * (10.0 ** (level_db / 20.0))
+    return noisy
 
 
 def augment_clip(audio: Tensor, config: CommandAugmentConfig, sample_rate: int, rng: random.Random) -> Tensor:

@@ -126,6 +126,7 @@ class ClassificationModel(NeuralModel):
     """
 
     Config = ClassificationModelConfig
+    config: ClassificationModelConfig
 
     def __init__(self, config: ClassificationModelConfig) -> None:
         super().__init__(config)
@@ -143,7 +144,7 @@ class ClassificationModel(NeuralModel):
 
     @property
     def sample_rate(self) -> int:
-        return self.config.preprocessor.sample_rate
+        return int(self.config.preprocessor.sample_rate)
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -175,7 +176,8 @@ class ClassificationModel(NeuralModel):
                 if meaning is not None:  # same meaning, new tensor: carry the tag over
                     tag(value, meaning)
         encoded, steps = self.encoder(features, frames)
-        return self.decoder(encoded, steps)
+        logits: Tensor = self.decoder(encoded, steps)
+        return logits
 
     @checked
     def loss(

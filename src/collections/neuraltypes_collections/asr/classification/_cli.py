@@ -84,11 +84,11 @@ def vad_command(argv: list[str]) -> int:
         if not isinstance(model, (ClassificationModel, FrameClassificationModel)):
             print(f"neuraltypes vad: {options.model} holds a {type(model).__name__}, not a VAD model", file=sys.stderr)
             return 1
-        segments = detect_speech_with(model, options.file, **rules)  # type: ignore[arg-type]
+        segments = detect_speech_with(model, options.file, **rules)
     else:
         from ..vad import detect_speech
 
-        segments = detect_speech(options.file, **rules)  # type: ignore[arg-type]
+        segments = detect_speech(options.file, **rules)
     for segment in segments:
         if options.json:
             print(json.dumps({"start": round(segment.start_s, 3), "end": round(segment.end_s, 3),

@@ -80,6 +80,7 @@ class FrameClassificationModel(NeuralModel):
     """
 
     Config = FrameClassificationModelConfig
+    config: FrameClassificationModelConfig
 
     def __init__(self, config: FrameClassificationModelConfig) -> None:
         super().__init__(config)
@@ -90,7 +91,7 @@ class FrameClassificationModel(NeuralModel):
 
     @property
     def sample_rate(self) -> int:
-        return self.config.preprocessor.sample_rate
+        return int(self.config.preprocessor.sample_rate)
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -99,7 +100,7 @@ class FrameClassificationModel(NeuralModel):
     @property
     def step_samples(self) -> int:
         """Samples per encoder step (hop length times the encoder's total stride)."""
-        return self.config.preprocessor.hop_length * self.config.encoder.total_stride
+        return int(self.config.preprocessor.hop_length * self.config.encoder.total_stride)
 
     @property
     def step_s(self) -> float:
@@ -169,4 +170,5 @@ class FrameClassificationModel(NeuralModel):
         finally:
             self.train(was_training)
         probs = out.logits[0, : int(out.step_lengths[0])].float().softmax(dim=-1)
-        return probs[:, self.labels.index(self.config.speech_label)].cpu()
+        speech: Tensor = probs[:, self.labels.index(self.config.speech_label)].cpu()
+        return speech

@@ -30,7 +30,7 @@ class FeatureEncoder(ConvASREncoder):
     (torch.Size([1, 32, 20]), [17])
     """
 
-    def forward(  # type: ignore[override]
+    def forward(
         self,
         features: Spectrogram[Tensor, "batch feature frame"],
         lengths: Lengths[Tensor, "batch"],
@@ -48,7 +48,7 @@ class FeatureEncoder(ConvASREncoder):
 class FeatureSpecAugment(SpecAugment):
     """The ASR collection's `SpecAugment` over any spectrogram (MFCC or log-mel): masks in training mode only."""
 
-    def forward(  # type: ignore[override]
+    def forward(
         self,
         features: Spectrogram[Tensor, "batch feature frame"],
         lengths: Lengths[Tensor, "batch"],
@@ -103,7 +103,8 @@ class PooledDecoder(NeuralModule):
             valid = torch.arange(encoded.shape[-1], device=encoded.device)[None, :] < lengths[:, None]
             summed = encoded.masked_fill(~valid[:, None, :], 0.0).sum(dim=-1)
             pooled = summed / lengths.clamp(min=1)[:, None].to(encoded.dtype)
-        return self.projection(pooled)
+        logits: Tensor = self.projection(pooled)
+        return logits
 
 
 class FrameDecoder(NeuralModule):
@@ -115,4 +116,5 @@ class FrameDecoder(NeuralModule):
 
     def forward(self, encoded: AcousticEncoded[Tensor, "batch channel step"]) -> Logits[Tensor, "batch step label"]:
         """Unnormalised scores per clip, step and label."""
-        return self.projection(encoded.transpose(1, 2))
+        logits: Tensor = self.projection(encoded.transpose(1, 2))
+        return logits
