@@ -28,6 +28,7 @@ from .._dims import NamedDim
 from .._errors import ContractViolation
 from .._state import CheckState, checking
 from .._tags import tag, tag_of
+from .._vocabulary import TokenIndex
 from ._plan import DrawOptions, LengthSource, Plan, axis_positions, make_plan, output_tensors, output_value
 from ._strategies import DrawCounter, Drawn, describe_arguments, drawn_arguments
 from ._violations import Violation, drawn_violations
@@ -167,6 +168,19 @@ def _output_lengths_problem(plan: Plan, result: Any) -> str | None:
     return None
 
 
+def _token_range_problem(plan: Plan, result: Any, bound: Mapping[str, Any]) -> str | None:
+    """An output ``TokenIndex`` outside the vocabulary (the ``vocab`` dim of the call, or `vocab_size`), else None."""
+    vocab = bound.get("vocab", plan.options.dims.get("vocab", plan.options.vocab_size))
+    if not isinstance(vocab, int):
+        return None
+    for path, spec in output_tensors(plan.outputs):
+        value = output_value(result, path)
+        if isinstance(spec.tag, TokenIndex) and isinstance(value, torch.Tensor) and value.numel():
+            if int(value.max()) >= vocab:
+                return f"output '{path}' (TokenIndex) reaches {int(value.max())}, outside a vocabulary of {vocab}"
+    return None
+
+
 def _check_outputs(plan: Plan, drawn: Drawn, strict: bool, report: ContractReport) -> None:
     prop = "outputs"
     with checking("paranoid", strict=strict):
@@ -182,7 +196,7 @@ def _check_outputs(plan: Plan, drawn: Drawn, strict: bool, report: ContractRepor
     except ContractViolation as error:
         raise _fail(plan, prop, f"the result breaks the output contract:\n{_indent(str(error))}",
                     drawn.describe()) from error
-    problem = _output_lengths_problem(plan, result)
+    problem = _output_lengths_problem(plan, result) or _token_range_problem(plan, result, call.binder.dims)
     if problem is not None:
         raise _fail(plan, prop, problem, drawn.describe())
     report.examples += 1

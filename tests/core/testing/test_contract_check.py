@@ -156,6 +156,18 @@ def test_value_invariants_of_outputs_are_checked_in_paranoid_mode() -> None:
         check_contract(Scores())
 
 
+def test_output_token_ids_must_stay_in_the_vocabulary() -> None:
+    @nt.checked
+    def greedy(scores: nt.LogProbs[Tensor, "batch frame vocab"]) -> nt.TokenIndex[Tensor, "batch frame"]:
+        return scores.argmax(-1) + 1  # bug: ids shifted by one (a blank index forgotten)
+
+    with pytest.raises(ContractTestFailure) as info:
+        check_contract(greedy)
+    message = str(info.value)
+    assert "output 'return' (TokenIndex) reaches 1, outside a vocabulary of 1" in message
+    assert "scores = float32[1,1,1] LogProbs()" in message
+
+
 def test_the_report_counts_what_ran() -> None:
     report = check_contract(Features(), batch_consistency=True, max_examples=10)
     assert report.examples == 10 and report.batch_examples == 10 and sum(report.violations.values()) == 10
