@@ -3,7 +3,8 @@
 Three properties, each run with hypothesis (shrinking a failure to small shapes before reporting it):
 
 1. **outputs**: for every valid argument set the call succeeds, and its result satisfies the output contract under the
-   reference checker in paranoid mode (value invariants included); output ``Lengths`` stay within their axis;
+   reference checker in paranoid mode (value invariants included); output ``Lengths`` stay within their axis and
+   output ``TokenIndex`` below the ``vocab`` dim;
 2. **violations**: every argument set that breaks one thing raises a `ContractViolation` naming that parameter;
 3. **batch consistency** (when asked for): each item run alone gives the same result as the same item inside a
    padded batch, the padding cut away through the lengths.
@@ -411,8 +412,9 @@ def check_contract(
 
     For drawn valid inputs the call must succeed and its result satisfy the output contract (the reference checker in
     paranoid mode: shapes, dims bound by the inputs, dtypes, tags and their parameters, value invariants such as
-    log-probs <= 0), with output ``Lengths`` within their axis. For each drawn violation (one argument's rank, one
-    dim, dtype, tag, tag parameter or value broken) the call must raise a `ContractViolation` naming that argument.
+    log-probs <= 0), with output ``Lengths`` within their axis and output ``TokenIndex`` below the ``vocab`` dim.
+    For each drawn violation (one argument's rank, one dim, dtype, tag, tag parameter or value broken) the call must
+    raise a `ContractViolation` naming that argument.
     With `batch_consistency`, each item of a padded batch run alone must give the same result as in the batch.
     Modules run in eval mode under ``torch.no_grad()``; hypothesis runs derandomized (the same draws on every run).
 
