@@ -158,6 +158,7 @@ def test_classify_accepts_paths_tensors_and_other_rates(tmp_path: Path) -> None:
     assert max(results[0].probabilities.values()) == pytest.approx(results[0].probability)
     tagged = nt.tag(at_8k.clone(), nt.tags.AudioSignal(8000))
     assert model.classify(tagged)[0].probabilities == pytest.approx(results[2].probabilities, abs=1e-5)
+    assert model.classify([]) == []
     with pytest.raises(ValueError, match="batch_size must be positive"):
         model.classify(clip, batch_size=0)
     with pytest.raises(FileNotFoundError):

@@ -168,3 +168,66 @@ def test_vad_command_prints_segments(tmp_path: Path, capsys: pytest.CaptureFixtu
     rows = [line.split("\t") for line in capsys.readouterr().out.splitlines()]
     assert all(len(row) == 3 and float(row[0]) < float(row[1]) for row in rows)
     assert all(any(float(row[0]) <= end and float(row[1]) >= start for row in rows) for start, end in spans)
+
+
+def _layout(words: list[torch.Tensor], generator: torch.Generator) -> tuple[torch.Tensor, list[tuple[int, int]]]:
+    """Two words with random gaps of silence or faint noise: the audio and the words' sample spans."""
+    pieces, spans, position = [], [], 0
+    for word in words:
+        gap = int(torch.randint(RATE // 5, RATE, (1,), generator=generator))
+        level = 10 ** (-(40 + 40 * torch.rand(1, generator=generator).item()) / 20)
+        pieces += [torch.randn(gap, generator=generator) * level, word]
+        spans.append((position + gap, position + gap + word.numel()))
+        position += gap + word.numel()
+    tail = int(torch.randint(RATE // 5, RATE // 2, (1,), generator=generator))
+    pieces.append(torch.randn(tail, generator=generator) * 1e-3)
+    return torch.cat(pieces), spans
+
+
+def test_a_trained_frame_vad_marks_the_steps_of_the_words() -> None:
+    from neuraltypes_collections.asr import MelSpectrogramConfig
+    from neuraltypes_collections.asr.classification import FrameClassificationModelConfig
+
+    torch.manual_seed(0)
+    generator = torch.Generator().manual_seed(0)
+    entries = read_manifest(FIXTURES / "commands.jsonl", require_text=False)
+    words = LabeledAudioDataset(entries, ("yes", "no", "up", "down", "stop"), RATE, cache=True)
+    train = [i for i, e in enumerate(entries) if e.extra["split"] == "train"]
+    test = [i for i, e in enumerate(entries) if e.extra["split"] == "test"]
+    config = FrameClassificationModelConfig(
+        preprocessor=MelSpectrogramConfig(win_length=400, n_mels=32, normalize=None, pad_to=2),
+        encoder=matchboxnet_encoder(1, 1, 16, feat_in=32, first_stride=2, outer_channels=32),
+    )
+    model = FrameClassificationModel(config).train()
+    step = model.step_samples
+    optimizer = torch.optim.AdamW(model.parameters(), lr=0.01)
+    for _ in range(60):
+        clips, targets = [], []
+        for _ in range(8):
+            picks = torch.randint(0, len(train), (2,), generator=generator).tolist()
+            audio, spans = _layout([words[train[p]][0] for p in picks], generator)
+            centres = torch.arange(audio.numel() // step) * step + step // 2
+            target = torch.zeros(centres.numel(), dtype=torch.long)
+            for start, end in spans:
+                target[(centres >= start) & (centres < end)] = 1
+            clips.append(audio)
+            targets.append(target)
+        lengths = torch.tensor([c.numel() for c in clips])
+        batch = torch.zeros(len(clips), int(lengths.max()))
+        label_batch = torch.zeros(len(clips), max(t.numel() for t in targets), dtype=torch.long)
+        for row, (clip, target) in enumerate(zip(clips, targets, strict=True)):
+            batch[row, : clip.numel()], label_batch[row, : target.numel()] = clip, target
+        loss = model.training_step((batch, lengths, label_batch), 0)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    model.eval()
+    found = 0
+    for first in range(0, 10, 2):
+        audio, spans = _layout([words[test[first]][0], words[test[first + 1]][0]], generator)
+        segments = detect_speech_with(model, audio, sample_rate=RATE, min_silence_duration_s=0.15)
+        for start, end in spans:
+            found += any(s.start_s <= start / RATE + 0.1 and s.end_s >= end / RATE - 0.1 for s in segments)
+        assert len(segments) <= 3, segments
+    print(f"frame VAD found {found} of 10 unseen words")
+    assert found >= 8, f"{found} of 10 unseen words found"

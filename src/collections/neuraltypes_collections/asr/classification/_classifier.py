@@ -221,6 +221,8 @@ class ClassificationModel(NeuralModel):
         if batch_size <= 0:
             raise ValueError(f"classify: batch_size must be positive, got {batch_size}")
         items = as_list(inputs)
+        if not items:
+            return []
         waveforms = [
             load_waveform(item, sample_rate, self.sample_rate, function="classify") for item in items
         ]
