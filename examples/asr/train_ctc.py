@@ -39,7 +39,6 @@ def build_model(cfg: DictConfig, train_texts: list[str]) -> Any:
 @hydra.main(version_base=None, config_path="conf", config_name="train_ctc")
 def main(cfg: DictConfig) -> float:
     import torch
-
     from neuraltypes_collections.asr import (
         AudioAugmentConfig,
         AudioTextDataset,

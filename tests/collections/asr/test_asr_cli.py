@@ -8,7 +8,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile
-
 from neuraltypes_collections.asr._cli import transcribe_command
 
 FIXTURES = Path(__file__).parent / "fixtures"

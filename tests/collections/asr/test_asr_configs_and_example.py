@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from neuraltypes_collections.asr import CTCModel, load_model_config, model_config_names
 from neuraltypes_collections.common import NeuralModel
 

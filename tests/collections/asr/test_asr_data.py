@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 import soundfile
 import torch
-
 from neuraltypes_collections.asr import AudioError, ManifestError, read_audio, read_manifest
 
 SPEECH = Path(__file__).parent / "fixtures" / "speech"

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 import torch
-
 from neuraltypes_collections.asr import (
     ENGLISH_CHARACTERS,
     BeamSearchOptions,

@@ -7,7 +7,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-
 from neuraltypes_collections.asr import (
     MelSpectrogramConfig,
     MelSpectrogramPreprocessor,

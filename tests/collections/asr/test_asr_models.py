@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import copy
 import subprocess
-import types
 import sys
+import types
 from pathlib import Path
 
+import neuraltypes_collections.asr as asr
 import pytest
 import torch
-
-import neuraltypes as nt
-import neuraltypes_collections.asr as asr
-from neuraltypes.errors import ContractViolation
 from neuraltypes_collections.asr import (
     ConvASREncoderConfig,
     CTCModel,
@@ -24,6 +21,9 @@ from neuraltypes_collections.asr import (
 )
 from neuraltypes_collections.asr.models import ctc_config_from_nemo
 from neuraltypes_collections.common import NeuralModel, read_nemo
+
+import neuraltypes as nt
+from neuraltypes.errors import ContractViolation
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

@@ -5,11 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import torch
-
 from neuraltypes_collections.asr import (
+    ConvASREncoderConfig,
     CTCModel,
     CTCModelConfig,
-    ConvASREncoderConfig,
     JasperBlockConfig,
     SpecAugmentConfig,
     cer,

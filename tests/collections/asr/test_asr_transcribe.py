@@ -10,7 +10,6 @@ import soundfile
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from neuraltypes_collections.asr import AudioError, CTCModel, Transcription, transcribe
 from neuraltypes_collections.common import NeuralModel
 

@@ -5,50 +5,106 @@
     print(model.transcribe(["clip.wav"]))
 """
 
-from ._audio import AudioError as AudioError, read_audio as read_audio, resample as resample
-from ._configs import load_model_config as load_model_config, model_config_names as model_config_names
+from ._audio import AudioError as AudioError
+from ._audio import read_audio as read_audio
+from ._audio import resample as resample
+from ._configs import load_model_config as load_model_config
+from ._configs import model_config_names as model_config_names
 from ._data import (
     AudioAugmentConfig as AudioAugmentConfig,
+)
+from ._data import (
     AudioTextDataset as AudioTextDataset,
+)
+from ._data import (
     augment_waveform as augment_waveform,
+)
+from ._data import (
     collate_audio_text as collate_audio_text,
 )
 from ._decoding import (
     BeamSearchOptions as BeamSearchOptions,
+)
+from ._decoding import (
     CTCBeamDecoder as CTCBeamDecoder,
+)
+from ._decoding import (
     collapse_ctc as collapse_ctc,
+)
+from ._decoding import (
     greedy_decode as greedy_decode,
 )
-from ._manifest import ManifestEntry as ManifestEntry, ManifestError as ManifestError, read_manifest as read_manifest
-from ._metrics import ErrorRate as ErrorRate, cer as cer, edit_operations as edit_operations, wer as wer
+from ._manifest import ManifestEntry as ManifestEntry
+from ._manifest import ManifestError as ManifestError
+from ._manifest import read_manifest as read_manifest
+from ._metrics import ErrorRate as ErrorRate
+from ._metrics import cer as cer
+from ._metrics import edit_operations as edit_operations
+from ._metrics import wer as wer
 from ._tokenizers import (
     BPETokenizer as BPETokenizer,
+)
+from ._tokenizers import (
     CharTokenizer as CharTokenizer,
+)
+from ._tokenizers import (
     train_bpe_tokenizer as train_bpe_tokenizer,
 )
 from ._transcribe import (
     Transcription as Transcription,
+)
+from ._transcribe import (
     WordTimestamp as WordTimestamp,
+)
+from ._transcribe import (
     transcribe as transcribe,
+)
+from ._transcribe import (
     word_timestamps as word_timestamps,
 )
 from .models import (
     ENGLISH_CHARACTERS as ENGLISH_CHARACTERS,
+)
+from .models import (
     CTCModel as CTCModel,
+)
+from .models import (
     CTCModelConfig as CTCModelConfig,
+)
+from .models import (
     CTCOutput as CTCOutput,
+)
+from .models import (
     NemoImportError as NemoImportError,
 )
 from .modules import (
     ConvASREncoder as ConvASREncoder,
+)
+from .modules import (
     ConvASREncoderConfig as ConvASREncoderConfig,
+)
+from .modules import (
     CTCDecoder as CTCDecoder,
+)
+from .modules import (
     JasperBlockConfig as JasperBlockConfig,
+)
+from .modules import (
     MelSpectrogramConfig as MelSpectrogramConfig,
+)
+from .modules import (
     MelSpectrogramPreprocessor as MelSpectrogramPreprocessor,
+)
+from .modules import (
     MFCCConfig as MFCCConfig,
+)
+from .modules import (
     MFCCPreprocessor as MFCCPreprocessor,
+)
+from .modules import (
     SpecAugment as SpecAugment,
+)
+from .modules import (
     SpecAugmentConfig as SpecAugmentConfig,
 )
 

@@ -13,6 +13,7 @@ Documented handling of awkward audio (also in `docs/asr.md`):
 from __future__ import annotations
 
 import os
+from typing import cast
 
 import torch
 from torch import Tensor
@@ -30,9 +31,9 @@ def resample(audio: Tensor, orig_sample_rate: int, new_sample_rate: int) -> Tens
         return audio
     if orig_sample_rate <= 0 or new_sample_rate <= 0:
         raise ValueError(f"resample: sample rates must be positive, got {orig_sample_rate} -> {new_sample_rate}")
-    import torchaudio.functional
+    import torchaudio.functional  # type: ignore[import-untyped]
 
-    return torchaudio.functional.resample(audio, orig_sample_rate, new_sample_rate)
+    return cast(Tensor, torchaudio.functional.resample(audio, orig_sample_rate, new_sample_rate))
 
 
 def check_audio(audio: Tensor, source: str) -> Tensor:
@@ -65,7 +66,7 @@ def read_audio(
 
     **Returns:** `(samples, sample_rate)`: a 1-D float32 tensor and its rate.
     """
-    import soundfile
+    import soundfile  # type: ignore[import-untyped]
 
     source = os.fspath(path)
     if not os.path.isfile(source):

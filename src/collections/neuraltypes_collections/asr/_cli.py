@@ -6,6 +6,9 @@ import argparse
 import json
 import os
 import sys
+from typing import cast
+
+from ._transcribe import Transcription
 
 __all__ = ["transcribe_command"]
 
@@ -72,8 +75,8 @@ def transcribe_command(argv: list[str]) -> int:
         paths, batch_size=options.batch_size, timestamps=options.timestamps, return_hypotheses=True, beam=beam,
         progress=None if sys.stderr.isatty() else False,
     )
-    for path, result in zip(paths, results, strict=True):
-        assert not isinstance(result, str)
+    hypotheses = cast(list[Transcription], results)
+    for path, result in zip(paths, hypotheses, strict=True):
         if options.json:
             record: dict[str, object] = {"audio_filepath": path, "text": result.text, "score": result.score}
             if result.words is not None:
@@ -84,7 +87,7 @@ def transcribe_command(argv: list[str]) -> int:
             print(f"{path}\t{timed}")
         else:
             print(f"{path}\t{result.text}")
-    scored = [(ref, res.text) for ref, res in zip(references, results, strict=True) if ref is not None]  # type: ignore[union-attr]
+    scored = [(ref, res.text) for ref, res in zip(references, hypotheses, strict=True) if ref is not None]
     if scored:
         error = wer([r for r, _ in scored], [h for _, h in scored])
         print(

@@ -141,7 +141,7 @@ class CTCBeamDecoder:
 
     def __init__(self, vocabulary: Sequence[str], options: BeamSearchOptions = BeamSearchOptions()) -> None:
         try:
-            from torchaudio.models.decoder import ctc_decoder
+            from torchaudio.models.decoder import ctc_decoder  # type: ignore[import-untyped]
         except ImportError as error:  # pragma: no cover - depends on the environment
             raise ImportError(
                 "beam search needs torchaudio and flashlight-text: pip install torchaudio flashlight-text"

@@ -62,7 +62,7 @@ def word_timestamps(
     Uses `torchaudio.functional.forced_align` (the Viterbi path constrained to the token sequence) and groups the
     token spans into words at word boundaries (the space character, or a BPE piece starting with `▁`).
     """
-    import torchaudio.functional as AF
+    import torchaudio.functional as AF  # type: ignore[import-untyped]
 
     if not tokens:
         return ()
@@ -127,7 +127,7 @@ def transcribe(
     batches = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
     show = progress if progress is not None else len(batches) > 4
     if show:
-        from tqdm.auto import tqdm
+        from tqdm.auto import tqdm  # type: ignore[import-untyped]
 
         batches = tqdm(batches, desc="transcribe", unit="batch")
     seconds_per_step = model.config.preprocessor.hop_length * model.config.encoder.total_stride / rate

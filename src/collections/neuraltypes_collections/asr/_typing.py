@@ -7,20 +7,48 @@ This module is the one place that imports them, so that the rest of the collecti
 
 try:
     from neuraltypes import (
-        AcousticEncoded as AcousticEncoded,
-        AudioSignal as AudioSignal,
-        Labels as Labels,
-        Lengths as Lengths,
-        LogProbs as LogProbs,
-        Loss as Loss,
-        MelSpectrogram as MelSpectrogram,
         MFCC as MFCC,
+    )
+    from neuraltypes import (
+        AcousticEncoded as AcousticEncoded,
+    )
+    from neuraltypes import (
+        AudioSignal as AudioSignal,
+    )
+    from neuraltypes import (
+        Labels as Labels,
+    )
+    from neuraltypes import (
+        Lengths as Lengths,
+    )
+    from neuraltypes import (
+        LogProbs as LogProbs,
+    )
+    from neuraltypes import (
+        Loss as Loss,
+    )
+    from neuraltypes import (
+        MelSpectrogram as MelSpectrogram,
+    )
+    from neuraltypes import (
         NeuralModule as NeuralModule,
+    )
+    from neuraltypes import (
         Predictions as Predictions,
+    )
+    from neuraltypes import (
         Spectrogram as Spectrogram,
+    )
+    from neuraltypes import (
         TokenIndex as TokenIndex,
+    )
+    from neuraltypes import (
         attr as attr,
+    )
+    from neuraltypes import (
         checked as checked,
+    )
+    from neuraltypes import (
         params as params,
     )
 except ImportError:  # pragma: no cover - the contract core has not landed yet: annotations become inert

@@ -102,6 +102,7 @@ class CTCModel(NeuralModel):
     """
 
     Config = CTCModelConfig
+    config: CTCModelConfig
 
     def __init__(self, config: CTCModelConfig, tokenizer: CharTokenizer | BPETokenizer | None = None) -> None:
         super().__init__(config)

@@ -2,16 +2,32 @@
 
 from ._jasper import (
     ConvASREncoder as ConvASREncoder,
+)
+from ._jasper import (
     ConvASREncoderConfig as ConvASREncoderConfig,
+)
+from ._jasper import (
     CTCDecoder as CTCDecoder,
+)
+from ._jasper import (
     JasperBlockConfig as JasperBlockConfig,
 )
 from ._preprocessor import (
     MelSpectrogramConfig as MelSpectrogramConfig,
+)
+from ._preprocessor import (
     MelSpectrogramPreprocessor as MelSpectrogramPreprocessor,
+)
+from ._preprocessor import (
     MFCCConfig as MFCCConfig,
+)
+from ._preprocessor import (
     MFCCPreprocessor as MFCCPreprocessor,
+)
+from ._preprocessor import (
     SpecAugment as SpecAugment,
+)
+from ._preprocessor import (
     SpecAugmentConfig as SpecAugmentConfig,
 )
 

@@ -15,6 +15,7 @@ Only the frames beyond each clip's length differ from NeMo (which leaves non-zer
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import cast
 
 import torch
 import torch.nn.functional as F
@@ -82,7 +83,7 @@ def fft_depthwise_conv1d(
     start = taps - 1 - padding
     out_len = time + 2 * padding - taps + 1
     out = full[..., start : start + out_len]
-    return out[..., ::stride] if stride > 1 else out
+    return cast(Tensor, out[..., ::stride]) if stride > 1 else out
 
 
 @dataclass
@@ -115,9 +116,8 @@ class ConvStep:
             x = x.masked_fill(~valid[:, None, :], 0.0)
         conv = self.conv
         if self.use_fft:
-            return fft_depthwise_conv1d(
-                x, self.weight, conv.padding[0], conv.dilation[0], conv.stride[0], self.spectra  # type: ignore[index]
-            )
+            padding = cast(tuple[int], conv.padding)[0]
+            return fft_depthwise_conv1d(x, self.weight, padding, conv.dilation[0], conv.stride[0], self.spectra)
         return F.conv1d(x, self.weight, self.bias, conv.stride, conv.padding, conv.dilation, conv.groups)
 
 

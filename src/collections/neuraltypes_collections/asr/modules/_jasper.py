@@ -13,6 +13,7 @@ residual branch per earlier dense-block output.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, cast
 
 import torch
 from torch import Tensor, nn
@@ -23,7 +24,7 @@ from ._fast import ConvStep, state_version
 __all__ = ["CTCDecoder", "ConvASREncoder", "ConvASREncoderConfig", "JasperBlockConfig"]
 
 _BATCHNORM_EPSILON = 1e-3  # NeMo's JasperBlock uses eps=1e-3, not torch's 1e-5
-_ACTIVATIONS = {"relu": nn.ReLU, "hardtanh": lambda: nn.Hardtanh(0.0, 20.0), "selu": nn.SELU, "swish": nn.SiLU}
+_ACTIVATIONS: dict[str, Any] = {"relu": nn.ReLU, "hardtanh": lambda: nn.Hardtanh(0.0, 20.0), "selu": nn.SELU, "swish": nn.SiLU}
 
 
 @dataclass(frozen=True)
@@ -108,7 +109,8 @@ class _MaskedConv1d(nn.Conv1d):
         self.use_mask = mask
 
     def output_lengths(self, lengths: Tensor) -> Tensor:
-        span = lengths + 2 * self.padding[0] - self.dilation[0] * (self.kernel_size[0] - 1) - 1
+        padding = cast(tuple[int], self.padding)[0]
+        span = lengths + 2 * padding - self.dilation[0] * (self.kernel_size[0] - 1) - 1
         return torch.div(span, self.stride[0], rounding_mode="trunc") + 1
 
     def forward(self, x: Tensor, lengths: Tensor) -> tuple[Tensor, Tensor]:  # type: ignore[override]
@@ -179,7 +181,7 @@ class _JasperBlock(nn.Module):
             else:
                 out = layer(out)
         for branch_input, branch in zip(inputs, self.residuals, strict=False):
-            conv, norm = branch
+            conv, norm = cast(tuple[_MaskedConv1d, nn.BatchNorm1d], tuple(cast(nn.ModuleList, branch)))
             out = out + norm(conv(branch_input, lengths)[0])
         out = self.out(out)
         return (inputs + [out] if self.dense else [out]), out_lengths
@@ -199,7 +201,10 @@ class _JasperBlock(nn.Module):
                         continue  # folded into the convolution before it
                     elif not isinstance(layer, nn.Dropout):
                         steps.append(layer)
-                residuals = [ConvStep.build(branch[0], branch[1], branch[0].use_mask) for branch in self.residuals]
+                residuals = []
+                for branch in self.residuals:
+                    conv, norm = cast(tuple[_MaskedConv1d, nn.BatchNorm1d], tuple(cast(nn.ModuleList, branch)))
+                    residuals.append(ConvStep.build(conv, norm, conv.use_mask))
             self._plan_cache = (key, (steps, residuals))
         return self._plan_cache[1]
 
@@ -248,12 +253,12 @@ class ConvASREncoder(NeuralModule):
     def fast_inference(self) -> bool:
         """Whether eval-mode calls without autograd use the fast path (BatchNorm folded into the convolutions,
         FFT depthwise convolutions); `False` reproduces NeMo's arithmetic bit for bit. Default `True`."""
-        return all(block.fast for block in self.blocks)
+        return all(cast(_JasperBlock, block).fast for block in self.blocks)
 
     @fast_inference.setter
     def fast_inference(self, enabled: bool) -> None:
         for block in self.blocks:
-            block.fast = bool(enabled)
+            cast(_JasperBlock, block).fast = bool(enabled)
 
     def forward(
         self,

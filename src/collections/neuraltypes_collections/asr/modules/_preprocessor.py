@@ -111,6 +111,9 @@ class MelSpectrogramPreprocessor(NeuralModule):
     (torch.Size([2, 64, 112]), [100, 50])
     """
 
+    window: Tensor
+    filterbank: Tensor
+
     def __init__(self, config: MelSpectrogramConfig = MelSpectrogramConfig()) -> None:
         super().__init__()
         self.config = config
@@ -226,6 +229,10 @@ class MFCCPreprocessor(NeuralModule):
     >>> pre(torch.zeros(1, 16000), torch.tensor([16000]))[0].shape
     torch.Size([1, 64, 101])
     """
+
+    window: Tensor
+    filterbank: Tensor
+    dct: Tensor
 
     def __init__(self, config: MFCCConfig = MFCCConfig()) -> None:
         super().__init__()
