@@ -250,22 +250,34 @@ OVERRUN = "exceeded maximum test case size"
 
 
 def _observed(run: Any) -> tuple[int, int, int]:
-    """(test cases, cases filtered out by a rejection, cases hypothesis itself abandoned as too large) during run()."""
+    """(test cases, cases filtered out by a rejection, cases hypothesis itself abandoned as too large) during run().
+
+    Uses hypothesis' observability callbacks: objects in recent releases, dicts in older ones."""
     from hypothesis.internal import observability
-    from hypothesis.internal.observability import with_observability_callback
 
     statuses: list[tuple[str, str]] = []
 
-    def observe(observation: Any) -> None:
-        if getattr(observation, "type", None) == "test_case":
-            statuses.append((observation.status, observation.status_reason))
+    def read(observation: Any, name: str) -> Any:
+        return observation.get(name) if isinstance(observation, dict) else getattr(observation, name, None)
 
-    collect_coverage = observability.OBSERVABILITY_COLLECT_COVERAGE
+    def observe(observation: Any) -> None:
+        if read(observation, "type") == "test_case":
+            statuses.append((read(observation, "status"), read(observation, "status_reason")))
+
+    collect_coverage = getattr(observability, "OBSERVABILITY_COLLECT_COVERAGE", None)
     observability.OBSERVABILITY_COLLECT_COVERAGE = False  # line coverage per test case: slow and not needed here
+    add = getattr(observability, "add_observability_callback", None)
+    if add is not None:
+        add(observe)
+    else:
+        observability.TESTCASE_CALLBACKS.append(observe)
     try:
-        with with_observability_callback(observe):
-            run()
+        run()
     finally:
+        if add is not None:
+            observability.remove_observability_callback(observe)
+        else:
+            observability.TESTCASE_CALLBACKS.remove(observe)
         observability.OBSERVABILITY_COLLECT_COVERAGE = collect_coverage
     gave_up = [reason for status, reason in statuses if status == "gave_up"]
     return len(statuses), sum(reason != OVERRUN for reason in gave_up), gave_up.count(OVERRUN)
