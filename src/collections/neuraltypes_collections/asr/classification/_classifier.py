@@ -200,6 +200,14 @@ class ClassificationModel(NeuralModel):
 
     test_step = validation_step
 
+    def chunk_speech_probs(self, waveform: Tensor, *, window_s: float = 0.63, shift_s: float = 0.08) -> tuple[Tensor, int]:
+        """Segment VAD: the speech probability of every `shift_s` chunk of a 1-D waveform at `sample_rate`, from
+        the `window_s` window centred on it, and the chunk length in samples (see `window_speech_probs`)."""
+        from ._vad import window_speech_probs
+
+        probs = window_speech_probs(self, waveform, window_s=window_s, shift_s=shift_s)
+        return probs, round(shift_s * self.sample_rate)
+
     def classify(
         self,
         inputs: Sequence[AudioInput] | AudioInput,

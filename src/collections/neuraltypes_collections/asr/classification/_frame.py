@@ -152,6 +152,11 @@ class FrameClassificationModel(NeuralModel):
         correct = (out.logits[:, :steps].argmax(-1) == targets[:, :steps])[valid]
         return {"loss": self.loss(out.logits, out.step_lengths, targets), "accuracy": correct.float().mean()}
 
+    def chunk_speech_probs(self, waveform: Tensor) -> tuple[Tensor, int]:
+        """The speech probability of every encoder step of a 1-D waveform at `sample_rate`, and the step length
+        in samples (the chunk protocol `detect_speech_with` uses)."""
+        return self.speech_probs(waveform, sample_rate=self.sample_rate), self.step_samples
+
     def speech_probs(self, audio: AudioInput, *, sample_rate: int | None = None) -> Tensor:
         """The speech probability of every `step_s`-second step of one recording, as a 1-D tensor.
 

@@ -106,10 +106,9 @@ def detect_speech_with(
     options = SegmentationOptions(threshold, neg_threshold, min_speech_duration_s, min_silence_duration_s, speech_pad_s)
     waveform = load_waveform(audio, sample_rate, model.sample_rate, function="detect_speech_with")
     if isinstance(model, FrameClassificationModel):
-        probs, chunk = model.speech_probs(waveform, sample_rate=model.sample_rate), model.step_samples
+        probs, chunk = model.chunk_speech_probs(waveform)
     elif isinstance(model, ClassificationModel):
-        probs = window_speech_probs(model, waveform, window_s=window_s, shift_s=shift_s)
-        chunk = round(shift_s * model.sample_rate)
+        probs, chunk = model.chunk_speech_probs(waveform, window_s=window_s, shift_s=shift_s)
     else:
         raise TypeError(
             f"detect_speech_with: expected a ClassificationModel or FrameClassificationModel, got {type(model).__name__}; "
