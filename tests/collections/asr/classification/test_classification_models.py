@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import soundfile
 import torch
-from neuraltypes_collections.asr import MelSpectrogramConfig, MFCCConfig, read_manifest
+from neuraltypes_collections.asr import MelSpectrogramConfig, MFCCConfig, SpecAugmentConfig, read_manifest
 from neuraltypes_collections.asr import classification as cls
 from neuraltypes_collections.asr.classification import (
     ClassificationModel,
@@ -96,6 +96,16 @@ def test_mfcc_features_flow_through_the_typed_encoder_in_strict_mode() -> None:
         logits = model(audio, lengths)
     assert logits.shape == (2, len(WORDS))
     assert nt.tag_of(logits) == nt.tags.Logits()
+
+
+def test_wiring_of_both_models_checks_before_any_data_flows() -> None:
+    model = ClassificationModel(small_config(spec_augment=SpecAugmentConfig(freq_masks=1)))
+    assert model.spec_augment is not None
+    assert nt.check_wiring([model.preprocessor, model.spec_augment]).ok
+    assert nt.check_wiring([model.preprocessor, model.encoder, model.decoder]).ok
+    frame = FrameClassificationModel(FrameClassificationModelConfig())
+    assert nt.check_wiring([frame.preprocessor, frame.encoder]).ok
+    assert not nt.check_wiring([model.encoder, model.encoder]).ok
 
 
 def test_crop_or_pad_pads_symmetrically_and_crops() -> None:

@@ -1,7 +1,9 @@
 """Building blocks of the classifiers: the Jasper encoder over any spectrogram, and the two decoder heads.
 
 The encoder is the ASR collection's `ConvASREncoder` (same blocks, same state-dict layout) with its input typed as
-any `Spectrogram`, so that MFCC features (MatchboxNet, MarbleNet) are accepted as well as log-mel ones.
+any `Spectrogram`, so that MFCC features (MatchboxNet, MarbleNet) are accepted as well as log-mel ones. The feature
+axis is `_` (any one axis): an MFCC's axis is named `mfcc` and a mel spectrogram's `mel`, and a named axis would
+make `neuraltypes.check_wiring` refuse one of the two.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ class FeatureEncoder(ConvASREncoder):
 
     def forward(
         self,
-        features: Spectrogram[Tensor, "batch feature frame"],
+        features: Spectrogram[Tensor, "batch _ frame"],
         lengths: Lengths[Tensor, "batch"],
     ) -> tuple[AcousticEncoded[Tensor, "batch channel step"], Lengths[Tensor, "batch"]]:
         """Encode a padded batch of features; only the first `step_lengths[b]` steps of clip `b` are meaningful.
@@ -50,9 +52,9 @@ class FeatureSpecAugment(SpecAugment):
 
     def forward(
         self,
-        features: Spectrogram[Tensor, "batch feature frame"],
+        features: Spectrogram[Tensor, "batch _ frame"],
         lengths: Lengths[Tensor, "batch"],
-    ) -> Spectrogram[Tensor, "batch feature frame"]:
+    ) -> Spectrogram[Tensor, "batch _ frame"]:
         """Masked copy of `features` in training mode; `features` itself in eval mode."""
         if not self.training:
             return features
