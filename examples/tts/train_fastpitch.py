@@ -6,7 +6,8 @@
 Durations come from an aligner: `data.durations=aligner` learns them jointly (NeMo's recipe: alignment encoder,
 forward-sum loss, monotonic alignment search), `data.durations=ctc data.ctc_model=<asr archive>` uses CTC forced
 alignment with a character CTC model of the ASR collection, and `data.durations=uniform` spreads each utterance's
-frames evenly over its tokens (enough to overfit or warm-start). Pitch targets are flat (the normalised mean). `init_from=`
+frames evenly over its tokens (enough to overfit or warm-start). Pitch targets come from YIN (`data.pitch=true`,
+normalised by the training set's statistics, which are stored in the model) or are flat (`data.pitch=false`). `init_from=`
 fine-tunes a saved or NeMo FastPitch (keeping its tokenizer). The model is written with `save_to` to `output`;
 the script prints the teacher-forced mel loss before and after training.
 """
@@ -60,7 +61,13 @@ def main(cfg: DictConfig) -> float:
     import torch
     from neuraltypes_collections.common import ModelTask, TrainingConfig, config_from_dict
     from neuraltypes_collections.tts import MelFrontEnd, normalize_text
-    from neuraltypes_collections.tts._data import collate, make_examples, read_manifest
+    from neuraltypes_collections.tts._data import (
+        collate,
+        make_examples,
+        normalize_pitch,
+        pitch_statistics,
+        read_manifest,
+    )
 
     if cfg.threads:
         torch.set_num_threads(int(cfg.threads))
@@ -72,9 +79,17 @@ def main(cfg: DictConfig) -> float:
         return model.tokenizer.encode(normalize_text(text) if model.config.text.normalize else text)
 
     aligner = durations_function(cfg, model)
-    make = lambda manifest: make_examples(read_manifest(manifest), encode, front_end, aligner)  # noqa: E731
+    track = bool(cfg.data.pitch)
+    make = lambda manifest: make_examples(read_manifest(manifest), encode, front_end, aligner, pitch=track)  # noqa: E731
     train_examples = make(cfg.data.train_manifest)
     val_examples = make(cfg.data.val_manifest) if cfg.data.val_manifest else []
+    if track:  # pitch targets normalised by the training set's statistics, kept in the model's buffers
+        mean, std = pitch_statistics(train_examples)
+        model.fastpitch.pitch_mean.fill_(mean)
+        model.fastpitch.pitch_std.fill_(std)
+        train_examples = normalize_pitch(train_examples, mean, std)
+        val_examples = normalize_pitch(val_examples, mean, std)
+        print(f"pitch: mean {mean:.1f} Hz, std {std:.1f} Hz over the voiced training frames")
 
     import lightning
     from lightning.pytorch.callbacks import ModelCheckpoint
@@ -90,10 +105,9 @@ def main(cfg: DictConfig) -> float:
     val_loader = torch.utils.data.DataLoader(val_examples, **options) if val_examples else None
 
     def mel_loss(examples: list[Any]) -> float:
-        batch = collate(examples, pad)
         model.eval()
         with torch.no_grad():
-            return float(model.mel_loss(model(*batch[:3]), batch[3], batch[4]))
+            return float(model.validation_step(collate(examples, pad), 0)["mel_loss"])
 
     before = mel_loss(train_examples)
     model.train()

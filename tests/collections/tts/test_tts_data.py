@@ -101,3 +101,37 @@ def test_beta_binomial_prior_rows_are_distributions() -> None:
     rows = [scipy_stats.betabinom(4, i, 13 - i).pmf(range(5)) for i in range(1, 13)]
     expected = torch.from_numpy(__import__("numpy").stack(rows)).float()
     torch.testing.assert_close(prior, expected, atol=1e-5, rtol=0)
+
+
+@pytest.mark.parametrize("frequency", [82.0, 155.5, 440.0])
+def test_yin_pitch_of_a_harmonic_tone(frequency: float) -> None:
+    import math
+
+    from neuraltypes_collections.tts.modules._pitch import yin_pitch
+
+    t = torch.arange(22050) / 22050
+    tone = 0.5 * torch.sin(2 * math.pi * frequency * t) + 0.2 * torch.sin(2 * math.pi * 2 * frequency * t + 1.0)
+    audio = torch.cat([torch.zeros(4096), tone])
+    pitch = yin_pitch(audio, 22050)
+    assert pitch.shape == (1 + audio.shape[0] // 256,)
+    assert torch.all(pitch[:10] == 0)  # silence is unvoiced
+    torch.testing.assert_close(pitch[25:-5], torch.full_like(pitch[25:-5], frequency), atol=0.01 * frequency, rtol=0)
+
+
+def test_average_per_token_skips_unvoiced_frames() -> None:
+    from neuraltypes_collections.tts.modules._pitch import average_per_token
+
+    values = torch.tensor([[0.0, 1.0, 3.0, 0.0, 5.0, 0.0]])
+    assert average_per_token(values, torch.tensor([[2, 2, 1, 1]])).tolist() == [[1.0, 3.0, 5.0, 0.0]]
+
+
+def test_pitch_normalisation_keeps_unvoiced_at_zero() -> None:
+    from neuraltypes_collections.tts._data import normalize_pitch, pitch_statistics
+
+    tokenizer = CharTokenizer()
+    examples = make_examples(read_manifest(MANIFEST)[:1], tokenizer.encode, MelFrontEnd(MelConfig.nemo_fastpitch()), pitch=True)
+    mean, std = pitch_statistics(examples)
+    assert 60 < mean < 200 and std > 0  # a low male voice
+    normalized = normalize_pitch(examples, mean, std)[0].pitch
+    assert torch.equal(normalized == 0, examples[0].pitch == 0)
+    assert normalized.shape == (examples[0].mel.shape[-1],)

@@ -12,7 +12,14 @@ from neuraltypes_collections.tts import (
     MelFrontEnd,
     TextConfig,
 )
-from neuraltypes_collections.tts._data import collate, make_examples, read_manifest, uniform_durations
+from neuraltypes_collections.tts._data import (
+    collate,
+    make_examples,
+    normalize_pitch,
+    pitch_statistics,
+    read_manifest,
+    uniform_durations,
+)
 
 STEPS = 200
 MANIFEST = Path(__file__).parent / "fixtures" / "real_speech" / "manifest.jsonl"
@@ -36,8 +43,11 @@ def test_tiny_fastpitch_overfits_real_utterances() -> None:
     torch.manual_seed(0)
     tokenizer = CharTokenizer(pad_with_space=True)
     model = _tiny_model(tokenizer)
-    examples = make_examples(read_manifest(MANIFEST), tokenizer.encode, MelFrontEnd(model.config.features))
-    tokens, durations, pitch, mel, frames = batch = collate(examples, tokenizer.pad_id)
+    examples = make_examples(read_manifest(MANIFEST), tokenizer.encode, MelFrontEnd(model.config.features), pitch=True)
+    examples = normalize_pitch(examples, *pitch_statistics(examples))
+    tokens, durations, frame_pitch, mel, frames = batch = collate(examples, tokenizer.pad_id)
+    pitch = model.token_pitch(frame_pitch, durations)
+    assert pitch.abs().sum() > 0  # real, normalised pitch targets
 
     # Baseline: every frame predicted as its utterance's mean frame.
     valid = torch.arange(mel.shape[-1])[None, :] < frames[:, None]
@@ -55,6 +65,10 @@ def test_tiny_fastpitch_overfits_real_utterances() -> None:
     with torch.no_grad():
         final = float(model.mel_loss(model(tokens, durations, pitch), mel, frames))
     assert final < 0.5 * baseline, f"mel loss {final:.3f} vs mean-spectrogram baseline {baseline:.3f}"
+    with torch.no_grad():
+        predicted = model(tokens, durations, pitch).pitch
+    voiced = pitch != 0
+    assert (predicted - pitch)[voiced].pow(2).mean() < 0.5 * pitch[voiced].pow(2).mean()  # pitch predictor learned
 
     # The trained model speaks the right number of frames for a training sentence when teacher-forced, and
     # free-running inference produces a spectrogram tagged for its vocoders.

