@@ -11,7 +11,8 @@ NeMo is not a dependency of this project: `--nemo-python` is the interpreter of 
     /tmp/nemo-venv/bin/pip install "nemo-toolkit[asr]==3.0.0"      # or --no-deps plus the modules it asks for
 
 Both sides run the same 60 s of audio, cut into 8 clips of 5.5-10 s: once one clip at a time (batch 1) and once as
-one padded batch (batch 8), plus the mel front-end alone on the batch. Each timing is the best of `--repeats` runs
+one padded batch (batch 8), plus the mel front-end alone on the batch, and batch 8 on the exact (bit-for-bit NeMo)
+path. Each timing is the best of `--repeats` runs
 (NeMo and neuraltypes interleaved, after a warm-up), in seconds of wall time per second of audio, with `--threads` torch threads on both sides. The
 outputs agree when every clip's greedy transcript is identical and the log-probabilities inside the valid frames
 differ by at most 1e-4. The last line is machine-readable:
@@ -119,10 +120,18 @@ def main() -> None:
     if not isinstance(model, CTCModel):
         raise SystemExit(f"{options.model} is not a CTC model")
 
+    def exact_b8() -> object:
+        model.encoder.fast_inference = model.preprocessor.fast_inference = False
+        try:
+            return model(audio, lengths)
+        finally:
+            model.encoder.fast_inference = model.preprocessor.fast_inference = True
+
     runs = {
         "b1": lambda: [model(audio[i : i + 1, : int(n)], lengths[i : i + 1]) for i, n in enumerate(lengths)],
         "b8": lambda: model(audio, lengths),
         "features": lambda: model.preprocessor(audio, lengths),
+        "b8_exact": exact_b8,
     }
     ours: dict[str, float] = {key: float("inf") for key in runs}
     nemo: dict[str, float] = {key: float("inf") for key in runs}
@@ -148,7 +157,7 @@ def main() -> None:
         # interleaved: NeMo and neuraltypes take turns, so that load on a shared machine hits both alike
         for _ in range(options.repeats):
             for key, run in runs.items():
-                process.stdin.write(key + "\n")
+                process.stdin.write(key.removesuffix("_exact") + "\n")
                 process.stdin.flush()
                 answer = process.stdout.readline()
                 if not answer.startswith("TIME "):
@@ -159,6 +168,7 @@ def main() -> None:
                 ours[key] = min(ours[key], time.perf_counter() - start)
         process.stdin.close()
         process.wait()
+        exact_equal = torch.equal(exact_b8().log_probs, torch.from_numpy(reference["log_probs"]))  # type: ignore[attr-defined]
         batch = model(audio, lengths)
         singles = [model(audio[i : i + 1, : int(n)], lengths[i : i + 1]).log_probs[0] for i, n in enumerate(lengths)]
     nemo_version = ready
@@ -179,17 +189,19 @@ def main() -> None:
         )
     equal &= max_diff <= 1e-4
 
+    nemo["b8_exact"] = nemo["b8"]
     speedup = {key: nemo[key] / ours[key] for key in ours}
     print(f"model: {options.model.name}   audio: {seconds:.1f} s in {len(lengths)} clips   threads: {options.threads}   "
           f"best of {options.repeats} (interleaved)   NeMo {nemo_version}   torch {torch.__version__}")
     print(f"| {'measurement':<26} | {'NeMo (ms per s audio)':>21} | {'neuraltypes (ms per s audio)':>28} | {'speedup':>7} |")
     print(f"|{'-' * 28}|{'-' * 23}|{'-' * 30}|{'-' * 9}|")
-    names = {"b1": "CTC forward, batch 1", "b8": "CTC forward, batch 8", "features": "mel features, batch 8"}
+    names = {"b1": "CTC forward, batch 1", "b8": "CTC forward, batch 8", "features": "mel features, batch 8",
+             "b8_exact": "batch 8, exact path"}
     for key, label in names.items():
         print(f"| {label:<26} | {1000 * nemo[key] / seconds:>21.2f} | {1000 * ours[key] / seconds:>28.2f} | "
               f"{speedup[key]:>6.2f}x |")
-    print(f"outputs: max |log_probs difference| inside valid frames {max_diff:.2e}; greedy transcripts "
-          f"{'identical' if equal else 'DIFFERENT'}")
+    print(f"outputs (fast path): max |log_probs difference| inside valid frames {max_diff:.2e}; greedy transcripts "
+          f"{'identical' if equal else 'DIFFERENT'}; exact path bit-identical to NeMo: {'yes' if exact_equal else 'no'}")
     print(f"asr_speedup b1={speedup['b1']:.2f} b8={speedup['b8']:.2f} features={speedup['features']:.2f} "
           f"outputs_equal={'true' if equal else 'false'}")
     sys.stdout.flush()
