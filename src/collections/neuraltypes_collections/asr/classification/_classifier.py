@@ -165,9 +165,7 @@ class ClassificationModel(NeuralModel):
         **Returns:** logits; `softmax` over the last axis gives the label probabilities.
         """
         features, frames = self.preprocessor(audio, lengths)
-        if self.spec_augment is not None and self.training:
-            features = self.spec_augment(features, frames)
-        if self.config.crop_or_pad_frames is not None:
+        if self.config.crop_or_pad_frames is not None:  # first, as NeMo (<= 2.2) does, in training and eval
             meanings = tag_of(features), tag_of(frames)
             features, frames = crop_or_pad(
                 features, frames, self.config.crop_or_pad_frames, random_crop=self.training, generator=self.generator
@@ -175,6 +173,8 @@ class ClassificationModel(NeuralModel):
             for value, meaning in zip((features, frames), meanings, strict=True):
                 if meaning is not None:  # same meaning, new tensor: carry the tag over
                     tag(value, meaning)
+        if self.spec_augment is not None and self.training:
+            features = self.spec_augment(features, frames)
         encoded, steps = self.encoder(features, frames)
         logits: Tensor = self.decoder(encoded, steps)
         return logits
