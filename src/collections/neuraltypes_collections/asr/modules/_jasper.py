@@ -18,7 +18,7 @@ from typing import Any, cast
 import torch
 from torch import Tensor, nn
 
-from .._typing import AcousticEncoded, Lengths, LogProbs, MelSpectrogram, NeuralModule
+from .._typing import AcousticEncoded, Lengths, LogProbs, MelSpectrogram, NeuralModule, attr, params
 from ._fast import ConvStep, state_version
 
 __all__ = ["CTCDecoder", "ConvASREncoder", "ConvASREncoderConfig", "JasperBlockConfig"]
@@ -250,6 +250,11 @@ class ConvASREncoder(NeuralModule):
         self.blocks = nn.ModuleList(blocks)
 
     @property
+    def feat_in(self) -> int:
+        """Feature channels the encoder takes (the preprocessor's `n_mels`)."""
+        return self.config.feat_in
+
+    @property
     def fast_inference(self) -> bool:
         """Whether eval-mode calls without autograd use the fast path (BatchNorm folded into the convolutions,
         FFT depthwise convolutions); `False` reproduces NeMo's arithmetic bit for bit. Default `True`."""
@@ -262,7 +267,7 @@ class ConvASREncoder(NeuralModule):
 
     def forward(
         self,
-        features: MelSpectrogram[Tensor, "batch mel frame"],
+        features: MelSpectrogram[Tensor, "batch mel frame", params(n_mels=attr("feat_in"))],
         lengths: Lengths[Tensor, "batch"],
     ) -> tuple[AcousticEncoded[Tensor, "batch channel step"], Lengths[Tensor, "batch"]]:
         """Encode a padded batch of features.
