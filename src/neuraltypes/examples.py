@@ -32,7 +32,7 @@ from neuraltypes import (
 
 
 class Features(NeuralModule):
-    """Frames audio into a fake 8-band 'spectrogram' (reshape only), 16 kHz by default."""
+    """Frames audio into a fake 8-band 'spectrogram' (a reshape; samples past `lengths` are zeroed), 16 kHz by default."""
 
     def __init__(self, sample_rate: int = 16000, n_mels: int = 8) -> None:
         super().__init__()
@@ -46,9 +46,11 @@ class Features(NeuralModule):
         Lengths[Tensor, "batch"],
     ]:
         batch, time = audio.shape
-        frames = time // self.n_mels
-        mel = audio[:, : frames * self.n_mels].reshape(batch, frames, self.n_mels).transpose(1, 2)
-        return mel, lengths // self.n_mels
+        frames = -(-time // self.n_mels)  # a partial last frame is zero-padded
+        valid = torch.arange(time, device=audio.device) < lengths[:, None]
+        padded = torch.nn.functional.pad(audio * valid, (0, frames * self.n_mels - time))
+        mel = padded.reshape(batch, frames, self.n_mels).transpose(1, 2)
+        return mel, (lengths + self.n_mels - 1) // self.n_mels
 
 
 class Encoder(NeuralModule):
@@ -61,7 +63,8 @@ class Encoder(NeuralModule):
         self, features: MelSpectrogram[Tensor, "batch mel frame", params(n_mels=attr("feat_in"))],
         lengths: Lengths[Tensor, "batch"],
     ) -> tuple[AcousticEncoded[Tensor, "batch channel frame"], Lengths[Tensor, "batch"]]:
-        return self.conv(features), lengths
+        valid = torch.arange(features.shape[-1], device=features.device) < lengths[:, None]
+        return self.conv(features * valid[:, None, :]), lengths  # padding never leaks into valid frames
 
 
 class Decoder(NeuralModule):

@@ -247,7 +247,7 @@ def test_methods_other_than_forward_can_be_checked() -> None:
 
 
 def test_checking_modes_and_nesting(audio: Tensor, lengths: Tensor) -> None:
-    bad = torch.zeros(3, 800)
+    bad = nt.tag(torch.zeros(2, 800), nt.tags.AudioSignal(8000))  # the body runs; the contract refuses it
     with nt.checking("off"):
         Features()(bad, lengths)  # not checked
         with nt.checking("full"):
