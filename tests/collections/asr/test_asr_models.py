@@ -168,3 +168,16 @@ def test_fast_path_is_not_used_with_autograd() -> None:
     assert out.log_probs.requires_grad
     out.log_probs.sum().backward()
     assert all(p.grad is not None for p in model.encoder.parameters())
+
+
+def test_importer_reads_nemo_1_0_cls_params_configs() -> None:
+    config = copy.deepcopy(read_nemo(FIXTURES / "quartznet5x1_small" / "model.nemo").config)
+    for key in ("preprocessor", "encoder", "decoder", "spec_augment"):
+        node = dict(config[key])
+        target = node.pop("_target_")
+        config[key] = {"cls": target, "params": node}
+    legacy = ctc_config_from_nemo(config, "old.nemo")
+    assert legacy == ctc_config_from_nemo(read_nemo(FIXTURES / "quartznet5x1_small" / "model.nemo").config)
+    config["encoder"]["params"]["residual_mode"] = "stride_add"
+    with pytest.raises(NemoImportError, match="residual_mode='stride_add'"):
+        ctc_config_from_nemo(config, "old.nemo")

@@ -71,6 +71,8 @@ def _preprocessor_config(cfg: dict[str, Any], source: str) -> MelSpectrogramConf
         "log": (True, "linear (non-log) features are not implemented"),
         "nb_augmentation_prob": (0.0, "narrow-band augmentation is not implemented"),
         "stft_exact_pad": (False, "exact_pad is not implemented"),
+        "stft_conv": (False, "the convolutional STFT is not implemented"),
+        "use_torchaudio": (False, "the torchaudio featurizer variant is not implemented"),
     }
     for key, (expected, hint) in checks.items():
         if key in cfg and cfg[key] is not None and cfg[key] != expected:
@@ -142,6 +144,9 @@ def _encoder_config(cfg: dict[str, Any], source: str) -> ConvASREncoderConfig:
     target = str(cfg.get("_target_", "ConvASREncoder"))
     if not target.endswith("ConvASREncoder"):
         raise _unsupported(where, "_target_", target, "only ConvASREncoder (Jasper/QuartzNet) is implemented")
+    for key, default in (("residual_mode", "add"), ("normalization_mode", "batch"), ("frame_splicing", 1), ("quantize", False)):
+        if cfg.get(key) is not None and cfg[key] != default:
+            raise _unsupported(where, key, cfg[key], f"only {key}={default!r} is implemented")
     blocks = []
     for index, block in enumerate(cfg["jasper"]):
         block_where = f"{where}.jasper[{index}]"
@@ -171,8 +176,23 @@ def _encoder_config(cfg: dict[str, Any], source: str) -> ConvASREncoderConfig:
     )
 
 
+def _modern(node: Any) -> Any:
+    """NeMo 1.0rc-era configs write `{cls: X, params: {...}}` where later ones write `{_target_: X, ...}`."""
+    if isinstance(node, dict):
+        if set(node) <= {"cls", "params"} and "cls" in node:
+            return {"_target_": node["cls"], **_modern(node.get("params") or {})}
+        return {key: _modern(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_modern(item) for item in node]
+    return node
+
+
 def ctc_config_from_nemo(config: dict[str, Any], source: str = "<nemo>") -> CTCModelConfig:
-    """Translate a NeMo `EncDecCTCModel` `model_config.yaml` (already parsed) into a `CTCModelConfig`."""
+    """Translate a NeMo `EncDecCTCModel` `model_config.yaml` (already parsed) into a `CTCModelConfig`.
+
+    Configs of every NeMo generation are read: `_target_` nodes, and the NeMo 1.0rc `cls`/`params` form.
+    """
+    config = _modern(config)
     decoder = config.get("decoder") or {}
     labels = config.get("labels") or decoder.get("vocabulary")
     if "tokenizer" in config and config["tokenizer"]:
