@@ -63,9 +63,10 @@ class FrameClassificationModelConfig:
 
 
 class FrameOutput(NamedTuple):
-    """What `FrameClassificationModel.forward` returns: scores per step, and the valid steps per clip."""
+    """What `FrameClassificationModel.forward` returns: scores per output frame (one encoder step, 20 ms for
+    MarbleNet), and the valid frames per clip."""
 
-    logits: Logits[Tensor, "batch step label"]
+    logits: Logits[Tensor, "batch frame label"]
     step_lengths: Lengths[Tensor, "batch"]
 
 
@@ -126,9 +127,9 @@ class FrameClassificationModel(NeuralModel):
     @checked
     def loss(
         self,
-        logits: Logits[Tensor, "batch step label"],
+        logits: Logits[Tensor, "batch frame label"],
         step_lengths: Lengths[Tensor, "batch"],
-        targets: ClassificationTarget[Tensor, "batch target_step"],
+        targets: ClassificationTarget[Tensor, "batch target_frame"],
     ) -> Loss[Tensor, ""]:
         """Cross-entropy over the valid steps (targets may be longer or shorter by a step: both are cut to the
         shorter of the two)."""
