@@ -37,6 +37,7 @@ def _split(name: str) -> list:
     return [e for e in entries if e.extra["split"] == name]
 
 
+@pytest.mark.slow
 def test_small_matchboxnet_learns_spoken_words_of_unseen_voices(tmp_path: Path) -> None:
     import lightning
     from neuraltypes_collections.common import fit
@@ -79,6 +80,7 @@ def test_small_matchboxnet_learns_spoken_words_of_unseen_voices(tmp_path: Path) 
     assert [r.label for r in again] == [r.label for r in results]
 
 
+@pytest.mark.slow
 def test_hydra_example_trains_saves_and_reports_accuracy(tmp_path: Path) -> None:
     output = tmp_path / "model.nta"
     command = [
