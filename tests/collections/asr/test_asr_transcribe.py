@@ -105,3 +105,34 @@ def test_transcription_is_batch_consistent(picks: list[tuple[int, float, float]]
 
 
 _MODEL_CACHE: dict[str, NeuralModel] = {}
+
+
+def test_bpe_model_timestamps_follow_word_pieces() -> None:
+    from neuraltypes_collections.asr import (
+        CTCModelConfig,
+        load_model_config,
+        read_manifest,
+        train_bpe_tokenizer,
+    )
+
+    entries = read_manifest(FIXTURES / "speech" / "train.jsonl")
+    tokenizer = train_bpe_tokenizer([e.text or "" for e in entries] * 4, vocab_size=60)
+    torch.manual_seed(0)
+    config = CTCModelConfig(encoder=load_model_config("quartznet_tiny").encoder, tokenizer="bpe", bpe_vocab_size=60,
+                            labels=())
+    model = CTCModel(config, tokenizer).eval()
+    with torch.no_grad():
+        model.decoder.projection.bias[0] = -1e4  # never emit <unk>, whose text SentencePiece renders as " ⁇ "
+    [result] = model.transcribe([str(entries[0].audio_filepath)], timestamps=True)
+    assert isinstance(result, Transcription) and result.words
+    assert [w.word for w in result.words] == result.text.split()
+
+
+def test_beam_search_results_with_timestamps(model: CTCModel, clips: list[torch.Tensor]) -> None:
+    from neuraltypes_collections.asr import BeamSearchOptions, CTCBeamDecoder
+
+    beam = CTCBeamDecoder(model.vocabulary, BeamSearchOptions(beam_size=4))
+    results = model.transcribe(clips, beam=beam, timestamps=True)
+    for result in results:
+        assert isinstance(result, Transcription) and result.words is not None
+        assert [w.word for w in result.words] == result.text.split()
