@@ -186,6 +186,15 @@ def test_archive_stores_labels_and_restores_exactly(tmp_path: Path) -> None:
     assert isinstance(NeuralModel.restore_from(tmp_path / "commands.nta"), ClassificationModel)
 
 
+def test_a_log_mel_classifier_restores_with_its_front_end(tmp_path: Path) -> None:
+    config = small_config(
+        preprocessor=MelSpectrogramConfig(n_mels=32), encoder=matchboxnet_encoder(1, 1, 16, feat_in=32)
+    )
+    ClassificationModel(config).save_to(tmp_path / "mel.nta")
+    restored = ClassificationModel.restore_from(tmp_path / "mel.nta")
+    assert restored.config == config and type(restored.preprocessor).__name__ == "MelSpectrogramPreprocessor"
+
+
 def test_labeled_dataset_reads_windows_and_checks_labels(tmp_path: Path) -> None:
     entries = read_manifest(FIXTURES / "commands.jsonl", require_text=False)[:6]
     data = LabeledAudioDataset(entries, WORDS, 16000, cache=True)
