@@ -162,11 +162,32 @@ def _explain(result: Compatibility, expected: TensorSpec, actual: TensorSpec) ->
     return f"{base}: {article(a_name)} is not {article(e_name)}" if e_name != a_name else base
 
 
+def _wiring_compare(expected: TensorSpec, actual: TensorSpec) -> Compatibility:
+    """`compare`, except that axis names need not agree across modules (each call binds its own names, as at run
+    time): same-rank axes under other names are matched by position, unless they are a permutation of each other."""
+    result = compare(expected, actual)
+    if result is not Compatibility.INCOMPATIBLE or len(expected.dims) != len(actual.dims):
+        return result
+    relation = tag_relation(expected.tag, actual.tag)
+    dims = (*expected.dims, *actual.dims)
+    if not relation.accepted or any(isinstance(d, VariadicDim | AnyDim) for d in dims):
+        return result
+    if _axes(expected.dims, actual.dims) == "transpose":
+        return Compatibility.TRANSPOSE_SAME
+    for e, a in zip(expected.dims, actual.dims, strict=True):
+        want, got = _axis_size(e), _axis_size(a)
+        if want is not None and got is not None and want != got:
+            return Compatibility.DIM_INCOMPATIBLE
+    return relation
+
+
 def check_wiring(modules: Sequence[object], *, method: str = "forward") -> WiringReport:
     """Check, before any data flows, that each module's outputs fit the next module's inputs.
 
     Output *i* of a stage feeds parameter *i* of the next (extra outputs are ignored); every mandatory input of
-    the next stage must be fed. Tag parameters read with `attr` are resolved on each module instance.
+    the next stage must be fed. Tag parameters read with `attr` are resolved on each module instance. Axis names
+    are local to each module, as at run time: ``batch mel frame`` feeds ``batch feature frame``, but not
+    ``batch frame mel`` (a transposition).
     """
     from ._contract import get_contract
 
@@ -198,7 +219,7 @@ def check_wiring(modules: Sequence[object], *, method: str = "forward") -> Wirin
             if not isinstance(node, TensorNode) or actual is None:
                 continue
             expected = node.spec.resolve(target)
-            result = compare(expected, actual)
+            result = _wiring_compare(expected, actual)
             if not result.accepted:
                 problems.append(WiringProblem(names[i], names[i + 1], f"output {k}", pname, expected, actual, result,
                                               _explain(result, expected, actual)))

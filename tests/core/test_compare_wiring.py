@@ -69,3 +69,21 @@ def test_wiring_compares_parameters_read_from_each_module() -> None:
 def test_wiring_flags_an_input_left_unfed() -> None:
     report = nt.check_wiring([Decoder(), Encoder()])
     assert any("not fed" in p.reason for p in report.problems)
+
+
+def test_wiring_matches_axes_by_position_when_names_differ() -> None:
+    class Pool(NeuralModule):
+        def forward(self, x: Spectrogram[Tensor, "batch feature frame"]) -> nt.Void[Tensor, "batch feature"]:
+            return x.mean(-1)
+
+    class Transposed(NeuralModule):
+        def forward(self, x: Spectrogram[Tensor, "batch frame mel"]) -> nt.Void[Tensor, "batch mel"]:
+            return x.mean(1)
+
+    class Sized(NeuralModule):
+        def forward(self, x: Spectrogram[Tensor, "batch feature:64 frame"]) -> nt.Void[Tensor, "batch feature"]:
+            return x.mean(-1)
+
+    assert nt.check_wiring([Features(), Pool()]).ok  # a MelSpectrogram is a Spectrogram; names are local
+    assert nt.check_wiring([Features(), Transposed()]).problems[0].result is Compatibility.TRANSPOSE_SAME
+    assert nt.check_wiring([Features(n_mels=8), Sized()]).problems[0].result is Compatibility.DIM_INCOMPATIBLE
