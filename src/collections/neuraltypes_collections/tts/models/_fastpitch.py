@@ -12,6 +12,8 @@ from typing import Any, Literal
 import torch
 from torch import Tensor
 
+from neuraltypes import checked
+
 from ...common import NemoCheckpoint, NeuralModel, register_model, register_nemo_importer
 from .._nt import Lengths, Loss, MelSpectrogram, RegressionValues, TokenDuration, TokenIndex, attr, params
 from ..modules._aligner import beta_binomial_prior, binarize_alignment, forward_sum_loss
@@ -189,6 +191,7 @@ class FastPitchModel(NeuralModel):
             raise ValueError(f"FastPitchModel.parse: {text!r} has no token the vocabulary knows")
         return torch.tensor([ids], dtype=torch.long, device=self.fastpitch.proj.weight.device)
 
+    @checked
     @torch.no_grad()
     def generate_spectrogram(self, tokens: TokenIndex[Tensor, "batch token"], pace: float = 1.0) -> _MEL:
         """Free-running inference (eval mode): the log-mel spectrogram of `tokens` at the given pace."""

@@ -10,6 +10,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from neuraltypes import checked
+
 from ...common import NeuralModel, register_model
 from .._nt import AudioSignal, Lengths, Loss, MelSpectrogram, TokenIndex, attr, params
 from ..modules._features import MelConfig, MelFrontEnd
@@ -94,6 +96,7 @@ class Tacotron2Model(NeuralModel):
             text = normalize_text(text)
         return torch.tensor([self.tokenizer.encode(text)], dtype=torch.long)
 
+    @checked
     @torch.no_grad()
     def generate_spectrogram(self, tokens: TokenIndex[Tensor, "batch token"], pace: float = 1.0) -> _MEL:
         """Free-running inference until the stop gate fires (`pace` is not supported and must be 1)."""
