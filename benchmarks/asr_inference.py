@@ -71,6 +71,29 @@ with torch.inference_mode():
 """
 
 
+# glibc returns large freed blocks to the OS and faults them back in on the next call; for 8 clips of 10 s that
+# page-fault traffic costs as much as the mel front-end itself and varies with each process's heap history. Both
+# sides therefore run with malloc keeping freed memory (same settings), unless --default-malloc is given.
+MALLOC_ENV = {"MALLOC_MMAP_THRESHOLD_": str(32 * 1024 * 1024), "MALLOC_TRIM_THRESHOLD_": str(1 << 30)}
+
+
+def keep_freed_memory() -> bool:
+    """Apply MALLOC_ENV to this process through mallopt (glibc only); returns whether it took effect."""
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    if name is None:
+        return False
+    try:
+        libc = ctypes.CDLL(name)
+        m_trim_threshold, m_mmap_threshold = -1, -3
+        return bool(libc.mallopt(m_mmap_threshold, int(MALLOC_ENV["MALLOC_MMAP_THRESHOLD_"])) and
+                    libc.mallopt(m_trim_threshold, int(MALLOC_ENV["MALLOC_TRIM_THRESHOLD_"])))
+    except (OSError, AttributeError):
+        return False
+
+
 def load_benchmark_audio(sources: list[Path]) -> tuple[torch.Tensor, torch.Tensor]:
     """60 s of speech (the first source folder that exists, clips concatenated and tiled) cut into 8 clips."""
     from neuraltypes_collections.asr import read_audio
@@ -108,7 +131,13 @@ def main() -> None:
     parser.add_argument("--audio", type=Path, action="append", help="a folder of .wav files (default: real-speech)")
     parser.add_argument("--threads", type=int, default=1, help="torch threads on both sides (default 1)")
     parser.add_argument("--repeats", type=int, default=5, help="timed runs per measurement; the best counts")
+    parser.add_argument("--default-malloc", action="store_true", help="leave glibc's malloc settings alone")
     options = parser.parse_args()
+    malloc_note = "default malloc"
+    child_env = dict(os.environ)
+    if not options.default_malloc and keep_freed_memory():
+        child_env.update(MALLOC_ENV)
+        malloc_note = "malloc keeps freed memory (both sides)"
 
     torch.set_num_threads(options.threads)
     from neuraltypes_collections.asr import CTCModel, greedy_decode
@@ -141,7 +170,7 @@ def main() -> None:
         runner = {"model": str(options.model), "audio": audio_file, "out": nemo_out, "threads": options.threads}
         process = subprocess.Popen(
             [options.nemo_python, "-c", NEMO_RUNNER, json.dumps(runner)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=child_env,
         )
         assert process.stdin is not None and process.stdout is not None
         ready = ""
@@ -192,7 +221,7 @@ def main() -> None:
     nemo["b8_exact"] = nemo["b8"]
     speedup = {key: nemo[key] / ours[key] for key in ours}
     print(f"model: {options.model.name}   audio: {seconds:.1f} s in {len(lengths)} clips   threads: {options.threads}   "
-          f"best of {options.repeats} (interleaved)   NeMo {nemo_version}   torch {torch.__version__}")
+          f"best of {options.repeats} (interleaved)   {malloc_note}   NeMo {nemo_version}   torch {torch.__version__}")
     print(f"| {'measurement':<26} | {'NeMo (ms per s audio)':>21} | {'neuraltypes (ms per s audio)':>28} | {'speedup':>7} |")
     print(f"|{'-' * 28}|{'-' * 23}|{'-' * 30}|{'-' * 9}|")
     names = {"b1": "CTC forward, batch 1", "b8": "CTC forward, batch 8", "features": "mel features, batch 8",
