@@ -41,6 +41,13 @@ class Contract:
     owner: str | None  #: name of the first parameter, which `attr` parameters are read from
     scalars: tuple[str, ...] = ()  #: plain parameters (e.g. ``hop: int``) that shape expressions use as dims
 
+    def name_for(self, owner: object) -> str:
+        """The name errors show: ``Subclass.method`` for a method inherited from a base class."""
+        scope, _, name = self.qualname.rpartition(".")
+        if owner is None or not scope or scope.endswith("<locals>"):
+            return self.qualname
+        return f"{type(owner).__qualname__}.{name}"
+
     def specs(self, owner: object = None) -> tuple[dict[str, Any], dict[str, Any]]:
         """Input and output types with `attr` parameters read from `owner`: TensorSpec for tensors, nodes otherwise."""
         inputs = {name: _resolve(node, owner) for name, node in self.inputs.items()}
@@ -151,7 +158,8 @@ def _explainer(contract: Contract, fn: Callable[..., Any]) -> tuple[Callable[...
 
     def run_inputs(state: CheckState, args: tuple[Any, ...]) -> Any:
         values = dict(zip(names, args, strict=True))
-        call = new_call(contract.qualname, state, values.get(contract.owner) if contract.owner else None)
+        owner = values.get(contract.owner) if contract.owner else None
+        call = new_call(contract.name_for(owner), state, owner)
         bind_scalars(call, contract, values)
         for name, node in contract.inputs.items():
             check_node(call, node, values[name], name)
@@ -200,8 +208,8 @@ def _build(fn: Callable[..., Any], contract: Contract) -> Callable[..., Any]:
                 return fn(*args, **kwargs)
             bound = signature.bind(*args, **kwargs)
             bound.apply_defaults()
-            call = new_call(contract.qualname, state,
-                            bound.arguments.get(contract.owner) if contract.owner else None)
+            owner = bound.arguments.get(contract.owner) if contract.owner else None
+            call = new_call(contract.name_for(owner), state, owner)
             bind_scalars(call, contract, bound.arguments)
             for name, node in contract.inputs.items():
                 check_node(call, node, bound.arguments[name], name)

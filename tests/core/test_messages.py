@@ -110,3 +110,16 @@ def test_unions_of_neural_types_are_refused() -> None:
 
         @checked
         def f(x: AudioSignal[Tensor, "batch"] | nt.Lengths[Tensor, "batch"]) -> None: ...
+
+
+def test_an_inherited_method_is_named_after_the_concrete_class() -> None:
+    class Base(nt.NeuralModule):
+        @checked
+        def convert(self, x: AudioSignal[Tensor, "batch time"]) -> AudioSignal[Tensor, "batch time"]:
+            return x
+
+    class HiFi(Base):
+        pass
+
+    error = violation(lambda: HiFi().convert(torch.zeros(3)))
+    assert error.function.endswith("HiFi.convert") and "HiFi.convert: parameter 'x'" in str(error)
