@@ -44,6 +44,18 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
         "speak text, or copy-synthesize a recording, to a WAV file (TTS)",
         "neuraltypes_collections.tts._cli:synthesize_command",
     ),
+    "punctuate": (
+        "restore punctuation and capitalization of text or a file (NLP)",
+        "neuraltypes_collections.nlp._cli:punctuate_command",
+    ),
+    "classify": (
+        "classify audio clips with a MatchboxNet/MarbleNet classifier",
+        "neuraltypes_collections.asr.classification._cli:classify_command",
+    ),
+    "vad": (
+        "print the speech segments of a recording (Silero VAD, or --model MarbleNet)",
+        "neuraltypes_collections.asr.classification._cli:vad_command",
+    ),
 }
 
 ENTRY_POINT_GROUP = "neuraltypes.commands"
