@@ -181,3 +181,15 @@ def test_importer_reads_nemo_1_0_cls_params_configs() -> None:
     config["encoder"]["params"]["residual_mode"] = "stride_add"
     with pytest.raises(NemoImportError, match="residual_mode='stride_add'"):
         ctc_config_from_nemo(config, "old.nemo")
+
+
+def test_restoring_and_transcribing_does_not_load_the_training_stack() -> None:
+    code = (
+        "import sys\n"
+        "from neuraltypes_collections.common import NeuralModel\n"
+        f"model = NeuralModel.restore_from({str(FIXTURES / 'quartznet5x1_small' / 'model.nemo')!r})\n"
+        f"model.transcribe([{str(FIXTURES / 'speech' / 'audio' / 'train_0003.wav')!r}])\n"
+        "print(','.join(m for m in ('lightning', 'pytorch_lightning', 'hydra', 'omegaconf') if m in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "", f"inference loaded {result.stdout.strip()}"
