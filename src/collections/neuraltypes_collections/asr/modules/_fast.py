@@ -76,10 +76,10 @@ def fft_depthwise_conv1d(
     size = good_fft_size(time + taps - 1)
     spectrum = cache.get(size) if cache is not None else None
     if spectrum is None:
-        spectrum = torch.fft.rfft(kernel.flip(-1), size)
+        spectrum = torch.fft.rfft(kernel.flip(-1).float(), size)
         if cache is not None:
             cache[size] = spectrum
-    full = torch.fft.irfft(torch.fft.rfft(x, size) * spectrum, size)
+    full = torch.fft.irfft(torch.fft.rfft(x.float(), size) * spectrum, size).to(x.dtype)  # FFTs need float32
     start = taps - 1 - padding
     out_len = time + 2 * padding - taps + 1
     out = full[..., start : start + out_len]
