@@ -102,7 +102,8 @@ def transcribe(
     **Arguments:**
 
     - `model`: a `CTCModel`.
-    - `inputs`: paths (wav/flac/ogg, any rate, resampled) and/or 1-D tensors; one item or a sequence.
+    - `inputs`: paths (wav/flac/ogg, any rate, resampled) and/or tensors (`(time,)`, or `(channel, time)` with at
+      most 8 channels, averaged to mono); one item or a sequence.
     - `batch_size`: clips per forward pass. Clips are sorted by length so each batch carries little padding;
       results come back in input order and do not depend on the batch size (see the batch-consistency test).
     - `timestamps`: add word timestamps (from CTC forced alignment); implies `return_hypotheses`.
