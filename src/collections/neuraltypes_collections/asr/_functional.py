@@ -281,19 +281,28 @@ def log_mel_spectrogram(
     return pad_time_to_multiple(mel, pad_to, pad_value), frame_lengths
 
 
+#: Frames per chunk of the fast power-mel path: small enough that its temporaries (~2 MB) are reused from the heap
+#: instead of being mapped and faulted in afresh on every call, which costs more than the FFT for long batches.
+_FAST_CHUNK_FRAMES = 1024
+
+
 def _power_mel_fast(x: Tensor, window: Tensor, filterbank: Tensor, n_fft: int, hop_length: int) -> Tensor:
     # The centred STFT power through the mel bank, as `torch.stft` frames it (zero padding, the window centred in
-    # the FFT frame), but with the power taken as re^2 + im^2 (no square root and square) and the frames laid out
-    # time-major so that the FFT and the mel product run on contiguous memory: about 2x faster, equal to the
-    # exact path up to float rounding (relative ~3e-7).
+    # the FFT frame), but with the power taken as re^2 + im^2 (no square root and square), frames laid out
+    # time-major so that the FFT and the mel product run on contiguous memory, and one clip and at most
+    # _FAST_CHUNK_FRAMES frames at a time: about 2x faster than the exact path and equal to it up to float
+    # rounding (relative ~3e-7).
     offset = (n_fft - window.shape[0]) // 2
     full_window = torch.nn.functional.pad(window.to(device=x.device, dtype=x.dtype), (offset, n_fft - window.shape[0] - offset))
-    padded = torch.nn.functional.pad(x, (n_fft // 2, n_fft // 2))
-    framed = padded.unfold(-1, n_fft, hop_length) * full_window
-    squares = torch.view_as_real(torch.fft.rfft(framed)).square_()
-    power = squares[..., 0] + squares[..., 1]
-    fb = filterbank.to(device=power.device, dtype=power.dtype)
-    return torch.matmul(power, fb.t()).transpose(1, 2)
+    frames = torch.nn.functional.pad(x, (n_fft // 2, n_fft // 2)).unfold(-1, n_fft, hop_length)
+    fb = filterbank.to(device=x.device, dtype=x.dtype).t()
+    out = torch.empty(frames.shape[0], frames.shape[1], fb.shape[1], device=x.device, dtype=x.dtype)
+    for row in range(frames.shape[0]):
+        for start in range(0, frames.shape[1], _FAST_CHUNK_FRAMES):
+            chunk = frames[row, start : start + _FAST_CHUNK_FRAMES] * full_window
+            squares = torch.view_as_real(torch.fft.rfft(chunk)).square_()
+            torch.matmul(squares[..., 0] + squares[..., 1], fb, out=out[row, start : start + _FAST_CHUNK_FRAMES])
+    return out.transpose(1, 2)
 
 
 def dct_matrix(n_mfcc: int, n_mels: int) -> Tensor:

@@ -79,11 +79,14 @@ def fft_depthwise_conv1d(
         spectrum = torch.fft.rfft(kernel.flip(-1).float(), size)
         if cache is not None:
             cache[size] = spectrum
-    full = torch.fft.irfft(torch.fft.rfft(x.float(), size) * spectrum, size).to(x.dtype)  # FFTs need float32
     start = taps - 1 - padding
     out_len = time + 2 * padding - taps + 1
-    out = full[..., start : start + out_len]
-    return cast(Tensor, out[..., ::stride]) if stride > 1 else out
+    steps = (out_len - 1) // stride + 1
+    out = torch.empty(x.shape[0], x.shape[1], steps, device=x.device, dtype=x.dtype)
+    for row in range(x.shape[0]):  # one clip at a time keeps the FFT buffers small and reused (see _functional)
+        full = torch.fft.irfft(torch.fft.rfft(x[row].float(), size) * spectrum, size)  # FFTs need float32
+        out[row] = full[:, start : start + out_len : stride]
+    return out
 
 
 @dataclass
