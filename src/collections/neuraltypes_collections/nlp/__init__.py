@@ -13,7 +13,9 @@ from ._data import plan_windows as plan_windows
 from ._data import tokenize_corpus as tokenize_corpus
 from ._data import tokenize_words as tokenize_words
 from ._inference import add_punctuation_capitalization as add_punctuation_capitalization
+from ._inference import calibrate_logit_bias as calibrate_logit_bias
 from ._inference import predict_labels as predict_labels
+from ._inference import word_logits as word_logits
 from ._labels import CAPIT_LABELS as CAPIT_LABELS
 from ._labels import PUNCT_LABELS as PUNCT_LABELS
 from ._labels import LabelledText as LabelledText
@@ -64,6 +66,7 @@ __all__ = [
     "apply_labels",
     "base_encoder_directory",
     "bucketed_batches",
+    "calibrate_logit_bias",
     "collate",
     "convert_punctuated_file",
     "evaluate_labels",
@@ -76,6 +79,7 @@ __all__ = [
     "train_punctuation",
     "tokenize_corpus",
     "tokenize_words",
+    "word_logits",
     "words_from_query",
     "write_nemo_files",
 ]

@@ -64,6 +64,9 @@ class PunctuationCapitalizationConfig:
         capit_head: the capitalization head.
         max_length: tokens per encoder window, including `[CLS]` and `[SEP]` (at most the encoder's positions).
         step: subwords between the starts of overlapping windows for long inputs (`None`: half a window).
+        punct_logit_bias: offsets added to the punctuation logits before the argmax at inference (one per label,
+            or empty for none); chosen on held-out data by `calibrate_logit_bias`. `forward` never adds them.
+        capit_logit_bias: the same for capitalization.
     """
 
     base_encoder: str = ""
@@ -76,6 +79,8 @@ class PunctuationCapitalizationConfig:
     capit_head: HeadConfig = field(default_factory=HeadConfig)
     max_length: int = 128
     step: int | None = None
+    punct_logit_bias: tuple[float, ...] = ()
+    capit_logit_bias: tuple[float, ...] = ()
 
     def __post_init__(self) -> None:
         if self.max_length < 3:
@@ -86,6 +91,10 @@ class PunctuationCapitalizationConfig:
             raise ValueError(
                 f"stored_layers={self.stored_layers}: use -1 (everything), or a layer count with a base_encoder"
             )
+        for name, bias, labels in (("punct_logit_bias", self.punct_logit_bias, self.punct_labels),
+                                   ("capit_logit_bias", self.capit_logit_bias, self.capit_labels)):
+            if bias and len(bias) != len(labels):
+                raise ValueError(f"{name} needs one value per label ({len(labels)}), got {len(bias)}")
         for name, labels in (("punct_labels", self.punct_labels), ("capit_labels", self.capit_labels)):
             if not labels or labels[0] != "O" or len(set(labels)) != len(labels):
                 raise ValueError(f"{name} must be distinct labels starting with 'O', got {labels}")
