@@ -108,7 +108,37 @@ from .modules import (
     SpecAugmentConfig as SpecAugmentConfig,
 )
 
+from .vad import AudioChunk as AudioChunk
+from .vad import SegmentationOptions as SegmentationOptions
+from .vad import SileroVad as SileroVad
+from .vad import SpeechSegment as SpeechSegment
+from .vad import detect_speech as detect_speech
+from .vad import load_silero_vad as load_silero_vad
+from .vad import split_at_silences as split_at_silences
+from . import classification as classification
+from .classification import Classification as Classification
+from .classification import ClassificationModel as ClassificationModel
+from .classification import ClassificationModelConfig as ClassificationModelConfig
+from .classification import CommandAugmentConfig as CommandAugmentConfig
+from .classification import FrameClassificationModel as FrameClassificationModel
+from .classification import FrameClassificationModelConfig as FrameClassificationModelConfig
+from .classification import detect_speech_with as detect_speech_with
+
 __all__ = [
+    "AudioChunk",
+    "SegmentationOptions",
+    "SileroVad",
+    "SpeechSegment",
+    "detect_speech",
+    "load_silero_vad",
+    "split_at_silences",
+    "Classification",
+    "ClassificationModel",
+    "ClassificationModelConfig",
+    "CommandAugmentConfig",
+    "FrameClassificationModel",
+    "FrameClassificationModelConfig",
+    "detect_speech_with",
     "AudioAugmentConfig",
     "AudioTextDataset",
     "augment_waveform",
