@@ -5,8 +5,6 @@ from __future__ import annotations
 import pickle
 
 import pytest
-from neuraltypes import NeuralTypesError
-
 from neuraltypes_collections.common import (
     ArchiveError,
     ConfigError,
@@ -14,6 +12,8 @@ from neuraltypes_collections.common import (
     UnknownModelError,
     WeightsMismatchError,
 )
+
+from neuraltypes import NeuralTypesError
 
 ERRORS = [
     (ArchiveError("model.nta", "bad", member="config.yaml"), "NT301", ValueError),

@@ -128,9 +128,8 @@ def test_example_script_runs(tmp_path):
 
 def test_mixed_precision_is_a_trainer_option():
     lightning = pytest.importorskip("lightning")
-    from torch.utils.data import DataLoader, TensorDataset
-
     from neuraltypes_collections.common import fit
+    from torch.utils.data import DataLoader, TensorDataset
 
     torch.manual_seed(0)
     features, target = _data()

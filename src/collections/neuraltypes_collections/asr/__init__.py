@@ -5,6 +5,7 @@
     print(model.transcribe(["clip.wav"]))
 """
 
+from . import classification as classification
 from ._audio import AudioError as AudioError
 from ._audio import read_audio as read_audio
 from ._audio import resample as resample
@@ -62,6 +63,13 @@ from ._transcribe import (
 from ._transcribe import (
     word_timestamps as word_timestamps,
 )
+from .classification import Classification as Classification
+from .classification import ClassificationModel as ClassificationModel
+from .classification import ClassificationModelConfig as ClassificationModelConfig
+from .classification import CommandAugmentConfig as CommandAugmentConfig
+from .classification import FrameClassificationModel as FrameClassificationModel
+from .classification import FrameClassificationModelConfig as FrameClassificationModelConfig
+from .classification import detect_speech_with as detect_speech_with
 from .models import (
     ENGLISH_CHARACTERS as ENGLISH_CHARACTERS,
 )
@@ -107,7 +115,6 @@ from .modules import (
 from .modules import (
     SpecAugmentConfig as SpecAugmentConfig,
 )
-
 from .vad import AudioChunk as AudioChunk
 from .vad import SegmentationOptions as SegmentationOptions
 from .vad import SileroVad as SileroVad
@@ -115,14 +122,6 @@ from .vad import SpeechSegment as SpeechSegment
 from .vad import detect_speech as detect_speech
 from .vad import load_silero_vad as load_silero_vad
 from .vad import split_at_silences as split_at_silences
-from . import classification as classification
-from .classification import Classification as Classification
-from .classification import ClassificationModel as ClassificationModel
-from .classification import ClassificationModelConfig as ClassificationModelConfig
-from .classification import CommandAugmentConfig as CommandAugmentConfig
-from .classification import FrameClassificationModel as FrameClassificationModel
-from .classification import FrameClassificationModelConfig as FrameClassificationModelConfig
-from .classification import detect_speech_with as detect_speech_with
 
 __all__ = [
     "AudioChunk",
