@@ -18,9 +18,11 @@ from ._dims import AnyDim, ExprDim, FixedDim, NamedDim, VariadicDim
 from ._spec import Attr, ListNode, Node, OptionalNode, TensorNode, TensorSpec, TupleNode
 from ._tags import TAG_ATTRIBUTE, Tag, tag_relation
 
-__all__ = ["generate_wrapper", "supports_codegen"]
+__all__ = ["NO_RESULT", "generate_wrapper", "supports_codegen"]
 
 _UNBOUND = object()
+#: passed to `explain` as the result while inputs are checked (the call has not run yet)
+NO_RESULT = object()
 
 
 def supports_codegen(signature: inspect.Signature) -> bool:
@@ -274,7 +276,7 @@ def generate_wrapper(
         "_nt_fn": fn,
         "_nt_T": torch.Tensor,
         "_nt_U": _UNBOUND,
-        "_nt_NO": _UNBOUND,
+        "_nt_NO": NO_RESULT,
         "_nt_ok": _accepts,
         "_nt_explain": explain,
         "_nt_slow": slow_call,

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 import torch
 
 from ._check import check_node, new_call, tag_outputs
-from ._codegen import generate_wrapper, supports_codegen
+from ._codegen import NO_RESULT, generate_wrapper, supports_codegen
 from ._dims import ExprDim, NamedDim, VariadicDim
 from ._errors import AnnotationError
 from ._spec import ListNode, Node, OptionalNode, TensorNode, TensorSpec, TupleNode
@@ -25,7 +25,6 @@ from ._state import STATE, CheckState
 __all__ = ["Contract", "NeuralModule", "checked", "contract_of", "get_contract"]
 
 F = TypeVar("F", bound=Callable[..., Any])
-_NO_RESULT = object()
 _CONTRACT_ATTRIBUTE = "__neuraltypes_contract__"
 _LAZY_ATTRIBUTE = "__neuraltypes_lazy__"
 
@@ -167,7 +166,7 @@ def _explainer(contract: Contract, fn: Callable[..., Any]) -> tuple[Callable[...
 
     def explain(state: CheckState, args: tuple[Any, ...], result: Any) -> None:
         call = run_inputs(state, args)
-        if result is not _NO_RESULT and contract.output is not None:
+        if result is not NO_RESULT and contract.output is not None:
             check_node(call, contract.output, result, "return")
         raise RuntimeError(  # the fast path and the reference checker disagree: a neuraltypes bug
             f"neuraltypes internal error: the fast check of {contract.qualname} failed but no breach was found; "

@@ -330,3 +330,11 @@ def test_fast_path_and_reference_checker_give_the_same_verdict() -> None:
         assert fast_ok == reference_ok
 
     run()
+
+
+def test_an_unexplained_fast_path_failure_is_reported_as_an_internal_error(audio: Tensor, lengths: Tensor) -> None:
+    """If the generated check flags an input the reference checker accepts, say so; never blame the result."""
+    namespace = Features.forward.__globals__
+    explain, no_result = namespace["_nt_explain"], namespace["_nt_NO"]
+    with pytest.raises(RuntimeError, match="neuraltypes internal error"):
+        explain(nt.current_checking(), (Features(), audio, lengths), no_result)
