@@ -13,7 +13,6 @@ from torch import Tensor, nn
 
 from neuraltypes import AcousticEncoded, Lengths, Logits, NeuralModule, Spectrogram
 
-from .. import _functional
 from ..modules._jasper import ConvASREncoder
 from ..modules._preprocessor import SpecAugment
 
@@ -56,22 +55,7 @@ class FeatureSpecAugment(SpecAugment):
         lengths: Lengths[Tensor, "batch"],
     ) -> Spectrogram[Tensor, "batch _ frame"]:
         """Masked copy of `features` in training mode; `features` itself in eval mode."""
-        if not self.training:
-            return features
-        c = self.config
-        return _functional.spec_augment(
-            features,
-            lengths,
-            freq_masks=c.freq_masks,
-            freq_width=c.freq_width,
-            time_masks=c.time_masks,
-            time_width=c.time_width,
-            rect_masks=c.rect_masks,
-            rect_time=c.rect_time,
-            rect_freq=c.rect_freq,
-            mask_value=c.mask_value,
-            generator=self.generator,
-        )
+        return self._augment(features, lengths)
 
 
 class PooledDecoder(NeuralModule):

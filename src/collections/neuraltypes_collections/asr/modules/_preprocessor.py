@@ -319,6 +319,10 @@ class SpecAugment(NeuralModule):
         lengths: Lengths[Tensor, "batch"],
     ) -> MelSpectrogram[Tensor, "batch mel frame"]:
         """Masked copy of `features` in training mode; `features` itself in eval mode."""
+        return self._augment(features, lengths)
+
+    def _augment(self, features: Tensor, lengths: Tensor) -> Tensor:
+        """The masking itself, shared by subclasses that restate the contract for other spectrograms."""
         if not self.training:
             return features
         c = self.config
