@@ -93,6 +93,25 @@ def build_tokenizer(text: TextConfig, artifacts: Mapping[str, bytes] | None = No
     )
 
 
+def matching_tokenizer(
+    model: str, tokenizer: PhonemeTokenizer | CharTokenizer | None, text: TextConfig, n_tokens: int, pad_id: int
+) -> PhonemeTokenizer | CharTokenizer:
+    """`tokenizer` (or one built from `text`), checked against the network's embedding size and pad id."""
+    tokenizer = tokenizer if tokenizer is not None else build_tokenizer(text)
+    if (tokenizer.vocab_size, tokenizer.pad_id) != (n_tokens, pad_id):
+        raise ValueError(
+            f"{model}: the tokenizer has {tokenizer.vocab_size} tokens (pad id {tokenizer.pad_id}) "
+            f"but the network expects n_tokens={n_tokens}, pad_id={pad_id}"
+        )
+    return tokenizer
+
+
+def keep_artifacts(model: NeuralModel, artifacts: Mapping[str, bytes] | None) -> None:
+    """Store the archive's artifacts on a freshly built model, so that `save_to` writes them again."""
+    for name, data in (artifacts or {}).items():
+        model.add_artifact(name, data)
+
+
 @dataclass(frozen=True)
 class FastPitchModelConfig:
     """A FastPitch model: network sizes, text front end and the mel features of its training targets.
@@ -134,20 +153,15 @@ class FastPitchModel(NeuralModel):
 
     def __init__(self, config: FastPitchModelConfig, tokenizer: PhonemeTokenizer | CharTokenizer | None = None) -> None:
         super().__init__(config)
-        self.tokenizer = tokenizer if tokenizer is not None else build_tokenizer(config.text)
-        if (self.tokenizer.vocab_size, self.tokenizer.pad_id) != (config.fastpitch.n_tokens, config.fastpitch.pad_id):
-            raise ValueError(
-                f"FastPitchModel: the tokenizer has {self.tokenizer.vocab_size} tokens (pad id {self.tokenizer.pad_id}) "
-                f"but the network expects n_tokens={config.fastpitch.n_tokens}, pad_id={config.fastpitch.pad_id}"
-            )
+        net = config.fastpitch
+        self.tokenizer = matching_tokenizer("FastPitchModel", tokenizer, config.text, net.n_tokens, net.pad_id)
         self.fastpitch = FastPitch(config.fastpitch)
 
     @classmethod
     def from_config(cls, config: Any, artifacts: Mapping[str, bytes] | None = None) -> FastPitchModel:
         """Build from a config and archive artifacts (the pronouncing dictionary when it is an artifact)."""
         model = cls(config, build_tokenizer(config.text, artifacts))
-        for name, data in (artifacts or {}).items():
-            model.add_artifact(name, data)
+        keep_artifacts(model, artifacts)
         return model
 
     @property
@@ -357,8 +371,7 @@ def import_nemo_fastpitch(checkpoint: NemoCheckpoint) -> FastPitchModel:
         f_max=None if pre.get("highfreq") is None else float(pre["highfreq"]),
     )
     model = FastPitchModel(FastPitchModelConfig(network, text, features), tokenizer)
-    for name, data in artifacts.items():
-        model.add_artifact(name, data)
+    keep_artifacts(model, artifacts)
     state = {
         key[len("fastpitch.") :]: value
         for key, value in checkpoint.state_dict.items()

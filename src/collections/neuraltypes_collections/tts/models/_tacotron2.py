@@ -19,7 +19,7 @@ from ..modules._tacotron2 import Tacotron2, Tacotron2Config, Tacotron2Output
 from ..modules._waveglow import WaveGlow, WaveGlowConfig
 from ..text._normalize import normalize_text
 from ..text._tokenizers import CharTokenizer, PhonemeTokenizer
-from ._fastpitch import TextConfig, build_tokenizer
+from ._fastpitch import TextConfig, build_tokenizer, keep_artifacts, matching_tokenizer
 from ._vocoders import _Vocoder
 
 _MEL = MelSpectrogram[
@@ -53,20 +53,15 @@ class Tacotron2Model(NeuralModel):
 
     def __init__(self, config: Tacotron2ModelConfig, tokenizer: PhonemeTokenizer | CharTokenizer | None = None) -> None:
         super().__init__(config)
-        self.tokenizer = tokenizer if tokenizer is not None else build_tokenizer(config.text)
-        if (self.tokenizer.vocab_size, self.tokenizer.pad_id) != (config.tacotron2.n_tokens, config.tacotron2.pad_id):
-            raise ValueError(
-                f"Tacotron2Model: the tokenizer has {self.tokenizer.vocab_size} tokens (pad id {self.tokenizer.pad_id}) "
-                f"but the network expects n_tokens={config.tacotron2.n_tokens}, pad_id={config.tacotron2.pad_id}"
-            )
+        net = config.tacotron2
+        self.tokenizer = matching_tokenizer("Tacotron2Model", tokenizer, config.text, net.n_tokens, net.pad_id)
         self.tacotron2 = Tacotron2(config.tacotron2)
 
     @classmethod
     def from_config(cls, config: Any, artifacts: Mapping[str, bytes] | None = None) -> Tacotron2Model:
         """Build from a config and archive artifacts (a pronouncing dictionary when it is an artifact)."""
         model = cls(config, build_tokenizer(config.text, artifacts))
-        for name, data in (artifacts or {}).items():
-            model.add_artifact(name, data)
+        keep_artifacts(model, artifacts)
         return model
 
     @property
