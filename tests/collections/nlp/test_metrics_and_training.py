@@ -30,20 +30,26 @@ def test_words_must_match() -> None:
         evaluate_labels([labelled_words_from_text("A b.")], [labelled_words_from_text("A c.")])
 
 
-def test_training_fits_a_tiny_corpus(nemo_model: PunctuationCapitalizationModel) -> None:
+@pytest.mark.parametrize("precision", ["32", "bf16"])
+def test_training_fits_a_tiny_corpus(nemo_model: PunctuationCapitalizationModel, precision: str) -> None:
     model = PunctuationCapitalizationModel.from_config(nemo_model.config, nemo_model.artifacts)
     model.load_state_dict(nemo_model.state_dict())
     lines = ["Hello world, how are you today?", "We met in New York on Monday.", "Is this the real life?",
              "It was great, and we met.", "How are you?", "Hello, New York."] * 4
     items = [labelled_words_from_text(t) for t in lines]
     config = PunctuationTrainingConfig(trainable_layers=2, max_tokens=128, max_epochs=1000, max_steps=200, max_minutes=2,
-                                       head_lr=3e-3, encoder_lr=1e-3, log_every=1000)
+                                       head_lr=3e-3, encoder_lr=1e-3, log_every=1000, precision=precision)
     before = evaluate_labels(items, predict_labels(model, [i.words for i in items]))
     result = train_punctuation(model, items, config, log=lambda line: None)
     after = evaluate_labels(items, predict_labels(model, [i.words for i in items]))
     assert result.steps == 200 and not model.training
     assert sum(result.losses[-5:]) < sum(result.losses[:5]) / 2
     assert after.punct_macro_f1 > before.punct_macro_f1 + 0.3 and after.capit_f1 > 0.9
+
+
+def test_training_config_rejects_an_unknown_precision() -> None:
+    with pytest.raises(ValueError, match="precision must be '32' or 'bf16', got 'fp16'"):
+        PunctuationTrainingConfig(precision="fp16")
 
 
 def test_logit_bias_calibration_does_not_lower_dev_f1(nemo_model: PunctuationCapitalizationModel) -> None:
