@@ -66,7 +66,7 @@ def resample(audio: Tensor, from_rate: int, to_rate: int) -> Tensor:
     import neuraltypes as nt
 
     if from_rate != to_rate:
-        import torchaudio.functional
+        import torchaudio.functional  # type: ignore[import-untyped]  # ships no type hints
 
         audio = torchaudio.functional.resample(audio, from_rate, to_rate)
     return nt.tag(audio, nt.tags.AudioSignal(to_rate))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from typing import cast
 
 import torch
 
@@ -31,7 +32,7 @@ def _vocoder(name: str):  # type: ignore[no-untyped-def]
 def synthesize_command(argv: list[str]) -> int:
     """Entry point of `neuraltypes synthesize` (argv without the program and command names)."""
     from ._audio import read_wav, resample, write_wav
-    from ._synthesize import save_spectrogram_png, synthesize
+    from ._synthesize import SpectrogramGenerator, save_spectrogram_png, synthesize
 
     parser = argparse.ArgumentParser(prog="neuraltypes synthesize", description=__doc__.split("\n")[0])
     parser.add_argument("text", nargs="?", help="the text to speak")
@@ -62,7 +63,8 @@ def synthesize_command(argv: list[str]) -> int:
     else:
         from ..common import NeuralModel
 
-        generator = NeuralModel.restore_from(options.model)
+        # any archive with parse and generate_spectrogram (FastPitch, Tacotron 2); others fail in synthesize
+        generator = cast(SpectrogramGenerator, NeuralModel.restore_from(options.model))
         wave, mel = synthesize(options.text, generator, vocoder, pace=options.pace, return_spectrogram=True)
         title = options.text
     seconds = time.perf_counter() - start

@@ -129,7 +129,7 @@ def ctc_token_starts(log_probs: Tensor, targets: Sequence[int], blank: int) -> l
 
     **Returns:** one start step per target, non-decreasing.
     """
-    import torchaudio.functional
+    import torchaudio.functional  # type: ignore[import-untyped]  # ships no type hints
 
     if not targets:
         return []

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import torch
 from torch import Tensor
@@ -188,7 +188,8 @@ class FastPitchModel(NeuralModel):
         pace: float = 1.0,
     ) -> FastPitchOutput:
         """Spectrogram, frames and the predicted durations, log-durations and pitch (see `FastPitch`)."""
-        return self.fastpitch(tokens, durations, pitch, energy, pace)
+        # torch types a module call as Any
+        return cast(FastPitchOutput, self.fastpitch(tokens, durations, pitch, energy, pace))
 
     def parse(self, text: str, normalize: bool | None = None) -> TokenIndex[Tensor, "batch token"]:
         """Token ids of one text, shape (1, token).
@@ -212,7 +213,7 @@ class FastPitchModel(NeuralModel):
         was_training = self.training
         self.eval()
         try:
-            return self(tokens, pace=pace).spectrogram
+            return cast(FastPitchOutput, self(tokens, pace=pace)).spectrogram
         finally:
             self.train(was_training)
 
@@ -267,7 +268,7 @@ class FastPitchModel(NeuralModel):
         for b in range(tokens.shape[0]):
             n, f = int(token_lengths[b]), int(frames[b])
             prior[b, :f, :n] = beta_binomial_prior(n, f).to(prior)
-        soft, log_prob = aligner(mel, self.fastpitch.encoder.word_emb(tokens), mask, prior)
+        soft, log_prob = aligner(mel, self.fastpitch.encoder.embed_tokens(tokens), mask, prior)
         return soft, log_prob, binarize_alignment(soft, token_lengths, frames)
 
     def training_step(self, batch: Any, batch_idx: int) -> Tensor:

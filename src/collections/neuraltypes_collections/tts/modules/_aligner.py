@@ -7,6 +7,8 @@ search turns it into hard durations for the length regulator.
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -19,7 +21,7 @@ class _ConvNorm(nn.Module):
         self.conv = nn.Conv1d(c_in, c_out, kernel, padding=kernel // 2)
 
     def forward(self, x: Tensor) -> Tensor:
-        return self.conv(x)
+        return cast(Tensor, self.conv(x))  # torch types a module call as Any
 
 
 class AlignmentEncoder(nn.Module):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 import torch
 import torch.nn.functional as F
@@ -84,7 +84,8 @@ class _ConvReLUNorm(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         x = F.relu(self.conv(x))
-        return self.dropout(self.norm(x.transpose(1, 2)).transpose(1, 2))
+        # torch types a module call as Any
+        return cast(Tensor, self.dropout(self.norm(x.transpose(1, 2)).transpose(1, 2)))
 
 
 class TemporalPredictor(nn.Module):
@@ -104,7 +105,7 @@ class TemporalPredictor(nn.Module):
     def forward(self, features: Tensor, mask: Tensor) -> Tensor:
         keep = mask[:, :, None].to(features.dtype)
         out = self.layers((features * keep).transpose(1, 2)).transpose(1, 2)
-        return (self.fc(out) * keep).squeeze(-1)
+        return (cast(Tensor, self.fc(out)) * keep).squeeze(-1)
 
 
 def regulate_length(durations: Tensor, features: Tensor, pace: float = 1.0) -> tuple[Tensor, Tensor]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import cast
 
 import torch
 import torch.nn.functional as F
@@ -143,7 +144,8 @@ class HifiGanGenerator(NeuralModule):
         x = self.conv_pre(mel)
         for up, blocks in zip(self.ups, self.resblocks, strict=True):
             x = up(F.leaky_relu(x, _LRELU_SLOPE))
-            x = sum(block(x) for block in blocks) / len(blocks)
+            group = cast(nn.ModuleList, blocks)  # self.resblocks holds one ModuleList per upsampling
+            x = sum(block(x) for block in group) / len(group)
         x = self.conv_post(F.leaky_relu(x))  # the original uses torch's default slope (0.01) here
         return torch.tanh(x).squeeze(1)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
@@ -12,6 +14,8 @@ def _mask_from_lengths(lengths: Tensor, max_len: int) -> Tensor:
 
 
 class _SinusoidalPositions(nn.Module):
+    inv_freq: Tensor
+
     def __init__(self, d_model: int) -> None:
         super().__init__()
         inv_freq = 1.0 / (10000 ** (torch.arange(0.0, d_model, 2.0) / d_model))
@@ -40,7 +44,8 @@ class _SelfAttention(nn.Module):
             q, k, v, attn_mask=mask[:, None, None, :], dropout_p=self.dropatt if self.training else 0.0
         )
         attended = attended.transpose(1, 2).reshape(batch, steps, self.n_head * self.d_head)
-        return self.layer_norm(x + self.drop(self.o_net(attended)))
+        # torch types every module call as Any: the casts below restate what the called forward returns
+        return cast(Tensor, self.layer_norm(x + self.drop(self.o_net(attended))))
 
 
 class _ConvFeedForward(nn.Module):
@@ -57,7 +62,7 @@ class _ConvFeedForward(nn.Module):
         self.layer_norm = nn.LayerNorm(d_model)
 
     def forward(self, x: Tensor) -> Tensor:
-        return self.layer_norm(x + self.CoreNet(x.transpose(1, 2)).transpose(1, 2))
+        return cast(Tensor, self.layer_norm(x + self.CoreNet(x.transpose(1, 2)).transpose(1, 2)))
 
 
 class _TransformerLayer(nn.Module):
@@ -71,7 +76,7 @@ class _TransformerLayer(nn.Module):
     def forward(self, x: Tensor, mask: Tensor) -> Tensor:
         keep = mask[:, :, None].to(x.dtype)
         x = self.dec_attn(x, mask) * keep
-        return self.pos_ff(x) * keep
+        return cast(Tensor, self.pos_ff(x)) * keep
 
 
 class FFTransformer(nn.Module):
@@ -109,6 +114,19 @@ class FFTransformer(nn.Module):
         self.layers = nn.ModuleList(
             _TransformerLayer(d_model, n_head, d_head, d_inner, kernel_size, dropout, dropatt) for _ in range(n_layer)
         )
+
+    def embed_tokens(self, tokens: Tensor) -> Tensor:
+        """The token embeddings of an encoder stack (built with `n_embed`), before positions are added.
+
+        **Arguments:**
+
+        - `tokens`: (batch, token) ids.
+
+        **Returns:** (batch, token, d_model) embeddings.
+        """
+        if self.word_emb is None:
+            raise ValueError("FFTransformer.embed_tokens: this stack embeds no tokens (build it with n_embed)")
+        return cast(Tensor, self.word_emb(tokens))
 
     def forward(self, x: Tensor, mask: Tensor, conditioning: Tensor | None = None) -> Tensor:
         if self.word_emb is not None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 import torch
 import torch.nn.functional as F
@@ -91,7 +91,7 @@ class _WN(nn.Module):
         )
         self.end = nn.Conv1d(channels, 2 * c_in, 1)
         nn.init.zeros_(self.end.weight)  # each coupling starts as the identity
-        nn.init.zeros_(self.end.bias)
+        nn.init.zeros_(cast(Tensor, self.end.bias))  # built with a bias: never None
 
     def forward(self, audio: Tensor, spect: Tensor) -> Tensor:
         x = self.start(audio)
@@ -105,7 +105,7 @@ class _WN(nn.Module):
                 skip = skip + acts[:, self.channels :]
             else:
                 skip = skip + acts
-        return self.end(skip)
+        return cast(Tensor, self.end(skip))  # torch types a module call as Any
 
 
 class WaveGlowLatent(NamedTuple):
@@ -145,7 +145,7 @@ class WaveGlow(NeuralModule):
         self.remaining_channels = channels
 
     def _condition(self, mel: Tensor) -> Tensor:
-        spect = self.upsample(mel)[..., : mel.shape[-1] * self.hop_length]
+        spect = cast(Tensor, self.upsample(mel))[..., : mel.shape[-1] * self.hop_length]
         b, m, t = spect.shape
         g = self.config.n_group
         return spect.reshape(b, m, t // g, g).permute(0, 1, 3, 2).reshape(b, m * g, t // g)
@@ -188,13 +188,13 @@ class WaveGlow(NeuralModule):
     def decode(self, z: Tensor, spect: Tensor) -> Tensor:
         """Invert the flow: a full latent (as `encode` returns it) and the upsampled condition to audio."""
         c = self.config
-        early = list(z[:, : c.n_group - self.remaining_channels].split(c.n_early_size, dim=1))
+        early = list(torch.split(z[:, : c.n_group - self.remaining_channels], c.n_early_size, dim=1))
         z = z[:, c.n_group - self.remaining_channels :]
         for k in reversed(range(c.n_flows)):
             half = z.shape[1] // 2
             z0, z1 = z[:, :half], z[:, half:]
             log_s, shift = self.wn[k](z0, spect).chunk(2, dim=1)
-            z = self.convinv[k].inverse(torch.cat([z0, (z1 - shift) * torch.exp(-log_s)], dim=1))
+            z = cast(_Invertible1x1, self.convinv[k]).inverse(torch.cat([z0, (z1 - shift) * torch.exp(-log_s)], dim=1))
             if k % c.n_early_every == 0 and k > 0:
                 z = torch.cat([early.pop(), z], dim=1)
         return z.transpose(1, 2).reshape(z.shape[0], -1)

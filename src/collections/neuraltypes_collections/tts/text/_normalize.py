@@ -52,7 +52,7 @@ _QUOTES = {"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'", "–": "-
 
 def _num2words(number: Any, **kwargs: Any) -> str:
     try:
-        from num2words import num2words
+        from num2words import num2words  # type: ignore[import-untyped]  # ships no type hints
     except ModuleNotFoundError as error:  # pragma: no cover - depends on the environment
         raise ModuleNotFoundError(
             "number normalisation needs the 'num2words' package: pip install num2words"
