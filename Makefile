@@ -21,7 +21,7 @@ demo: $(STAMP)
 	$(BIN)/python examples/demo.py
 
 typecheck: $(STAMP)
-	$(BIN)/mypy --strict src/neuraltypes
+	$(BIN)/mypy --strict src/neuraltypes src/collections/neuraltypes_collections
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks examples
