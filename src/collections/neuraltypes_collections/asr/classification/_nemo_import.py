@@ -14,7 +14,14 @@ from typing import Any
 from torch import Tensor
 
 from ...common import NemoCheckpoint, register_nemo_importer
-from ..models._nemo_import import NemoImportError, _encoder_config, _preprocessor_config, _spec_augment_config
+from ..models._nemo_import import (
+    NemoImportError,
+    _encoder_config,
+    _load_strict,
+    _preprocessor_config,
+    _renamed_state_dict,
+    _spec_augment_config,
+)
 from ..modules._preprocessor import MFCCConfig
 from ._classifier import ClassificationModel, ClassificationModelConfig
 from ._frame import FrameClassificationModel, FrameClassificationModelConfig
@@ -152,32 +159,9 @@ def frame_classification_config_from_nemo(
 
 def nemo_classification_state_dict(state_dict: dict[str, Tensor], source: str = "<nemo>") -> dict[str, Tensor]:
     """Rename NeMo classifier keys to ours (mel banks become `(n_mels, n_fft // 2 + 1)`)."""
-    renamed: dict[str, Tensor] = {}
-    for key, value in state_dict.items():
-        for pattern, replacement in _KEY_MAP:
-            new_key, count = re.subn(pattern, replacement, key)
-            if count:
-                break
-        else:
-            if key.startswith(_TRAINING_ONLY):
-                continue
-            raise NemoImportError(f"{source}: unexpected state-dict key {key!r} for a NeMo classifier")
-        if key.endswith("mel_scale.fb"):
-            value = value.t()
-        elif new_key == "preprocessor.filterbank" and value.dim() == 3:
-            value = value[0]
-        renamed[new_key] = value
-    return renamed
-
-
-def _load(model: Any, checkpoint: NemoCheckpoint, source: str) -> Any:
-    missing, unexpected = model.load_state_dict(nemo_classification_state_dict(checkpoint.state_dict, source), strict=False)
-    if missing or unexpected:
-        raise NemoImportError(
-            f"{source}: the NeMo weights do not fit the model built from its config "
-            f"(missing: {missing[:5]}, unexpected: {unexpected[:5]})"
-        )
-    return model.eval()
+    # torchaudio's MelScale (NeMo's MFCC featurizer) stores its bank as (n_fft // 2 + 1, n_mels).
+    state_dict = {key: value.t() if key.endswith("mel_scale.fb") else value for key, value in state_dict.items()}
+    return _renamed_state_dict(state_dict, _KEY_MAP, _TRAINING_ONLY, source, "a NeMo classifier")
 
 
 @register_nemo_importer(*NEMO_CLASSIFICATION_TARGETS)
@@ -185,7 +169,7 @@ def import_nemo_classification(checkpoint: NemoCheckpoint) -> ClassificationMode
     """Build a `ClassificationModel` from a NeMo `EncDecClassificationModel` checkpoint (strict weights)."""
     source = checkpoint.source or "<nemo>"
     model = ClassificationModel(classification_config_from_nemo(checkpoint.config, source))
-    return _load(model, checkpoint, source)  # type: ignore[no-any-return]
+    return _load_strict(model, nemo_classification_state_dict(checkpoint.state_dict, source), source)
 
 
 @register_nemo_importer(*NEMO_FRAME_CLASSIFICATION_TARGETS)
@@ -193,4 +177,4 @@ def import_nemo_frame_classification(checkpoint: NemoCheckpoint) -> FrameClassif
     """Build a `FrameClassificationModel` from a NeMo `EncDecFrameClassificationModel` checkpoint."""
     source = checkpoint.source or "<nemo>"
     model = FrameClassificationModel(frame_classification_config_from_nemo(checkpoint.config, source))
-    return _load(model, checkpoint, source)  # type: ignore[no-any-return]
+    return _load_strict(model, nemo_classification_state_dict(checkpoint.state_dict, source), source)

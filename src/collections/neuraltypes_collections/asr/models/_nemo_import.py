@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any
+from typing import Any, TypeVar
 
 import torch
 from torch import Tensor
@@ -36,6 +36,9 @@ _KEY_MAP: tuple[tuple[str, str], ...] = (
     (r"^encoder\.encoder\.(\d+)\.res\.(\d+)\.1\.(.+)$", r"encoder.blocks.\1.residuals.\2.1.\3"),
     (r"^decoder\.decoder_layers\.0\.(weight|bias)$", r"decoder.projection.\1"),
 )
+_TRAINING_ONLY = ("loss.", "spec_augmentation.", "wer.")
+
+M = TypeVar("M", bound=torch.nn.Module)
 
 
 class NemoImportError(ValueError):
@@ -212,22 +215,46 @@ def ctc_config_from_nemo(config: dict[str, Any], source: str = "<nemo>") -> CTCM
     )
 
 
-def nemo_ctc_state_dict(state_dict: dict[str, Tensor], source: str = "<nemo>") -> dict[str, Tensor]:
-    """Rename NeMo `EncDecCTCModel` state-dict keys to `CTCModel` keys (the `fb` buffer loses its leading 1)."""
+def _renamed_state_dict(
+    state_dict: dict[str, Tensor],
+    key_map: tuple[tuple[str, str], ...],
+    training_only: tuple[str, ...],
+    source: str,
+    what: str,
+) -> dict[str, Tensor]:
+    """Rename NeMo state-dict keys with `key_map` (patterns applied in order, first match wins), drop keys that
+    start with a `training_only` prefix, and squeeze the leading 1 of a 3-D `preprocessor.filterbank`; any
+    other key raises `NemoImportError` naming `what` the checkpoint should be."""
     renamed: dict[str, Tensor] = {}
     for key, value in state_dict.items():
-        for pattern, replacement in _KEY_MAP:
+        for pattern, replacement in key_map:
             new_key, count = re.subn(pattern, replacement, key)
             if count:
                 break
         else:
-            if key.startswith(("loss.", "spec_augmentation.", "wer.")):
-                continue  # training-only state
-            raise NemoImportError(f"{source}: unexpected state-dict key {key!r} for an EncDecCTCModel")
+            if key.startswith(training_only):
+                continue
+            raise NemoImportError(f"{source}: unexpected state-dict key {key!r} for {what}")
         if new_key == "preprocessor.filterbank" and value.dim() == 3:
             value = value[0]
         renamed[new_key] = value
     return renamed
+
+
+def _load_strict(model: M, state_dict: dict[str, Tensor], source: str) -> M:
+    """Load the renamed weights into `model` (every key on both sides must match) and return it in eval mode."""
+    missing, unexpected = model.load_state_dict(state_dict, strict=False)
+    if missing or unexpected:
+        raise NemoImportError(
+            f"{source}: the NeMo weights do not fit the model built from its config "
+            f"(missing: {missing[:5]}, unexpected: {unexpected[:5]})"
+        )
+    return model.eval()
+
+
+def nemo_ctc_state_dict(state_dict: dict[str, Tensor], source: str = "<nemo>") -> dict[str, Tensor]:
+    """Rename NeMo `EncDecCTCModel` state-dict keys to `CTCModel` keys (the `fb` buffer loses its leading 1)."""
+    return _renamed_state_dict(state_dict, _KEY_MAP, _TRAINING_ONLY, source, "an EncDecCTCModel")
 
 
 @register_nemo_importer(*NEMO_CTC_TARGETS)
@@ -235,11 +262,4 @@ def import_nemo_ctc(checkpoint: NemoCheckpoint) -> CTCModel:
     """Build a `CTCModel` from a NeMo `EncDecCTCModel` checkpoint and load its weights (strictly)."""
     source = checkpoint.source or "<nemo>"
     model = CTCModel(ctc_config_from_nemo(checkpoint.config, source))
-    state = nemo_ctc_state_dict(checkpoint.state_dict, source)
-    missing, unexpected = model.load_state_dict(state, strict=False)
-    if missing or unexpected:
-        raise NemoImportError(
-            f"{source}: the NeMo weights do not fit the model built from its config "
-            f"(missing: {missing[:5]}, unexpected: {unexpected[:5]})"
-        )
-    return model.eval()
+    return _load_strict(model, nemo_ctc_state_dict(checkpoint.state_dict, source), source)
