@@ -14,6 +14,7 @@ not list. The model class is found by its registered name; nothing named in the 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
@@ -22,9 +23,9 @@ import struct
 import tarfile
 import tempfile
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import torch
 from torch import Tensor
@@ -113,6 +114,42 @@ def archive_members(model: NeuralModel) -> dict[str, bytes]:
     return {MANIFEST: json.dumps(manifest, indent=1).encode(), **payload}
 
 
+@contextlib.contextmanager
+def atomic_output(path: str | os.PathLike[str], *, suffix: str = ".tmp", durable: bool = True) -> Iterator[BinaryIO]:
+    """Write a file all at once or not at all: yield a binary file opened on a temporary file next to ``path``,
+    rename it over ``path`` when the block ends, delete it when the block raises.
+
+    **Arguments**
+
+    - ``path``: the destination; its directory must exist.
+    - ``suffix``: the temporary file's suffix (``.part`` for a download, ``.tmp`` otherwise).
+    - ``durable``: flush the data and the directory entry to disk, and give the file mode 0o644 (the temporary
+      file is created 0o600).
+    """
+    target = os.path.abspath(os.fspath(path))
+    directory = os.path.dirname(target)
+    handle, temporary = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.", suffix=suffix, dir=directory)
+    try:
+        with os.fdopen(handle, "wb") as file:
+            yield file
+            if durable:
+                file.flush()
+                os.fsync(file.fileno())
+        if durable:
+            os.chmod(temporary, 0o644)
+        os.replace(temporary, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise
+    if durable and hasattr(os, "O_DIRECTORY"):
+        fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
 def write_tar_atomic(path: str | os.PathLike[str], members: Mapping[str, bytes]) -> None:
     """Write ``members`` as an uncompressed tar to ``path`` via a temporary file and ``os.replace``.
 
@@ -122,34 +159,16 @@ def write_tar_atomic(path: str | os.PathLike[str], members: Mapping[str, bytes])
     - ``members``: member name -> bytes, written in order with fixed metadata (so equal inputs give
       byte-identical archives).
     """
-    target = os.path.abspath(os.fspath(path))
-    directory = os.path.dirname(target)
-    handle, temporary = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(handle, "wb") as file:
-            with tarfile.open(fileobj=file, mode="w", format=tarfile.PAX_FORMAT) as tar:
-                for name, data in members.items():
-                    info = tarfile.TarInfo(name)
-                    info.size = len(data)
-                    info.mode = 0o644
-                    info.mtime = 0
-                    tar.addfile(info, io.BytesIO(data))
-            file.flush()
-            os.fsync(file.fileno())
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, target)
-    except BaseException:
-        try:
-            os.unlink(temporary)
-        except FileNotFoundError:
-            pass
-        raise
-    if hasattr(os, "O_DIRECTORY"):
-        fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+    with (
+        atomic_output(path) as file,
+        tarfile.open(fileobj=file, mode="w", format=tarfile.PAX_FORMAT) as tar,
+    ):
+        for name, data in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            info.mode = 0o644
+            info.mtime = 0
+            tar.addfile(info, io.BytesIO(data))
 
 
 def save_archive(model: NeuralModel, path: str | os.PathLike[str]) -> None:

@@ -27,7 +27,6 @@ import importlib
 import importlib.util
 import json
 import os
-import tempfile
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -231,24 +230,15 @@ def _offline() -> bool:
 
 def _download(url: str, destination: Path) -> None:
     """One attempt, no retries: stream ``url`` into a temporary file next to ``destination``, then rename."""
+    from ._archive import atomic_output
+
     destination.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(
-        prefix=f".{destination.name}.", suffix=".part", dir=destination.parent
-    )
-    try:
-        with (
-            os.fdopen(handle, "wb") as file,
-            urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT_S) as response,
-        ):
-            for block in iter(lambda: response.read(1 << 20), b""):
-                file.write(block)
-        os.replace(temporary, destination)
-    except BaseException:
-        try:
-            os.unlink(temporary)
-        except FileNotFoundError:
-            pass
-        raise
+    with (
+        atomic_output(destination, suffix=".part", durable=False) as file,
+        urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT_S) as response,
+    ):
+        for block in iter(lambda: response.read(1 << 20), b""):
+            file.write(block)
 
 
 def pretrained_file(entry: PretrainedEntry) -> Path:
