@@ -13,14 +13,6 @@ from ._transcribe import Transcription
 __all__ = ["transcribe_command"]
 
 
-def _load_model(spec: str) -> object:
-    from ..common import NeuralModel, from_pretrained
-
-    if os.path.exists(spec) or spec.endswith((".nta", ".nemo")):
-        return NeuralModel.restore_from(spec)
-    return from_pretrained(spec)
-
-
 def transcribe_command(argv: list[str]) -> int:
     """Transcribe audio files (or a manifest) and print one line per file; returns the exit status."""
     parser = argparse.ArgumentParser(
@@ -40,6 +32,7 @@ def transcribe_command(argv: list[str]) -> int:
     parser.add_argument("--device", default="cpu", help="torch device (default cpu)")
     options = parser.parse_args(argv)
 
+    from ..common._pretrained import model_from_reference
     from ._manifest import read_manifest
     from ._metrics import wer
     from .models._ctc import CTCModel
@@ -55,7 +48,7 @@ def transcribe_command(argv: list[str]) -> int:
     for path in paths:
         if not os.path.isfile(path):
             raise FileNotFoundError(2, "no such file", path)
-    model = _load_model(options.model)
+    model = model_from_reference(options.model)
     if not isinstance(model, CTCModel):
         print(f"neuraltypes transcribe: {options.model} holds a {type(model).__name__}, not a CTC model", file=sys.stderr)
         return 1

@@ -322,6 +322,19 @@ def from_pretrained(
     return model
 
 
+def model_from_reference(reference: str) -> NeuralModel:
+    """Load the model a command line names: a file path (or any name ending in ``.nta``/``.nemo``, so that a
+    mistyped path says "no such file") is restored from that file; anything else is a pretrained name.
+
+    The collections' commands (``transcribe``, ``classify``, ``vad``, ``punctuate``) share this rule.
+    """
+    from ._archive import restore_from
+
+    if os.path.isfile(reference) or reference.endswith((".nta", ".nemo")):
+        return restore_from(reference)
+    return from_pretrained(reference)
+
+
 def _entry_as_json(entry: PretrainedEntry) -> dict[str, Any]:
     return {
         "name": entry.name,

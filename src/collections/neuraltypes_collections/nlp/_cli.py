@@ -9,14 +9,6 @@ __all__ = ["DEFAULT_MODEL", "punctuate_command"]
 DEFAULT_MODEL = "punctuation_en_minilm"
 
 
-def _load_model(reference: str):  # type: ignore[no-untyped-def]
-    from ..common import from_pretrained, restore_from
-
-    if os.path.isfile(reference):
-        return restore_from(reference)
-    return from_pretrained(reference)
-
-
 def punctuate_command(argv: list[str]) -> int:
     """Punctuate text given as arguments, or each line of a file (`-` reads stdin); returns the exit status."""
     parser = argparse.ArgumentParser(
@@ -29,6 +21,7 @@ def punctuate_command(argv: list[str]) -> int:
     parser.add_argument("--batch-size", type=int, default=32, help="encoder windows per pass (default 32)")
     options = parser.parse_args(argv)
 
+    from ..common._pretrained import model_from_reference
     from ._model import PunctuationCapitalizationModel
 
     queries: list[str] = []
@@ -40,7 +33,7 @@ def punctuate_command(argv: list[str]) -> int:
                 queries += handle.read().splitlines()
         else:
             queries.append(item)
-    model = _load_model(options.model)
+    model = model_from_reference(options.model)
     if not isinstance(model, PunctuationCapitalizationModel):
         print(f"neuraltypes punctuate: {options.model} holds a {type(model).__name__}, not a punctuation model",
               file=sys.stderr)

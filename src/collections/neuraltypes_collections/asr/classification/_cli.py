@@ -10,14 +10,6 @@ import sys
 __all__ = ["classify_command", "vad_command"]
 
 
-def _load_model(spec: str) -> object:
-    from ...common import NeuralModel, from_pretrained
-
-    if os.path.exists(spec) or spec.endswith((".nta", ".nemo")):
-        return NeuralModel.restore_from(spec)
-    return from_pretrained(spec)
-
-
 def _check_files(paths: list[str]) -> None:
     for path in paths:
         if not os.path.isfile(path):
@@ -37,10 +29,11 @@ def classify_command(argv: list[str]) -> int:
     parser.add_argument("--json", action="store_true", help="print one JSON object per file")
     options = parser.parse_args(argv)
 
+    from ...common._pretrained import model_from_reference
     from ._classifier import ClassificationModel
 
     _check_files(options.files)
-    model = _load_model(options.model)
+    model = model_from_reference(options.model)
     if not isinstance(model, ClassificationModel):
         print(f"neuraltypes classify: {options.model} holds a {type(model).__name__}, not a classifier", file=sys.stderr)
         return 1
@@ -76,11 +69,12 @@ def vad_command(argv: list[str]) -> int:
         "speech_pad_s": options.pad,
     }
     if options.model:
+        from ...common._pretrained import model_from_reference
         from ._classifier import ClassificationModel
         from ._frame import FrameClassificationModel
         from ._vad import detect_speech_with
 
-        model = _load_model(options.model)
+        model = model_from_reference(options.model)
         if not isinstance(model, (ClassificationModel, FrameClassificationModel)):
             print(f"neuraltypes vad: {options.model} holds a {type(model).__name__}, not a VAD model", file=sys.stderr)
             return 1
