@@ -3,8 +3,8 @@
 from ._fastpitch import NEMO_FASTPITCH_TARGETS as NEMO_FASTPITCH_TARGETS
 from ._fastpitch import FastPitchModel as FastPitchModel
 from ._fastpitch import FastPitchModelConfig as FastPitchModelConfig
-from ._fastpitch import TextConfig as TextConfig
-from ._fastpitch import build_tokenizer as build_tokenizer
+from ._generator import TextConfig as TextConfig
+from ._generator import build_tokenizer as build_tokenizer
 from ._tacotron2 import Tacotron2Model as Tacotron2Model
 from ._tacotron2 import Tacotron2ModelConfig as Tacotron2ModelConfig
 from ._tacotron2 import WaveGlowModel as WaveGlowModel

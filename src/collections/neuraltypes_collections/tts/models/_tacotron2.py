@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -12,14 +11,14 @@ from torch import Tensor
 
 from neuraltypes import checked
 
-from ...common import NeuralModel, register_model
+from ...common import register_model
 from .._nt import AudioSignal, Lengths, Loss, MelSpectrogram, TokenIndex, attr, params
 from ..modules._features import MelConfig, MelFrontEnd, require_same_contract
 from ..modules._tacotron2 import Tacotron2, Tacotron2Config, Tacotron2Output
 from ..modules._waveglow import WaveGlow, WaveGlowConfig
 from ..text._normalize import normalize_text
 from ..text._tokenizers import CharTokenizer, PhonemeTokenizer
-from ._fastpitch import TextConfig, build_tokenizer, keep_artifacts, matching_tokenizer
+from ._generator import TextConfig, _SpectrogramGenerator
 from ._vocoders import _Vocoder
 
 _MEL = MelSpectrogram[
@@ -40,39 +39,19 @@ class Tacotron2ModelConfig:
 
 
 @register_model("tts.tacotron2")
-class Tacotron2Model(NeuralModel):
+class Tacotron2Model(_SpectrogramGenerator):
     """Tacotron 2 text-to-spectrogram model: `parse`, `generate_spectrogram`, and the teacher-forced loss."""
 
     Config = Tacotron2ModelConfig
     config: Tacotron2ModelConfig
 
     def __init__(self, config: Tacotron2ModelConfig, tokenizer: PhonemeTokenizer | CharTokenizer | None = None) -> None:
-        super().__init__(config)
-        net = config.tacotron2
-        self.tokenizer = matching_tokenizer("Tacotron2Model", tokenizer, config.text, net.n_tokens, net.pad_id)
+        super().__init__(config, tokenizer)
         self.tacotron2 = Tacotron2(config.tacotron2)
 
-    @classmethod
-    def from_config(cls, config: Any, artifacts: Mapping[str, bytes] | None = None) -> Tacotron2Model:
-        """Build from a config and archive artifacts (a pronouncing dictionary when it is an artifact)."""
-        model = cls(config, build_tokenizer(config.text, artifacts))
-        keep_artifacts(model, artifacts)
-        return model
-
     @property
-    def sample_rate(self) -> int:
-        """Sample rate (Hz) of the audio its spectrograms describe."""
-        return self.config.tacotron2.sample_rate
-
-    @property
-    def n_mels(self) -> int:
-        """Mel channels of its spectrograms."""
-        return self.config.tacotron2.n_mels
-
-    @property
-    def hop_length(self) -> int:
-        """Samples per spectrogram frame."""
-        return self.config.tacotron2.hop_length
+    def _network_config(self) -> Tacotron2Config:
+        return self.config.tacotron2
 
     def forward(
         self, tokens: TokenIndex[Tensor, "batch token"], token_lengths: Lengths[Tensor, "batch"], target: _MEL | None = None
