@@ -62,6 +62,11 @@ class FrameClassificationModelConfig:
             raise ValueError("FrameClassificationModelConfig: " + "; ".join(problems))
 
 
+def _valid_steps(steps: int, step_lengths: Tensor) -> Tensor:
+    """The `(batch, steps)` mask of the steps within each clip's `step_lengths`, on their device."""
+    return torch.arange(steps, device=step_lengths.device)[None, :] < step_lengths[:, None]
+
+
 class FrameOutput(NamedTuple):
     """What `FrameClassificationModel.forward` returns: scores per output frame (one encoder step, 20 ms for
     MarbleNet), and the valid frames per clip."""
@@ -135,7 +140,7 @@ class FrameClassificationModel(NeuralModel):
         shorter of the two)."""
         steps = min(logits.shape[1], targets.shape[1])
         logits, targets = logits[:, :steps], targets[:, :steps]
-        valid = torch.arange(steps, device=logits.device)[None, :] < step_lengths[:, None]
+        valid = _valid_steps(steps, step_lengths)
         return torch.nn.functional.cross_entropy(logits[valid].float(), targets[valid])
 
     def training_step(self, batch: Any, batch_idx: int) -> Tensor:
@@ -149,7 +154,7 @@ class FrameClassificationModel(NeuralModel):
         audio, lengths, targets = batch
         out = self(audio, lengths)
         steps = min(out.logits.shape[1], targets.shape[1])
-        valid = torch.arange(steps)[None, :] < out.step_lengths[:, None]
+        valid = _valid_steps(steps, out.step_lengths)
         correct = (out.logits[:, :steps].argmax(-1) == targets[:, :steps])[valid]
         return {"loss": self.loss(out.logits, out.step_lengths, targets), "accuracy": correct.float().mean()}
 
