@@ -117,12 +117,8 @@ class FastPitchModel(_SpectrogramGenerator):
     @torch.no_grad()
     def generate_spectrogram(self, tokens: TokenIndex[Tensor, "batch token"], pace: float = 1.0) -> _MEL:
         """Free-running inference (eval mode): the log-mel spectrogram of `tokens` at the given pace."""
-        was_training = self.training
-        self.eval()
-        try:
+        with self._eval_mode():
             return cast(FastPitchOutput, self(tokens, pace=pace)).spectrogram
-        finally:
-            self.train(was_training)
 
     def loss(
         self,

@@ -72,23 +72,19 @@ class Tacotron2Model(_SpectrogramGenerator):
         """Free-running inference until the stop gate fires (`pace` is not supported and must be 1)."""
         if pace != 1.0:
             raise ValueError("Tacotron2Model.generate_spectrogram: pace control needs a duration model (use FastPitch)")
-        was_training = self.training
-        self.eval()
-        try:
+        with self._eval_mode():
             out: Tacotron2Output = self(tokens, torch.full((tokens.shape[0],), tokens.shape[1], device=tokens.device))
-            return out.mel[..., : int(out.frames.max())]
-        finally:
-            self.train(was_training)
+        return out.mel[..., : int(out.frames.max())]
 
     def loss(self, output: Tacotron2Output, target: _MEL, target_frames: Lengths[Tensor, "batch"]) -> Loss[Tensor, ""]:
         """Masked MSE of the spectrogram before and after the postnet plus the stop-gate cross-entropy."""
-        valid = torch.arange(target.shape[-1], device=target.device)[None, :] < target_frames[:, None]
-        weights = valid.to(target.dtype)
+        frame = torch.arange(target.shape[-1], device=target.device)[None, :]
+        weights = (frame < target_frames[:, None]).to(target.dtype)
 
         def mse(mel: Tensor) -> Tensor:
             return ((mel - target).pow(2).mean(1) * weights).sum() / weights.sum()
 
-        gate_target = (torch.arange(target.shape[-1], device=target.device)[None, :] >= target_frames[:, None] - 1)
+        gate_target = frame >= target_frames[:, None] - 1
         gate = F.binary_cross_entropy_with_logits(output.gate, gate_target.to(target.dtype))
         return mse(output.mel_before_postnet) + mse(output.mel) + gate
 
@@ -133,8 +129,8 @@ class WaveGlowModel(_Vocoder):
         audio, lengths = batch
         with torch.no_grad():
             mel, frames = self.features(audio, lengths)
-        usable = int(frames.min()) * self.hop_length
-        return self.waveglow.loss(self.waveglow.encode(audio[:, :usable], mel[..., : int(frames.min())]))
+        usable = int(frames.min())  # frames every item of the batch has
+        return self.waveglow.loss(self.waveglow.encode(audio[:, : usable * self.hop_length], mel[..., :usable]))
 
 
 __all__ = ["Tacotron2Model", "Tacotron2ModelConfig", "WaveGlowModel", "WaveGlowModelConfig"]
