@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import torch
 from torch import Tensor
 
+from ..common import eval_mode
 from ._audio import check_audio, read_audio, resample
 from ._decoding import CTCBeamDecoder, collapse_ctc
 
@@ -134,32 +135,27 @@ def transcribe(
     seconds_per_step = model.config.preprocessor.hop_length * model.config.encoder.total_stride / rate
     results: list[Transcription | None] = [None] * len(clips)
     device = next(model.parameters()).device
-    was_training = model.training
-    model.eval()
-    try:
-        with torch.inference_mode():
-            for batch in batches:
-                lengths = torch.tensor([clips[i].shape[0] for i in batch])
-                audio = torch.zeros(len(batch), int(lengths.max()))
-                for row, i in enumerate(batch):
-                    audio[row, : clips[i].shape[0]] = clips[i]
-                out = model(audio.to(device), lengths.to(device))
-                log_probs, steps = out.log_probs.float().cpu(), out.encoded_lengths.cpu()
-                beams = beam(log_probs, steps) if beam is not None else None
-                for row, i in enumerate(batch):
-                    n = int(steps[row])
-                    clip = log_probs[row, :n]
-                    if beams is not None:
-                        text, score = beams[row][0] if beams[row] else ("", float("-inf"))
-                        tokens = model.tokenizer.encode(text) if timestamps else []
-                    else:
-                        best, best_ids = clip.max(dim=-1) if n else (torch.zeros(0), torch.zeros(0, dtype=torch.long))
-                        tokens, _ = collapse_ctc(best_ids.tolist(), model.blank_id)
-                        text, score = model.tokenizer.decode(tokens), float(best.sum())
-                    words = word_timestamps(clip, tokens, model.tokenizer, seconds_per_step) if timestamps else None
-                    results[i] = Transcription(text, score, words)
-    finally:
-        model.train(was_training)
+    with eval_mode(model), torch.inference_mode():
+        for batch in batches:
+            lengths = torch.tensor([clips[i].shape[0] for i in batch])
+            audio = torch.zeros(len(batch), int(lengths.max()))
+            for row, i in enumerate(batch):
+                audio[row, : clips[i].shape[0]] = clips[i]
+            out = model(audio.to(device), lengths.to(device))
+            log_probs, steps = out.log_probs.float().cpu(), out.encoded_lengths.cpu()
+            beams = beam(log_probs, steps) if beam is not None else None
+            for row, i in enumerate(batch):
+                n = int(steps[row])
+                clip = log_probs[row, :n]
+                if beams is not None:
+                    text, score = beams[row][0] if beams[row] else ("", float("-inf"))
+                    tokens = model.tokenizer.encode(text) if timestamps else []
+                else:
+                    best, best_ids = clip.max(dim=-1) if n else (torch.zeros(0), torch.zeros(0, dtype=torch.long))
+                    tokens, _ = collapse_ctc(best_ids.tolist(), model.blank_id)
+                    text, score = model.tokenizer.decode(tokens), float(best.sum())
+                words = word_timestamps(clip, tokens, model.tokenizer, seconds_per_step) if timestamps else None
+                results[i] = Transcription(text, score, words)
     final = [r for r in results if r is not None]
     if timestamps or return_hypotheses:
         return final

@@ -29,6 +29,7 @@ from ._huggingface import HFTextEncoder as HFTextEncoder
 from ._huggingface import hf_text_encoder_from_config as hf_text_encoder_from_config
 from ._huggingface import load_hf_text_encoder as load_hf_text_encoder
 from ._model import NeuralModel as NeuralModel
+from ._model import eval_mode as eval_mode
 from ._model import model_class as model_class
 from ._model import register_model as register_model
 from ._model import registered_models as registered_models
@@ -97,6 +98,7 @@ __all__ = [
     "config_from_yaml",
     "config_to_dict",
     "config_to_yaml",
+    "eval_mode",
     "fit",
     "from_pretrained",
     "hf_text_encoder_from_config",

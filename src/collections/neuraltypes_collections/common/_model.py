@@ -15,7 +15,8 @@ import dataclasses
 import importlib
 import importlib.util
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any, ClassVar, TypeVar
 
 import torch
@@ -26,7 +27,29 @@ from neuraltypes import NeuralModule
 from ._config import register_target
 from ._errors import ConfigError, UnknownModelError
 
-__all__ = ["NeuralModel", "register_model", "model_class", "registered_models"]
+__all__ = ["NeuralModel", "eval_mode", "register_model", "model_class", "registered_models"]
+
+
+@contextmanager
+def eval_mode(module: torch.nn.Module) -> Iterator[None]:
+    """Put `module` in eval mode for a `with` block, then back in the mode it had, also when the block raises.
+
+    Inference helpers (`transcribe`, `classify`, `generate_spectrogram`, ...) use it so that the model comes back
+    as the caller left it. Gradient mode is the caller's business (`torch.inference_mode()` or `no_grad`).
+
+    >>> net = torch.nn.Dropout().train()
+    >>> with eval_mode(net):
+    ...     net.training
+    False
+    >>> net.training
+    True
+    """
+    was_training = module.training
+    module.eval()
+    try:
+        yield
+    finally:
+        module.train(was_training)
 
 M = TypeVar("M", bound="NeuralModel")
 

@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING
 
 import torch
 
+from ..common import eval_mode
 from ._data import plan_windows, tokenize_words
 from ._labels import LabelledText, words_from_query
 
@@ -48,10 +49,8 @@ def word_logits(model: "PunctuationCapitalizationModel", sentences: Sequence[Seq
     results = [(torch.zeros(len(s), len(config.punct_labels)), torch.zeros(len(s), len(config.capit_labels)))
                for s in sentences]
     order = sorted(range(len(jobs)), key=lambda j: len(jobs[j][1]))
-    was_training = model.training
-    model.eval()
     device = next(model.parameters()).device
-    try:
+    with eval_mode(model):
         for begin in range(0, len(order), batch_size):
             chunk = [jobs[j] for j in order[begin : begin + batch_size]]
             width = max(len(ids) for _, ids, _ in chunk) + 2
@@ -68,8 +67,6 @@ def word_logits(model: "PunctuationCapitalizationModel", sentences: Sequence[Seq
                 for word, position in words:
                     results[sentence][0][word] = punct[row, position + 1]
                     results[sentence][1][word] = capit[row, position + 1]
-    finally:
-        model.train(was_training)
     return results
 
 

@@ -14,7 +14,7 @@ from torch import Tensor
 
 from neuraltypes import AudioSignal, ClassificationTarget, Lengths, Logits, Loss, attr, checked, tag, tag_of
 
-from ...common import NeuralModel, register_model
+from ...common import NeuralModel, eval_mode, register_model
 from ..modules._jasper import ConvASREncoderConfig, JasperBlockConfig
 from ..modules._preprocessor import (
     MelSpectrogramConfig,
@@ -235,23 +235,18 @@ class ClassificationModel(NeuralModel):
             load_waveform(item, sample_rate, self.sample_rate, function="classify") for item in items
         ]
         device = next(self.parameters()).device
-        was_training = self.training
-        self.eval()
         results: list[Classification] = []
-        try:
-            with torch.inference_mode():
-                for first in range(0, len(waveforms), batch_size):
-                    audio, lengths = as_batch(waveforms[first : first + batch_size])
-                    probs = self(audio.to(device), lengths.to(device)).float().softmax(dim=-1).cpu()
-                    for row in probs:
-                        best = int(row.argmax())
-                        results.append(
-                            Classification(
-                                self.labels[best],
-                                float(row[best]),
-                                dict(zip(self.labels, row.tolist(), strict=True)),
-                            )
+        with eval_mode(self), torch.inference_mode():
+            for first in range(0, len(waveforms), batch_size):
+                audio, lengths = as_batch(waveforms[first : first + batch_size])
+                probs = self(audio.to(device), lengths.to(device)).float().softmax(dim=-1).cpu()
+                for row in probs:
+                    best = int(row.argmax())
+                    results.append(
+                        Classification(
+                            self.labels[best],
+                            float(row[best]),
+                            dict(zip(self.labels, row.tolist(), strict=True)),
                         )
-        finally:
-            self.train(was_training)
+                    )
         return results

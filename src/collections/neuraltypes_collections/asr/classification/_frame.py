@@ -15,7 +15,7 @@ from torch import Tensor
 
 from neuraltypes import AudioSignal, ClassificationTarget, Lengths, Logits, Loss, attr, checked
 
-from ...common import NeuralModel, register_model
+from ...common import NeuralModel, eval_mode, register_model
 from ..modules._jasper import ConvASREncoderConfig
 from ..modules._preprocessor import MelSpectrogramConfig, MelSpectrogramPreprocessor, SpecAugmentConfig
 from ._audio import AudioInput, load_waveform
@@ -173,13 +173,8 @@ class FrameClassificationModel(NeuralModel):
         """
         waveform = load_waveform(audio, sample_rate, self.sample_rate, function="speech_probs")
         device = next(self.parameters()).device
-        was_training = self.training
-        self.eval()
-        try:
-            with torch.inference_mode():
-                out = self(waveform[None].to(device), torch.tensor([waveform.numel()], device=device))
-        finally:
-            self.train(was_training)
+        with eval_mode(self), torch.inference_mode():
+            out = self(waveform[None].to(device), torch.tensor([waveform.numel()], device=device))
         probs = out.logits[0, : int(out.step_lengths[0])].float().softmax(dim=-1)
         speech: Tensor = probs[:, self.labels.index(self.config.speech_label)].cpu()
         return speech

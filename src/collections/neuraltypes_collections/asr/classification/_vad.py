@@ -11,6 +11,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
+from ...common import eval_mode
 from ..vad._segments import SegmentationOptions, SpeechSegment, segments_from_probs
 from ._audio import AudioInput, load_waveform
 from ._classifier import ClassificationModel
@@ -64,17 +65,12 @@ def window_speech_probs(
     windows = padded.unfold(0, window, shift)[:chunks]
     index = speech_label_index(model, speech_label)
     device = next(model.parameters()).device
-    was_training = model.training
-    model.eval()
     probs = []
-    try:
-        with torch.inference_mode():
-            for first in range(0, chunks, batch_size):
-                batch = windows[first : first + batch_size].to(device)
-                lengths = torch.full((batch.shape[0],), window, dtype=torch.long, device=device)
-                probs.append(model(batch, lengths).float().softmax(dim=-1)[:, index].cpu())
-    finally:
-        model.train(was_training)
+    with eval_mode(model), torch.inference_mode():
+        for first in range(0, chunks, batch_size):
+            batch = windows[first : first + batch_size].to(device)
+            lengths = torch.full((batch.shape[0],), window, dtype=torch.long, device=device)
+            probs.append(model(batch, lengths).float().softmax(dim=-1)[:, index].cpu())
     return torch.cat(probs)
 
 

@@ -15,7 +15,7 @@ from torch import Tensor
 
 from neuraltypes import checked
 
-from ...common import NemoCheckpoint, register_model, register_nemo_importer
+from ...common import NemoCheckpoint, eval_mode, register_model, register_nemo_importer
 from .._nt import Lengths, Loss, MelSpectrogram, RegressionValues, TokenDuration, TokenIndex, attr, params
 from ..modules._aligner import beta_binomial_prior, binarize_alignment, forward_sum_loss
 from ..modules._fastpitch import FastPitch, FastPitchConfig, FastPitchOutput
@@ -117,7 +117,7 @@ class FastPitchModel(_SpectrogramGenerator):
     @torch.no_grad()
     def generate_spectrogram(self, tokens: TokenIndex[Tensor, "batch token"], pace: float = 1.0) -> _MEL:
         """Free-running inference (eval mode): the log-mel spectrogram of `tokens` at the given pace."""
-        with self._eval_mode():
+        with eval_mode(self):
             return cast(FastPitchOutput, self(tokens, pace=pace)).spectrogram
 
     def loss(

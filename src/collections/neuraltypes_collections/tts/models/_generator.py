@@ -6,8 +6,7 @@ Reads top to bottom: the text options, the tokenizer they build, then `_Spectrog
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol, Self
 
@@ -132,16 +131,6 @@ class _SpectrogramGenerator(NeuralModel):
         model = cls(config, build_tokenizer(config.text, artifacts))
         keep_artifacts(model, artifacts)
         return model
-
-    @contextmanager
-    def _eval_mode(self) -> Iterator[None]:
-        """Eval mode for the duration of a `with` block, then the mode it had before."""
-        was_training = self.training
-        self.eval()
-        try:
-            yield
-        finally:
-            self.train(was_training)
 
     @property
     def sample_rate(self) -> int:

@@ -11,7 +11,7 @@ from torch import Tensor
 
 from neuraltypes import checked
 
-from ...common import register_model
+from ...common import eval_mode, register_model
 from .._nt import AudioSignal, Lengths, Loss, MelSpectrogram, TokenIndex, attr, params
 from ..modules._features import MelConfig, MelFrontEnd, require_same_contract
 from ..modules._tacotron2 import Tacotron2, Tacotron2Config, Tacotron2Output
@@ -72,7 +72,7 @@ class Tacotron2Model(_SpectrogramGenerator):
         """Free-running inference until the stop gate fires (`pace` is not supported and must be 1)."""
         if pace != 1.0:
             raise ValueError("Tacotron2Model.generate_spectrogram: pace control needs a duration model (use FastPitch)")
-        with self._eval_mode():
+        with eval_mode(self):
             out: Tacotron2Output = self(tokens, torch.full((tokens.shape[0],), tokens.shape[1], device=tokens.device))
         return out.mel[..., : int(out.frames.max())]
 
