@@ -15,12 +15,11 @@ Run: ``python benchmarks/tts.py [--rounds 5] [--threads 1] [--tokens 60]``
 from __future__ import annotations
 
 import argparse
-import random
 import statistics
-import time
 from collections.abc import Callable
 
 import torch
+from _timing import interleaved_times
 from neuraltypes_collections.tts import (
     FastPitchConfig,
     FastPitchModel,
@@ -76,16 +75,7 @@ def main() -> None:
         "HiFi-GAN V1 alone": lambda: hifigan.convert_spectrogram_to_audio(mel),
         "Griffin-Lim 32 it. alone": lambda: griffin_lim[32].convert_spectrogram_to_audio(mel),
     }
-    for run in variants.values():  # warm-up
-        run()
-    times: dict[str, list[float]] = {name: [] for name in variants}
-    order = list(variants)
-    for _ in range(args.rounds):
-        random.shuffle(order)
-        for name in order:
-            start = time.perf_counter()
-            variants[name]()
-            times[name].append(time.perf_counter() - start)
+    times = interleaved_times(variants, args.rounds)
 
     fastpitch_time = statistics.median(times["FastPitch alone"])
     print(f"CPU, {args.threads} thread(s), torch {torch.__version__}; sentence of {args.tokens} tokens -> "

@@ -20,15 +20,14 @@ Run: ``python benchmarks/vad.py [--rounds 15] [--threads 1]``
 from __future__ import annotations
 
 import argparse
-import random
 import statistics
-import time
 import warnings
 from collections.abc import Callable
 from pathlib import Path
 
 import torch
 import torch.nn.functional as F
+from _timing import interleaved_times
 from neuraltypes_collections.asr.vad import detect_speech, load_silero_vad, read_audio, silero_weights_file
 
 import neuraltypes as nt
@@ -97,16 +96,7 @@ def main() -> None:
             for name, run in variants.items()
             if name.startswith("ours,")
         }
-        for run in variants.values():  # warm-up (TorchScript optimises on its first calls)
-            run()
-        timings: dict[str, list[float]] = {name: [] for name in variants}
-        for _ in range(args.rounds):
-            names = list(variants)
-            random.shuffle(names)
-            for name in names:
-                start = time.perf_counter()
-                variants[name]()
-                timings[name].append(time.perf_counter() - start)
+        timings = interleaved_times(variants, args.rounds)  # its warm-up lets TorchScript optimise
 
     base = statistics.median(timings["torchscript (original), chunk by chunk"])
     segment_base = statistics.median(timings["silero get_speech_timestamps (original)"])
