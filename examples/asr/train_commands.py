@@ -63,7 +63,7 @@ def main(cfg: DictConfig) -> float:
         LabeledAudioDataset,
         collate_audio_labels,
     )
-    from neuraltypes_collections.common import ModelTask, TrainingConfig, config_from_dict
+    from neuraltypes_collections.common import TrainingConfig, config_from_dict, fit
 
     if cfg.threads:
         torch.set_num_threads(int(cfg.threads))
@@ -99,7 +99,7 @@ def main(cfg: DictConfig) -> float:
     trainer_options = OmegaConf.to_container(cfg.trainer, resolve=True)
     assert isinstance(trainer_options, dict)
     trainer = lightning.Trainer(**trainer_options)
-    trainer.fit(ModelTask(model, training), train_dataloaders=train_loader, val_dataloaders=val_loader)
+    fit(model, training, trainer=trainer, train_dataloaders=train_loader, val_dataloaders=val_loader)
 
     if trainer.global_rank != 0:
         return float("nan")

@@ -46,7 +46,7 @@ def main(cfg: DictConfig) -> float:
         read_manifest,
         wer,
     )
-    from neuraltypes_collections.common import ModelTask, TrainingConfig, config_from_dict
+    from neuraltypes_collections.common import TrainingConfig, config_from_dict, fit
 
     if cfg.threads:
         torch.set_num_threads(int(cfg.threads))
@@ -83,8 +83,8 @@ def main(cfg: DictConfig) -> float:
     assert isinstance(trainer_options, dict)
     checkpoints = ModelCheckpoint(dirpath=cfg.checkpoint_dir, save_last=True)
     trainer = lightning.Trainer(callbacks=[checkpoints], **trainer_options)
-    task = ModelTask(model, training)
-    trainer.fit(task, train_dataloaders=train_loader, val_dataloaders=val_loader, ckpt_path=cfg.resume_from)
+    fit(model, training, trainer=trainer, train_dataloaders=train_loader, val_dataloaders=val_loader,
+        ckpt_path=cfg.resume_from)
 
     if trainer.global_rank != 0:
         return float("nan")

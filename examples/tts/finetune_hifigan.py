@@ -55,7 +55,7 @@ class Segments:
 @hydra.main(version_base=None, config_path="conf", config_name="finetune_hifigan")
 def main(cfg: DictConfig) -> float:
     import torch
-    from neuraltypes_collections.common import ModelTask, TrainingConfig, config_from_dict
+    from neuraltypes_collections.common import TrainingConfig, config_from_dict, fit
     from neuraltypes_collections.tts import read_wav, resample
     from neuraltypes_collections.tts._data import read_manifest
 
@@ -91,7 +91,7 @@ def main(cfg: DictConfig) -> float:
     assert isinstance(trainer_options, dict)
     trainer = lightning.Trainer(callbacks=[ModelCheckpoint(dirpath=cfg.checkpoint_dir, save_last=True)], **trainer_options)
     model.generator.apply_weight_norm()  # train gains and directions, as the original recipe does
-    trainer.fit(ModelTask(model, training), train_dataloaders=loader)
+    fit(model, training, trainer=trainer, train_dataloaders=loader)
     model.generator.remove_weight_norm()
     if trainer.global_rank != 0:
         return float("nan")

@@ -59,7 +59,7 @@ def durations_function(cfg: DictConfig, model: Any) -> Any:
 @hydra.main(version_base=None, config_path="conf", config_name="train_fastpitch")
 def main(cfg: DictConfig) -> float:
     import torch
-    from neuraltypes_collections.common import ModelTask, TrainingConfig, config_from_dict
+    from neuraltypes_collections.common import TrainingConfig, config_from_dict, fit
     from neuraltypes_collections.tts import MelFrontEnd, normalize_text
     from neuraltypes_collections.tts._data import (
         collate,
@@ -115,8 +115,8 @@ def main(cfg: DictConfig) -> float:
     trainer_options = OmegaConf.to_container(cfg.trainer, resolve=True)
     assert isinstance(trainer_options, dict)
     trainer = lightning.Trainer(callbacks=[ModelCheckpoint(dirpath=cfg.checkpoint_dir, save_last=True)], **trainer_options)
-    trainer.fit(ModelTask(model, training), train_dataloaders=train_loader, val_dataloaders=val_loader,
-                ckpt_path=cfg.resume_from)  # fmt: skip
+    fit(model, training, trainer=trainer, train_dataloaders=train_loader, val_dataloaders=val_loader,
+        ckpt_path=cfg.resume_from)
     if trainer.global_rank != 0:
         return float("nan")
     after = mel_loss(train_examples)

@@ -67,6 +67,7 @@ def fit(
     trainer: lightning.Trainer,
     train_dataloaders: Any = None,
     val_dataloaders: Any = None,
+    ckpt_path: str | None = None,
 ) -> ModelTask:
     """Train ``model`` in place with ``trainer``; loaders default to the model's data hooks.
 
@@ -77,6 +78,7 @@ def fit(
     - ``trainer``: a configured ``lightning.Trainer`` (devices, precision, strategy, max_steps...).
     - ``train_dataloaders`` / ``val_dataloaders``: override ``model.train_dataloader()`` /
       ``model.val_dataloader()``.
+    - ``ckpt_path``: a Lightning checkpoint to resume from (weights, optimiser, schedule and step), or ``"last"``.
 
     **Returns** the task (its ``model`` is ``model``, now trained).
     """
@@ -87,5 +89,5 @@ def fit(
             f"{type(model).__name__}.train_dataloader() returned None and no train_dataloaders were given"
         )
     val = val_dataloaders if val_dataloaders is not None else model.val_dataloader()
-    trainer.fit(task, train_dataloaders=train, val_dataloaders=val)
+    trainer.fit(task, train_dataloaders=train, val_dataloaders=val, ckpt_path=ckpt_path)
     return task
