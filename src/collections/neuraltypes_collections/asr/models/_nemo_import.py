@@ -46,7 +46,7 @@ class NemoImportError(ValueError):
 
 
 def _unsupported(where: str, key: str, value: Any, hint: str) -> NemoImportError:
-    return NemoImportError(f"{where}: {key}={value!r} is not supported by neuraltypes' CTCModel ({hint})")
+    return NemoImportError(f"{where}: {key}={value!r} is not supported by neuraltypes' Jasper/QuartzNet importer ({hint})")
 
 
 def _single(value: Any, where: str, key: str) -> int:
