@@ -12,13 +12,13 @@ archive, so `from_pretrained(name, index=...)` finds it) and `test_report.txt`.
 import dataclasses
 import hashlib
 import json
-import os
 import time
 from pathlib import Path
 
 import hydra
 import torch
 from neuraltypes_collections.common import config_from_dict, restore_from
+from neuraltypes_collections.common._archive import atomic_output
 from neuraltypes_collections.nlp import (
     PunctuationCapitalizationConfig,
     PunctuationCapitalizationModel,
@@ -38,9 +38,8 @@ def _resolve(path: str) -> Path:
 
 
 def _write(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    with atomic_output(path) as file:
+        file.write(text.encode("utf-8"))
 
 
 @hydra.main(config_path="conf", config_name="train_punctuation", version_base=None)

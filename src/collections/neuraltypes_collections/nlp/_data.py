@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from ..common._archive import atomic_output
 from ._labels import CAPIT_LABELS, PUNCT_LABELS, LabelledText
 
 __all__ = [
@@ -185,9 +186,9 @@ def tokenize_corpus(items: Sequence[LabelledText], tokenizer: Any, max_length: i
     )
     if cache_path is not None:
         cache_path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cache_path.with_name(f".{cache_path.stem}.tmp{os.getpid()}.npz")
-        np.savez(tmp, ids=corpus.ids, punct=corpus.punct, capit=corpus.capit, offsets=corpus.offsets)
-        os.replace(tmp, cache_path)
+        # A cache: a crash only costs re-tokenising, so no fsync (durable=False).
+        with atomic_output(cache_path, suffix=".npz", durable=False) as file:
+            np.savez(file, ids=corpus.ids, punct=corpus.punct, capit=corpus.capit, offsets=corpus.offsets)
     return corpus
 
 

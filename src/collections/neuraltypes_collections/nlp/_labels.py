@@ -133,10 +133,11 @@ def apply_labels(words: Sequence[str], punct: Sequence[str], capit: Sequence[str
     return " ".join(out)
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+def _atomic_write(path: str | os.PathLike[str], text: str) -> None:
+    from ..common._archive import atomic_output  # keeps this torch-free module's imports light
+
+    with atomic_output(path) as file:
+        file.write(text.encode("utf-8"))
 
 
 def write_nemo_files(items: Iterable[LabelledText], text_path: str | os.PathLike[str],
@@ -157,8 +158,8 @@ def write_nemo_files(items: Iterable[LabelledText], text_path: str | os.PathLike
             continue
         texts.append(" ".join(item.words))
         labels.append(" ".join(p + c for p, c in zip(item.punct, item.capit, strict=True)))
-    _atomic_write(Path(text_path), "".join(line + "\n" for line in texts))
-    _atomic_write(Path(labels_path), "".join(line + "\n" for line in labels))
+    _atomic_write(text_path, "".join(line + "\n" for line in texts))
+    _atomic_write(labels_path, "".join(line + "\n" for line in labels))
     return len(texts)
 
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
-import tempfile
 import wave
 
 import numpy as np
 import torch
 from torch import Tensor
+
+from ..common._archive import atomic_output
 
 
 def read_wav(path: str | os.PathLike[str]) -> tuple[Tensor, int]:
@@ -39,20 +40,11 @@ def write_wav(path: str | os.PathLike[str], audio: Tensor, sample_rate: int) -> 
     """
     samples = audio.detach().reshape(-1).float().clamp(-1.0, 1.0).cpu().numpy()
     pcm = np.round(samples * 32767.0).astype("<i2").tobytes()
-    target = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(target))
-    handle, temporary = tempfile.mkstemp(prefix=".tmp-", suffix=".wav", dir=directory)
-    try:
-        with os.fdopen(handle, "wb") as raw, wave.open(raw, "wb") as writer:
-            writer.setnchannels(1)
-            writer.setsampwidth(2)
-            writer.setframerate(sample_rate)
-            writer.writeframes(pcm)
-        os.replace(temporary, target)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
+    with atomic_output(path, suffix=".wav") as file, wave.open(file, "wb") as writer:
+        writer.setnchannels(1)
+        writer.setsampwidth(2)
+        writer.setframerate(sample_rate)
+        writer.writeframes(pcm)
 
 
 def resample(audio: Tensor, from_rate: int, to_rate: int) -> Tensor:

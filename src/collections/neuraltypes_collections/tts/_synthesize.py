@@ -7,6 +7,8 @@ from typing import Protocol
 
 from torch import Tensor
 
+from ..common._archive import atomic_output
+
 
 class SpectrogramGenerator(Protocol):
     """What `synthesize` needs from a text-to-spectrogram model (e.g. `FastPitchModel`)."""
@@ -63,8 +65,6 @@ def save_spectrogram_png(path: str | os.PathLike[str], mel: Tensor, title: str =
         import matplotlib.pyplot as plt
     except ModuleNotFoundError as error:  # pragma: no cover - depends on the environment
         raise ModuleNotFoundError("writing a spectrogram PNG needs matplotlib: pip install matplotlib") from error
-    target = os.fspath(path)
-    temporary = os.path.join(os.path.dirname(os.path.abspath(target)), f".tmp-{os.getpid()}-{os.path.basename(target)}")
     figure, axis = plt.subplots(figsize=(10, 3.5))
     image = axis.imshow(mel.detach().cpu().float().numpy(), origin="lower", aspect="auto", interpolation="none")
     axis.set_xlabel("frame")
@@ -74,12 +74,10 @@ def save_spectrogram_png(path: str | os.PathLike[str], mel: Tensor, title: str =
     figure.colorbar(image, ax=axis, label="log amplitude")
     figure.tight_layout()
     try:
-        figure.savefig(temporary, format="png", dpi=100)
-        os.replace(temporary, target)
+        with atomic_output(path, suffix=".png") as file:
+            figure.savefig(file, format="png", dpi=100)
     finally:
         plt.close(figure)
-        if os.path.exists(temporary):
-            os.unlink(temporary)
 
 
 __all__ = ["SpectrogramGenerator", "Vocoder", "save_spectrogram_png", "synthesize"]
