@@ -47,15 +47,13 @@ def main(cfg: DictConfig) -> None:
     torch.set_num_threads(int(cfg.threads))
     began = time.monotonic()
     data_dir = _resolve(cfg.data_dir)
-    train_items = load_text_punct_split(data_dir, "train", sources=list(cfg.sources))
-    punctuation_only = [item for source, max_lines in cfg.punctuation_only_sources.items()
-                        for item in load_text_punct_split(data_dir, "train", sources=[source], max_lines=max_lines,
-                                                          seed=cfg.train.seed)]
+    train_items = load_text_punct_split(data_dir, "train", sources=list(cfg.sources),
+                                        extra_sources=list(cfg.extra_sources), extra_max_lines=cfg.extra_max_lines,
+                                        seed=cfg.train.seed)
     test_items = load_text_punct_split(data_dir, "test")
     if cfg.eval_max_lines is not None:
         test_items = test_items[: int(cfg.eval_max_lines)]
-    print(f"train lines: {len(train_items)} (+{len(punctuation_only)} for punctuation only), "
-          f"test lines: {len(test_items)}", flush=True)
+    print(f"train lines: {len(train_items)}, test lines: {len(test_items)}", flush=True)
 
     train_config = config_from_dict(PunctuationTrainingConfig, OmegaConf.to_container(cfg.train, resolve=True))
     model_options = OmegaConf.to_container(cfg.model, resolve=True)
@@ -63,8 +61,7 @@ def main(cfg: DictConfig) -> None:
         **model_options, "base_encoder": cfg.base_encoder, "stored_layers": train_config.trainable_layers,
         "store_float16": True})
     model = PunctuationCapitalizationModel.from_config(model_config)
-    result = train_punctuation(model, train_items, train_config, punctuation_only=punctuation_only,
-                               cache_dir=_resolve(cfg.cache_dir),
+    result = train_punctuation(model, train_items, train_config, cache_dir=_resolve(cfg.cache_dir),
                                log=lambda line: print(line, flush=True))
     print(f"trained {result.steps} steps, {result.tokens} tokens in {result.seconds / 60:.1f} min", flush=True)
 

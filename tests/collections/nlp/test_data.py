@@ -60,23 +60,6 @@ def test_alignment_puts_labels_on_first_subwords(nemo_model: PunctuationCapitali
     assert all(int(punct[i]) == IGNORE_INDEX and int(capit[i]) == IGNORE_INDEX for i in others)
 
 
-def test_punctuation_only_lines_carry_no_capitalization_labels(nemo_model: PunctuationCapitalizationModel,
-                                                               tmp_path: Path) -> None:
-    cased = labelled_words_from_text("Hello, world.")
-    verse = labelled_words_from_text("Life Is real, Hello world?")  # verse: capitals that are not casing
-    corpus = tokenize_corpus([cased], nemo_model.tokenizer, max_length=64, cache_dir=tmp_path,
-                             punctuation_only=[verse])
-    assert len(corpus) == 2
-    _, punct, capit = corpus.example(1)
-    labelled = punct != IGNORE_INDEX
-    assert [int(p) for p in punct[labelled]] == [0, 0, 1, 0, 3]
-    assert (capit == IGNORE_INDEX).all()
-    assert [int(c) for c in corpus.example(0)[2] if c != IGNORE_INDEX] == [1, 0]
-    plain = tokenize_corpus([cased, verse], nemo_model.tokenizer, max_length=64, cache_dir=tmp_path)
-    assert (plain.example(1)[2] != IGNORE_INDEX).any()  # not served from the other call's cache
-    assert len(list(tmp_path.glob("tokenized-*.npz"))) == 2
-
-
 def test_long_lines_are_cut_at_word_boundaries(nemo_model: PunctuationCapitalizationModel, tmp_path: Path) -> None:
     item = labelled_words_from_text(" ".join(["hello world."] * 40))
     corpus = tokenize_corpus([item], nemo_model.tokenizer, max_length=12, cache_dir=tmp_path)

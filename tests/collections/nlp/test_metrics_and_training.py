@@ -1,7 +1,5 @@
 """Word-level P/R/F1 and the training loop (a few steps on the tiny NeMo model)."""
 
-from pathlib import Path
-
 import pytest
 from neuraltypes_collections.nlp import (
     LabelledText,
@@ -47,24 +45,6 @@ def test_training_fits_a_tiny_corpus(nemo_model: PunctuationCapitalizationModel,
     assert result.steps == 200 and not model.training
     assert sum(result.losses[-5:]) < sum(result.losses[:5]) / 2
     assert after.punct_macro_f1 > before.punct_macro_f1 + 0.3 and after.capit_f1 > 0.9
-
-
-def test_load_text_punct_split_filters_sources_and_samples(tmp_path: Path) -> None:
-    from neuraltypes_collections.nlp import load_text_punct_split
-
-    lines = [f"Line {i} of {'kjv' if i % 2 else 'foldoc'}." for i in range(10)]
-    (tmp_path / "train.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    (tmp_path / "train.src").write_text("".join(f"{'kjv' if i % 2 else 'foldoc'}/{i}\n" for i in range(10)),
-                                        encoding="utf-8")
-    kjv = load_text_punct_split(tmp_path, "train", sources=["kjv"])
-    assert [item.words[1] for item in kjv] == ["1", "3", "5", "7", "9"]
-    sample = load_text_punct_split(tmp_path, "train", sources=["kjv"], max_lines=3, seed=1)
-    numbers = [int(item.words[1]) for item in sample]
-    assert len(numbers) == 3 and numbers == sorted(numbers) and all(n % 2 for n in numbers)
-    assert sample == load_text_punct_split(tmp_path, "train", sources=["kjv"], max_lines=3, seed=1)
-    (tmp_path / "train.src").write_text("kjv/1\n", encoding="utf-8")
-    with pytest.raises(ValueError, match="has 10 lines but train.src has 1"):
-        load_text_punct_split(tmp_path, "train")
 
 
 def test_training_config_rejects_an_unknown_precision() -> None:

@@ -132,8 +132,7 @@ class TokenizedCorpus:
         return self.ids[a:b], self.punct[a:b], self.capit[a:b]
 
 
-def _cache_key(items: Sequence[LabelledText], punctuation_only: Sequence[LabelledText], tokenizer: Any,
-               window: int) -> str:
+def _cache_key(items: Sequence[LabelledText], tokenizer: Any, window: int) -> str:
     digest = hashlib.sha256()
     digest.update(f"{type(tokenizer).__name__}|{len(tokenizer)}|{window}|v1".encode())
     digest.update(repr(sorted(tokenizer.get_vocab().items())[:50]).encode())
@@ -141,36 +140,21 @@ def _cache_key(items: Sequence[LabelledText], punctuation_only: Sequence[Labelle
         digest.update(" ".join(item.words).encode())
         digest.update("".join(item.punct).encode())
         digest.update("".join(item.capit).encode())
-    if punctuation_only:
-        digest.update(f"|punctuation only: {len(punctuation_only)}|".encode())
-    for item in punctuation_only:
-        digest.update(" ".join(item.words).encode())
-        digest.update("".join(item.punct).encode())
     return digest.hexdigest()[:20]
 
 
 def tokenize_corpus(items: Sequence[LabelledText], tokenizer: Any, max_length: int,
-                    cache_dir: str | os.PathLike[str] | None = None,
-                    punctuation_only: Sequence[LabelledText] = ()) -> TokenizedCorpus:
+                    cache_dir: str | os.PathLike[str] | None = None) -> TokenizedCorpus:
     """Tokenise labelled lines into training examples of at most `max_length - 2` subwords.
 
     Lines longer than that are cut at word boundaries into consecutive pieces. Labels are on first subwords,
     `IGNORE_INDEX` elsewhere. With `cache_dir`, the result is stored as an `.npz` keyed by a hash of the data,
     the tokenizer and `max_length`, and reused on the next call.
-
-    Arguments:
-        items: labelled lines.
-        tokenizer: a fast `transformers` tokenizer.
-        max_length: encoder window including `[CLS]` and `[SEP]`.
-        cache_dir: where to cache the result (`None`: no cache).
-        punctuation_only: more lines whose capitalization labels are not to be learnt (all `IGNORE_INDEX`), such
-            as verse, where a capital opens every line; they follow `items` in the corpus.
     """
     window = max_length - 2
     cache_path = None
     if cache_dir is not None:
-        key = _cache_key(items, punctuation_only, tokenizer, window)
-        cache_path = Path(cache_dir) / f"tokenized-{key}.npz"
+        cache_path = Path(cache_dir) / f"tokenized-{_cache_key(items, tokenizer, window)}.npz"
         if cache_path.is_file():
             with np.load(cache_path, allow_pickle=False) as data:
                 return TokenizedCorpus(data["ids"], data["punct"], data["capit"], data["offsets"])
@@ -180,16 +164,12 @@ def tokenize_corpus(items: Sequence[LabelledText], tokenizer: Any, max_length: i
     punct: list[int] = []
     capit: list[int] = []
     offsets = [0]
-    capit_index[""] = IGNORE_INDEX  # the capitalization "label" of punctuation-only lines
     chunk = 2048
-    everything = [*items, *punctuation_only]
-    for begin in range(0, len(everything), chunk):
-        part = everything[begin : begin + chunk]
-        for offset, (item, per_word) in enumerate(
-                zip(part, tokenize_words(tokenizer, [i.words for i in part]), strict=True)):
-            labels = item.capit if begin + offset < len(items) else ("",) * len(item.words)
+    for begin in range(0, len(items), chunk):
+        part = items[begin : begin + chunk]
+        for item, per_word in zip(part, tokenize_words(tokenizer, [i.words for i in part]), strict=True):
             length = 0
-            for word_ids, p, c in zip(per_word, item.punct, labels, strict=True):
+            for word_ids, p, c in zip(per_word, item.punct, item.capit, strict=True):
                 word_ids = word_ids[:window]
                 if length + len(word_ids) > window:
                     offsets.append(len(ids))

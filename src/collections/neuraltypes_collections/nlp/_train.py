@@ -80,14 +80,17 @@ class TrainingResult:
 
 
 def load_text_punct_split(directory: str | Path, split: str, sources: Sequence[str] | None = None,
-                          max_lines: int | None = None, seed: int = 0) -> list[LabelledText]:
+                          extra_sources: Sequence[str] = (), extra_only_questions: bool = True,
+                          extra_max_lines: int = 0, seed: int = 0) -> list[LabelledText]:
     """Read a split of the text-punct corpus (`{split}.txt` with `{split}.src`) as labelled lines.
 
     Arguments:
         directory: the corpus folder.
         split: `train`, `dev` or `test`.
         sources: keep lines whose source (the part of `.src` before `/`) is listed; `None` keeps all.
-        max_lines: keep a random sample of at most this many lines (in file order); `None` keeps all.
+        extra_sources: sources from which up to `extra_max_lines` more lines are sampled.
+        extra_only_questions: sample only extra lines that contain a question mark.
+        extra_max_lines: how many extra lines at most.
         seed: sampling seed.
     """
     folder = Path(directory)
@@ -95,11 +98,15 @@ def load_text_punct_split(directory: str | Path, split: str, sources: Sequence[s
     srcs = (folder / f"{split}.src").read_text(encoding="utf-8").splitlines()
     if len(texts) != len(srcs):
         raise ValueError(f"{folder}/{split}.txt has {len(texts)} lines but {split}.src has {len(srcs)}")
-    lines = [text for text, src in zip(texts, srcs, strict=True)
-             if sources is None or src.split("/", 1)[0] in sources]
-    if max_lines is not None and max_lines < len(lines):
-        chosen = sorted(random.Random(seed).sample(range(len(lines)), max_lines))
-        lines = [lines[i] for i in chosen]
+    keep, extra = [], []
+    for text, src in zip(texts, srcs, strict=True):
+        source = src.split("/", 1)[0]
+        if sources is None or source in sources:
+            keep.append(text)
+        elif source in extra_sources and (not extra_only_questions or "?" in text):
+            extra.append(text)
+    random.Random(seed).shuffle(extra)
+    lines = keep + extra[:extra_max_lines]
     return [item for item in (labelled_words_from_text(line) for line in lines) if item.words]
 
 
@@ -110,8 +117,7 @@ def _lr_factor(progress: float, warmup: float) -> float:
 
 
 def train_punctuation(model: PunctuationCapitalizationModel, items: Sequence[LabelledText],
-                      config: PunctuationTrainingConfig, *, punctuation_only: Sequence[LabelledText] = (),
-                      cache_dir: str | Path | None = None,
+                      config: PunctuationTrainingConfig, *, cache_dir: str | Path | None = None,
                       log: Callable[[str], None] = print) -> TrainingResult:
     """Fine-tune `model` on labelled lines within `config.max_minutes`, `max_steps` and `max_epochs`.
 
@@ -119,7 +125,6 @@ def train_punctuation(model: PunctuationCapitalizationModel, items: Sequence[Lab
         model: the model; its encoder's lower layers are frozen here (`config.trainable_layers`).
         items: training lines.
         config: the recipe's options.
-        punctuation_only: more training lines that teach punctuation only (their capitalization is ignored).
         cache_dir: where the tokenised corpus is cached.
         log: receives progress lines.
 
@@ -129,8 +134,7 @@ def train_punctuation(model: PunctuationCapitalizationModel, items: Sequence[Lab
     torch.manual_seed(config.seed)
     model.encoder.freeze_lower_layers(config.trainable_layers)
     tokenizer = model.tokenizer
-    corpus = tokenize_corpus(items, tokenizer, model.config.max_length, cache_dir=cache_dir,
-                             punctuation_only=punctuation_only)
+    corpus = tokenize_corpus(items, tokenizer, model.config.max_length, cache_dir=cache_dir)
     log(f"corpus: {len(corpus)} examples, {len(corpus.ids)} subwords")
     encoder_params = [p for p in model.encoder.parameters() if p.requires_grad]
     head_params = list(model.punct_head.parameters()) + list(model.capit_head.parameters())
