@@ -18,9 +18,9 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from importlib.metadata import entry_points
-from typing import Any
+from typing import Any, TypeVar
 
-__all__ = ["main", "SUBCOMMANDS"]
+__all__ = ["SUBCOMMANDS", "add_model_options", "apply_model_options", "load_each", "main"]
 
 #: name -> (one-line summary, "module:function"); the function takes argv (list of str) and returns a status.
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
@@ -89,13 +89,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     - ``argv``: the arguments after the program name (``sys.argv[1:]`` when ``None``).
     """
-    from ._errors import (
-        ArchiveError,
-        ConfigError,
-        ModelNotAvailableError,
-        UnknownModelError,
-        WeightsMismatchError,
-    )
+    from neuraltypes import NeuralTypesError
 
     args = list(sys.argv[1:] if argv is None else argv)
     if not args or args[0] in ("-h", "--help", "help"):
@@ -114,21 +108,91 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         return int(command(rest) or 0)
-    except (
-        ArchiveError,
-        ConfigError,
-        ModelNotAvailableError,
-        UnknownModelError,
-        WeightsMismatchError,
-    ) as error:
-        print(f"neuraltypes {name}: {str(error).splitlines()[0]}", file=sys.stderr)
+    except NeuralTypesError as error:  # every error the library raises on purpose: one line, no traceback
+        print(f"neuraltypes {name}: {_first_line(error)}", file=sys.stderr)
         return 1
     except FileNotFoundError as error:
-        print(f"neuraltypes {name}: no such file: {error.filename}", file=sys.stderr)
+        print(f"neuraltypes {name}: no such file: {error.filename or error}", file=sys.stderr)
         return 1
     except BrokenPipeError:  # `neuraltypes inspect X | head`: stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except (OSError, ValueError) as error:  # a file we cannot read or write, a value we cannot parse
+        print(f"neuraltypes {name}: {type(error).__name__}: {_first_line(error)}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"neuraltypes {name}: interrupted", file=sys.stderr)
+        return 130
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    if text.startswith("[NT") and "\n" in text:  # a contract violation: its header and its hint
+        lines = text.splitlines()
+        hint = next((line.strip() for line in lines if line.strip().startswith("hint:")), "")
+        return lines[0] + (f" ({hint})" if hint else "")
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+# ------------------------------------------------------------------------------------ shared options
+
+
+def add_model_options(
+    parser: argparse.ArgumentParser,
+    *,
+    model_help: str,
+    model_default: str | None = None,
+    batch_size: int | None = None,
+) -> None:
+    """The options every inference command shares: ``--model``, ``--device``, ``--threads``, ``--json`` and,
+    when the verb batches, ``--batch-size``."""
+    parser.add_argument(
+        "--model",
+        required=model_default is None,
+        default=model_default,
+        help=f"{model_help}: a registry name, a neuraltypes archive or a NeMo .nemo file"
+        + (f" (default {model_default})" if model_default else ""),
+    )
+    parser.add_argument("--device", default="cpu", help="torch device (default cpu)")
+    parser.add_argument("--threads", type=int, default=None, help="CPU threads for torch (default: torch's choice)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object per result")
+    if batch_size is not None:
+        parser.add_argument(
+            "--batch-size", type=int, default=batch_size, help=f"inputs per forward pass (default {batch_size})"
+        )
+
+
+def apply_model_options(options: argparse.Namespace) -> None:
+    """Apply ``--threads`` (the other shared options are passed to the verb)."""
+    if options.threads is not None:
+        if options.threads < 1:
+            raise ValueError(f"--threads must be >= 1, got {options.threads}")
+        import torch
+
+        torch.set_num_threads(options.threads)
+
+
+T = TypeVar("T")
+
+
+def load_each(command: str, names: Sequence[str], load: Callable[[str], T]) -> tuple[list[str], list[T], int]:
+    """Load every input with `load`; an input that fails is reported on its own line on stderr and left out.
+
+    **Returns** ``(names, values, failures)``: the inputs that loaded, their values, and how many failed. A
+    command prints the results of the others, then exits with status 1 when `failures` is not 0.
+    """
+    from neuraltypes import NeuralTypesError
+
+    kept: list[str] = []
+    values: list[T] = []
+    for name in names:
+        try:
+            values.append(load(name))
+        except (NeuralTypesError, OSError, ValueError) as error:
+            print(f"neuraltypes {command}: {_first_line(error)}", file=sys.stderr)
+            continue
+        kept.append(name)
+    return kept, values, len(names) - len(kept)
 
 
 # ------------------------------------------------------------------------------------------- inspect

@@ -14,10 +14,14 @@ from neuraltypes import NeuralTypesError
 
 __all__ = [
     "ArchiveError",
+    "AudioError",
     "ConfigError",
-    "WeightsMismatchError",
-    "UnknownModelError",
+    "InputError",
+    "ManifestError",
     "ModelNotAvailableError",
+    "NemoImportError",
+    "UnknownModelError",
+    "WeightsMismatchError",
 ]
 
 
@@ -132,3 +136,53 @@ class ModelNotAvailableError(NeuralTypesError, RuntimeError):
 
     def __init__(self, message: str) -> None:
         super().__init__(message, code=self.code)
+
+
+class _InputProblem(NeuralTypesError, ValueError):
+    """An error about one input; the message starts with the input's name (a path, ``inputs[3]``, ...)."""
+
+    code: ClassVar[str] = "NT300"  # type: ignore[misc]
+
+    def __init__(self, message: str, *, source: str | None = None) -> None:
+        self.source = source
+        super().__init__(message, code=self.code)
+        self._message = message
+
+    def __reduce__(self) -> tuple[Any, ...]:  # picklable across DataLoader workers
+        return (_rebuild_input_problem, (type(self), self._message, self.source))
+
+
+def _rebuild_input_problem(cls: type[_InputProblem], message: str, source: str | None) -> _InputProblem:
+    return cls(message, source=source)
+
+
+class AudioError(_InputProblem):
+    """Audio that cannot be used: missing, unreadable, empty, non-finite, or of an unusable shape or dtype.
+
+    **Attributes**
+
+    - ``source``: the file path, or ``inputs[i]`` for an in-memory clip (``None`` when not known).
+    """
+
+    code: ClassVar[str] = "NT306"  # type: ignore[misc]
+
+
+class ManifestError(_InputProblem):
+    """A JSON-lines manifest line is malformed, misses a key, or names a file that does not exist."""
+
+    code: ClassVar[str] = "NT307"  # type: ignore[misc]
+
+
+class NemoImportError(_InputProblem):
+    """A ``.nemo`` checkpoint uses an option or architecture that the importer does not support."""
+
+    code: ClassVar[str] = "NT308"  # type: ignore[misc]
+
+
+class InputError(_InputProblem):
+    """An argument of an inference verb is unusable: empty text, an unknown label, a bad option value.
+
+    The message names the function and the parameter (``transcribe: batch_size must be >= 1, got 0``).
+    """
+
+    code: ClassVar[str] = "NT309"  # type: ignore[misc]

@@ -180,6 +180,35 @@ class NeuralModel(NeuralModule):
             )
         return model
 
+    @classmethod
+    def from_pretrained(
+        cls: type[M],
+        name: str,
+        *,
+        map_location: str | torch.device | None = None,
+        index: str | os.PathLike[str] | None = None,
+    ) -> M:
+        """Load a pretrained model of this class by registry name (``neuraltypes models`` lists them).
+
+        **Arguments**
+
+        - ``name``: a registry name, or the path of an archive / ``.nemo`` file.
+        - ``map_location``: device to move the model to (CPU when ``None``).
+        - ``index``: an extra registry index file.
+
+        **Returns** the model in eval mode. Called on a subclass, the entry must hold that subclass, else
+        ``ConfigError``; an unknown name raises ``UnknownModelError`` listing the known ones.
+        """
+        from ._pretrained import model_from_reference
+
+        model = model_from_reference(name, map_location=map_location, index=index)
+        if not isinstance(model, cls):
+            raise ConfigError(
+                f"{name!r} holds a {type(model).__name__} ({type(model).model_name!r}), not a {cls.__name__}; "
+                "use neuraltypes_collections.common.from_pretrained to accept any model"
+            )
+        return model
+
     # ---------------------------------------------------------------------------------- training hooks
 
     def training_step(self, batch: Any, batch_idx: int) -> Tensor:

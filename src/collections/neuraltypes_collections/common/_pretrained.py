@@ -322,17 +322,23 @@ def from_pretrained(
     return model
 
 
-def model_from_reference(reference: str) -> NeuralModel:
-    """Load the model a command line names: a file path (or any name ending in ``.nta``/``.nemo``, so that a
-    mistyped path says "no such file") is restored from that file; anything else is a pretrained name.
+def model_from_reference(
+    reference: str | os.PathLike[str],
+    *,
+    map_location: str | torch.device | None = None,
+    index: str | os.PathLike[str] | Iterable[str | os.PathLike[str]] | None = None,
+) -> NeuralModel:
+    """Load the model a verb or a command line names: a file path (or any name ending in ``.nta``/``.nemo``,
+    so that a mistyped path says "no such file") is restored from that file; anything else is a pretrained name.
 
-    The collections' commands (``transcribe``, ``classify``, ``vad``, ``punctuate``) share this rule.
+    Every verb's ``model`` argument and every command's ``--model`` share this rule.
     """
     from ._archive import restore_from
 
-    if os.path.isfile(reference) or reference.endswith((".nta", ".nemo")):
-        return restore_from(reference)
-    return from_pretrained(reference)
+    text = os.fspath(reference)
+    if os.path.isfile(text) or text.endswith((".nta", ".nemo")):
+        return restore_from(text, map_location=map_location)
+    return from_pretrained(text, map_location=map_location, index=index)
 
 
 def _entry_as_json(entry: PretrainedEntry) -> dict[str, Any]:

@@ -1,0 +1,83 @@
+"""What every inference verb shares: the model argument, the keyword options, batching with a progress bar.
+
+The verb grid (``docs/collections.md``): for each task a model method and a module-level function with the same
+name and arguments — ``transcribe``, ``classify``, ``detect_speech``, ``punctuate``, ``synthesize`` — where
+
+- the function takes ``(model, inputs, **options)`` and the method ``(inputs, **options)``; ``model`` is a model
+  instance, a registry name or an archive path (`resolve_model`);
+- one input in gives one result out; a list in gives a list out, in input order;
+- results are frozen dataclasses;
+- the shared keywords are ``batch_size``, ``progress`` (``None``: a bar when there are more than four batches)
+  and ``device`` (``None``: the model's own device; else the model is moved there and stays).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from typing import TypeVar
+
+import torch
+
+from ._errors import InputError
+from ._model import NeuralModel
+
+__all__ = ["batches", "check_batch_size", "model_device", "resolve_model"]
+
+M = TypeVar("M", bound=NeuralModel)
+
+
+def resolve_model(model: M | str | os.PathLike[str], expected: type[M], *, function: str) -> M:
+    """`model` itself, or the model a registry name or archive path names; refused unless it is an `expected`.
+
+    Raises `InputError` (``NT309``) naming the function and both classes for a model of another kind.
+    """
+    if isinstance(model, (str, os.PathLike)):
+        from ._pretrained import model_from_reference
+
+        loaded = model_from_reference(model)
+        if not isinstance(loaded, expected):
+            raise InputError(
+                f"{function}: {os.fspath(model)} holds a {type(loaded).__name__}, not a {expected.__name__}",
+                source=os.fspath(model),
+            )
+        return loaded
+    if not isinstance(model, expected):
+        raise InputError(
+            f"{function}: parameter 'model' is a {type(model).__name__}, expected a {expected.__name__} "
+            "(or its registry name or archive path)",
+            source="model",
+        )
+    return model
+
+
+def check_batch_size(batch_size: int, *, function: str) -> None:
+    """Raise `InputError` unless `batch_size` is a positive integer."""
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise InputError(f"{function}: batch_size must be an integer >= 1, got {batch_size!r}", source="batch_size")
+
+
+def model_device(model: torch.nn.Module, device: str | torch.device | None) -> torch.device:
+    """The device a verb runs on: `device` (the model is moved there) or, when `None`, the model's own."""
+    if device is not None:
+        model.to(device)
+        return torch.device(device)
+    parameter = next(model.parameters(), None)
+    return parameter.device if parameter is not None else torch.device("cpu")
+
+
+T = TypeVar("T")
+
+
+def batches(
+    order: Sequence[T], batch_size: int, *, progress: bool | None, description: str
+) -> Iterator[Sequence[T]]:
+    """`order` cut into runs of `batch_size`, with a tqdm bar when `progress` (``None``: more than four batches)."""
+    runs = [order[start : start + batch_size] for start in range(0, len(order), batch_size)]
+    show = progress if progress is not None else len(runs) > 4
+    if not show:
+        yield from runs
+        return
+    from tqdm.auto import tqdm  # type: ignore[import-untyped]
+
+    yield from tqdm(runs, desc=description, unit="batch")
