@@ -7,8 +7,12 @@ import pickle
 import pytest
 from neuraltypes_collections.common import (
     ArchiveError,
+    AudioError,
     ConfigError,
+    InputError,
+    ManifestError,
     ModelNotAvailableError,
+    NemoImportError,
     UnknownModelError,
     WeightsMismatchError,
 )
@@ -25,6 +29,10 @@ ERRORS = [
     ),
     (UnknownModelError("no model"), "NT304", LookupError),
     (ModelNotAvailableError("absent"), "NT305", RuntimeError),
+    (AudioError("clip.wav: the audio is empty (0 samples)", source="clip.wav"), "NT306", ValueError),
+    (ManifestError("train.json:3: missing 'audio_filepath'"), "NT307", ValueError),
+    (NemoImportError("model.nemo: encoder.activation='gelu' is not supported"), "NT308", ValueError),
+    (InputError("transcribe: batch_size must be an integer >= 1, got 0", source="batch_size"), "NT309", ValueError),
 ]
 
 
@@ -49,3 +57,9 @@ def test_archive_error_names_archive_and_member():
     error = ArchiveError("model.nta", "checksum mismatch", member="weights.safetensors")
     assert str(error) == "model.nta: member 'weights.safetensors': checksum mismatch"
     assert (error.archive, error.member) == ("model.nta", "weights.safetensors")
+
+
+def test_input_errors_keep_their_source():
+    error = AudioError("clip.wav: no such file", source="clip.wav")
+    assert error.source == "clip.wav" and str(error) == "clip.wav: no such file"
+    assert pickle.loads(pickle.dumps(error)).source == "clip.wav"

@@ -20,9 +20,19 @@ from ._config import config_to_yaml as config_to_yaml
 from ._config import instantiate as instantiate
 from ._config import register_target as register_target
 from ._config import structured_config as structured_config
+from ._audio import AudioInput as AudioInput
+from ._audio import batch_audio as batch_audio
+from ._audio import load_audio as load_audio
+from ._audio import read_audio as read_audio
+from ._audio import resample as resample
+from ._audio import write_audio as write_audio
 from ._errors import ArchiveError as ArchiveError
+from ._errors import AudioError as AudioError
 from ._errors import ConfigError as ConfigError
+from ._errors import InputError as InputError
+from ._errors import ManifestError as ManifestError
 from ._errors import ModelNotAvailableError as ModelNotAvailableError
+from ._errors import NemoImportError as NemoImportError
 from ._errors import UnknownModelError as UnknownModelError
 from ._errors import WeightsMismatchError as WeightsMismatchError
 from ._huggingface import HFTextEncoder as HFTextEncoder
@@ -72,12 +82,17 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "ArchiveError",
     "ArchiveInfo",
+    "AudioError",
+    "AudioInput",
     "ConfigError",
     "ContractDriftWarning",
     "HFTextEncoder",
+    "InputError",
+    "ManifestError",
     "ModelNotAvailableError",
     "ModelTask",
     "NemoCheckpoint",
+    "NemoImportError",
     "NeuralModel",
     "NovoGrad",
     "OptimizerConfig",
@@ -89,6 +104,7 @@ __all__ = [
     "TrainingConfig",
     "UnknownModelError",
     "WeightsMismatchError",
+    "batch_audio",
     "build_optimizer",
     "build_schedule",
     "cache_dir",
@@ -107,17 +123,21 @@ __all__ = [
     "known_nemo_targets",
     "list_available_models",
     "load_hf_text_encoder",
+    "load_audio",
     "load_index",
     "load_state_dict_checked",
     "model_class",
     "nemo_importer",
     "pretrained_file",
+    "read_audio",
     "read_nemo",
     "register_model",
     "register_nemo_importer",
     "register_pretrained",
     "register_target",
     "registered_models",
+    "resample",
     "restore_from",
     "structured_config",
+    "write_audio",
 ]
