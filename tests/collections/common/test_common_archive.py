@@ -176,11 +176,6 @@ def test_contract_drift_warns(tmp_path):
         common.restore_from(path)
 
 
-def test_tiny_regressor_passes_the_shared_battery(tmp_path):
-    torch.manual_seed(0)
-    common.check_neural_model(TinyRegressor(TinyRegressorConfig()), (torch.randn(3, 4),), directory=tmp_path)
-
-
 def test_the_battery_catches_a_model_that_does_not_round_trip(tmp_path):
     @dataclasses.dataclass(frozen=True)
     class DriftConfig:

@@ -1,19 +1,14 @@
-"""Every TTS model passes the shared model battery (config, registry, archive round trip, contract)."""
+"""Tiny Tacotron 2 and WaveGlow builders for the TTS tests, and the FastPitch archive's self-containment.
+
+The battery cases of the TTS models live with every other model's in `tests/collections/test_battery.py`.
+"""
 
 from pathlib import Path
 
-import pytest
-import torch
 from neuraltypes_collections.common import NeuralModel
-from neuraltypes_collections.common._battery import check_neural_model
 from neuraltypes_collections.tts import (
     CharTokenizer,
     FastPitchModel,
-    GriffinLim,
-    GriffinLimConfig,
-    HifiGan,
-    HifiGanConfig,
-    HifiGanModelConfig,
     Tacotron2Config,
     Tacotron2Model,
     Tacotron2ModelConfig,
@@ -40,25 +35,6 @@ def tiny_waveglow() -> WaveGlowModel:
     flow = WaveGlowConfig(n_flows=4, n_group=8, n_early_every=2, n_early_size=2, wn_layers=2, wn_channels=16,
                           upsample_kernel_size=256)  # fmt: skip
     return WaveGlowModel(WaveGlowModelConfig(flow))
-
-
-MEL = torch.randn(2, 80, 6) - 5.0
-
-
-@pytest.mark.parametrize(
-    ("build", "inputs"),
-    [
-        (lambda: HifiGan(HifiGanModelConfig(HifiGanConfig(upsample_initial_channel=16))), (MEL,)),
-        (lambda: GriffinLim(GriffinLimConfig(n_iter=2)), (MEL,)),
-        (tiny_waveglow, (MEL,)),
-        (tiny_tacotron2, (torch.tensor([[3, 4, 5], [6, 7, 28]]), torch.tensor([3, 2]))),
-        (lambda: NeuralModel.restore_from(FIXTURES / "fastpitch_small" / "model.nemo"), (torch.tensor([[0, 77, 74, 0]]),)),
-    ],
-    ids=["hifigan", "griffin_lim", "waveglow", "tacotron2", "fastpitch"],
-)
-def test_model_battery(build, inputs, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    torch.manual_seed(0)
-    check_neural_model(build(), inputs, directory=tmp_path)
 
 
 def test_fastpitch_archive_is_self_contained(tmp_path: Path) -> None:
