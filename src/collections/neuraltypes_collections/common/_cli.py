@@ -142,13 +142,15 @@ def add_model_options(
     *,
     model_help: str,
     model_default: str | None = None,
+    model_required: bool = True,
     batch_size: int | None = None,
 ) -> None:
     """The options every inference command shares: ``--model``, ``--device``, ``--threads``, ``--json`` and,
-    when the verb batches, ``--batch-size``."""
+    when the verb batches, ``--batch-size``. ``--model`` is required unless it has a default or
+    `model_required` is false (a command that needs it only in some modes checks it itself)."""
     parser.add_argument(
         "--model",
-        required=model_default is None,
+        required=model_default is None and model_required,
         default=model_default,
         help=f"{model_help}: a registry name, a neuraltypes archive or a NeMo .nemo file"
         + (f" (default {model_default})" if model_default else ""),
