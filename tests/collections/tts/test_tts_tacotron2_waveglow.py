@@ -4,13 +4,12 @@ from pathlib import Path
 
 import pytest
 import torch
+from neuraltypes_collections.common import read_audio, resample
 from neuraltypes_collections.tts import (
     GriffinLim,
     GriffinLimConfig,
     MelConfig,
     MelFrontEnd,
-    read_wav,
-    resample,
     synthesize,
 )
 from neuraltypes_collections.tts._data import collate, make_examples, read_manifest
@@ -47,8 +46,8 @@ def test_tacotron2_trains_a_few_steps_and_speaks() -> None:
     assert losses[-1] < 0.75 * losses[0], losses
     spectrogram = model.generate_spectrogram(model.parse("he was"))
     assert spectrogram.shape[:2] == (1, 80) and 1 <= spectrogram.shape[-1] <= model.config.tacotron2.max_decoder_steps
-    audio = synthesize("he was", model, GriffinLim(GriffinLimConfig(n_iter=2)))
-    assert audio.shape[0] == spectrogram.shape[-1] * 256
+    speech = synthesize(model, "he was", vocoder=GriffinLim(GriffinLimConfig(n_iter=2)))
+    assert speech.audio.shape[0] == spectrogram.shape[-1] * 256
 
 
 def test_tacotron2_refuses_a_target_of_other_features() -> None:
@@ -63,8 +62,7 @@ def test_waveglow_is_invertible_and_trains() -> None:
     torch.set_num_threads(1)
     torch.manual_seed(0)
     model = tiny_waveglow()
-    audio, rate = read_wav(MANIFEST.parent / "audio" / "sense_and_sensibility_01_austen_64kb-0930.wav")
-    audio = resample(audio, rate, 22050)
+    audio, _ = read_audio(MANIFEST.parent / "audio" / "sense_and_sensibility_01_austen_64kb-0930.wav", 22050)
     segments = resample(torch.stack([audio[11025 : 11025 + 4096], audio[30000 : 30000 + 4096]]), 22050, 22050)
     batch = (segments, torch.tensor([4096, 4096]))
     losses = _train(model, batch, steps=10, lr=1e-3)

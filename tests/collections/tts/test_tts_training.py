@@ -79,13 +79,13 @@ def test_tiny_fastpitch_overfits_real_utterances() -> None:
 
 
 def test_hifigan_few_steps_reduce_mel_reconstruction_loss() -> None:
-    from neuraltypes_collections.tts import HifiGan, HifiGanConfig, HifiGanModelConfig, read_wav, resample
+    from neuraltypes_collections.common import read_audio, resample
+    from neuraltypes_collections.tts import HifiGan, HifiGanConfig, HifiGanModelConfig
 
     torch.set_num_threads(1)
     torch.manual_seed(0)
     model = HifiGan(HifiGanModelConfig(HifiGanConfig(upsample_initial_channel=32)))
-    audio, rate = read_wav(MANIFEST.parent / "audio" / "sense_and_sensibility_01_austen_64kb-0880.wav")
-    audio = resample(audio, rate, 22050)
+    audio, _ = read_audio(MANIFEST.parent / "audio" / "sense_and_sensibility_01_austen_64kb-0880.wav", 22050)
     segments = resample(torch.stack([audio[22050 : 22050 + 8192], audio[33000 : 33000 + 8192]]), 22050, 22050)
     batch = (segments, torch.tensor([8192, 8192]))
     model.generator.apply_weight_norm()

