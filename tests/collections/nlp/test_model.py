@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from neuraltypes_collections.common import restore_from
+from neuraltypes_collections.common import InputError, restore_from
 from neuraltypes_collections.nlp import (
     PunctuationCapitalizationConfig,
     PunctuationCapitalizationModel,
@@ -49,7 +49,7 @@ def test_long_input_gets_one_label_per_word(nemo_model: PunctuationCapitalizatio
 
 
 def test_queries_must_be_a_list(nemo_model: PunctuationCapitalizationModel) -> None:
-    with pytest.raises(TypeError, match="wrap it"):
+    with pytest.raises(InputError, match="^queries: .*wrap it"):
         nemo_model.add_punctuation_capitalization("hello world")  # type: ignore[arg-type]
     assert nemo_model.add_punctuation_capitalization([""]) == [""]
 

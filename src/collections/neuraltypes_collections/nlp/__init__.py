@@ -1,6 +1,8 @@
 """Punctuation and capitalization restoration on a typed BERT-family encoder.
 
-    >>> from neuraltypes_collections.nlp import PunctuationCapitalizationModel  # doctest: +SKIP
+    >>> from neuraltypes_collections.nlp import punctuate                   # doctest: +SKIP
+    >>> punctuate("punctuation_en_minilm", "how are you today").text      # doctest: +SKIP
+    'How are you today?'
 """
 
 from ._data import IGNORE_INDEX as IGNORE_INDEX
@@ -12,9 +14,11 @@ from ._data import collate as collate
 from ._data import plan_windows as plan_windows
 from ._data import tokenize_corpus as tokenize_corpus
 from ._data import tokenize_words as tokenize_words
+from ._inference import PunctuatedText as PunctuatedText
 from ._inference import add_punctuation_capitalization as add_punctuation_capitalization
 from ._inference import calibrate_logit_bias as calibrate_logit_bias
 from ._inference import predict_labels as predict_labels
+from ._inference import punctuate as punctuate
 from ._inference import word_logits as word_logits
 from ._labels import CAPIT_LABELS as CAPIT_LABELS
 from ._labels import PUNCT_LABELS as PUNCT_LABELS
@@ -54,6 +58,7 @@ __all__ = [
     "LabelScore",
     "LabelledText",
     "PunctCapitLogits",
+    "PunctuatedText",
     "PunctuationCapitalizationConfig",
     "PunctuationCapitalizationModel",
     "PunctuationReport",
@@ -75,6 +80,7 @@ __all__ = [
     "load_text_punct_split",
     "plan_windows",
     "predict_labels",
+    "punctuate",
     "read_nemo_files",
     "train_punctuation",
     "tokenize_corpus",

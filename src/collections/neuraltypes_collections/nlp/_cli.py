@@ -1,43 +1,90 @@
-"""`neuraltypes punctuate "text" | FILE`: restore punctuation and capitalization from the command line."""
+"""`neuraltypes punctuate "text" | FILE | -`: restore punctuation and capitalization from the command line.
+
+Each INPUT is a text, a UTF-8 text FILE (one query per line; blank lines stay blank) or `-` (stdin). An input that
+cannot be used (a missing, empty or non-text file, an empty text) is reported on its own line and the others are
+still punctuated; the exit status is then 1.
+"""
 
 import argparse
+import json
 import os
+import re
 import sys
 
 __all__ = ["DEFAULT_MODEL", "punctuate_command"]
 
 DEFAULT_MODEL = "punctuation_en_minilm"
 
+#: Files that are audio: punctuating their bytes would be a mistake (transcribe them first).
+_AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".mp3", ".opus", ".m4a")
+#: A word ending in a file suffix (`notes.txt`) is taken for a file name, not for text.
+_FILE_NAME = re.compile(r"\.[A-Za-z][A-Za-z0-9]{0,4}$")
+
+
+def _queries(item: str, number: int, as_text: bool) -> list[str]:
+    """The queries of one INPUT (its `number` counts from 1), or a NeuralTypesError naming it."""
+    from ..common._errors import InputError
+
+    if item == "-" and not as_text:
+        lines = sys.stdin.read().splitlines()
+        if not any(line.strip() for line in lines):
+            raise InputError("-: stdin is empty; there is nothing to punctuate", source="-")
+        return lines
+    if as_text or (" " in item.strip() and not os.path.exists(item)):
+        if not item.strip():
+            raise InputError(f"argument {number}: the text is empty; there is nothing to punctuate", source=item)
+        return [item]
+    if os.path.isdir(item):
+        raise InputError(f"{item}: is a folder; give a text file, or text", source=item)
+    if os.path.isfile(item):
+        if item.lower().endswith(_AUDIO_SUFFIXES):
+            raise InputError(f"{item}: an audio file; punctuate reads text (transcribe it first)", source=item)
+        try:
+            with open(item, encoding="utf-8") as handle:
+                lines = handle.read().splitlines()
+        except UnicodeDecodeError:
+            raise InputError(f"{item}: not UTF-8 text; punctuate reads text files", source=item) from None
+        if not any(line.strip() for line in lines):
+            raise InputError(f"{item}: the file is empty; there is nothing to punctuate", source=item)
+        return lines
+    if not item.strip():
+        raise InputError(f"argument {number}: the text is empty; there is nothing to punctuate", source=item)
+    if os.sep in item or "/" in item or _FILE_NAME.search(item):
+        raise InputError(f"{item}: no such file (to punctuate it as text, pass --text)", source=item)
+    return [item]
+
 
 def punctuate_command(argv: list[str]) -> int:
     """Punctuate text given as arguments, or each line of a file (`-` reads stdin); returns the exit status."""
+    from ..common._cli import add_model_options, apply_model_options, load_each
+    from ._inference import punctuate
+
     parser = argparse.ArgumentParser(
         prog="neuraltypes punctuate",
         description="restore punctuation (, . ?) and capitalization of lowercased, unpunctuated text",
     )
-    parser.add_argument("inputs", nargs="+", help='text ("how are you") or a text FILE (one query per line; - for stdin)')
-    parser.add_argument("--model", default=DEFAULT_MODEL,
-                        help=f"a pretrained name, a neuraltypes archive or a NeMo .nemo file (default {DEFAULT_MODEL})")
-    parser.add_argument("--batch-size", type=int, default=32, help="encoder windows per pass (default 32)")
+    parser.add_argument("inputs", nargs="+", metavar="INPUT",
+                        help='text ("how are you"), a text FILE (one query per line) or - for stdin')
+    parser.add_argument("--text", action="store_true", help="every INPUT is text, never a file name")
+    add_model_options(parser, model_help="punctuation model", model_default=DEFAULT_MODEL, batch_size=32)
     options = parser.parse_args(argv)
+    apply_model_options(options)
 
-    from ..common._pretrained import model_from_reference
-    from ._model import PunctuationCapitalizationModel
-
-    queries: list[str] = []
-    for item in options.inputs:
-        if item == "-":
-            queries += sys.stdin.read().splitlines()
-        elif os.path.isfile(item):
-            with open(item, encoding="utf-8") as handle:
-                queries += handle.read().splitlines()
-        else:
-            queries.append(item)
-    model = model_from_reference(options.model)
-    if not isinstance(model, PunctuationCapitalizationModel):
-        print(f"neuraltypes punctuate: {options.model} holds a {type(model).__name__}, not a punctuation model",
-              file=sys.stderr)
-        return 1
-    for line in model.add_punctuation_capitalization(queries, batch_size=options.batch_size):
-        print(line)
-    return 0
+    numbers = [str(number) for number in range(1, len(options.inputs) + 1)]
+    kept, per_input, failures = load_each(
+        "punctuate", numbers, lambda number: _queries(options.inputs[int(number) - 1], int(number), options.text)
+    )
+    if kept:
+        queries = [query for lines in per_input for query in lines]
+        results = iter(punctuate(options.model, queries, batch_size=options.batch_size, device=options.device))
+        for number, lines in zip(kept, per_input, strict=True):
+            item = options.inputs[int(number) - 1]
+            for line, _ in enumerate(lines, 1):
+                result = next(results)
+                if options.json:
+                    record = {"input": item, "line": line, "text": result.text, "words": list(result.words),
+                              "punct": list(result.punct), "capit": list(result.capit)}
+                    print(json.dumps(record))
+                else:
+                    print(result.text)
+    return 1 if failures else 0

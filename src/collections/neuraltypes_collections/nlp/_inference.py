@@ -1,23 +1,32 @@
-"""Inference: words -> windows -> batched encoder passes -> one punctuation and capitalization label per word."""
+"""Inference: words -> windows -> batched encoder passes -> one punctuation and capitalization label per word.
 
+The verb is `punctuate` (one text in, one `PunctuatedText` out; a list in, a list out), also a method of the model;
+`add_punctuation_capitalization` is NeMo's name for it, returning plain strings.
+"""
+
+import os
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Union, overload
 
 import torch
 
 from ..common import eval_mode
+from ..common._errors import InputError
+from ..common._verbs import batches, check_batch_size, model_device, resolve_model
 from ._data import plan_windows, tokenize_words
 from ._labels import LabelledText, words_from_query
 
 if TYPE_CHECKING:
     from ._model import PunctuationCapitalizationModel
 
-__all__ = ["add_punctuation_capitalization", "calibrate_logit_bias", "predict_labels", "word_logits"]
+__all__ = ["PunctuatedText", "add_punctuation_capitalization", "calibrate_logit_bias", "predict_labels", "punctuate",
+           "word_logits"]
 
 
 @torch.no_grad()
 def word_logits(model: "PunctuationCapitalizationModel", sentences: Sequence[Sequence[str]],
-                batch_size: int = 32) -> list[tuple[torch.Tensor, torch.Tensor]]:
+                batch_size: int = 32, *, progress: bool | None = False) -> list[tuple[torch.Tensor, torch.Tensor]]:
     """Per-word logits (read on each word's first subword, in its most central window).
 
     Inputs longer than `model.config.max_length` are cut into overlapping windows (see `plan_windows`), and all
@@ -27,13 +36,13 @@ def word_logits(model: "PunctuationCapitalizationModel", sentences: Sequence[Seq
         model: the punctuation model (put in eval mode for the call).
         sentences: lists of words without punctuation.
         batch_size: windows per encoder pass.
+        progress: show a progress bar over the batches (`None`: when there are more than four).
 
     Returns:
         For each sentence, punctuation logits `[words, len(punct_labels)]` and capitalization logits
         `[words, len(capit_labels)]`, float32 on CPU, without the config's logit biases.
     """
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+    check_batch_size(batch_size, function="word_logits")
     tokenizer = model.tokenizer
     config = model.config
     window = config.max_length - 2
@@ -51,8 +60,8 @@ def word_logits(model: "PunctuationCapitalizationModel", sentences: Sequence[Seq
     order = sorted(range(len(jobs)), key=lambda j: len(jobs[j][1]))
     device = next(model.parameters()).device
     with eval_mode(model):
-        for begin in range(0, len(order), batch_size):
-            chunk = [jobs[j] for j in order[begin : begin + batch_size]]
+        for run in batches(order, batch_size, progress=progress, description="punctuate"):
+            chunk = [jobs[j] for j in run]
             width = max(len(ids) for _, ids, _ in chunk) + 2
             input_ids = torch.full((len(chunk), width), int(tokenizer.pad_token_id), dtype=torch.long)
             mask = torch.zeros((len(chunk), width), dtype=torch.bool)
@@ -75,13 +84,14 @@ def _bias(values: Sequence[float], size: int) -> torch.Tensor:
 
 
 def predict_labels(model: "PunctuationCapitalizationModel", sentences: Sequence[Sequence[str]],
-                   batch_size: int = 32) -> list[LabelledText]:
+                   batch_size: int = 32, *, progress: bool | None = False) -> list[LabelledText]:
     """Predict labels for pre-split, lowercased words: the argmax of `word_logits` plus the config's logit biases.
 
     Arguments:
         model: the punctuation model.
         sentences: lists of words without punctuation.
         batch_size: windows per encoder pass.
+        progress: show a progress bar over the batches (`None`: when there are more than four).
 
     Returns:
         One `LabelledText` per sentence.
@@ -90,7 +100,8 @@ def predict_labels(model: "PunctuationCapitalizationModel", sentences: Sequence[
     punct_bias = _bias(config.punct_logit_bias, len(config.punct_labels))
     capit_bias = _bias(config.capit_logit_bias, len(config.capit_labels))
     out = []
-    for words, (punct, capit) in zip(sentences, word_logits(model, sentences, batch_size), strict=True):
+    logits = word_logits(model, sentences, batch_size, progress=progress)
+    for words, (punct, capit) in zip(sentences, logits, strict=True):
         p = (punct + punct_bias).argmax(-1).tolist()
         c = (capit + capit_bias).argmax(-1).tolist()
         out.append(LabelledText(tuple(words), tuple(config.punct_labels[i] for i in p),
@@ -153,23 +164,92 @@ def calibrate_logit_bias(model: "PunctuationCapitalizationModel", items: Sequenc
     return result[0], result[1]
 
 
+@dataclass(frozen=True)
+class PunctuatedText:
+    """One text's result of `punctuate`.
+
+    Attributes:
+        text: the punctuated, capitalized text, words joined by single spaces (`""` for a text without words).
+        words: the model's words (the input split on whitespace, punctuation stripped, lowercased).
+        punct: one of the model's punctuation labels per word (`"O"`, `","`, `"."`, `"?"`).
+        capit: one capitalization label per word (`"U"`: upper-case first letter, `"O"`: keep).
+    """
+
+    text: str
+    words: tuple[str, ...]
+    punct: tuple[str, ...]
+    capit: tuple[str, ...]
+
+
+ModelReference = Union["PunctuationCapitalizationModel", str, "os.PathLike[str]"]
+
+
+@overload
+def punctuate(model: ModelReference, texts: str, *, batch_size: int = 32,  # type: ignore[overload-overlap]
+              progress: bool | None = None, device: str | torch.device | None = None) -> PunctuatedText: ...
+
+
+@overload
+def punctuate(model: ModelReference, texts: Sequence[str], *, batch_size: int = 32,
+              progress: bool | None = None, device: str | torch.device | None = None) -> list[PunctuatedText]: ...
+
+
+def punctuate(model: ModelReference, texts: str | Sequence[str], *, batch_size: int = 32,
+              progress: bool | None = None,
+              device: str | torch.device | None = None) -> PunctuatedText | list[PunctuatedText]:
+    """Restore punctuation and capitalization of one text or of a list of texts.
+
+    Each text is normalised first (split on whitespace, punctuation stripped, lowercased), so existing marks and
+    casing are replaced by the model's. Texts of any length are handled in overlapping windows. A text without
+    words (empty, whitespace or punctuation only) gives an empty result, `PunctuatedText("", (), (), ())`, as
+    NeMo gives `""`: punctuating nothing is not an error.
+
+    Arguments:
+        model: a `PunctuationCapitalizationModel`, or its registry name or archive path (`.nta`, `.nemo`).
+        texts: one text, or a list of texts.
+        batch_size: encoder windows per forward pass (windows of all texts are batched together).
+        progress: show a progress bar over the batches (`None`: when there are more than four).
+        device: run there (the model is moved and stays); `None`: where the model is.
+
+    Returns:
+        One `PunctuatedText` for one text, a list of them (in order) for a list.
+
+    Raises:
+        InputError: (`NT309`) for an item that is not a str (naming `texts[i]`), a `batch_size` < 1, or a model
+            of another kind.
+    """
+    from ._model import PunctuationCapitalizationModel
+
+    single = isinstance(texts, str)
+    items: list[str] = [texts] if isinstance(texts, str) else list(texts)
+    for index, text in enumerate(items):
+        if not isinstance(text, str):
+            name = "text" if single else f"texts[{index}]"
+            raise InputError(f"{name}: expected a str, got {type(text).__name__}", source=name)
+    check_batch_size(batch_size, function="punctuate")
+    resolved = resolve_model(model, PunctuationCapitalizationModel, function="punctuate")
+    model_device(resolved, device)
+    sentences = [words_from_query(text) for text in items]
+    results = [
+        PunctuatedText(item.text(), item.words, item.punct, item.capit)
+        for item in predict_labels(resolved, sentences, batch_size=batch_size, progress=progress)
+    ]
+    return results[0] if single else results
+
+
 def add_punctuation_capitalization(model: "PunctuationCapitalizationModel", queries: Sequence[str],
                                    batch_size: int = 32) -> list[str]:
-    """Restore punctuation and capitalization of each query.
-
-    Each query is normalised first (split on whitespace, punctuation stripped, lowercased), so existing marks and
-    casing are replaced by the model's.
+    """NeMo's name for `punctuate`: the punctuated texts of a list of queries, as plain strings.
 
     Arguments:
         model: the punctuation model.
-        queries: texts of any length (long ones are handled in overlapping windows).
+        queries: a list of texts of any length (a single str is refused, as NeMo expects a list).
         batch_size: encoder windows per pass.
 
     Returns:
         The punctuated texts, words joined by single spaces; an empty query gives `""`.
     """
     if isinstance(queries, str):
-        raise TypeError("queries must be a list of strings, got a single str; wrap it: [text]")
-    sentences = [words_from_query(q) for q in queries]
-    return [item.text() for item in predict_labels(model, sentences, batch_size=batch_size)]
-
+        raise InputError("queries: a list of strings was expected, got a single str; wrap it: [text] "
+                         "(or call punctuate(model, text))", source="queries")
+    return [result.text for result in punctuate(model, queries, batch_size=batch_size)]

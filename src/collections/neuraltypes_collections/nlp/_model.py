@@ -2,10 +2,10 @@
 
 import json
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar, NamedTuple
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, overload
 
 import torch
 from torch import Tensor
@@ -15,6 +15,9 @@ from neuraltypes import Encoded, Logits, Mask, NeuralModule, TokenIndex
 from ..common import NeuralModel, register_model
 from ..common._huggingface import HFTextEncoder, hf_text_encoder_from_config, load_hf_text_encoder
 from ._labels import CAPIT_LABELS, PUNCT_LABELS
+
+if TYPE_CHECKING:  # the verb imports the model: import it back only when called
+    from ._inference import PunctuatedText
 
 __all__ = ["HeadConfig", "PunctCapitLogits", "PunctuationCapitalizationConfig", "PunctuationCapitalizationModel",
            "TokenClassifierHead"]
@@ -169,6 +172,8 @@ class PunctuationCapitalizationModel(NeuralModel):
     Example:
         >>> from neuraltypes_collections.common import from_pretrained                   # doctest: +SKIP
         >>> model = from_pretrained("punctuation_en_minilm")                             # doctest: +SKIP
+        >>> model.punctuate("how are you today").text                                    # doctest: +SKIP
+        'How are you today?'
         >>> model.add_punctuation_capitalization(["how are you today"])                  # doctest: +SKIP
         ['How are you today?']
     """
@@ -250,8 +255,24 @@ class PunctuationCapitalizationModel(NeuralModel):
         hidden = self.encoder(input_ids, attention_mask, token_type_ids)
         return PunctCapitLogits(self.punct_head(hidden), self.capit_head(hidden))
 
+    @overload
+    def punctuate(self, texts: str, *, batch_size: int = 32,  # type: ignore[overload-overlap]
+                  progress: bool | None = None, device: str | torch.device | None = None) -> "PunctuatedText": ...
+
+    @overload
+    def punctuate(self, texts: Sequence[str], *, batch_size: int = 32, progress: bool | None = None,
+                  device: str | torch.device | None = None) -> list["PunctuatedText"]: ...
+
+    def punctuate(self, texts: str | Sequence[str], *, batch_size: int = 32, progress: bool | None = None,
+                  device: str | torch.device | None = None) -> "PunctuatedText | list[PunctuatedText]":
+        """Restore punctuation and capitalization of one text (one `PunctuatedText`) or a list of texts (a list);
+        see `neuraltypes_collections.nlp.punctuate`."""
+        from ._inference import punctuate
+
+        return punctuate(self, texts, batch_size=batch_size, progress=progress, device=device)
+
     def add_punctuation_capitalization(self, queries: list[str], batch_size: int = 32) -> list[str]:
-        """Punctuate and capitalize each query (see `neuraltypes_collections.nlp.add_punctuation_capitalization`)."""
+        """NeMo's name for `punctuate`: the punctuated texts of a list of queries, as plain strings."""
         from ._inference import add_punctuation_capitalization
 
         return add_punctuation_capitalization(self, queries, batch_size=batch_size)
