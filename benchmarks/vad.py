@@ -28,7 +28,8 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 from _timing import interleaved_times
-from neuraltypes_collections.asr.vad import detect_speech, load_silero_vad, read_audio, silero_weights_file
+from neuraltypes_collections.asr.vad import detect_speech, load_silero_vad, silero_weights_file
+from neuraltypes_collections.common import read_audio
 
 import neuraltypes as nt
 
@@ -87,7 +88,7 @@ def main() -> None:
         "ours, chunk by chunk, checks off": ours_stream("off"),
         "ours, whole utterance (speech_probs)": ours_offline,
         "silero get_speech_timestamps (original)": lambda: get_speech_timestamps(audio, original),
-        "ours detect_speech": lambda: detect_speech(audio, sample_rate=16000),
+        "ours detect_speech": lambda: detect_speech(None, audio, sample_rate=16000),
     }
     with torch.inference_mode():
         reference = original_stream()

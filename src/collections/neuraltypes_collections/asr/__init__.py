@@ -69,7 +69,7 @@ from .classification import ClassificationModelConfig as ClassificationModelConf
 from .classification import CommandAugmentConfig as CommandAugmentConfig
 from .classification import FrameClassificationModel as FrameClassificationModel
 from .classification import FrameClassificationModelConfig as FrameClassificationModelConfig
-from .classification import detect_speech_with as detect_speech_with
+from .classification import classify as classify
 from .models import (
     ENGLISH_CHARACTERS as ENGLISH_CHARACTERS,
 )
@@ -118,6 +118,7 @@ from .modules import (
 from .vad import AudioChunk as AudioChunk
 from .vad import SegmentationOptions as SegmentationOptions
 from .vad import SileroVad as SileroVad
+from .vad import SpeechDetection as SpeechDetection
 from .vad import SpeechSegment as SpeechSegment
 from .vad import detect_speech as detect_speech
 from .vad import load_silero_vad as load_silero_vad
@@ -127,6 +128,7 @@ __all__ = [
     "AudioChunk",
     "SegmentationOptions",
     "SileroVad",
+    "SpeechDetection",
     "SpeechSegment",
     "detect_speech",
     "load_silero_vad",
@@ -137,7 +139,7 @@ __all__ = [
     "CommandAugmentConfig",
     "FrameClassificationModel",
     "FrameClassificationModelConfig",
-    "detect_speech_with",
+    "classify",
     "AudioAugmentConfig",
     "AudioTextDataset",
     "augment_waveform",

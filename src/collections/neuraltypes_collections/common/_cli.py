@@ -52,9 +52,13 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
         "classify audio clips with a MatchboxNet/MarbleNet classifier",
         "neuraltypes_collections.asr.classification._cli:classify_command",
     ),
+    "detect-speech": (
+        "print the speech segments of recordings (Silero VAD, or --model MarbleNet)",
+        "neuraltypes_collections.asr.vad._cli:detect_speech_command",
+    ),
     "vad": (
-        "print the speech segments of a recording (Silero VAD, or --model MarbleNet)",
-        "neuraltypes_collections.asr.classification._cli:vad_command",
+        "the same as detect-speech",
+        "neuraltypes_collections.asr.vad._cli:detect_speech_command",
     ),
 }
 

@@ -167,12 +167,64 @@ def test_classify_accepts_paths_tensors_and_other_rates(tmp_path: Path) -> None:
     assert sum(results[0].probabilities.values()) == pytest.approx(1.0, abs=1e-5)
     assert max(results[0].probabilities.values()) == pytest.approx(results[0].probability)
     tagged = nt.tag(at_8k.clone(), nt.tags.AudioSignal(8000))
-    assert model.classify(tagged)[0].probabilities == pytest.approx(results[2].probabilities, abs=1e-5)
+    single = model.classify(tagged)  # one clip in, one result out
+    assert isinstance(single, cls.Classification)
+    assert single.probabilities == pytest.approx(results[2].probabilities, abs=1e-5)
     assert model.classify([]) == []
-    with pytest.raises(ValueError, match="batch_size must be positive"):
+
+
+def test_a_2d_tensor_is_one_clip_with_channels_and_a_list_is_a_batch() -> None:
+    torch.manual_seed(0)
+    model = ClassificationModel(small_config()).eval()
+    left, right = torch.randn(9000) * 0.1, torch.randn(9000) * 0.1
+    stereo = model.classify(torch.stack([left, right]))
+    assert isinstance(stereo, cls.Classification)
+    assert stereo == model.classify((left + right) / 2)
+    assert len(model.classify([left, right])) == 2
+
+
+def test_classify_function_and_method_agree_and_take_a_path_to_the_model() -> None:
+    path = FIXTURES / "matchboxnet3x1x64" / "model.nemo"
+    model = ClassificationModel.restore_from(path)
+    clip = torch.randn(16000, generator=torch.Generator().manual_seed(0)) * 0.1
+    assert cls.classify(model, clip) == model.classify(clip)
+    assert cls.classify(path, [clip], batch_size=1, device="cpu") == [model.classify(clip)]
+
+
+def test_an_8k_tagged_clip_equals_the_clip_resampled_first() -> None:
+    from neuraltypes_collections.common import resample
+
+    torch.manual_seed(0)
+    model = ClassificationModel(small_config()).eval()
+    at_8k = resample(torch.randn(16000) * 0.1, 16000, 8000)
+    resampled_first = model.classify(resample(at_8k, 8000, 16000))
+    assert cls.classify(model, nt.tag(at_8k.clone(), nt.tags.AudioSignal(8000))) == resampled_first
+    assert cls.classify(model, at_8k.numpy(), sample_rate=8000) == resampled_first
+    with pytest.raises(nt.ContractViolation, match=r"\[NT208\] classify.* 8000 Hz.*16000 Hz") as error:
+        cls.classify(model, nt.tag(at_8k.clone(), nt.tags.AudioSignal(8000)), resample=False)
+    assert "resample 8000 Hz -> 16000 Hz" in str(error.value)
+
+
+def test_classify_errors_name_the_input(tmp_path: Path) -> None:
+    from neuraltypes_collections.common import AudioError, InputError
+
+    model = ClassificationModel(small_config()).eval()
+    clip = torch.zeros(8000)
+    with pytest.raises(InputError, match="classify: batch_size must be an integer >= 1, got 0"):
         model.classify(clip, batch_size=0)
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(AudioError, match=r"missing.wav: no such file"):
         model.classify(str(tmp_path / "missing.wav"))
+    with pytest.raises(AudioError, match=r"inputs\[1\]: 3 of 3 samples are NaN"):
+        model.classify([clip, torch.full((3,), float("nan"))])
+    frame_vad = FrameClassificationModel(FrameClassificationModelConfig())
+    with pytest.raises(InputError, match="classify: parameter 'model' is a FrameClassificationModel"):
+        cls.classify(frame_vad, clip)  # type: ignore[call-overload]
+
+
+def test_clips_shorter_than_the_stft_window_are_classified() -> None:
+    model = ClassificationModel(small_config()).eval()
+    results = model.classify([torch.full((1,), 0.1), torch.full((10,), 0.1)], batch_size=2)
+    assert len(results) == 2 and all(r.label in WORDS for r in results)
 
 
 def test_archive_stores_labels_and_restores_exactly(tmp_path: Path) -> None:
@@ -221,7 +273,7 @@ def test_public_surface_is_explicit() -> None:
     assert sorted(cls.__all__) == sorted(set(cls.__all__))
     for name in cls.__all__:
         assert not name.startswith("_") and getattr(cls, name).__module__.startswith("neuraltypes_collections")
-    assert {"ClassificationModel", "FrameClassificationModel", "detect_speech_with"} <= set(cls.__all__)
+    assert {"ClassificationModel", "FrameClassificationModel", "classify"} <= set(cls.__all__)
 
 
 def test_import_stays_light() -> None:

@@ -15,13 +15,15 @@ from neuraltypes_collections.asr.classification import (
     ClassificationModelConfig,
     FrameClassificationModel,
     LabeledAudioDataset,
-    detect_speech_with,
     matchboxnet_encoder,
     window_speech_probs,
 )
-from neuraltypes_collections.asr.classification._cli import classify_command, vad_command
-from neuraltypes_collections.asr.vad import segments_from_probs
-from neuraltypes_collections.common import NeuralModel
+from neuraltypes_collections.asr.classification._cli import classify_command
+from neuraltypes_collections.asr.vad import SpeechDetection, detect_speech, segments_from_probs
+from neuraltypes_collections.asr.vad._cli import detect_speech_command
+from neuraltypes_collections.common import InputError, NeuralModel, resample
+
+import neuraltypes as nt
 
 FIXTURES = Path(__file__).parent / "fixtures"
 RATE = 16000
@@ -114,13 +116,15 @@ def test_window_probabilities_cover_the_recording_chunk_by_chunk() -> None:
     for samples in (1, 1279, 1280, 20000):
         probs = window_speech_probs(model, torch.randn(samples) * 0.1, shift_s=0.08)
         assert probs.numel() == math.ceil(samples / 1280) and bool(((probs >= 0) & (probs <= 1)).all())
-    with pytest.raises(ValueError, match="need 0 < shift_s <= window_s"):
+    with pytest.raises(InputError, match="need 0 < shift_s <= window_s"):
         window_speech_probs(model, torch.zeros(100), window_s=0.1, shift_s=0.2)
 
 
 def test_segment_vad_finds_the_words_and_not_silence_noise_or_tones(segment_vad: ClassificationModel, tmp_path: Path) -> None:
     path, spans = _recording(tmp_path)
-    segments = detect_speech_with(segment_vad, path, shift_s=0.04)
+    result = segment_vad.detect_speech(path, shift_s=0.04)
+    assert isinstance(result, SpeechDetection) and result == detect_speech(segment_vad, path, shift_s=0.04)
+    segments = result.segments
     assert len(segments) == len(spans) == 2, segments
     for segment, (start, end) in zip(segments, spans, strict=True):
         assert segment.start_s <= start + 0.1 and segment.end_s >= end - 0.1  # covers the word ...
@@ -128,7 +132,7 @@ def test_segment_vad_finds_the_words_and_not_silence_noise_or_tones(segment_vad:
         assert segment.score > 0.5
     generator = torch.Generator().manual_seed(2)
     for name, clip in zip(("silence", "noise", "tone"), _non_speech(generator, 3), strict=True):
-        assert detect_speech_with(segment_vad, torch.cat([clip] * 3), sample_rate=RATE) == [], name
+        assert detect_speech(segment_vad, torch.cat([clip] * 3), sample_rate=RATE).segments == (), name
 
 
 def test_frame_vad_segments_are_the_segmenter_applied_to_its_step_probabilities() -> None:
@@ -138,7 +142,23 @@ def test_frame_vad_segments_are_the_segmenter_applied_to_its_step_probabilities(
     probs = model.speech_probs(audio)
     assert probs.numel() == 3 * RATE // model.step_samples
     expected = segments_from_probs(probs, chunk_samples=320, sample_rate=RATE, num_samples=audio.numel())
-    assert detect_speech_with(model, audio, sample_rate=RATE) == expected
+    assert list(detect_speech(model, audio, sample_rate=RATE).segments) == expected
+    assert model.detect_speech([audio]) == [detect_speech(model, audio)]
+    with pytest.raises(InputError, match="window_s and shift_s apply to a segment-level classifier"):
+        model.detect_speech(audio, shift_s=0.04)
+
+
+@pytest.mark.parametrize("kind", ["segment", "frame"])
+def test_marblenet_8k_tagged_audio_equals_the_audio_resampled_first(kind: str) -> None:
+    name = "marblenet3x2x64_vad" if kind == "segment" else "marblenet3x2x64_frame_vad"
+    model = NeuralModel.restore_from(FIXTURES / name / "model.nemo")
+    at_8k = resample(torch.randn(2 * RATE, generator=torch.Generator().manual_seed(0)) * 0.05, RATE, 8000)
+    rules = {"threshold": 0.3, "min_speech_duration_s": 0.0}
+    resampled_first = detect_speech(model, resample(at_8k, 8000, RATE), **rules)
+    assert detect_speech(model, nt.tag(at_8k.clone(), nt.tags.AudioSignal(8000)), **rules) == resampled_first
+    assert detect_speech(model, at_8k, sample_rate=8000, **rules) == resampled_first
+    with pytest.raises(nt.ContractViolation, match=r"\[NT208\] detect_speech.* 8000 Hz.*16000 Hz"):
+        detect_speech(model, at_8k, sample_rate=8000, resample=False)
 
 
 def test_classify_command_prints_labels(tmp_path: Path, capsys: pytest.CaptureFixture[str], segment_vad: ClassificationModel) -> None:
@@ -150,24 +170,27 @@ def test_classify_command_prints_labels(tmp_path: Path, capsys: pytest.CaptureFi
     assert classify_command([str(path), "--model", str(FIXTURES / "matchboxnet3x1x64" / "model.nemo"), "--json"]) == 0
     record = json.loads(capsys.readouterr().out)
     assert record["audio_filepath"] == str(path) and 0 < record["probability"] <= 1
-    assert classify_command([str(path), "--model", str(FIXTURES / "marblenet3x2x64_frame_vad" / "model.nemo")]) == 1
-    assert "not a classifier" in capsys.readouterr().err
-    with pytest.raises(FileNotFoundError):
-        classify_command([str(tmp_path / "missing.wav"), "--model", str(tmp_path / "vad.nta")])
+    with pytest.raises(InputError, match="holds a FrameClassificationModel, not a ClassificationModel"):
+        classify_command([str(path), "--model", str(FIXTURES / "marblenet3x2x64_frame_vad" / "model.nemo")])
+    missing = str(tmp_path / "missing.wav")
+    assert classify_command([missing, str(path), "--model", str(tmp_path / "vad.nta")]) == 1
+    captured = capsys.readouterr()
+    assert f"{missing}: no such file" in captured.err and captured.out.startswith(str(path) + "\t")
 
 
-def test_vad_command_prints_segments(tmp_path: Path, capsys: pytest.CaptureFixture[str], segment_vad: ClassificationModel) -> None:
+def test_detect_speech_command_prints_segments(tmp_path: Path, capsys: pytest.CaptureFixture[str], segment_vad: ClassificationModel) -> None:
     segment_vad.save_to(tmp_path / "vad.nta")
     path, spans = _recording(tmp_path)
-    assert vad_command([str(path), "--model", str(tmp_path / "vad.nta"), "--json"]) == 0
-    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    assert len(lines) == len(spans) and all(line["start"] < line["end"] for line in lines)
-    assert vad_command([str(path), "--model", str(FIXTURES / "matchboxnet3x1x64" / "model.nemo")]) == 0  # a classifier
+    assert detect_speech_command([str(path), "--model", str(tmp_path / "vad.nta"), "--json", "--shift", "0.04"]) == 0
+    (record,) = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert record["audio_filepath"] == str(path) and record["duration"] == pytest.approx(soundfile.info(path).duration, abs=1e-3)
+    assert len(record["segments"]) == len(spans) and all(s["start"] < s["end"] for s in record["segments"])
+    assert detect_speech_command([str(path), "--model", str(FIXTURES / "matchboxnet3x1x64" / "model.nemo")]) == 0
     capsys.readouterr()
-    assert vad_command([str(path)]) == 0  # default: Silero VAD (weights from the silero-vad wheel)
+    assert detect_speech_command([str(path), str(path)]) == 0  # default: Silero VAD (the silero-vad wheel)
     rows = [line.split("\t") for line in capsys.readouterr().out.splitlines()]
-    assert all(len(row) == 3 and float(row[0]) < float(row[1]) for row in rows)
-    assert all(any(float(row[0]) <= end and float(row[1]) >= start for row in rows) for start, end in spans)
+    assert all(len(row) == 4 and row[0] == str(path) and float(row[1]) < float(row[2]) for row in rows)
+    assert all(any(float(row[1]) <= end and float(row[2]) >= start for row in rows) for start, end in spans)
 
 
 def _layout(words: list[torch.Tensor], generator: torch.Generator) -> tuple[torch.Tensor, list[tuple[int, int]]]:
@@ -225,7 +248,7 @@ def test_a_trained_frame_vad_marks_the_steps_of_the_words() -> None:
     found = 0
     for first in range(0, 10, 2):
         audio, spans = _layout([words[test[first]][0], words[test[first + 1]][0]], generator)
-        segments = detect_speech_with(model, audio, sample_rate=RATE, min_silence_duration_s=0.15)
+        segments = detect_speech(model, audio, sample_rate=RATE, min_silence_duration_s=0.15).segments
         for start, end in spans:
             found += any(s.start_s <= start / RATE + 0.1 and s.end_s >= end / RATE - 0.1 for s in segments)
         assert len(segments) <= 3, segments

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 import torch
 import torch.nn.functional as F
-from neuraltypes_collections.asr.vad import read_audio, silero_weights_file
+from neuraltypes_collections.asr.vad import silero_weights_file
+from neuraltypes_collections.common import read_audio
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CLIPS = sorted(FIXTURES.glob("sense_and_sensibility_*.wav"))

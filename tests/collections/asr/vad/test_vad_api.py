@@ -72,10 +72,18 @@ def test_contract_is_derived_from_the_signatures() -> None:
 def test_detect_speech_reads_the_rate_of_a_tagged_tensor(clips) -> None:
     _, waveform = clips[1]
     tagged = nt.tag(waveform.clone(), nt.tags.AudioSignal(16000))
-    assert detect_speech(tagged) == detect_speech(waveform, sample_rate=16000)
+    assert detect_speech(None, tagged) == detect_speech(None, waveform, sample_rate=16000)
 
 
-@pytest.mark.parametrize("module", [vad._silero, vad._segments])
+def test_the_method_is_the_function(clips) -> None:
+    _, waveform = clips[1]
+    model = load_silero_vad(16000)
+    assert model.detect_speech(waveform, threshold=0.6) == detect_speech(model, waveform, threshold=0.6)
+    assert model.detect_speech([waveform]) == [detect_speech(model, waveform)]
+    assert detect_speech(model, []) == []
+
+
+@pytest.mark.parametrize("module", [vad._silero, vad._segments, vad._detect])
 def test_docstring_examples_run(module) -> None:
     failures, tried = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
     assert tried > 0 and failures == 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 import pytest
@@ -12,12 +13,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from neuraltypes_collections.asr.vad import (
     SegmentationOptions,
+    SpeechDetection,
     SpeechSegment,
     detect_speech,
     load_silero_vad,
     segments_from_probs,
     split_at_silences,
 )
+from neuraltypes_collections.common import AudioError, InputError, UnknownModelError, resample
+
+import neuraltypes as nt
+from neuraltypes.errors import ContractViolation
 
 
 def _silero_utils():  # imported lazily: importing silero_vad sets torch's thread count for the process
@@ -26,7 +32,7 @@ def _silero_utils():  # imported lazily: importing silero_vad sets torch's threa
     return utils_vad
 
 
-def _samples(segments: list[SpeechSegment], rate: int = 16000) -> list[tuple[int, int]]:
+def _samples(segments: Sequence[SpeechSegment], rate: int = 16000) -> list[tuple[int, int]]:
     return [(round(s.start_s * rate), round(s.end_s * rate)) for s in segments]
 
 
@@ -104,8 +110,8 @@ def test_hysteresis_minimum_silence_and_padding_by_hand() -> None:
 def test_options_are_validated() -> None:
     with pytest.raises(ValueError, match=r"neg_threshold=0.7 must be in \[0, threshold=0.5\]"):
         SegmentationOptions(neg_threshold=0.7)
-    with pytest.raises(ValueError, match=r"threshold=0.0 must be in \(0, 1\]"):
-        detect_speech(torch.zeros(512), sample_rate=16000, threshold=0.0)
+    with pytest.raises(InputError, match=r"threshold=0.0 must be in \(0, 1\]"):
+        detect_speech(None, torch.zeros(512), threshold=0.0)
     with pytest.raises(ValueError, match="speech_pad_s=-1"):
         SegmentationOptions(speech_pad_s=-1)
 
@@ -114,48 +120,66 @@ def test_options_are_validated() -> None:
 
 
 def test_one_segment_per_real_clip_equal_to_silero(clips, clip_paths, torchscript_vad) -> None:
-    for (name, waveform), path in zip(clips, clip_paths, strict=True):
-        segments = detect_speech(path)
+    results = detect_speech(None, clip_paths)
+    assert len(results) == len(clips)
+    for (name, waveform), result in zip(clips, results, strict=True):
         duration_s = waveform.numel() / 16000
-        assert len(segments) == 1, f"{name}: {segments}"
-        (segment,) = segments
-        assert segment.start_s < 0.5 and segment.end_s > duration_s - 0.3, (
-            f"{name}: {segment} of {duration_s} s"
-        )
+        assert result.duration_s == duration_s and result.sample_rate == 16000
+        assert len(result.segments) == 1, f"{name}: {result}"
+        (segment,) = result.segments
+        assert segment.start_s < 0.5 and segment.end_s > duration_s - 0.3, f"{name}: {segment} of {duration_s} s"
         assert segment.score > 0.9
         torchscript_vad.reset_states()
         theirs = _silero_utils().get_speech_timestamps(waveform, torchscript_vad, sampling_rate=16000)
-        assert _samples(segments) == [(t["start"], t["end"]) for t in theirs], name
+        assert _samples(result.segments) == [(t["start"], t["end"]) for t in theirs], name
 
 
-def test_tensor_array_and_stereo_file_inputs_agree(clips, clip_paths, tmp_path) -> None:
+def test_tensor_array_and_stereo_inputs_agree(clips, clip_paths, tmp_path) -> None:
     name, waveform = clips[1]
-    expected = detect_speech(clip_paths[1])
-    assert detect_speech(waveform, sample_rate=16000) == expected
-    assert detect_speech(waveform.numpy(), sample_rate=16000) == expected
+    expected = detect_speech(None, clip_paths[1])
+    assert isinstance(expected, SpeechDetection) and len(expected.segments) == 1
+    assert detect_speech(None, waveform) == expected  # an untagged tensor: at the model's rate
+    assert detect_speech(None, waveform, sample_rate=16000) == expected
+    assert detect_speech("silero", waveform.numpy()) == expected
     stereo = tmp_path / "stereo.wav"
     soundfile.write(stereo, np.stack([waveform.numpy(), waveform.numpy()], axis=1), 16000, subtype="FLOAT")
-    assert detect_speech(stereo) == expected
+    assert detect_speech(None, stereo) == expected
+    assert detect_speech(None, torch.stack([waveform, waveform])) == expected  # (channel, time): mixed down
+    assert detect_speech(load_silero_vad(16000), [waveform, stereo]) == [expected, expected]  # a list: a batch
 
 
-def test_8k_audio_uses_the_8k_model(clips) -> None:
+def test_8k_tagged_audio_equals_the_clip_resampled_first(clips) -> None:
     _, waveform = clips[1]
-    segments = detect_speech(waveform[::2].contiguous(), sample_rate=8000)
-    assert len(segments) == 1 and segments[0].start_s < 0.5
+    at_8k = resample(waveform, 16000, 8000)
+    resampled_first = detect_speech(None, resample(at_8k, 8000, 16000))
+    assert detect_speech(None, nt.tag(at_8k.clone(), nt.tags.AudioSignal(8000))) == resampled_first
+    assert detect_speech(None, at_8k.numpy(), sample_rate=8000) == resampled_first
+    assert len(resampled_first.segments) == 1 and resampled_first.segments[0].start_s < 0.5
+    with pytest.raises(ContractViolation, match=r"\[NT208\] detect_speech.* 8000 Hz .*16000 Hz") as error:
+        detect_speech(None, nt.tag(at_8k.clone(), nt.tags.AudioSignal(8000)), resample=False)
+    assert error.value.code == "NT208" and "resample 8000 Hz -> 16000 Hz" in str(error.value)
+    native = detect_speech("silero-8k", at_8k, sample_rate=8000)  # Silero's own 8 kHz model
+    assert native.sample_rate == 8000 and len(native.segments) == 1 and native.segments[0].start_s < 0.5
 
 
-def test_input_errors_name_the_fix(clips, clip_paths) -> None:
+def test_input_errors_name_the_input_and_the_fix(clips, clip_paths, tmp_path) -> None:
     _, waveform = clips[1]
-    with pytest.raises(ValueError, match=r"sample rate of a tensor is unknown.*sample_rate=16000"):
-        detect_speech(waveform)
-    with pytest.raises(ValueError, match=r"44100 Hz.*resample"):
-        detect_speech(torch.zeros(44100), sample_rate=44100)
-    with pytest.raises(ValueError, match=r"shape \[2, 100\].*mono"):
-        detect_speech(torch.zeros(2, 100), sample_rate=16000)
-    with pytest.raises(ValueError, match=r"audio is 8000 Hz but the model takes 16000 Hz"):
-        detect_speech(torch.zeros(8000), sample_rate=8000, model=load_silero_vad(16000))
-    with pytest.raises(ValueError, match=r"sample_rate=8000 was given but .* is 16000 Hz"):
-        detect_speech(clip_paths[0], sample_rate=8000)
+    with pytest.raises(AudioError, match=r"audio: audio of shape \[3, 4, 100\]"):
+        detect_speech(None, torch.zeros(3, 4, 100))
+    with pytest.raises(AudioError, match=r"inputs\[1\]: audio of dtype torch.int16"):
+        detect_speech(None, [waveform, torch.zeros(100, dtype=torch.int16)])
+    with pytest.raises(AudioError, match=r"sample_rate=8000 was given but the file is 16000 Hz"):
+        detect_speech(None, clip_paths[0], sample_rate=8000)
+    with pytest.raises(AudioError, match=r"missing.wav: no such file"):
+        detect_speech(None, tmp_path / "missing.wav")
+    with pytest.raises(UnknownModelError, match=r"no pretrained model named 'not-a-model'"):
+        detect_speech("not-a-model", waveform)
+    with pytest.raises(InputError, match=r"parameter 'model' is a Linear, expected a speech detector"):
+        detect_speech(torch.nn.Linear(2, 2), waveform)  # type: ignore[call-overload]
+    with pytest.raises(InputError, match=r"window_s and shift_s apply to a segment-level classifier"):
+        detect_speech(None, waveform, window_s=0.5)
+    with pytest.raises(InputError, match=r"batch_size must be an integer >= 1, got 0"):
+        detect_speech(None, waveform, batch_size=0)
 
 
 # --- non-speech -------------------------------------------------------------------------------------------------
@@ -176,14 +200,14 @@ def _non_speech() -> dict[str, torch.Tensor]:
 
 @pytest.mark.parametrize("kind", list(_non_speech()))
 def test_no_speech_in_non_speech_sounds(kind) -> None:
-    assert detect_speech(_non_speech()[kind], sample_rate=16000) == []
+    assert detect_speech(None, _non_speech()[kind]).segments == ()
 
 
 def test_speech_is_found_between_non_speech(clips) -> None:
     """The non-speech sounds are not merely too short: with a clip in the middle, exactly the clip is found."""
     _, waveform = clips[4]
     sweep = _non_speech()["tone sweep 100-7000 Hz"]
-    segments = detect_speech(torch.cat([sweep, waveform, sweep]), sample_rate=16000)
+    segments = detect_speech(None, torch.cat([sweep, waveform, sweep])).segments
     assert len(segments) == 1
     assert 3.0 <= segments[0].start_s < 3.5 and 3.0 + waveform.numel() / 16000 - 0.4 < segments[0].end_s < 6.5
 
@@ -215,7 +239,7 @@ def test_split_at_silences_keeps_each_clip_whole(clips) -> None:
 
 def test_split_at_silences_cuts_overlong_speech(clips) -> None:
     _, waveform = clips[0]  # 7.1 s of nearly continuous speech
-    (segment,) = detect_speech(waveform, sample_rate=16000)
+    (segment,) = detect_speech(None, waveform).segments
     chunks = split_at_silences(waveform, sample_rate=16000, max_chunk_s=2.0)
     assert len(chunks) >= 4 and all(chunk.duration_s <= 2.0 for chunk in chunks)
     assert chunks[0].offset_s == pytest.approx(segment.start_s)
@@ -231,7 +255,7 @@ def test_split_at_silences_of_silence_is_empty() -> None:
 def test_unreadable_file_and_bad_limits_are_explained(tmp_path) -> None:
     not_audio = tmp_path / "notes.wav"
     not_audio.write_text("not audio")
-    with pytest.raises(ValueError, match=r"notes.wav: cannot read audio"):
-        detect_speech(not_audio)
-    with pytest.raises(ValueError, match=r"max_chunk_s=0.01 must be at least 0.064 s"):
+    with pytest.raises(AudioError, match=r"notes.wav: cannot read audio"):
+        detect_speech(None, not_audio)
+    with pytest.raises(InputError, match=r"max_chunk_s=0.01 must be at least 0.064 s"):
         split_at_silences(torch.zeros(16000), sample_rate=16000, max_chunk_s=0.01)

@@ -2,7 +2,10 @@
 
     from neuraltypes_collections.asr.classification import ClassificationModel
     model = ClassificationModel.restore_from("matchboxnet.nemo")   # a NeMo checkpoint or a neuraltypes archive
-    print(model.classify(["yes.wav", "no.wav"]))
+    print(model.classify(["yes.wav", "no.wav"]))           # or classify(model, [...]); one clip in, one result out
+
+A MarbleNet segment or frame model is a speech detector: `model.detect_speech(audio)`, or
+`neuraltypes_collections.asr.vad.detect_speech(model, audio)`.
 """
 
 from ._augment import (
@@ -30,8 +33,12 @@ from ._classifier import (
     ClassificationModelConfig as ClassificationModelConfig,
 )
 from ._classifier import (
+    ClassifyOptions as ClassifyOptions,
+)
+from ._classifier import (
     matchboxnet_encoder as matchboxnet_encoder,
 )
+from ._classify import classify as classify
 from ._data import LabeledAudioDataset as LabeledAudioDataset
 from ._data import collate_audio_labels as collate_audio_labels
 from ._frame import (
@@ -68,9 +75,6 @@ from ._nemo_import import (
     import_nemo_frame_classification as import_nemo_frame_classification,
 )
 from ._vad import (
-    detect_speech_with as detect_speech_with,
-)
-from ._vad import (
     speech_label_index as speech_label_index,
 )
 from ._vad import (
@@ -81,6 +85,7 @@ __all__ = [
     "Classification",
     "ClassificationModel",
     "ClassificationModelConfig",
+    "ClassifyOptions",
     "CommandAugmentConfig",
     "FeatureEncoder",
     "FeatureSpecAugment",
@@ -92,9 +97,9 @@ __all__ = [
     "PooledDecoder",
     "augment_clip",
     "classification_config_from_nemo",
+    "classify",
     "collate_audio_labels",
     "crop_or_pad",
-    "detect_speech_with",
     "frame_classification_config_from_nemo",
     "import_nemo_classification",
     "import_nemo_frame_classification",

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
+from ...common._errors import ConfigError
+
 __all__ = ["CommandAugmentConfig", "augment_clip", "crop_or_pad", "time_shift", "white_noise"]
 
 
@@ -47,7 +49,7 @@ class CommandAugmentConfig:
         if self.min_noise_db > self.max_noise_db:
             problems.append(f"min_noise_db ({self.min_noise_db}) must be <= max_noise_db ({self.max_noise_db})")
         if problems:
-            raise ValueError("CommandAugmentConfig: " + "; ".join(problems))
+            raise ConfigError("CommandAugmentConfig: " + "; ".join(problems))
 
 
 def time_shift(audio: Tensor, shift_ms: float, sample_rate: int) -> Tensor:

@@ -7,14 +7,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict, Unpack, overload
 
 import torch
 from torch import Tensor
 
 from neuraltypes import AudioSignal, ClassificationTarget, Lengths, Logits, Loss, attr, checked, tag, tag_of
 
-from ...common import NeuralModel, eval_mode, register_model
+from ...common import NeuralModel, register_model
+from ...common._audio import AudioInput
+from ...common._errors import ConfigError
 from ..modules._jasper import ConvASREncoderConfig, JasperBlockConfig
 from ..modules._preprocessor import (
     MelSpectrogramConfig,
@@ -23,7 +25,7 @@ from ..modules._preprocessor import (
     MFCCPreprocessor,
     SpecAugmentConfig,
 )
-from ._audio import AudioInput, as_batch, as_list, load_waveform
+from ..vad._segments import DetectSpeechOptions, SpeechDetection
 from ._augment import crop_or_pad
 from ._modules import POOLINGS, FeatureEncoder, FeatureSpecAugment, PooledDecoder
 
@@ -99,16 +101,26 @@ class ClassificationModelConfig:
         if self.pooling not in POOLINGS:
             problems.append(f"pooling must be one of {POOLINGS}, got {self.pooling!r}")
         if problems:
-            raise ValueError("ClassificationModelConfig: " + "; ".join(problems))
+            raise ConfigError("ClassificationModelConfig: " + "; ".join(problems))
 
 
 @dataclass(frozen=True)
 class Classification:
-    """The result for one clip: the best `label`, its `probability`, and every label's probability."""
+    """What `classify` returns for one clip: the best `label`, its `probability`, and every label's probability."""
 
     label: str
     probability: float
     probabilities: Mapping[str, float]
+
+
+class ClassifyOptions(TypedDict, total=False):
+    """The keywords of `classify`, which `ClassificationModel.classify` takes too."""
+
+    batch_size: int
+    progress: bool | None
+    device: str | torch.device | None
+    sample_rate: int | None
+    resample: bool
 
 
 @register_model("asr.classification")
@@ -200,53 +212,46 @@ class ClassificationModel(NeuralModel):
 
     test_step = validation_step
 
-    def chunk_speech_probs(self, waveform: Tensor, *, window_s: float = 0.63, shift_s: float = 0.08) -> tuple[Tensor, int]:
-        """Segment VAD: the speech probability of every `shift_s` chunk of a 1-D waveform at `sample_rate`, from
-        the `window_s` window centred on it, and the chunk length in samples (see `window_speech_probs`)."""
+    def chunk_speech_probs(
+        self, waveform: Tensor, *, batch_size: int = 64, window_s: float | None = None, shift_s: float | None = None
+    ) -> tuple[Tensor, int]:
+        """Segment VAD: the speech probability of every `shift_s` chunk (default 0.08 s) of a 1-D waveform at
+        `sample_rate`, from the `window_s` window (default 0.63 s) centred on it, and the chunk length in samples
+        (see `window_speech_probs`; the protocol `detect_speech` drives)."""
         from ._vad import window_speech_probs
 
-        probs = window_speech_probs(self, waveform, window_s=window_s, shift_s=shift_s)
+        window_s = 0.63 if window_s is None else window_s
+        shift_s = 0.08 if shift_s is None else shift_s
+        probs = window_speech_probs(self, waveform, window_s=window_s, shift_s=shift_s, batch_size=batch_size)
         return probs, round(shift_s * self.sample_rate)
 
+    @overload
+    def classify(  # type: ignore[overload-overlap]  # a str is one input, not a list
+        self, audio: AudioInput, **options: Unpack[ClassifyOptions]
+    ) -> Classification: ...
+    @overload
+    def classify(self, audio: Sequence[AudioInput], **options: Unpack[ClassifyOptions]) -> list[Classification]: ...
     def classify(
-        self,
-        inputs: Sequence[AudioInput] | AudioInput,
-        *,
-        batch_size: int = 16,
-        sample_rate: int | None = None,
-    ) -> list[Classification]:
-        """Classify audio files or waveforms.
+        self, audio: AudioInput | Sequence[AudioInput], **options: Unpack[ClassifyOptions]
+    ) -> Classification | list[Classification]:
+        """`classify(self, audio, **options)`: one `Classification` for one clip, a list of them for a list."""
+        from ._classify import classify
 
-        **Arguments:**
+        return classify(self, audio, **options)
 
-        - `inputs`: a path, a 1-D waveform, or a list of them (a 2-D tensor is a batch of equal-length clips).
-        - `batch_size`: clips per forward pass.
-        - `sample_rate`: the rate of the given waveforms in Hz (default: their `AudioSignal` tag's, else the
-          model's); files are read at their own rate; everything is resampled to the model's rate.
+    @overload
+    def detect_speech(  # type: ignore[overload-overlap]  # a str is one input, not a list
+        self, audio: AudioInput, **options: Unpack[DetectSpeechOptions]
+    ) -> SpeechDetection: ...
+    @overload
+    def detect_speech(
+        self, audio: Sequence[AudioInput], **options: Unpack[DetectSpeechOptions]
+    ) -> list[SpeechDetection]: ...
+    def detect_speech(
+        self, audio: AudioInput | Sequence[AudioInput], **options: Unpack[DetectSpeechOptions]
+    ) -> SpeechDetection | list[SpeechDetection]:
+        """`detect_speech(self, audio, **options)`, for a segment-level MarbleNet (the probability of its
+        ``speech`` label, else of its last label): the speech segments of one recording, or of each of a list."""
+        from ..vad import detect_speech
 
-        **Returns:** one `Classification` per input, in order.
-        """
-        if batch_size <= 0:
-            raise ValueError(f"classify: batch_size must be positive, got {batch_size}")
-        items = as_list(inputs)
-        if not items:
-            return []
-        waveforms = [
-            load_waveform(item, sample_rate, self.sample_rate, function="classify") for item in items
-        ]
-        device = next(self.parameters()).device
-        results: list[Classification] = []
-        with eval_mode(self), torch.inference_mode():
-            for first in range(0, len(waveforms), batch_size):
-                audio, lengths = as_batch(waveforms[first : first + batch_size])
-                probs = self(audio.to(device), lengths.to(device)).float().softmax(dim=-1).cpu()
-                for row in probs:
-                    best = int(row.argmax())
-                    results.append(
-                        Classification(
-                            self.labels[best],
-                            float(row[best]),
-                            dict(zip(self.labels, row.tolist(), strict=True)),
-                        )
-                    )
-        return results
+        return detect_speech(self, audio, **options)

@@ -8,7 +8,8 @@ from collections.abc import Sequence
 import torch
 from torch import Tensor
 
-from .._audio import read_audio
+from ...common._audio import read_audio
+from ...common._errors import ManifestError
 from .._manifest import ManifestEntry
 from ._augment import CommandAugmentConfig, augment_clip
 
@@ -22,7 +23,7 @@ class LabeledAudioDataset(torch.utils.data.Dataset[tuple[Tensor, int]]):
 
     - `entries`: from `read_manifest(..., require_text=False)`; each needs a `label` key (NeMo's manifest format
       for speech commands and VAD segments); `offset`/`duration` select a window of the file.
-    - `labels`: the model's labels; an entry whose label is not among them raises `ValueError`.
+    - `labels`: the model's labels; an entry whose label is not among them raises `ManifestError`.
     - `sample_rate`: the model's rate in Hz.
     - `augment`: NeMo's time shift and white noise, drawn anew at every access, or `None`.
     - `seed`: seed of the augmentation's draws.
@@ -50,9 +51,9 @@ class LabeledAudioDataset(torch.utils.data.Dataset[tuple[Tensor, int]]):
         for entry in self.entries:
             label = entry.extra.get("label")
             if label is None:
-                raise ValueError(f"LabeledAudioDataset: manifest line {entry.line} has no 'label'")
+                raise ManifestError(f"LabeledAudioDataset: manifest line {entry.line} has no 'label'")
             if str(label) not in index:
-                raise ValueError(
+                raise ManifestError(
                     f"LabeledAudioDataset: manifest line {entry.line} has label {label!r}, which is not one of the "
                     f"model's labels {list(self.labels)}"
                 )

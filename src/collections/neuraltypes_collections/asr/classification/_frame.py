@@ -6,9 +6,9 @@ Reads top to bottom: the frozen config, the typed output, then `FrameClassificat
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Unpack, overload
 
 import torch
 from torch import Tensor
@@ -16,9 +16,11 @@ from torch import Tensor
 from neuraltypes import AudioSignal, ClassificationTarget, Lengths, Logits, Loss, attr, checked
 
 from ...common import NeuralModel, eval_mode, register_model
+from ...common._audio import AudioInput, load_audio
+from ...common._errors import ConfigError
 from ..modules._jasper import ConvASREncoderConfig
 from ..modules._preprocessor import MelSpectrogramConfig, MelSpectrogramPreprocessor, SpecAugmentConfig
-from ._audio import AudioInput, load_waveform
+from ..vad._segments import DetectSpeechOptions, SpeechDetection, refuse_windows
 from ._classifier import matchboxnet_encoder
 from ._modules import FeatureEncoder, FeatureSpecAugment, FrameDecoder
 
@@ -59,7 +61,7 @@ class FrameClassificationModelConfig:
                 f"encoder.feat_in ({self.encoder.feat_in}) must equal preprocessor.n_mels ({self.preprocessor.n_mels})"
             )
         if problems:
-            raise ValueError("FrameClassificationModelConfig: " + "; ".join(problems))
+            raise ConfigError("FrameClassificationModelConfig: " + "; ".join(problems))
 
 
 def _valid_steps(steps: int, step_lengths: Tensor) -> Tensor:
@@ -158,23 +160,51 @@ class FrameClassificationModel(NeuralModel):
         correct = (out.logits[:, :steps].argmax(-1) == targets[:, :steps])[valid]
         return {"loss": self.loss(out.logits, out.step_lengths, targets), "accuracy": correct.float().mean()}
 
-    def chunk_speech_probs(self, waveform: Tensor) -> tuple[Tensor, int]:
+    def chunk_speech_probs(
+        self, waveform: Tensor, *, batch_size: int = 64, window_s: float | None = None, shift_s: float | None = None
+    ) -> tuple[Tensor, int]:
         """The speech probability of every encoder step of a 1-D waveform at `sample_rate`, and the step length
-        in samples (the chunk protocol `detect_speech_with` uses)."""
-        return self.speech_probs(waveform, sample_rate=self.sample_rate), self.step_samples
+        in samples: the protocol `detect_speech` drives. One forward pass per recording (`batch_size` does not
+        apply); the steps are fixed (`window_s`, `shift_s` must be `None`)."""
+        refuse_windows(type(self).__name__, window_s, shift_s)
+        return self._step_probs(waveform), self.step_samples
 
-    def speech_probs(self, audio: AudioInput, *, sample_rate: int | None = None) -> Tensor:
+    def speech_probs(
+        self, audio: AudioInput, *, sample_rate: int | None = None, resample: bool = True
+    ) -> Tensor:
         """The speech probability of every `step_s`-second step of one recording, as a 1-D tensor.
 
         **Arguments:**
 
-        - `audio`: a path or a mono waveform (resampled to the model's rate).
-        - `sample_rate`: the waveform's rate in Hz (default: its tag's, else the model's).
+        - `audio`: a path, or a ``(time,)`` / ``(channel, time)`` tensor or array (channels averaged).
+        - `sample_rate`: the rate of a tensor or array in Hz (default: its tag's, else the model's).
+        - `resample`: resample another rate to the model's (default); `False` refuses it (``NT208``).
         """
-        waveform = load_waveform(audio, sample_rate, self.sample_rate, function="speech_probs")
+        waveform = load_audio(
+            audio, self.sample_rate, sample_rate=sample_rate, resample_audio=resample, function="speech_probs"
+        )
+        return self._step_probs(waveform)
+
+    def _step_probs(self, waveform: Tensor) -> Tensor:
         device = next(self.parameters()).device
         with eval_mode(self), torch.inference_mode():
             out = self(waveform[None].to(device), torch.tensor([waveform.numel()], device=device))
         probs = out.logits[0, : int(out.step_lengths[0])].float().softmax(dim=-1)
         speech: Tensor = probs[:, self.labels.index(self.config.speech_label)].cpu()
         return speech
+
+    @overload
+    def detect_speech(  # type: ignore[overload-overlap]  # a str is one input, not a list
+        self, audio: AudioInput, **options: Unpack[DetectSpeechOptions]
+    ) -> SpeechDetection: ...
+    @overload
+    def detect_speech(
+        self, audio: Sequence[AudioInput], **options: Unpack[DetectSpeechOptions]
+    ) -> list[SpeechDetection]: ...
+    def detect_speech(
+        self, audio: AudioInput | Sequence[AudioInput], **options: Unpack[DetectSpeechOptions]
+    ) -> SpeechDetection | list[SpeechDetection]:
+        """`detect_speech(self, audio, **options)`: the speech segments of one recording, or of each of a list."""
+        from ..vad import detect_speech
+
+        return detect_speech(self, audio, **options)

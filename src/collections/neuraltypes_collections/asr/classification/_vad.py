@@ -1,9 +1,9 @@
-"""Voice activity detection with MarbleNet: per-chunk speech probabilities, then the ASR collection's segmenter.
+"""Voice activity detection with MarbleNet: the per-chunk speech probabilities `detect_speech` segments.
 
 A segment-level MarbleNet (`ClassificationModel` with a `speech` label) classifies overlapping windows (NeMo's
 0.63 s windows, here every 80 ms), each window scoring the chunk at its centre; a frame-level MarbleNet
-(`FrameClassificationModel`) scores every 20 ms step directly. Either way the probabilities go through
-`neuraltypes_collections.asr.vad.segments_from_probs`, the same hysteresis `detect_speech` uses for Silero.
+(`FrameClassificationModel`) scores every 20 ms step directly. Either way `neuraltypes_collections.asr.vad.
+detect_speech` turns the probabilities into segments with the same hysteresis it uses for Silero.
 """
 
 from __future__ import annotations
@@ -12,12 +12,11 @@ import torch
 from torch import Tensor
 
 from ...common import eval_mode
-from ..vad._segments import SegmentationOptions, SpeechSegment, segments_from_probs
-from ._audio import AudioInput, load_waveform
+from ...common._errors import InputError
 from ._classifier import ClassificationModel
 from ._frame import FrameClassificationModel
 
-__all__ = ["detect_speech_with", "speech_label_index", "window_speech_probs"]
+__all__ = ["speech_label_index", "window_speech_probs"]
 
 VadModel = ClassificationModel | FrameClassificationModel
 
@@ -34,7 +33,9 @@ def speech_label_index(model: VadModel, speech_label: str | None = None) -> int:
         else:
             speech_label = labels[-1]
     if speech_label not in labels:
-        raise ValueError(f"speech_label {speech_label!r} is not one of the model's labels {list(labels)}")
+        raise InputError(
+            f"speech_label: {speech_label!r} is not one of the model's labels {list(labels)}", source="speech_label"
+        )
     return labels.index(speech_label)
 
 
@@ -57,7 +58,10 @@ def window_speech_probs(
     rate = model.sample_rate
     window, shift = round(window_s * rate), round(shift_s * rate)
     if not 0 < shift <= window:
-        raise ValueError(f"window_speech_probs: need 0 < shift_s <= window_s, got shift_s={shift_s}, window_s={window_s}")
+        raise InputError(
+            f"window_speech_probs: need 0 < shift_s <= window_s, got shift_s={shift_s}, window_s={window_s}",
+            source="shift_s",
+        )
     chunks = max(1, -(-waveform.numel() // shift))
     left = (window - shift) // 2
     right = (chunks - 1) * shift + window - left - waveform.numel()
@@ -72,44 +76,3 @@ def window_speech_probs(
             lengths = torch.full((batch.shape[0],), window, dtype=torch.long, device=device)
             probs.append(model(batch, lengths).float().softmax(dim=-1)[:, index].cpu())
     return torch.cat(probs)
-
-
-def detect_speech_with(
-    model: VadModel,
-    audio: AudioInput,
-    *,
-    sample_rate: int | None = None,
-    threshold: float = 0.5,
-    neg_threshold: float | None = None,
-    min_speech_duration_s: float = 0.25,
-    min_silence_duration_s: float = 0.1,
-    speech_pad_s: float = 0.03,
-    window_s: float = 0.63,
-    shift_s: float = 0.08,
-) -> list[SpeechSegment]:
-    """Find the speech in a recording with a MarbleNet model (segment- or frame-level).
-
-    **Arguments:**
-
-    - `model`: a `ClassificationModel` with a speech label, or a `FrameClassificationModel`.
-    - `audio`: a path or a mono waveform (resampled to the model's rate).
-    - `sample_rate`: the waveform's rate in Hz (default: its tag's, else the model's).
-    - `threshold` ... `speech_pad_s`: the segmentation rules (`asr.vad.SegmentationOptions`).
-    - `window_s`, `shift_s`: window length and hop of a segment-level model (ignored by a frame model).
-
-    **Returns:** a list of `SpeechSegment(start_s, end_s, score)`, empty when there is no speech.
-    """
-    options = SegmentationOptions(threshold, neg_threshold, min_speech_duration_s, min_silence_duration_s, speech_pad_s)
-    waveform = load_waveform(audio, sample_rate, model.sample_rate, function="detect_speech_with")
-    if isinstance(model, FrameClassificationModel):
-        probs, chunk = model.chunk_speech_probs(waveform)
-    elif isinstance(model, ClassificationModel):
-        probs, chunk = model.chunk_speech_probs(waveform, window_s=window_s, shift_s=shift_s)
-    else:
-        raise TypeError(
-            f"detect_speech_with: expected a ClassificationModel or FrameClassificationModel, got {type(model).__name__}; "
-            "hint: for Silero use neuraltypes_collections.asr.vad.detect_speech"
-        )
-    return segments_from_probs(
-        probs, chunk_samples=chunk, sample_rate=model.sample_rate, num_samples=waveform.numel(), options=options
-    )

@@ -1,31 +1,43 @@
 """Voice activity detection: where the speech is in a recording.
 
-`detect_speech(path_or_waveform)` returns the speech segments, using the pretrained Silero VAD whose weights the
-optional `silero-vad` package installs; `split_at_silences` cuts long recordings into pieces for ASR.
+`detect_speech(model, audio)` returns the speech segments; `model=None` is the pretrained Silero VAD whose weights
+the optional `silero-vad` package installs, and a MarbleNet classifier works too. `split_at_silences` cuts long
+recordings into pieces for ASR. Audio is read by the collections' one audio-input layer (`neuraltypes_collections.
+common.read_audio`, `load_audio`).
 """
 
-from ._audio import AudioInput as AudioInput
-from ._audio import read_audio as read_audio
+from ._detect import (
+    SpeechDetector as SpeechDetector,
+)
+from ._detect import (
+    detect_speech as detect_speech,
+)
+from ._detect import (
+    speech_detector as speech_detector,
+)
+from ._detect import (
+    split_at_silences as split_at_silences,
+)
 from ._segments import (
     AudioChunk as AudioChunk,
+)
+from ._segments import (
+    DetectSpeechOptions as DetectSpeechOptions,
 )
 from ._segments import (
     SegmentationOptions as SegmentationOptions,
 )
 from ._segments import (
-    SpeechSegment as SpeechSegment,
+    SpeechDetection as SpeechDetection,
 )
 from ._segments import (
-    detect_speech as detect_speech,
+    SpeechSegment as SpeechSegment,
 )
 from ._segments import (
     segments_from_probs as segments_from_probs,
 )
 from ._segments import (
     speech_probs_of as speech_probs_of,
-)
-from ._segments import (
-    split_at_silences as split_at_silences,
 )
 from ._silero import (
     SileroVad as SileroVad,
@@ -54,20 +66,22 @@ from ._weights import (
 
 __all__ = [
     "AudioChunk",
-    "AudioInput",
+    "DetectSpeechOptions",
     "SegmentationOptions",
     "SileroVad",
     "SileroVadDimensions",
     "SileroVadStep",
+    "SpeechDetection",
+    "SpeechDetector",
     "SpeechSegment",
     "WeightsSource",
     "default_silero_vad",
     "detect_speech",
     "hann_dft_basis",
     "load_silero_vad",
-    "read_audio",
     "segments_from_probs",
     "silero_weights_file",
+    "speech_detector",
     "speech_probs_of",
     "split_at_silences",
 ]

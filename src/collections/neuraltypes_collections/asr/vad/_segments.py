@@ -1,8 +1,8 @@
-"""From per-chunk speech probabilities to speech segments, and splitting long audio at silences.
+"""From per-chunk speech probabilities to speech segments: the rules, the results, the options of `detect_speech`.
 
 The rules are Silero's `get_speech_timestamps` (hysteresis with an onset and an offset threshold, a minimum silence
 before a segment closes, a minimum segment length, padding that shares short gaps), rewritten over sample positions
-so that `detect_speech` gives the same segments for the same probabilities.
+so that `detect_speech` gives the same segments for the same probabilities. Nothing here depends on a model.
 """
 
 from __future__ import annotations
@@ -10,14 +10,15 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, TypedDict
 
 import torch
 from torch import Tensor
 
-from ._audio import AudioInput, as_waveform
-from ._silero import SileroVad
-from ._weights import default_silero_vad
+from ...common._errors import InputError
+
+if TYPE_CHECKING:
+    from ._silero import SileroVad
 
 _ENCODER_BLOCK_CHUNKS = 2048  # chunks encoded per call in `speech_probs_of` (about 65 s at 16 kHz)
 
@@ -35,6 +36,55 @@ class SpeechSegment:
     def duration_s(self) -> float:
         """Length of the segment in seconds."""
         return self.end_s - self.start_s
+
+
+@dataclass(frozen=True)
+class SpeechDetection:
+    """What `detect_speech` finds in one recording.
+
+    **Attributes**
+
+    - `segments`: the speech segments in time order (empty when there is no speech).
+    - `duration_s`: the length of the recording in seconds.
+    - `sample_rate`: the rate, in Hz, the model heard the recording at (the model's rate).
+    """
+
+    segments: tuple[SpeechSegment, ...]
+    duration_s: float
+    sample_rate: int
+
+    @property
+    def speech_s(self) -> float:
+        """Seconds of speech: the segments' durations added up."""
+        return sum(segment.duration_s for segment in self.segments)
+
+
+class DetectSpeechOptions(TypedDict, total=False):
+    """The keywords of `detect_speech`, for the models' `detect_speech` methods (which take the same ones)."""
+
+    sample_rate: int | None
+    resample: bool
+    progress: bool | None
+    device: str | torch.device | None
+    batch_size: int
+    threshold: float
+    neg_threshold: float | None
+    min_speech_duration_s: float
+    min_silence_duration_s: float
+    speech_pad_s: float
+    window_s: float | None
+    shift_s: float | None
+
+
+def refuse_windows(model: str, window_s: float | None, shift_s: float | None) -> None:
+    """Raise `InputError` when `window_s` or `shift_s` is given to a model whose chunks are fixed (Silero, a frame
+    classifier): only a segment-level classifier scores windows."""
+    if window_s is not None or shift_s is not None:
+        raise InputError(
+            f"detect_speech: window_s and shift_s apply to a segment-level classifier (ClassificationModel); "
+            f"{model} scores fixed chunks; hint: leave them out",
+            source="window_s" if window_s is not None else "shift_s",
+        )
 
 
 @dataclass(frozen=True)
@@ -58,17 +108,21 @@ class SegmentationOptions:
 
     def __post_init__(self) -> None:
         if not 0.0 < self.threshold <= 1.0:
-            raise ValueError(f"SegmentationOptions: threshold={self.threshold} must be in (0, 1].")
+            raise InputError(
+                f"SegmentationOptions: threshold={self.threshold} must be in (0, 1].", source="threshold"
+            )
         if self.neg_threshold is not None and not 0.0 <= self.neg_threshold <= self.threshold:
-            raise ValueError(
+            raise InputError(
                 f"SegmentationOptions: neg_threshold={self.neg_threshold} must be in [0, threshold={self.threshold}]; "
-                "hint: it is the lower, exit threshold of the hysteresis."
+                "hint: it is the lower, exit threshold of the hysteresis.",
+                source="neg_threshold",
             )
         for name in ("min_speech_duration_s", "min_silence_duration_s", "speech_pad_s"):
             value = getattr(self, name)
             if not (value >= 0.0 and math.isfinite(value)):
-                raise ValueError(
-                    f"SegmentationOptions: {name}={value} must be a finite number of seconds >= 0."
+                raise InputError(
+                    f"SegmentationOptions: {name}={value} must be a finite number of seconds >= 0.",
+                    source=name,
                 )
 
     @property
@@ -145,6 +199,12 @@ def segments_from_probs(
     - `options`: the segmentation rules.
 
     **Returns** the segments in time order.
+
+    Example: 32 ms chunks at 16 kHz, speech in chunks 10 to 29 (padded by 30 ms on each side):
+
+        >>> from neuraltypes_collections.asr.vad import segments_from_probs
+        >>> segments_from_probs([0.0] * 10 + [0.9] * 20 + [0.0] * 10, chunk_samples=512, sample_rate=16000)
+        [SpeechSegment(start_s=0.29, end_s=0.99, score=0.9...)]
     """
     values = probs.tolist() if isinstance(probs, Tensor) else list(probs)
     total = len(values) * chunk_samples if num_samples is None else num_samples
@@ -183,63 +243,6 @@ def speech_probs_of(model: SileroVad, waveform: Tensor) -> Tensor:
         return torch.cat(pieces)
 
 
-def _prepare(
-    audio: AudioInput, sample_rate: int | None, model: SileroVad | None, function: str
-) -> tuple[Tensor, SileroVad]:
-    waveform, rate = as_waveform(audio, sample_rate, function=function)
-    model = default_silero_vad(rate) if model is None else model
-    if model.sample_rate != rate:
-        raise ValueError(
-            f"{function}: the audio is {rate} Hz but the model takes {model.sample_rate} Hz; "
-            f"hint: resample, e.g. torchaudio.functional.resample(audio, {rate}, {model.sample_rate})."
-        )
-    return waveform, model
-
-
-def detect_speech(
-    audio: AudioInput,
-    *,
-    sample_rate: int | None = None,
-    model: SileroVad | None = None,
-    threshold: float = 0.5,
-    neg_threshold: float | None = None,
-    min_speech_duration_s: float = 0.25,
-    min_silence_duration_s: float = 0.1,
-    speech_pad_s: float = 0.03,
-) -> list[SpeechSegment]:
-    """Find the speech in a recording.
-
-    **Arguments**
-
-    - `audio`: a path (read with soundfile, channels averaged) or a mono waveform tensor/array in [-1, 1].
-    - `sample_rate`: the waveform's rate in Hz (for tensors that carry no `AudioSignal` tag); 16000 or 8000.
-    - `model`: a `SileroVad`; default: the pretrained Silero VAD from the `silero-vad` wheel.
-    - `threshold`, `neg_threshold`, `min_speech_duration_s`, `min_silence_duration_s`, `speech_pad_s`: see
-      `SegmentationOptions`.
-
-    **Returns** a list of `SpeechSegment(start_s, end_s, score)`, empty when there is no speech.
-
-    Example:
-
-        >>> import torch
-        >>> from neuraltypes_collections.asr.vad import detect_speech
-        >>> detect_speech(torch.zeros(16000), sample_rate=16000)
-        []
-    """
-    options = SegmentationOptions(
-        threshold, neg_threshold, min_speech_duration_s, min_silence_duration_s, speech_pad_s
-    )
-    waveform, model = _prepare(audio, sample_rate, model, "detect_speech")
-    probs = speech_probs_of(model, waveform)
-    return segments_from_probs(
-        probs,
-        chunk_samples=model.dims.chunk_samples,
-        sample_rate=model.sample_rate,
-        num_samples=waveform.numel(),
-        options=options,
-    )
-
-
 @dataclass(frozen=True)
 class AudioChunk:
     """A piece of a longer recording: `audio` (1-D) starts `offset_s` seconds into the original."""
@@ -266,39 +269,25 @@ def _split_long(span: _Span, probs: Sequence[float], chunk_samples: int, max_sam
     return [*pieces, span]
 
 
-def split_at_silences(
-    audio: AudioInput,
+def speech_groups(
+    probs: Sequence[float],
     *,
-    sample_rate: int | None = None,
-    max_chunk_s: float = 30.0,
-    model: SileroVad | None = None,
-    options: SegmentationOptions = SegmentationOptions(),
-) -> list[AudioChunk]:
-    """Split a long recording into speech chunks of at most `max_chunk_s` seconds, cut in silences, for ASR.
-
-    Speech segments (padded as in `detect_speech`) are grouped greedily while a group fits in `max_chunk_s`;
-    silence between groups is dropped. A single segment longer than `max_chunk_s` is cut at its least
-    speech-like chunk. Add each chunk's `offset_s` to times measured inside it.
-
-    **Returns** the chunks in time order; empty when there is no speech.
-    """
-    waveform, model = _prepare(audio, sample_rate, model, "split_at_silences")
-    rate, chunk = model.sample_rate, model.dims.chunk_samples
-    max_samples = int(max_chunk_s * rate)
-    if max_samples < 2 * chunk:
-        raise ValueError(
-            f"split_at_silences: max_chunk_s={max_chunk_s} must be at least {2 * chunk / rate} s."
-        )
-    values = speech_probs_of(model, waveform).tolist()
-    spans = _speech_spans(values, chunk, waveform.numel(), rate, options)
-    pad = round(options.speech_pad_s * rate)
-    pieces = [(start, end) for start, end in _pad(spans, pad, waveform.numel())]
+    chunk_samples: int,
+    sample_rate: int,
+    num_samples: int,
+    max_samples: int,
+    options: SegmentationOptions,
+) -> list[tuple[int, int]]:
+    """`(start, end)` sample bounds of the pieces `split_at_silences` cuts: padded speech segments grouped greedily
+    while a group spans at most `max_samples`; a segment longer than that is cut at its least speech-like chunk."""
+    spans = _speech_spans(probs, chunk_samples, num_samples, sample_rate, options)
+    pad = round(options.speech_pad_s * sample_rate)
     bounded: list[tuple[int, int]] = []
-    for (start, end), span in zip(pieces, spans, strict=True):
+    for (start, end), span in zip(_pad(spans, pad, num_samples), spans, strict=True):
         if end - start <= max_samples:
             bounded.append((start, end))
             continue
-        parts = _split_long(span, values, chunk, max_samples - 2 * pad)
+        parts = _split_long(span, probs, chunk_samples, max_samples - 2 * pad)
         bounded += [
             (start if i == 0 else p.start, end if i == len(parts) - 1 else p.end) for i, p in enumerate(parts)
         ]
@@ -308,15 +297,17 @@ def split_at_silences(
             groups[-1][1] = end
         else:
             groups.append([start, end])
-    return [AudioChunk(waveform[start:end], start / rate, rate) for start, end in groups]
+    return [(start, end) for start, end in groups]
 
 
 __all__ = [
     "AudioChunk",
+    "DetectSpeechOptions",
     "SegmentationOptions",
+    "SpeechDetection",
     "SpeechSegment",
-    "detect_speech",
+    "refuse_windows",
     "segments_from_probs",
+    "speech_groups",
     "speech_probs_of",
-    "split_at_silences",
 ]

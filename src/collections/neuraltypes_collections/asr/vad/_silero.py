@@ -13,13 +13,16 @@ call (chunks only depend on their own samples and the context), then the LSTM ru
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import NamedTuple, cast
+from typing import NamedTuple, Unpack, cast, overload
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from ...common._audio import AudioInput
+from ._segments import DetectSpeechOptions, SpeechDetection, refuse_windows, speech_probs_of
 from ._typing import AudioSignal, Encoded, Lengths, NeuralModule, Probs, Spectrogram, attr, checked, params
 
 
@@ -328,6 +331,32 @@ class SileroVad(NeuralModule):
         _, hidden, cell = self.initial_state(batch)
         probs, _, _ = self.decoder(encoded, hidden, cell)
         return probs, frames
+
+    def chunk_speech_probs(
+        self, waveform: Tensor, *, batch_size: int = 64, window_s: float | None = None, shift_s: float | None = None
+    ) -> tuple[Tensor, int]:
+        """The speech probability of every 32 ms chunk of a 1-D waveform at `sample_rate`, and the chunk length in
+        samples: the protocol `detect_speech` drives. Audio of any length is encoded in blocks; `batch_size` does
+        not apply, and the chunks are fixed (`window_s`, `shift_s` must be `None`)."""
+        refuse_windows(type(self).__name__, window_s, shift_s)
+        return speech_probs_of(self, waveform), self.dims.chunk_samples
+
+    @overload
+    def detect_speech(  # type: ignore[overload-overlap]  # a str is one input, not a list
+        self, audio: AudioInput, **options: Unpack[DetectSpeechOptions]
+    ) -> SpeechDetection: ...
+    @overload
+    def detect_speech(
+        self, audio: Sequence[AudioInput], **options: Unpack[DetectSpeechOptions]
+    ) -> list[SpeechDetection]: ...
+    def detect_speech(
+        self, audio: AudioInput | Sequence[AudioInput], **options: Unpack[DetectSpeechOptions]
+    ) -> SpeechDetection | list[SpeechDetection]:
+        """`detect_speech(self, audio, **options)`: the speech segments of one recording, or of each of a list."""
+        from ._detect import detect_speech
+
+        return detect_speech(self, audio, **options)
+
 
 
 __all__ = ["SileroVad", "SileroVadDimensions", "SileroVadStep", "hann_dft_basis"]
