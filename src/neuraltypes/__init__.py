@@ -8,6 +8,7 @@ next typed module. Importing this package loads torch and nothing heavier (no li
 from typing import TYPE_CHECKING
 
 from . import tags as tags
+from ._annotations import spec_of as spec_of
 from ._check import describe_value as describe_value
 from ._compare import WiringProblem as WiringProblem
 from ._compare import WiringReport as WiringReport
@@ -25,8 +26,8 @@ from ._export import dynamic_shapes as dynamic_shapes
 from ._spec import TensorSpec as TensorSpec
 from ._spec import attr as attr
 from ._spec import params as params
-from ._spec import spec_of as spec_of
 from ._state import CheckState as CheckState
+from ._state import Mode as Mode
 from ._state import checking as checking
 from ._state import current_checking as current_checking
 from ._tags import Compatibility as Compatibility
@@ -80,49 +81,8 @@ if TYPE_CHECKING:
     from typing import Annotated as TokenLogDuration
     from typing import Annotated as VideoSignal
     from typing import Annotated as Void
-else:
-    from ._vocabulary import MFCC as MFCC
-    from ._vocabulary import AcousticEncoded as AcousticEncoded
-    from ._vocabulary import Alignment as Alignment
-    from ._vocabulary import AudioSignal as AudioSignal
-    from ._vocabulary import BoolValue as BoolValue
-    from ._vocabulary import CategoricalValues as CategoricalValues
-    from ._vocabulary import Channel as Channel
-    from ._vocabulary import ClassificationTarget as ClassificationTarget
-    from ._vocabulary import DistributionSamples as DistributionSamples
-    from ._vocabulary import EmbeddedText as EmbeddedText
-    from ._vocabulary import Encoded as Encoded
-    from ._vocabulary import FloatValue as FloatValue
-    from ._vocabulary import Hypothesis as Hypothesis
-    from ._vocabulary import ImageFeatureValue as ImageFeatureValue
-    from ._vocabulary import ImageValue as ImageValue
-    from ._vocabulary import Index as Index
-    from ._vocabulary import IntValue as IntValue
-    from ._vocabulary import Labels as Labels
-    from ._vocabulary import Length as Length
-    from ._vocabulary import Lengths as Lengths
-    from ._vocabulary import LogDeterminant as LogDeterminant
-    from ._vocabulary import Logits as Logits
-    from ._vocabulary import LogProbs as LogProbs
-    from ._vocabulary import Loss as Loss
-    from ._vocabulary import Mask as Mask
-    from ._vocabulary import MelSpectrogram as MelSpectrogram
-    from ._vocabulary import NormalizedImageValue as NormalizedImageValue
-    from ._vocabulary import NormalLogVariance as NormalLogVariance
-    from ._vocabulary import NormalMean as NormalMean
-    from ._vocabulary import NormalSamples as NormalSamples
-    from ._vocabulary import Predictions as Predictions
-    from ._vocabulary import Probs as Probs
-    from ._vocabulary import RegressionValues as RegressionValues
-    from ._vocabulary import Spectrogram as Spectrogram
-    from ._vocabulary import StringLabel as StringLabel
-    from ._vocabulary import StringValue as StringValue
-    from ._vocabulary import Target as Target
-    from ._vocabulary import TokenDuration as TokenDuration
-    from ._vocabulary import TokenIndex as TokenIndex
-    from ._vocabulary import TokenLogDuration as TokenLogDuration
-    from ._vocabulary import VideoSignal as VideoSignal
-    from ._vocabulary import Void as Void
+else:  # at run time the same names are the tag classes, taken from their one list: neuraltypes.tags.__all__
+    globals().update({name: getattr(tags, name) for name in tags.__all__})
 
 __version__ = "0.1.0"
 
@@ -158,6 +118,7 @@ __all__ = [
     "MFCC",
     "Mask",
     "MelSpectrogram",
+    "Mode",
     "NeuralModule",
     "NeuralTypesError",
     "NormalLogVariance",

@@ -14,10 +14,20 @@ import torch
 
 from ._dims import AnyDim, ExprDim, FixedDim, NamedDim, VariadicDim
 from ._errors import ContractViolation
-from ._spec import ListNode, Node, OptionalNode, TensorNode, TensorSpec, TupleNode, dtype_names
-from ._state import CheckState
-from ._tags import TAG_ATTRIBUTE, Compatibility, tag_relation
-from ._vocabulary import Void
+from ._spec import (
+    Attr,
+    ListNode,
+    Node,
+    OptionalNode,
+    TensorNode,
+    TensorSpec,
+    TupleNode,
+    axis_places,
+    dtype_names,
+    rank_fits,
+)
+from ._state import STATE, CheckState, Mode
+from ._tags import TAG_ATTRIBUTE, Compatibility, Void, tag_relation
 
 __all__ = ["Binder", "check_alone", "check_node", "describe_value", "tag_outputs"]
 
@@ -98,19 +108,12 @@ def _dtype_hint(dtypes: frozenset[torch.dtype]) -> str:
 def _match_dims(spec: TensorSpec, shape: tuple[int, ...], binder: Binder, path: str) -> tuple[str, str] | None:
     """Bind `shape` to the spec's dims; return (code, problem) for the first breach, binding as it goes."""
     dims = spec.dims
-    variadic_at = next((i for i, d in enumerate(dims) if isinstance(d, VariadicDim)), None)
-    fixed_count = len(dims) - (variadic_at is not None)
-    if (variadic_at is None and len(shape) != len(dims)) or (variadic_at is not None and len(shape) < fixed_count):
-        want = f"{len(dims)}" if variadic_at is None else f"at least {fixed_count}"
+    if not rank_fits(dims, len(shape)):
+        variadic = any(isinstance(d, VariadicDim) for d in dims)
+        want = f"at least {len(dims) - 1}" if variadic else f"{len(dims)}"
         return "NT203", f"rank {len(shape)}, expected {want} dims ({spec.shape})"
-    if variadic_at is None:
-        pairs = list(zip(dims, shape, strict=True))
-    else:
-        tail = len(dims) - variadic_at - 1
-        run = tuple(shape[variadic_at : len(shape) - tail])
-        pairs = list(zip(dims[:variadic_at], shape[:variadic_at], strict=True))
-        pairs.append((dims[variadic_at], run))  # type: ignore[arg-type]
-        pairs += list(zip(dims[variadic_at + 1 :], shape[len(shape) - tail :], strict=True))
+    pairs = [(dim, tuple(shape[place]) if isinstance(place, slice) else shape[place])
+             for dim, place in zip(dims, axis_places(dims), strict=True)]
     for axis, (dim, size) in enumerate(pairs):
         if isinstance(dim, AnyDim):
             continue
@@ -187,7 +190,7 @@ def _check_tensor(call: _Call, spec: TensorSpec, value: object, path: str) -> No
     if spec.has_attrs:
         spec = spec.resolve(call.owner)
     state = call.state
-    if state.mode >= 2:
+    if state.mode >= Mode.FULL:
         actual = getattr(value, TAG_ATTRIBUTE, None)
         if actual is None:
             if state.strict and type(spec.tag) is not Void:
@@ -216,7 +219,7 @@ def _check_tensor(call: _Call, spec: TensorSpec, value: object, path: str) -> No
         if not hint and code == "NT205":
             hint = "a dim name means one size in every argument and the result of a call"
         _fail(call, path, value, spec, code, problem, hint)
-    if state.mode >= 3:
+    if state.mode >= Mode.PARANOID:
         breach_text = spec.tag.invariant(value)
         if breach_text is not None:
             _fail(call, path, value, spec, "NT210", breach_text, "")
@@ -271,14 +274,10 @@ def tag_outputs(node: Node, value: object, owner: object) -> None:
 def check_alone(spec: TensorSpec, value: object) -> bool:
     """Check one value in isolation (for plain ``@beartype``): dims bind within this value only; `attr`
     parameters are wildcards. Raises `ContractViolation` on a breach, so beartype reports our message."""
-    from ._state import STATE
-
     state = STATE.get()
-    if state.mode == 0:
+    if state.mode is Mode.OFF:
         return True
     if spec.has_attrs:
-        from ._spec import Attr
-
         values = [None if isinstance(v, Attr) else v for v in spec.tag._values]
         spec = TensorSpec(type(spec.tag)(*values), spec.dims, spec.shape, spec.dtypes)
     check_node(new_call("beartype check", state, None), TensorNode(spec), value, "value")

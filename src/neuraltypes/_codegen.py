@@ -14,9 +14,11 @@ from typing import Any
 
 import torch
 
+from ._check import tag_outputs
 from ._dims import AnyDim, ExprDim, FixedDim, NamedDim, VariadicDim
-from ._spec import Attr, ListNode, Node, OptionalNode, TensorNode, TensorSpec, TupleNode
-from ._tags import TAG_ATTRIBUTE, Tag, tag_relation
+from ._spec import Attr, ListNode, Node, OptionalNode, TensorNode, TensorSpec, TupleNode, axis_places
+from ._state import STATE, Mode
+from ._tags import TAG_ATTRIBUTE, Tag, Void, tag_relation
 
 __all__ = ["NO_RESULT", "generate_wrapper", "supports_codegen"]
 
@@ -110,17 +112,18 @@ class _Emitter:
 
     def tensor(self, indent: int, var: str, spec: TensorSpec, fail: str, conditional: bool, output: bool) -> None:
         self.emit(indent, f"if not isinstance({var}, _nt_T): {fail}")
-        void = type(spec.tag).__name__ == "Void"
+        void = type(spec.tag) is Void
+        expected = ""  # the expression of the expected tag; Void declares none
         if not void:
             if spec.has_attrs:
                 expected = self.fresh("e")
-                self.emit(indent, "if _nt_m >= 2:")
+                self.emit(indent, f"if _nt_m >= {Mode.FULL:d}:")
                 self.emit(indent + 1, f"{expected} = {self.const(_tag_resolver(spec))}({self.owner_name})")
             else:
                 expected = self.const(spec.tag)
             if not output:
                 got = self.fresh("g")
-                self.emit(indent, "if _nt_m >= 2:")
+                self.emit(indent, f"if _nt_m >= {Mode.FULL:d}:")
                 self.emit(indent + 1, f"{got} = getattr({var}, {TAG_ATTRIBUTE!r}, None)")
                 self.emit(indent + 1, f"if {got} is None:")
                 self.emit(indent + 2, f"if _nt_st.strict: {fail}")
@@ -130,16 +133,15 @@ class _Emitter:
         shape = self.fresh("s")
         self.emit(indent, f"{shape} = {var}.shape")
         dims = spec.dims
-        variadic_at = next((i for i, d in enumerate(dims) if isinstance(d, VariadicDim)), None)
-        if variadic_at is None:
-            self.emit(indent, f"if len({shape}) != {len(dims)}: {fail}")
-            positions = [f"{shape}[{i}]" for i in range(len(dims))]
-        else:
-            tail = len(dims) - variadic_at - 1
+        places = axis_places(dims)
+        if any(isinstance(place, slice) for place in places):
             self.emit(indent, f"if len({shape}) < {len(dims) - 1}: {fail}")
-            positions = [f"{shape}[{i}]" for i in range(variadic_at)]
-            positions.append(f"tuple({shape}[{variadic_at}:len({shape}) - {tail}])")
-            positions += [f"{shape}[{i - len(dims)}]" for i in range(variadic_at + 1, len(dims))]
+        else:
+            self.emit(indent, f"if len({shape}) != {len(dims)}: {fail}")
+        positions = [
+            f"tuple({shape}[{p.start}:{'' if p.stop is None else p.stop}])" if isinstance(p, slice) else f"{shape}[{p}]"
+            for p in places
+        ]
         attr_axes = {
             axis: value.name
             for param, axis in type(spec.tag).axis_params.items()
@@ -248,9 +250,9 @@ def generate_wrapper(
 
     em.emit(1, "_nt_st = _nt_get()")
     em.emit(1, "_nt_m = _nt_st.mode")
-    em.emit(1, "if not _nt_m:")
+    em.emit(1, "if not _nt_m:")  # Mode.OFF is 0
     em.emit(2, f"return {call}")
-    em.emit(1, "if _nt_m >= 3:")
+    em.emit(1, f"if _nt_m >= {Mode.PARANOID:d}:")
     em.emit(2, f"return _nt_slow(_nt_st, {args_tuple})")
     init_at = len(em.lines)
     for name in scalars:
@@ -262,7 +264,7 @@ def generate_wrapper(
     if returns is not None:
         em.node(1, "_nt_r", returns, fail_out, False, True)
         if em.tag_lines:
-            em.emit(1, "if _nt_m >= 2:")
+            em.emit(1, f"if _nt_m >= {Mode.FULL:d}:")
             if any(conditional for _, _, conditional in em.tag_lines):
                 em.emit(2, f"_nt_tag_out(_nt_r, {owner_name or 'None'})")
             else:
@@ -283,9 +285,6 @@ def generate_wrapper(
         **em.consts,
         **defaults,
     }
-    from ._check import tag_outputs
-    from ._state import STATE
-
     namespace["_nt_get"] = STATE.get
     if returns is not None:
         namespace["_nt_tag_out"] = lambda result, owner: tag_outputs(returns, result, owner)

@@ -6,10 +6,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ._annotations import spec_of
 from ._check import article
+from ._contract import get_contract
 from ._dims import AnyDim, Dim, FixedDim, NamedDim, VariadicDim
 from ._errors import AnnotationError, ContractViolation
-from ._spec import OptionalNode, TensorNode, TensorSpec, TupleNode, spec_of
+from ._spec import OptionalNode, TensorNode, TensorSpec, TupleNode, axis_places, rank_fits
 from ._tags import Compatibility, tag_relation
 
 __all__ = ["WiringProblem", "WiringReport", "check_wiring", "compare"]
@@ -67,18 +69,20 @@ def _pairwise(expected: Sequence[Dim], actual: Sequence[Dim]) -> str:
 
 
 def _axes(expected: tuple[Dim, ...], actual: tuple[Dim, ...]) -> str:
-    at = next((i for i, d in enumerate(expected) if isinstance(d, VariadicDim)), None)
-    if at is None:
-        if any(isinstance(d, VariadicDim) for d in actual) or len(expected) != len(actual):
-            return "incompatible"
-        return _pairwise(expected, actual)
-    head, tail = expected[:at], expected[at + 1 :]
-    if len(actual) < len(head) + len(tail):
+    variadic = any(isinstance(d, VariadicDim) for d in expected)
+    if not variadic and any(isinstance(d, VariadicDim) for d in actual):
         return "incompatible"
-    first = _pairwise(head, actual[: len(head)])
-    second = _pairwise(tail, actual[len(actual) - len(tail) :])
+    if not rank_fits(expected, len(actual)):
+        return "incompatible"
+    # the axes before a variadic dim and those after it are compared apart (the tail from the end)
+    head: list[tuple[Dim, Dim]] = []
+    tail: list[tuple[Dim, Dim]] = []
+    for dim, place in zip(expected, axis_places(expected), strict=True):
+        if isinstance(place, int):
+            (head if place >= 0 else tail).append((dim, actual[place]))
+    results = [_pairwise([e for e, _ in part], [a for _, a in part]) for part in (head, tail)]
     for result in ("incompatible", "transpose", "dim"):
-        if result in (first, second):
+        if result in results:
             return result
     return "ok"
 
@@ -189,8 +193,6 @@ def check_wiring(modules: Sequence[object], *, method: str = "forward") -> Wirin
     are local to each module, as at run time: ``batch mel frame`` feeds ``batch feature frame``, but not
     ``batch frame mel`` (a transposition).
     """
-    from ._contract import get_contract
-
     names = tuple(type(m).__name__ for m in modules)
     problems: list[WiringProblem] = []
     contracts = []

@@ -15,12 +15,13 @@ from typing import Any, TypeVar
 
 import torch
 
+from ._annotations import node_from_hint
 from ._check import check_node, new_call, tag_outputs
 from ._codegen import NO_RESULT, generate_wrapper, supports_codegen
 from ._dims import ExprDim, NamedDim, VariadicDim
 from ._errors import AnnotationError
-from ._spec import ListNode, Node, OptionalNode, TensorNode, TensorSpec, TupleNode
-from ._state import STATE, CheckState
+from ._spec import ListNode, Node, OptionalNode, TensorNode, TensorSpec, TupleNode, tensor_specs
+from ._state import STATE, CheckState, Mode
 
 __all__ = ["Contract", "NeuralModule", "checked", "contract_of", "get_contract"]
 
@@ -85,26 +86,19 @@ def _node_json(node: Node, owner: object) -> dict[str, Any]:
     return {"tuple": items}
 
 
-def _dims_of(node: Node) -> list[tuple[str, TensorSpec]]:
-    if isinstance(node, TensorNode):
-        return [(str(d), node.spec) for d in node.spec.dims]
-    if isinstance(node, OptionalNode):
-        return _dims_of(node.inner)
-    if isinstance(node, ListNode):
-        return _dims_of(node.item)
-    return [pair for item in node.items if item is not None for pair in _dims_of(item)]
+def _specs_in(nodes: list[Node]) -> list[TensorSpec]:
+    return [spec for node in nodes for _, spec in tensor_specs(node, "")]
 
 
 def _expression_names(nodes: list[Node]) -> set[str]:
-    return {n for node in nodes for _, spec in _dims_of(node) for d in spec.dims if isinstance(d, ExprDim)
-            for n in d.names}
+    return {n for spec in _specs_in(nodes) for d in spec.dims if isinstance(d, ExprDim) for n in d.names}
 
 
 def _check_expressions(qualname: str, nodes: list[tuple[str, Node]], scalars: tuple[str, ...]) -> None:
     """An expression dim must use names bound earlier in the signature (or earlier in the same shape)."""
     bound: set[str] = set(scalars)
     for where, node in nodes:
-        for _, spec in _dims_of(node):
+        for spec in _specs_in([node]):
             for dim in spec.dims:
                 if isinstance(dim, ExprDim):
                     missing = [n for n in dim.names if n not in bound]
@@ -125,8 +119,6 @@ def analyse(fn: Callable[..., Any]) -> Contract:
     hints = typing.get_type_hints(fn, include_extras=True)
     signature = inspect.signature(fn)
     inputs: dict[str, Node] = {}
-    from ._spec import node_from_hint
-
     for name, param in signature.parameters.items():
         if name in hints:
             node = node_from_hint(hints[name], f"{qualname}({name})")
@@ -140,8 +132,7 @@ def analyse(fn: Callable[..., Any]) -> Contract:
     output = node_from_hint(hints["return"], f"{qualname}(return)") if "return" in hints else None
     parameters = list(signature.parameters)
     owner = parameters[0] if parameters else None
-    uses_attrs = any(spec.has_attrs for node in [*inputs.values(), output] if node is not None
-                     for _, spec in _dims_of(node))
+    uses_attrs = any(spec.has_attrs for spec in _specs_in([*inputs.values(), *([output] if output else [])]))
     if uses_attrs and owner is None:
         raise AnnotationError(f"{qualname}: attr() reads from the first argument, but there is none", code="NT105")
     used = _expression_names([*inputs.values(), *([output] if output is not None else [])])
@@ -215,7 +206,7 @@ def _build(fn: Callable[..., Any], contract: Contract) -> Callable[..., Any]:
             result = fn(*args, **kwargs)
             if contract.output is not None:
                 check_node(call, contract.output, result, "return")
-                if state.mode >= 2:
+                if state.mode >= Mode.FULL:
                     tag_outputs(contract.output, result, call.owner)
             return result
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ._contract import get_contract
 from ._dims import ExprDim, FixedDim, NamedDim, VariadicDim
 from ._errors import AnnotationError
 from ._spec import OptionalNode, TensorNode
@@ -25,8 +26,6 @@ def dynamic_shapes(
     ```
     """
     import torch.export
-
-    from ._contract import get_contract
 
     contract = get_contract(getattr(type(obj), method, None) or getattr(obj, method, obj))  # type: ignore[arg-type]
     if contract is None:

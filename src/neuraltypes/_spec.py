@@ -1,23 +1,22 @@
-"""Annotations: one object carries the dtype set, the shape and the tag of a tensor.
+"""Specs: what one tensor must be (`TensorSpec`), the nodes that arrange specs into a parameter's structure, and the
+two walks every consumer shares: `tensor_specs` over a node, `axis_places` over a shape's dims.
 
-``MelSpectrogram[Tensor, "batch mel frame"]`` evaluates to ``Annotated[Tensor, <beartype validator>]``: static
-checkers see ``torch.Tensor``; a plain ``@beartype`` function runs the validator; our decorators map the validator
-back to its `TensorSpec` (see `spec_of`).
+Annotations are read into these in `_annotations`; the checker, the code generator, `compare` and the test
+strategies all read them from here.
 """
 
 from __future__ import annotations
 
-import types
-import typing
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Annotated, Any, Union
+from typing import Any
 
 import torch
 
-from ._dims import Dim, NamedDim, parse_shape
+from ._dims import Dim, NamedDim, VariadicDim
 from ._errors import AnnotationError
-from ._tags import Tag
+from ._tags import BOOL, FLOATING, INTEGER, Tag
 
 __all__ = [
     "Attr",
@@ -29,12 +28,13 @@ __all__ = [
     "TensorSpec",
     "TupleNode",
     "attr",
+    "axis_places",
     "dtype_names",
-    "make_annotation",
-    "node_from_hint",
+    "map_specs",
     "params",
     "pin_axes",
-    "spec_of",
+    "rank_fits",
+    "tensor_specs",
 ]
 
 
@@ -72,8 +72,6 @@ def params(**values: Any) -> Any:
 
 def dtype_names(dtypes: frozenset[torch.dtype] | None) -> str:
     """'float' for every floating dtype, 'int' for every integer one, else the names joined by '|'."""
-    from ._tags import BOOL, FLOATING, INTEGER
-
     if dtypes is None:
         return "any"
     named = {FLOATING: "float", INTEGER: "int", BOOL: "bool", FLOATING | INTEGER: "float|int"}
@@ -141,55 +139,6 @@ def _read_attr(owner: object, ref: Attr) -> Any:
     return value
 
 
-# beartype refuses Annotated hints that mix its validators with other metadata, so an annotation carries only the
-# validator and this table maps it back to its spec (validators live as long as the annotations that hold them).
-_VALIDATOR_SPECS: dict[int, tuple[Any, TensorSpec]] = {}
-
-
-def _beartype_validator(spec: TensorSpec) -> Any:
-    from beartype.vale import Is
-
-    from ._check import check_alone
-
-    def neural_type(value: object) -> bool:
-        return check_alone(spec, value)
-
-    neural_type.__qualname__ = f"neural_type({spec})"
-    validator = Is[neural_type]
-    _VALIDATOR_SPECS[id(validator)] = (validator, spec)
-    return validator
-
-
-def make_annotation(tag_cls: type[Tag], item: Any) -> Any:
-    """Build ``Annotated[Tensor, TensorSpec, validator]`` from ``Tag[Tensor, "shape", *extras]``."""
-    name = tag_cls.__name__
-    usage = f'write {name}[Tensor, "batch time"] (extras after the shape: parameters, params(...), a torch.dtype)'
-    if not isinstance(item, tuple) or len(item) < 2:
-        raise AnnotationError(f"{name}[{item!r}]: a neural type needs the array type and a shape; {usage}", code="NT101")
-    array, shape, *extras = item
-    if not (isinstance(array, type) and issubclass(array, torch.Tensor)):
-        raise AnnotationError(f"{name}[{array!r}, ...]: the first item must be torch.Tensor; {usage}", code="NT101")
-    dims = parse_shape(shape)
-    shape = " ".join(shape.split())  # jaxtyping-style " batch" (a space to quiet linters) reads as "batch"
-    positional: list[Any] = []
-    keyword: dict[str, Any] = {}
-    dtypes: set[torch.dtype] = set()
-    for extra in extras:
-        if isinstance(extra, torch.dtype):
-            dtypes.add(extra)
-        elif isinstance(extra, tuple | frozenset | set) and extra and all(isinstance(d, torch.dtype) for d in extra):
-            dtypes.update(extra)
-        elif isinstance(extra, Params):
-            keyword.update(extra.values)
-        elif extra is None or isinstance(extra, int | float | str | Attr):
-            positional.append(extra)
-        else:
-            raise AnnotationError(f"{name}[..., {extra!r}]: unexpected extra item; {usage}", code="NT101")
-    meaning = tag_cls(*positional, **keyword)
-    spec = TensorSpec(meaning, pin_axes(dims, meaning), shape, frozenset(dtypes) if dtypes else tag_cls.default_dtypes)
-    return Annotated[torch.Tensor, _beartype_validator(spec)]
-
-
 # --- nodes: the checkable structure of one parameter or return annotation ---------------------------------------
 
 
@@ -219,72 +168,62 @@ class ListNode:
 Node = TensorNode | OptionalNode | TupleNode | ListNode
 
 
-def spec_of(hint: Any) -> TensorSpec | None:
-    """The `TensorSpec` of a neural-type annotation (or of a jaxtyping one, read as untagged), else None."""
-    return _spec_in(hint)
+def tensor_specs(node: Node, path: str, *, lists: bool = True) -> Iterator[tuple[str, TensorSpec]]:
+    """Every tensor spec in `node`, with the path the checker names it by (``lengths``, ``return[1]``,
+    ``return.lengths``). The item of a list is ``path[*]``; with ``lists=False`` lists are skipped (their tensors have
+    no fixed place)."""
+    if isinstance(node, TensorNode):
+        yield path, node.spec
+    elif isinstance(node, OptionalNode):
+        yield from tensor_specs(node.inner, path, lists=lists)
+    elif isinstance(node, ListNode):
+        if lists:
+            yield from tensor_specs(node.item, f"{path}[*]", lists=lists)
+    else:
+        for i, item in enumerate(node.items):
+            if item is not None:
+                where = f"{path}.{node.names[i]}" if node.names else f"{path}[{i}]"
+                yield from tensor_specs(item, where, lists=lists)
 
 
-def _spec_in(hint: Any) -> TensorSpec | None:
-    if typing.get_origin(hint) is Annotated:
-        for meta in hint.__metadata__:
-            if isinstance(meta, TensorSpec):
-                return meta
-            entry = _VALIDATOR_SPECS.get(id(meta))
-            if entry is not None and entry[0] is meta:
-                return entry[1]
-    return _jaxtyping_spec(hint)
+def map_specs(node: Node, change: Callable[[TensorSpec], TensorSpec]) -> Node:
+    """`node` with each tensor spec replaced by ``change(spec)``, its structure kept."""
+    if isinstance(node, TensorNode):
+        new = change(node.spec)
+        return node if new is node.spec else TensorNode(new)
+    if isinstance(node, OptionalNode):
+        return OptionalNode(map_specs(node.inner, change))
+    if isinstance(node, ListNode):
+        return ListNode(map_specs(node.item, change), node.container)
+    items = tuple(None if item is None else map_specs(item, change) for item in node.items)
+    return TupleNode(items, node.names, node.cls)
 
 
-def _jaxtyping_spec(hint: Any) -> TensorSpec | None:
-    """Read a jaxtyping annotation (``Float[Tensor, "b t"]``) as an untagged spec, without importing jaxtyping."""
-    dim_str = getattr(hint, "dim_str", None)
-    array_type = getattr(hint, "array_type", None)
-    if not isinstance(dim_str, str) or not (isinstance(array_type, type) and issubclass(array_type, torch.Tensor)):
-        return None
-    from ._vocabulary import Void
-
-    names = getattr(hint, "dtypes", ())
-    dtypes = frozenset(d for n in names if isinstance(d := getattr(torch, str(n), None), torch.dtype))
-    return TensorSpec(Void(), parse_shape(dim_str), dim_str, dtypes or None)
+# --- aligning dims with axes --------------------------------------------------------------------------------------
 
 
-def _is_namedtuple(cls: Any) -> bool:
-    return isinstance(cls, type) and issubclass(cls, tuple) and hasattr(cls, "_fields")
+@functools.lru_cache(maxsize=1024)
+def axis_places(dims: tuple[Dim, ...]) -> tuple[int | slice, ...]:
+    """Where each dim sits in a shape, whatever the shape's rank (when `rank_fits`): ``shape[place]``.
+
+    A one-axis dim has an index, counted from the end (negative) after a variadic dim; the variadic dim (``...``,
+    ``*batch``) has the slice of the axes it matches. This is the one place that aligns a variadic shape: the
+    reference checker, the generated checks, `compare` and the test strategies all read it.
+
+    ```python
+    axis_places(parse_shape("batch ... time"))  # (0, slice(1, -1), -1)
+    ```
+    """
+    at = next((i for i, d in enumerate(dims) if isinstance(d, VariadicDim)), None)
+    if at is None:
+        return tuple(range(len(dims)))
+    tail = len(dims) - at - 1
+    return (*range(at), slice(at, -tail if tail else None), *range(-tail, 0))
 
 
-def node_from_hint(hint: Any, where: str) -> Node | None:
-    """The checkable structure of a type hint, or None when it holds no neural type."""
-    spec = _spec_in(hint)
-    if spec is not None:
-        return TensorNode(spec)
-    origin = typing.get_origin(hint)
-    args = typing.get_args(hint)
-    if origin is Union or origin is types.UnionType:
-        rest = [a for a in args if a is not type(None)]
-        inner = [node_from_hint(a, where) for a in rest]
-        if not any(n is not None for n in inner):
-            return None
-        if len(rest) != 1:
-            raise AnnotationError(
-                f"{where}: a union of neural types is not supported; annotate with a common parent tag "
-                "(e.g. Spectrogram for MelSpectrogram | MFCC) or Void",
-                code="NT106",
-            )
-        node = inner[0]
-        assert node is not None
-        return OptionalNode(node) if len(rest) < len(args) else node
-    if origin is tuple:
-        if len(args) == 2 and args[1] is Ellipsis:
-            item = node_from_hint(args[0], where)
-            return None if item is None else ListNode(item, tuple)
-        items = tuple(node_from_hint(a, where) for a in args)
-        return TupleNode(items) if any(i is not None for i in items) else None
-    if origin in (list, Sequence):
-        item = node_from_hint(args[0], where) if args else None
-        return None if item is None else ListNode(item, list if origin is list else Sequence)
-    if _is_namedtuple(hint):
-        hints = typing.get_type_hints(hint, include_extras=True)
-        fields: tuple[str, ...] = hint._fields
-        items = tuple(node_from_hint(hints.get(f), f"{where}.{f}") for f in fields)
-        return TupleNode(items, fields, hint) if any(i is not None for i in items) else None
-    return None
+def rank_fits(dims: tuple[Dim, ...], rank: int) -> bool:
+    """Whether a shape of `rank` axes can match `dims`: exactly one axis per dim, or with a variadic dim at least one
+    per other dim."""
+    if any(isinstance(d, VariadicDim) for d in dims):
+        return rank >= len(dims) - 1
+    return rank == len(dims)

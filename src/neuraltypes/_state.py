@@ -13,32 +13,44 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from enum import IntEnum
 from typing import Literal
 
-__all__ = ["MODES", "CheckState", "checking", "current_checking"]
+__all__ = ["CheckState", "Mode", "checking", "current_checking"]
 
 ModeName = Literal["off", "shapes", "full", "paranoid"]
-MODES: dict[str, int] = {"off": 0, "shapes": 1, "full": 2, "paranoid": 3}
-_NAMES = {v: k for k, v in MODES.items()}
+
+
+class Mode(IntEnum):
+    """How much a call checks; each mode checks everything the one below it does.
+
+    An `IntEnum` so that "at least full" reads ``mode >= Mode.FULL``.
+    """
+
+    OFF = 0  #: nothing: the wrapped function is called directly
+    SHAPES = 1  #: types, ranks, sizes, dims bound across arguments, dtypes
+    FULL = 2  #: also tags and their parameters (and outputs are tagged)
+    PARANOID = 3  #: also value invariants (log-probs <= 0, lengths >= 0), through the reference checker
 
 
 @dataclass(frozen=True)
 class CheckState:
-    """`mode`: 0 off, 1 shapes and dtypes, 2 also tags, 3 also value invariants; `strict`: reject untagged tensors."""
+    """`mode`: how much is checked (a `Mode`); `strict`: reject untagged tensors."""
 
-    mode: int
+    mode: Mode
     strict: bool
 
     @property
     def mode_name(self) -> str:
-        return _NAMES[self.mode]
+        return self.mode.name.lower()
 
 
-def _parse_mode(value: str, source: str) -> int:
+def _parse_mode(value: str, source: str) -> Mode:
     try:
-        return MODES[value.strip().lower()]
+        return Mode[value.strip().upper()]
     except KeyError:
-        raise ValueError(f"{source}={value!r}: expected one of {', '.join(MODES)}") from None
+        names = ", ".join(m.name.lower() for m in Mode)
+        raise ValueError(f"{source}={value!r}: expected one of {names}") from None
 
 
 def _from_environment() -> CheckState:

@@ -27,6 +27,7 @@ __all__ = [
     "tag_of",
     "tag_relation",
     "TAG_ATTRIBUTE",
+    "Void",
 ]
 
 FLOATING: frozenset[torch.dtype] = frozenset({torch.float16, torch.bfloat16, torch.float32, torch.float64})
@@ -63,7 +64,9 @@ class _TagMeta(type):
     """Lets a tag class build annotations: ``AudioSignal[Tensor, "batch time", 16000]``."""
 
     def __getitem__(cls, item: Any) -> Any:
-        from ._spec import make_annotation
+        # Annotations are built two layers up (they carry a checker); by the time a tag is subscripted the package
+        # is imported, so this import only looks the function up.
+        from ._annotations import make_annotation
 
         return make_annotation(cls, item)  # type: ignore[arg-type]  # cls is a Tag subclass
 
@@ -167,6 +170,10 @@ class Tag(metaclass=_TagMeta):
         return None
 
 
+class Void(Tag, dtypes=None):
+    """No meaning declared: as an expected type it accepts anything; as an actual type only Void accepts it."""
+
+
 def _param_mismatches(expected: Tag, actual: Tag) -> list[tuple[str, Any, Any]]:
     """Parameters of `expected` that `actual` sets to a different value (None on either side is a wildcard)."""
     out = []
@@ -191,8 +198,6 @@ def tag_relation(expected: Tag, actual: Tag) -> Compatibility:
     cached = _RELATION_CACHE.get(key)
     if cached is not None:
         return cached
-    from ._vocabulary import Void
-
     e_cls, a_cls = type(expected), type(actual)
     if e_cls is Void:
         result = Compatibility.SAME

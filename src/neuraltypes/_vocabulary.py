@@ -1,5 +1,7 @@
 """The tag vocabulary: every NeMo element type under a readable name, in NeMo's parent order.
 
+The public homes are `neuraltypes.tags` (the one list of names) and `neuraltypes`; ``Void`` lives with `Tag` in `_tags`.
+
 NeMo's own names are aliases in `neuraltypes.nemo_compat`. Parameters are in the units their names say
 (`sample_rate` in Hz, `hop_length` in samples).
 """
@@ -9,51 +11,6 @@ from __future__ import annotations
 import torch
 
 from ._tags import BOOL, FLOATING, INTEGER, NUMERIC, Tag
-
-__all__ = [
-    "AcousticEncoded",
-    "Alignment",
-    "AudioSignal",
-    "BoolValue",
-    "CategoricalValues",
-    "Channel",
-    "ClassificationTarget",
-    "DistributionSamples",
-    "EmbeddedText",
-    "Encoded",
-    "FloatValue",
-    "Hypothesis",
-    "ImageFeatureValue",
-    "ImageValue",
-    "Index",
-    "IntValue",
-    "Labels",
-    "Length",
-    "Lengths",
-    "LogDeterminant",
-    "LogProbs",
-    "Logits",
-    "Loss",
-    "MFCC",
-    "Mask",
-    "MelSpectrogram",
-    "NormalLogVariance",
-    "NormalMean",
-    "NormalSamples",
-    "NormalizedImageValue",
-    "Predictions",
-    "Probs",
-    "RegressionValues",
-    "Spectrogram",
-    "StringLabel",
-    "StringValue",
-    "Target",
-    "TokenDuration",
-    "TokenIndex",
-    "TokenLogDuration",
-    "VideoSignal",
-    "Void",
-]
 
 
 def _below(value: torch.Tensor, limit: float, what: str) -> str | None:
@@ -66,10 +23,6 @@ def _negative(value: torch.Tensor, what: str) -> str | None:
     if value.numel() and not value.dtype.is_floating_point and bool((value < 0).any()):
         return f"{what} (min {int(value.min())})"
     return None
-
-
-class Void(Tag, dtypes=None):
-    """No meaning declared: as an expected type it accepts anything; as an actual type only Void accepts it."""
 
 
 class AudioSignal(Tag, params=("sample_rate",), dtypes=FLOATING):

@@ -14,7 +14,7 @@ from ._compare import compare
 from ._dims import AnyDim, Dim, NamedDim, VariadicDim
 from ._errors import AnnotationError
 from ._spec import TensorSpec
-from ._tags import ANY_DTYPE, Compatibility, Tag
+from ._tags import ANY_DTYPE, Compatibility, Tag, Void
 from ._vocabulary import (
     MFCC,
     AcousticEncoded,
@@ -57,7 +57,6 @@ from ._vocabulary import (
     TokenIndex,
     TokenLogDuration,
     VideoSignal,
-    Void,
 )
 
 __all__ = [

@@ -338,3 +338,31 @@ def test_an_unexplained_fast_path_failure_is_reported_as_an_internal_error(audio
     explain, no_result = namespace["_nt_explain"], namespace["_nt_NO"]
     with pytest.raises(RuntimeError, match="neuraltypes internal error"):
         explain(nt.current_checking(), (Features(), audio, lengths), no_result)
+
+
+def test_void_is_recognised_by_identity_not_by_name() -> None:
+    other_void = type("Void", (nt.tags.Tag,), {"__doc__": "A user tag that happens to share the name."}, dtypes=None)
+
+    def take(x: Tensor) -> Tensor:
+        return x
+
+    take.__annotations__ = {"x": other_void[Tensor, "batch"], "return": other_void[Tensor, "batch"]}
+    checked_take = checked(take)
+    with pytest.raises(ContractViolation, match="NT207"):
+        checked_take(nt.tag(torch.zeros(2), nt.tags.AudioSignal()))
+    assert nt.tag_of(checked_take(torch.zeros(2))) is other_void()  # and its outputs are tagged
+
+
+@pytest.mark.parametrize("shape,rank", [("batch ... time", 2), ("batch ... time", 5), ("*batch time", 1),
+                                        ("batch time ...", 4), ("batch time", 2)])
+def test_one_aligner_places_variadic_dims_for_every_rank(shape: str, rank: int) -> None:
+    from neuraltypes._dims import VariadicDim, parse_shape
+    from neuraltypes._spec import axis_places, rank_fits
+
+    dims = parse_shape(shape)
+    assert rank_fits(dims, rank)
+    axes = list(range(rank))
+    covered = [axes[place] if isinstance(place, slice) else [axes[place]] for place in axis_places(dims)]
+    assert [axis for run in covered for axis in run] == axes  # every axis once, in order
+    assert all(len(run) == 1 for dim, run in zip(dims, covered, strict=True) if not isinstance(dim, VariadicDim))
+    assert not rank_fits(dims, len(dims) - 2)

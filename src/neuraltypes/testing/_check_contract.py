@@ -27,7 +27,7 @@ from .._check import check_node, new_call
 from .._contract import bind_scalars
 from .._dims import NamedDim
 from .._errors import ContractViolation
-from .._state import CheckState, checking
+from .._state import CheckState, Mode, checking
 from .._tags import tag, tag_of
 from .._vocabulary import TokenIndex
 from ._plan import DrawOptions, LengthSource, Plan, axis_positions, make_plan, output_tensors, output_value
@@ -187,7 +187,7 @@ def _check_outputs(plan: Plan, drawn: Drawn, strict: bool, report: ContractRepor
     with checking("paranoid", strict=strict):
         result = _call_or_fail(plan, drawn.arguments, prop, drawn.describe())
     # the reference checker, run here too so that the output is checked whatever the module's wrapper did
-    call = new_call(plan.qualname, CheckState(3, strict), plan.owner)
+    call = new_call(plan.qualname, CheckState(Mode.PARANOID, strict), plan.owner)
     bind_scalars(call, plan.contract, drawn.arguments)
     try:
         for name, node in plan.contract.inputs.items():

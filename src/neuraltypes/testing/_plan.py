@@ -16,9 +16,9 @@ from typing import Any, Literal
 import torch
 
 from .._contract import Contract, get_contract
-from .._dims import NamedDim, VariadicDim
+from .._dims import NamedDim
 from .._errors import AnnotationError
-from .._spec import Attr, ListNode, Node, OptionalNode, TensorNode, TensorSpec, TupleNode
+from .._spec import Attr, Node, OptionalNode, TensorNode, TensorSpec, axis_places, map_specs, tensor_specs
 from .._tags import Tag
 from .._vocabulary import Lengths, Mask, TokenIndex
 
@@ -142,31 +142,21 @@ def _concrete_tag(spec: TensorSpec) -> Tag:
 
 def resolve_node(node: Node, owner: object) -> Node:
     """`node` with every spec's `attr` parameters read from `owner` (or made wildcards when there is no owner)."""
-    if isinstance(node, TensorNode):
-        spec = node.spec
+
+    def resolve(spec: TensorSpec) -> TensorSpec:
         if not spec.has_attrs:
-            return node
+            return spec
         if owner is not None:
-            return TensorNode(spec.resolve(owner))
-        return TensorNode(TensorSpec(_concrete_tag(spec), spec.dims, spec.shape, spec.dtypes))
-    if isinstance(node, OptionalNode):
-        return OptionalNode(resolve_node(node.inner, owner))
-    if isinstance(node, ListNode):
-        return ListNode(resolve_node(node.item, owner), node.container)
-    items = tuple(None if i is None else resolve_node(i, owner) for i in node.items)
-    return TupleNode(items, node.names, node.cls)
+            return spec.resolve(owner)
+        return TensorSpec(_concrete_tag(spec), spec.dims, spec.shape, spec.dtypes)
+
+    return map_specs(node, resolve)
 
 
 def axis_positions(spec: TensorSpec, ndim: int) -> list[tuple[int, Any]]:
     """(axis in the tensor, dim) for every single-axis dim of `spec`."""
-    variadic_at = next((i for i, d in enumerate(spec.dims) if isinstance(d, VariadicDim)), None)
-    out = []
-    for i, dim in enumerate(spec.dims):
-        if isinstance(dim, VariadicDim):
-            continue
-        axis = i if variadic_at is None or i < variadic_at else ndim - (len(spec.dims) - i)
-        out.append((axis, dim))
-    return out
+    return [(place if place >= 0 else ndim + place, dim)
+            for dim, place in zip(spec.dims, axis_places(spec.dims), strict=True) if isinstance(place, int)]
 
 
 def _named(spec: TensorSpec) -> list[str]:
@@ -232,17 +222,7 @@ def _length_sources(tensors: list[tuple[str, TensorSpec]], overrides: Mapping[st
 
 def output_tensors(node: Node | None, path: str = "return") -> list[tuple[str, TensorSpec]]:
     """(checker path, spec) of every tensor of a result node that has a fixed place (tuples, NamedTuples)."""
-    if isinstance(node, TensorNode):
-        return [(path, node.spec)]
-    if isinstance(node, OptionalNode):
-        return output_tensors(node.inner, path)
-    if isinstance(node, TupleNode):
-        out = []
-        for i, item in enumerate(node.items):
-            if item is not None:
-                out += output_tensors(item, f"{path}.{node.names[i]}" if node.names else f"{path}[{i}]")
-        return out
-    return []
+    return [] if node is None else list(tensor_specs(node, path, lists=False))
 
 
 def output_value(result: Any, path: str) -> Any:

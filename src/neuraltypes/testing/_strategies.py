@@ -17,11 +17,12 @@ import torch
 from hypothesis import reject
 from hypothesis import strategies as st
 
+from .._annotations import spec_of
 from .._check import describe_value
 from .._dims import AnyDim, ExprDim, FixedDim, NamedDim, VariadicDim
-from .._spec import ListNode, Node, OptionalNode, TensorNode, TensorSpec, spec_of
-from .._tags import tag
-from .._vocabulary import Lengths, LogProbs, Mask, Probs, TokenIndex, Void
+from .._spec import ListNode, Node, OptionalNode, TensorNode, TensorSpec
+from .._tags import Void, tag
+from .._vocabulary import Lengths, LogProbs, Mask, Probs, TokenIndex
 from ._plan import DrawOptions, Plan, make_plan, resolve_node
 
 __all__ = ["DrawCounter", "Drawn", "arguments", "describe_arguments", "drawn_arguments", "tensors"]

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from .._dims import ExprDim, FixedDim, NamedDim, VariadicDim
 from .._spec import ListNode, OptionalNode, TensorNode, TensorSpec
-from .._tags import Compatibility, Tag, tag, tag_relation
+from .._tags import Compatibility, Tag, Void, tag, tag_relation
 from .._vocabulary import (
     AudioSignal,
     BoolValue,
@@ -26,7 +26,6 @@ from .._vocabulary import (
     Lengths,
     LogProbs,
     MelSpectrogram,
-    Void,
 )
 from ._plan import DrawOptions, Plan, axis_positions, make_plan
 from ._strategies import DrawCounter, Drawn, describe_arguments, drawn_arguments
