@@ -76,7 +76,10 @@ class Probs(Tag, dtypes=FLOATING):
 
 
 class Loss(Tag, dtypes=FLOATING):
-    """A loss value."""
+    """A loss value: a scalar (shape ``""``), or one per batch item (``batch``) before reduction.
+
+    A model's ``loss`` method returns it; lower is better.
+    """
 
 
 class LogDeterminant(Tag, dtypes=FLOATING):
@@ -84,7 +87,10 @@ class LogDeterminant(Tag, dtypes=FLOATING):
 
 
 class NormalMean(Tag, dtypes=FLOATING):
-    """Mean of a normal distribution."""
+    """Mean of a normal distribution, e.g. what a variational encoder predicts.
+
+    Its partner `NormalLogVariance` has the same shape; `NormalSamples` are drawn from the two.
+    """
 
 
 class NormalLogVariance(Tag, dtypes=FLOATING):
@@ -92,7 +98,10 @@ class NormalLogVariance(Tag, dtypes=FLOATING):
 
 
 class Alignment(Tag, dtypes=NUMERIC):
-    """A sequence-to-sequence alignment (soft or hard)."""
+    """A sequence-to-sequence alignment, soft (attention weights) or hard (a 0/1 path).
+
+    The shape names both sequences, e.g. ``batch frame token``: which input token each output frame attends to.
+    """
 
 
 class TokenDuration(Tag, dtypes=NUMERIC):
@@ -104,7 +113,10 @@ class TokenLogDuration(Tag, dtypes=FLOATING):
 
 
 class Channel(Tag, dtypes=FLOATING):
-    """A channel of features."""
+    """A channel of features: the hidden activations of a layer, ``batch channel time`` in a convolutional network.
+
+    Untyped features between two stages of one model; use a more specific child where one fits.
+    """
 
 
 class EmbeddedText(Channel):
@@ -132,7 +144,10 @@ class MFCC(Spectrogram, params=("n_mfcc",), axes={"n_mfcc": "mfcc"}):
 
 
 class Labels(Tag, dtypes=INTEGER):
-    """Class labels."""
+    """Class labels: integer ids into a label set, one per item (``batch``) or one per frame (``batch time``).
+
+    What a model outputs are `Predictions`, a child of Labels (as in NeMo).
+    """
 
 
 class Hypothesis(Labels, dtypes=None):
@@ -152,7 +167,10 @@ class CategoricalValues(Predictions, dtypes=FLOATING):
 
 
 class Mask(Predictions, dtypes=BOOL):
-    """A boolean mask (True = valid)."""
+    """A boolean mask, True where a position is valid.
+
+    Over ``batch time`` it is the prefix mask of `Lengths`: ``torch.arange(time) < lengths[:, None]``.
+    """
 
 
 class IntValue(Tag, dtypes=INTEGER):
@@ -171,7 +189,10 @@ class Length(IntValue):
 
 
 class ImageValue(Tag, dtypes=NUMERIC):
-    """Pixel values."""
+    """Pixel values of images or video frames, integer (0-255) or floating point.
+
+    `NormalizedImageValue` is the floating-point form after normalisation.
+    """
 
 
 class NormalizedImageValue(ImageValue, dtypes=FLOATING):
