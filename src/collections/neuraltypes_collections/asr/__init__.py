@@ -2,13 +2,13 @@
 
     from neuraltypes_collections.asr import CTCModel
     model = CTCModel.restore_from("quartznet.nemo")       # a NeMo checkpoint or a neuraltypes archive
-    print(model.transcribe(["clip.wav"]))
+    print(model.transcribe("clip.wav").text)        # one recording in, one Transcription out
 """
 
+from ..common._audio import read_audio as read_audio
+from ..common._audio import resample as resample
+from ..common._errors import AudioError as AudioError
 from . import classification as classification
-from ._audio import AudioError as AudioError
-from ._audio import read_audio as read_audio
-from ._audio import resample as resample
 from ._configs import load_model_config as load_model_config
 from ._configs import model_config_names as model_config_names
 from ._data import (

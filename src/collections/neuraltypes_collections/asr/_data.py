@@ -6,11 +6,14 @@ import math
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import cast
 
 import torch
 from torch import Tensor
 
-from ._audio import read_audio, resample
+import neuraltypes as nt
+
+from ..common._audio import read_audio
 from ._manifest import ManifestEntry
 
 __all__ = ["AudioAugmentConfig", "AudioTextDataset", "augment_waveform", "collate_audio_text"]
@@ -43,20 +46,24 @@ class AudioAugmentConfig:
 
 
 def augment_waveform(audio: Tensor, config: AudioAugmentConfig, rng: random.Random) -> Tensor:
-    """Apply speed perturbation and additive noise to one clip `(time,)` as `config` says."""
+    """Apply speed perturbation and additive noise to one clip `(time,)` as `config` says; the clip's
+    ``AudioSignal`` tag (its sample rate) is kept."""
+    meaning = nt.tag_of(audio)
     if config.speed_factors:
         factor = rng.choice(config.speed_factors)
-        if factor != 1.0:
+        if factor != 1.0:  # a speed change at the same rate, so torchaudio's resample and not the tagging one
+            import torchaudio.functional  # type: ignore[import-untyped]  # ships no type hints
+
             ratio = round(factor * 100)
             divisor = math.gcd(ratio, 100)
-            audio = resample(audio, ratio // divisor, 100 // divisor)
+            audio = cast(Tensor, torchaudio.functional.resample(audio, ratio // divisor, 100 // divisor))
     if config.noise_probability > 0 and rng.random() < config.noise_probability:
         snr_db = rng.uniform(*config.noise_snr_db)
         power = audio.pow(2).mean().clamp(min=1e-10)
         noise_power = power / (10.0 ** (snr_db / 10.0))
         generator = torch.Generator().manual_seed(rng.randrange(2**31))
         audio = audio + torch.randn(audio.shape, generator=generator) * noise_power.sqrt()
-    return audio
+    return nt.tag(audio, meaning) if meaning is not None else audio
 
 
 class AudioTextDataset(torch.utils.data.Dataset[tuple[Tensor, Tensor]]):

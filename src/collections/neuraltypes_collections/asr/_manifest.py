@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..common._errors import ManifestError
+
 __all__ = ["ManifestEntry", "ManifestError", "read_manifest"]
-
-
-class ManifestError(ValueError):
-    """A manifest line that cannot be used. The message starts with `file:line:`."""
 
 
 @dataclass(frozen=True)
@@ -39,7 +38,9 @@ class ManifestEntry:
 
 def _number(value: Any, key: str, where: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-        raise ManifestError(f"{where}: {key!r} must be a non-negative number of seconds, got {value!r}")
+        raise ManifestError(
+            f"{where}: {key!r} must be a non-negative number of seconds, got {value!r}", source=where
+        )
     return float(value)
 
 
@@ -54,12 +55,13 @@ def read_manifest(
     - `require_text`: every line must have a string `text` (training and evaluation).
     - `check_files`: every `audio_filepath` must exist.
 
-    **Returns:** the entries in file order. Raises `ManifestError` (`file:line: what is wrong`) for invalid JSON,
-    a missing or mistyped key, or a missing audio file, and `FileNotFoundError` if the manifest itself is missing.
+    **Returns:** the entries in file order. Raises `ManifestError` (``NT307``, `file:line: what is wrong`) for
+    invalid JSON, a missing or mistyped key, or a missing audio file, and `FileNotFoundError` naming the
+    manifest when it is missing.
     """
     manifest = Path(path)
     if not manifest.is_file():
-        raise FileNotFoundError(f"manifest {str(manifest)!r} does not exist")
+        raise FileNotFoundError(errno.ENOENT, "manifest does not exist", str(manifest))
     entries = []
     with manifest.open(encoding="utf-8") as handle:
         for number, raw in enumerate(handle, start=1):
@@ -69,24 +71,29 @@ def read_manifest(
             try:
                 item = json.loads(raw)
             except json.JSONDecodeError as error:
-                raise ManifestError(f"{where}: invalid JSON ({error.msg} at column {error.colno})") from None
+                message = f"{where}: invalid JSON ({error.msg} at column {error.colno})"
+                raise ManifestError(message, source=where) from None
             if not isinstance(item, dict):
-                raise ManifestError(f"{where}: expected a JSON object, got {type(item).__name__}")
+                message = f"{where}: expected a JSON object, got {type(item).__name__}"
+                raise ManifestError(message, source=where)
             audio = item.pop("audio_filepath", None)
             if not isinstance(audio, str) or not audio:
-                raise ManifestError(f"{where}: missing 'audio_filepath' (a path string)")
+                raise ManifestError(f"{where}: missing 'audio_filepath' (a path string)", source=where)
             text = item.pop("text", None)
             if text is not None and not isinstance(text, str):
-                raise ManifestError(f"{where}: 'text' must be a string, got {type(text).__name__}")
+                message = f"{where}: 'text' must be a string, got {type(text).__name__}"
+                raise ManifestError(message, source=where)
             if require_text and text is None:
-                raise ManifestError(f"{where}: missing 'text' (hint: pass require_text=False for inference)")
+                raise ManifestError(
+                    f"{where}: missing 'text' (hint: pass require_text=False for inference)", source=where
+                )
             duration = item.pop("duration", None)
             offset = item.pop("offset", 0.0)
             audio_path = Path(audio).expanduser()
             if not audio_path.is_absolute():
                 audio_path = manifest.parent / audio_path
             if check_files and not audio_path.is_file():
-                raise ManifestError(f"{where}: audio file {str(audio_path)!r} does not exist")
+                raise ManifestError(f"{where}: audio file {str(audio_path)!r} does not exist", source=where)
             entries.append(
                 ManifestEntry(
                     audio_filepath=audio_path,

@@ -15,6 +15,7 @@ import torch
 from torch import Tensor
 
 from ...common import NemoCheckpoint, register_nemo_importer
+from ...common._errors import NemoImportError
 from ..modules._jasper import ConvASREncoderConfig, JasperBlockConfig
 from ..modules._preprocessor import MelSpectrogramConfig, SpecAugmentConfig
 from ._ctc import CTCModel, CTCModelConfig
@@ -41,12 +42,10 @@ _TRAINING_ONLY = ("loss.", "spec_augmentation.", "wer.")
 M = TypeVar("M", bound=torch.nn.Module)
 
 
-class NemoImportError(ValueError):
-    """A NeMo checkpoint uses an option this importer does not reproduce."""
-
-
 def _unsupported(where: str, key: str, value: Any, hint: str) -> NemoImportError:
-    return NemoImportError(f"{where}: {key}={value!r} is not supported by neuraltypes' Jasper/QuartzNet importer ({hint})")
+    return NemoImportError(
+        f"{where}: {key}={value!r} is not supported by neuraltypes' Jasper/QuartzNet importer ({hint})"
+    )
 
 
 def _single(value: Any, where: str, key: str) -> int:
@@ -201,11 +200,13 @@ def ctc_config_from_nemo(config: dict[str, Any], source: str = "<nemo>") -> CTCM
     if "tokenizer" in config and config["tokenizer"]:
         raise _unsupported(f"{source}", "tokenizer", config["tokenizer"], "only char-vocabulary CTC models import")
     if not labels:
-        raise NemoImportError(f"{source}: the config has no 'labels' or 'decoder.vocabulary'")
+        raise NemoImportError(f"{source}: the config has no 'labels' or 'decoder.vocabulary'", source=source)
     labels = tuple(str(label) for label in labels)
     num_classes = decoder.get("num_classes", len(labels))
     if num_classes not in (len(labels), -1):
-        raise NemoImportError(f"{source}: decoder.num_classes={num_classes} but the vocabulary has {len(labels)} labels")
+        raise NemoImportError(
+            f"{source}: decoder.num_classes={num_classes} but the vocabulary has {len(labels)} labels", source=source
+        )
     return CTCModelConfig(
         labels=labels,
         encoder=_encoder_config(config["encoder"], source),
@@ -234,7 +235,7 @@ def _renamed_state_dict(
         else:
             if key.startswith(training_only):
                 continue
-            raise NemoImportError(f"{source}: unexpected state-dict key {key!r} for {what}")
+            raise NemoImportError(f"{source}: unexpected state-dict key {key!r} for {what}", source=source)
         if new_key == "preprocessor.filterbank" and value.dim() == 3:
             value = value[0]
         renamed[new_key] = value
@@ -247,7 +248,8 @@ def _load_strict(model: M, state_dict: dict[str, Tensor], source: str) -> M:
     if missing or unexpected:
         raise NemoImportError(
             f"{source}: the NeMo weights do not fit the model built from its config "
-            f"(missing: {missing[:5]}, unexpected: {unexpected[:5]})"
+            f"(missing: {missing[:5]}, unexpected: {unexpected[:5]})",
+            source=source,
         )
     return model.eval()
 
