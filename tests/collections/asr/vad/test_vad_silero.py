@@ -17,6 +17,7 @@ from neuraltypes_collections.asr.vad import (
     silero_weights_file,
     speech_probs_of,
 )
+from neuraltypes_collections.common import InputError, ModelNotAvailableError
 
 TOLERANCE = 1e-4
 
@@ -153,9 +154,9 @@ def test_partial_state_is_rejected(model_16k) -> None:
 
 
 def test_unsupported_sample_rate_names_a_fix() -> None:
-    with pytest.raises(ValueError, match=r"16000 and 8000 Hz.*not 44100 Hz.*resample"):
+    with pytest.raises(InputError, match=r"16000 and 8000 Hz.*not 44100 Hz.*resample"):
         load_silero_vad(44100)
-    with pytest.raises(ValueError, match="only the 16000 Hz model"):
+    with pytest.raises(InputError, match="only the 16000 Hz model"):
         load_silero_vad(8000, weights="safetensors")
 
 
@@ -164,9 +165,9 @@ def test_missing_extra_is_one_clear_line(monkeypatch) -> None:
         raise importlib.metadata.PackageNotFoundError(name)
 
     monkeypatch.setattr(importlib.metadata, "distribution", not_installed)
-    with pytest.raises(ModuleNotFoundError, match=r"optional package 'silero-vad'.*pip install") as caught:
+    with pytest.raises(ModelNotAvailableError, match=r"optional package 'silero-vad'.*pip install") as caught:
         load_silero_vad()
-    assert "\n" not in str(caught.value)
+    assert "\n" not in str(caught.value) and caught.value.code == "NT305"
 
 
 def test_random_init_model_runs_any_length() -> None:

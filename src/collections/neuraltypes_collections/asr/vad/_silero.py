@@ -22,6 +22,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ...common._audio import AudioInput
+from ...common._errors import ConfigError, InputError
 from ._segments import DetectSpeechOptions, SpeechDetection, refuse_windows, speech_probs_of
 from ._typing import AudioSignal, Encoded, Lengths, NeuralModule, Probs, Spectrogram, attr, checked, params
 
@@ -54,21 +55,21 @@ class SileroVadDimensions:
 
     def __post_init__(self) -> None:
         if len(self.encoder_channels) != len(self.encoder_strides):
-            raise ValueError(
+            raise ConfigError(
                 f"SileroVadDimensions: encoder_channels has {len(self.encoder_channels)} entries but encoder_strides "
                 f"has {len(self.encoder_strides)}; hint: give one stride per convolution."
             )
         if self.encoder_channels[-1] != self.hidden_size:
-            raise ValueError(
+            raise ConfigError(
                 f"SileroVadDimensions: the last encoder width ({self.encoder_channels[-1]}) must equal hidden_size "
                 f"({self.hidden_size}), the LSTM input size."
             )
         if self.right_pad_samples >= self.chunk_samples + self.context_samples:
-            raise ValueError(
+            raise ConfigError(
                 "SileroVadDimensions: right_pad_samples must be shorter than one chunk with its context."
             )
         if self.frames_per_chunk < 1:
-            raise ValueError(
+            raise ConfigError(
                 f"SileroVadDimensions: a chunk of {self.window_samples} samples (with context and padding "
                 f"{self.right_pad_samples}) is shorter than n_fft={self.n_fft}; hint: increase chunk_samples."
             )
@@ -87,9 +88,10 @@ class SileroVadDimensions:
                 hop_length=64,
                 right_pad_samples=32,
             )
-        raise ValueError(
-            f"Silero VAD has models for 16000 and 8000 Hz audio, not {sample_rate} Hz; "
-            f"hint: resample first, e.g. torchaudio.functional.resample(audio, {sample_rate}, 16000)."
+        raise InputError(
+            f"sample_rate: Silero VAD has models for 16000 and 8000 Hz audio, not {sample_rate} Hz; "
+            f"hint: resample first, e.g. torchaudio.functional.resample(audio, {sample_rate}, 16000).",
+            source="sample_rate",
         )
 
     @property
@@ -184,7 +186,7 @@ class _Encoder(NeuralModule):
         for conv in cast(list[nn.Conv1d], list(self.convs)):
             x = torch.relu(_conv_k3(x, conv.weight, cast(Tensor, conv.bias), conv.stride[0]))
         if x.shape[1] != 1:
-            raise ValueError(
+            raise ConfigError(
                 f"Silero VAD encoder: expected the convolutions to reduce each chunk to 1 frame, got {x.shape[1]}; "
                 "hint: the chunk length does not match the model's dimensions."
             )
@@ -282,17 +284,19 @@ class SileroVad(NeuralModule):
         **Returns** a `SileroVadStep`: the speech probability of each stream, and the state for the next chunk.
         """
         if chunk.shape[-1] != self.dims.chunk_samples:
-            raise ValueError(
+            raise InputError(
                 f"SileroVad.forward: parameter 'chunk' has {chunk.shape[-1]} samples per stream; the "
                 f"{self.sample_rate} Hz model takes chunks of exactly {self.dims.chunk_samples} samples "
                 f"({1000 * self.dims.chunk_duration_s:g} ms); hint: zero-pad the last chunk, or call speech_probs() "
-                "for audio of any length."
+                "for audio of any length.",
+                source="chunk",
             )
         if context is None or hidden is None or cell is None:
             if not (context is None and hidden is None and cell is None):
-                raise ValueError(
+                raise InputError(
                     "SileroVad.forward: pass all of 'context', 'hidden' and 'cell' (the previous step's state) or "
-                    "none of them (first chunk)."
+                    "none of them (first chunk).",
+                    source="context",
                 )
             context, hidden, cell = self.initial_state(chunk.shape[0])
         windows = torch.cat([context, chunk], dim=-1)

@@ -23,6 +23,7 @@ from typing import Literal
 import torch
 from torch import Tensor
 
+from ...common._errors import ArchiveError, InputError, ModelNotAvailableError
 from ._silero import SileroVad, SileroVadDimensions, hann_dft_basis
 
 WeightsSource = Literal["torchscript", "safetensors"]
@@ -57,33 +58,36 @@ def silero_weights_file(source: WeightsSource = "torchscript") -> Path:
 
     (Importing `silero_vad` would call `torch.set_num_threads(1)` for the whole process.)
 
-    **Raises** `ModuleNotFoundError` with a one-line hint when the optional package is not installed.
+    **Raises** `ModelNotAvailableError` (``NT305``) with a one-line hint when the optional package is not
+    installed.
     """
     if source not in _FILES:
-        raise ValueError(f"unknown Silero VAD weights source {source!r}; expected one of {sorted(_FILES)}")
+        raise InputError(
+            f"silero_weights_file: unknown Silero VAD weights source {source!r}; expected one of {sorted(_FILES)}",
+            source="source",
+        )
     try:
         distribution = importlib.metadata.distribution(_DISTRIBUTION)
     except importlib.metadata.PackageNotFoundError:
-        raise ModuleNotFoundError(
+        raise ModelNotAvailableError(
             "Silero VAD weights need the optional package 'silero-vad' (>=6.2.1), which is not installed; "
-            "hint: pip install 'neuraltypes[collections]' or pip install 'silero-vad>=6.2.1'.",
-            name="silero_vad",
+            "hint: pip install 'neuraltypes[collections]' or pip install 'silero-vad>=6.2.1'."
         ) from None
     path = Path(str(distribution.locate_file(f"silero_vad/data/{_FILES[source]}")))
     if not path.is_file():
-        raise ModuleNotFoundError(
+        raise ModelNotAvailableError(
             f"silero-vad {distribution.version} is installed but has no {_FILES[source]} (looked at {path}); "
-            "hint: pip install --upgrade 'silero-vad>=6.2.1'.",
-            name="silero_vad",
+            "hint: pip install --upgrade 'silero-vad>=6.2.1'."
         )
     return path
 
 
 def _read_safetensors(path: Path, sample_rate: int) -> dict[str, Tensor]:
     if sample_rate != 16000:
-        raise ValueError(
-            f"{path.name} holds only the 16000 Hz model, not {sample_rate} Hz; hint: use weights='torchscript' "
-            "for the 8000 Hz model."
+        raise InputError(
+            f"sample_rate: {path.name} holds only the 16000 Hz model, not {sample_rate} Hz; "
+            "hint: use weights='torchscript' for the 8000 Hz model.",
+            source="sample_rate",
         )
     from safetensors.torch import load_file
 
@@ -96,9 +100,7 @@ def _read_torchscript(path: Path, sample_rate: int) -> dict[str, Tensor]:
         scripted = torch.jit.load(str(path), map_location="cpu")  # type: ignore[no-untyped-call]
     submodule = {16000: "_model", 8000: "_model_8k"}.get(sample_rate)
     if submodule is None or not hasattr(scripted, submodule):
-        raise ValueError(
-            f"{path}: no {sample_rate} Hz model; the TorchScript file has 16000 and 8000 Hz models."
-        )
+        raise ArchiveError(str(path), f"no {sample_rate} Hz model; the TorchScript file has 16000 and 8000 Hz models")
     return {key: value.detach().clone() for key, value in getattr(scripted, submodule).state_dict().items()}
 
 
@@ -108,17 +110,19 @@ def _convert(
     missing = sorted(set(keys) - set(state))
     unexpected = sorted(set(state) - set(keys))
     if missing or unexpected:
-        raise ValueError(
-            f"{source}: not a Silero VAD v6 checkpoint: missing keys {missing}, unexpected keys {unexpected}; "
-            "hint: this loader knows silero-vad >= 6.2.1."
+        raise ArchiveError(
+            str(source),
+            f"not a Silero VAD v6 checkpoint: missing keys {missing}, unexpected keys {unexpected}; "
+            "hint: this loader knows silero-vad >= 6.2.1.",
         )
     converted = {keys[key]: value for key, value in state.items()}
     basis = converted.pop("front_end.basis")
     expected = hann_dft_basis(dims.n_fft)
     if basis.shape != expected.shape or (basis - expected).abs().max() > _BASIS_TOLERANCE:
-        raise ValueError(
-            f"{source}: the STFT basis is not the periodic-Hann DFT of size {dims.n_fft} this implementation computes; "
-            "hint: the checkpoint comes from a different Silero VAD version."
+        raise ArchiveError(
+            str(source),
+            f"the STFT basis is not the periodic-Hann DFT of size {dims.n_fft} this implementation computes; "
+            "hint: the checkpoint comes from a different Silero VAD version.",
         )
     converted["decoder.head.weight"] = converted["decoder.head.weight"].squeeze(-1)
     return converted
