@@ -91,7 +91,8 @@ def main(cfg: DictConfig) -> float:
     model.save_to(cfg.output)
     print(f"saved {cfg.output}")
     entries = val_entries or train_entries
-    hypotheses = model.transcribe([str(e.audio_filepath) for e in entries], batch_size=int(cfg.data.batch_size))
+    results = model.transcribe([str(e.audio_filepath) for e in entries], batch_size=int(cfg.data.batch_size))
+    hypotheses = [result.text for result in results]
     result = wer([e.text or "" for e in entries], hypotheses)
     split = "validation" if val_entries else "training"
     print(

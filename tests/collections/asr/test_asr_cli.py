@@ -1,8 +1,10 @@
-"""`neuraltypes transcribe`: the command function the CLI table points at."""
+"""`neuraltypes transcribe`: the command function the CLI table points at, and the command line in a subprocess."""
 
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -43,10 +45,29 @@ def test_manifest_is_scored(capsys: pytest.CaptureFixture[str]) -> None:
     assert "WER" in captured.err and "over 24 utterances" in captured.err
 
 
-def test_missing_file_is_a_file_not_found_error(tmp_path: Path) -> None:
-    with pytest.raises(FileNotFoundError) as error:
-        transcribe_command([str(tmp_path / "nope.wav"), "--model", MODEL])
-    assert error.value.filename == str(tmp_path / "nope.wav")
+def test_a_missing_file_is_reported_and_the_others_transcribed(
+    wav: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert transcribe_command([str(tmp_path / "nope.wav"), str(wav), "--model", MODEL]) == 1
+    captured = capsys.readouterr()
+    assert captured.out.startswith(f"{wav}\t")
+    assert captured.err.strip() == f"neuraltypes transcribe: {tmp_path / 'nope.wav'}: no such file"
+
+
+def test_manifest_windows_are_read_and_its_missing_files_reported(
+    wav: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    manifest = tmp_path / "m.jsonl"
+    lines = [
+        {"audio_filepath": wav.name, "offset": 0.5, "duration": 1.0, "text": "a b"},
+        {"audio_filepath": "gone.wav", "text": "c"},
+    ]
+    manifest.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    assert transcribe_command(["--manifest", str(manifest), "--model", MODEL, "--timestamps", "--json"]) == 1
+    captured = capsys.readouterr()
+    [record] = [json.loads(line) for line in captured.out.splitlines()]
+    assert record["audio_filepath"] == str(wav) and record["words"][-1]["end"] <= 1.05
+    assert "gone.wav: no such file" in captured.err and "over 1 utterances" in captured.err
 
 
 def test_needs_a_model(wav: Path) -> None:
@@ -61,3 +82,67 @@ def test_through_the_neuraltypes_command_line(wav: Path, tmp_path: Path, capsys:
     assert capsys.readouterr().out.startswith(f"{wav}\t")
     assert main(["transcribe", str(tmp_path / "nope.wav"), "--model", MODEL]) == 1
     assert "nope.wav" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------ the command line in a subprocess
+
+
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "neuraltypes_collections.common._cli", "transcribe", *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=300)
+
+
+def _bad_inputs(folder: Path) -> dict[str, Path]:
+    (folder / "empty.wav").write_bytes(b"")
+    soundfile.write(folder / "no_samples.wav", np.zeros(0, dtype=np.float32), 16000)
+    (folder / "text.wav").write_text("this is not audio\n")
+    soundfile.write(folder / "nan.wav", np.full(1600, np.nan, dtype=np.float32), 16000, subtype="FLOAT")
+    return {
+        "missing": folder / "missing.wav",
+        "empty": folder / "empty.wav",
+        "no samples": folder / "no_samples.wav",
+        "text": folder / "text.wav",
+        "nan": folder / "nan.wav",
+    }
+
+
+def test_bad_files_give_one_line_each_and_the_good_file_is_still_transcribed(wav: Path, tmp_path: Path) -> None:
+    bad = _bad_inputs(tmp_path)
+    result = _run(*map(str, bad.values()), str(wav), "--model", MODEL, "--batch-size", "2")
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert result.stdout.startswith(f"{wav}\t") and len(result.stdout.splitlines()) == 1
+    errors = result.stderr.splitlines()
+    assert len(errors) == len(bad)
+    for line, path in zip(errors, bad.values(), strict=True):
+        assert line.startswith(f"neuraltypes transcribe: {path}: "), line
+
+
+def test_only_bad_files_exit_nonzero_printing_nothing(tmp_path: Path) -> None:
+    bad = _bad_inputs(tmp_path)
+    result = _run(*map(str, bad.values()), "--model", MODEL)
+    assert result.returncode == 1 and result.stdout == "" and "Traceback" not in result.stderr
+    assert all(str(path) in result.stderr for path in bad.values())
+
+
+def test_bad_models_give_one_line_naming_the_model(wav: Path, tmp_path: Path) -> None:
+    truncated = tmp_path / "truncated.nemo"
+    truncated.write_bytes(Path(MODEL).read_bytes()[:20000])
+    (tmp_path / "text.nemo").write_text("not an archive\n")
+    for model in (tmp_path / "missing.nemo", truncated, tmp_path / "text.nemo"):
+        result = _run(str(wav), "--model", str(model))
+        assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+        assert str(model) in result.stderr and len(result.stderr.splitlines()) == 1, result.stderr
+
+
+def test_bad_options_and_manifests_exit_nonzero_without_a_traceback(wav: Path, tmp_path: Path) -> None:
+    (tmp_path / "bad.jsonl").write_text("{not json\n")
+    for args, message in (
+        ([str(wav), "--model", MODEL, "--batch-size", "0"], "--batch-size must be >= 1, got 0"),
+        (["--model", MODEL], "give audio FILES or --manifest"),
+        (["--manifest", str(tmp_path / "missing.jsonl"), "--model", MODEL], "missing.jsonl"),
+        (["--manifest", str(tmp_path / "bad.jsonl"), "--model", MODEL], "bad.jsonl:1: invalid JSON"),
+    ):
+        result = _run(*args)
+        assert result.returncode != 0 and "Traceback" not in result.stderr, (args, result.stderr)
+        assert message in result.stderr, (args, result.stderr)

@@ -1,58 +1,75 @@
-"""`neuraltypes transcribe FILES... --model NAME|PATH [--batch-size N] [--timestamps]`."""
+"""``neuraltypes transcribe FILES... [--manifest M] --model NAME|PATH [--timestamps] [--json] ...``.
+
+Each file is read on its own: one that is missing, empty, not audio or not finite is reported on its own line
+on stderr and the others are still transcribed; the exit status is then 1.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-from typing import cast
+from dataclasses import dataclass
 
-from ._transcribe import Transcription
+from torch import Tensor
+
+from ..common._cli import add_model_options, apply_model_options, load_each
 
 __all__ = ["transcribe_command"]
 
 
-def transcribe_command(argv: list[str]) -> int:
-    """Transcribe audio files (or a manifest) and print one line per file; returns the exit status."""
+@dataclass(frozen=True)
+class _Input:
+    path: str
+    offset_s: float = 0.0
+    duration_s: float | None = None
+    reference: str | None = None
+
+
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="neuraltypes transcribe",
-        description="transcribe audio files with a CTC speech recognizer (a .nta/.nemo file or a registry name)",
+        description="transcribe audio files with a CTC speech recognizer",
     )
     parser.add_argument("files", nargs="*", help="wav/flac/ogg files (any sample rate; resampled)")
-    parser.add_argument("--model", required=True, help="a neuraltypes archive, a NeMo .nemo file, or a pretrained name")
-    parser.add_argument("--manifest", help="a JSON-lines manifest; its files are transcribed and, with text, scored")
-    parser.add_argument("--batch-size", type=int, default=8, help="clips per forward pass (default 8)")
+    parser.add_argument(
+        "--manifest", help="a JSON-lines manifest; its files are transcribed and, where it has text, scored"
+    )
+    add_model_options(parser, model_help="the speech recognizer", batch_size=8)
     parser.add_argument("--timestamps", action="store_true", help="print word start/end times in seconds")
-    parser.add_argument("--json", action="store_true", help="print one JSON object per file")
-    parser.add_argument("--beam-size", type=int, default=0, help="beam search with this beam (default: greedy)")
-    parser.add_argument("--lm", help="a KenLM ARPA/binary word n-gram for beam search (implies --beam-size 16)")
+    parser.add_argument(
+        "--beam-size", type=int, default=0, help="beam search with this beam (default: greedy)"
+    )
+    parser.add_argument(
+        "--lm", help="a KenLM ARPA/binary word n-gram for beam search (implies --beam-size 16)"
+    )
     parser.add_argument("--lm-weight", type=float, default=0.5, help="LM weight alpha (default 0.5)")
     parser.add_argument("--word-score", type=float, default=0.0, help="per-word bonus beta (default 0)")
-    parser.add_argument("--device", default="cpu", help="torch device (default cpu)")
-    options = parser.parse_args(argv)
+    return parser
 
-    from ..common._pretrained import model_from_reference
+
+def transcribe_command(argv: list[str]) -> int:
+    """Transcribe audio files (or a manifest) and print one line per file; returns the exit status."""
+    parser = _parser()
+    options = parser.parse_args(argv)
+    apply_model_options(options)
+
+    from ..common._audio import read_audio
+    from ..common._verbs import resolve_model
     from ._manifest import read_manifest
     from ._metrics import wer
+    from ._transcribe import transcribe
     from .models._ctc import CTCModel
 
-    paths = list(options.files)
-    references: list[str | None] = [None] * len(paths)
+    inputs = [_Input(path) for path in options.files]
     if options.manifest:
-        entries = read_manifest(options.manifest, require_text=False)
-        paths += [str(e.audio_filepath) for e in entries]
-        references += [e.text for e in entries]
-    if not paths:
+        entries = read_manifest(options.manifest, require_text=False, check_files=False)
+        inputs += [_Input(str(e.audio_filepath), e.offset, e.duration, e.text) for e in entries]
+    if not inputs:
         parser.error("give audio FILES or --manifest")
-    for path in paths:
-        if not os.path.isfile(path):
-            raise FileNotFoundError(2, "no such file", path)
-    model = model_from_reference(options.model)
-    if not isinstance(model, CTCModel):
-        print(f"neuraltypes transcribe: {options.model} holds a {type(model).__name__}, not a CTC model", file=sys.stderr)
-        return 1
-    model.to(options.device)
+    if options.batch_size < 1:
+        parser.error(f"--batch-size must be >= 1, got {options.batch_size}")
+    model = resolve_model(options.model, CTCModel, function="transcribe")
     beam = None
     if options.beam_size or options.lm:
         from ._decoding import BeamSearchOptions, CTCBeamDecoder
@@ -60,32 +77,56 @@ def transcribe_command(argv: list[str]) -> int:
         beam = CTCBeamDecoder(
             model.vocabulary,
             BeamSearchOptions(
-                beam_size=options.beam_size or 16, lm_path=options.lm, lm_weight=options.lm_weight,
+                beam_size=options.beam_size or 16,
+                lm_path=options.lm,
+                lm_weight=options.lm_weight,
                 word_score=options.word_score,
             ),
         )
-    results = model.transcribe(
-        paths, batch_size=options.batch_size, timestamps=options.timestamps, return_hypotheses=True, beam=beam,
+
+    def load(key: str) -> Tensor:  # read at the file's own rate: its AudioSignal tag says which
+        item = inputs[int(key)]
+        return read_audio(item.path, offset_s=item.offset_s, duration_s=item.duration_s)[0]
+
+    kept, clips, failures = load_each("transcribe", [str(i) for i in range(len(inputs))], load)
+    results = transcribe(
+        model,
+        clips,
+        batch_size=options.batch_size,
         progress=None if sys.stderr.isatty() else False,
+        device=options.device,
+        timestamps=options.timestamps,
+        beam=beam,
     )
-    hypotheses = cast(list[Transcription], results)
-    for path, result in zip(paths, hypotheses, strict=True):
+    done = [inputs[int(key)] for key in kept]
+    for item, result in zip(done, results, strict=True):
         if options.json:
-            record: dict[str, object] = {"audio_filepath": path, "text": result.text, "score": result.score}
+            record: dict[str, object] = {
+                "audio_filepath": item.path,
+                "text": result.text,
+                "score": result.score,
+            }
             if result.words is not None:
-                record["words"] = [{"word": w.word, "start": round(w.start_s, 3), "end": round(w.end_s, 3)} for w in result.words]
+                record["words"] = [
+                    {"word": w.word, "start": round(w.start_s, 3), "end": round(w.end_s, 3)}
+                    for w in result.words
+                ]
             print(json.dumps(record))
         elif result.words is not None:
             timed = " ".join(f"{w.word}[{w.start_s:.2f}-{w.end_s:.2f}]" for w in result.words)
-            print(f"{path}\t{timed}")
+            print(f"{item.path}\t{timed}")
         else:
-            print(f"{path}\t{result.text}")
-    scored = [(ref, res.text) for ref, res in zip(references, hypotheses, strict=True) if ref is not None]
+            print(f"{item.path}\t{result.text}")
+    scored = [
+        (item.reference, result.text)
+        for item, result in zip(done, results, strict=True)
+        if item.reference is not None
+    ]
     if scored:
-        error = wer([r for r, _ in scored], [h for _, h in scored])
+        error = wer([reference for reference, _ in scored], [hypothesis for _, hypothesis in scored])
         print(
             f"WER {100 * error.rate:.2f}% (S={error.substitutions} I={error.insertions} D={error.deletions} "
             f"N={error.reference_length}) over {len(scored)} utterances",
             file=sys.stderr,
         )
-    return 0
+    return 1 if failures else 0

@@ -1,25 +1,35 @@
-"""`transcribe`: files or tensors in, text (with scores and word timestamps on request) out."""
+"""`transcribe`: recordings in, `Transcription`s (text, score, word timestamps on request) out.
+
+The verb of the grid (``docs/collections.md``): ``transcribe(model, audio, ...)`` and
+``CTCModel.transcribe(audio, ...)`` take the same keywords; one recording gives one `Transcription`, a list
+gives a list in input order. Audio goes through the collections' one input layer
+(`neuraltypes_collections.common.load_audio_list`): a clip tagged ``AudioSignal(8000)`` is resampled to the
+model's rate (or refused with ``NT208`` when ``resample=False``), never decoded as if it were at the model's
+rate, and the padded batch reaches the model's typed ``forward`` tagged.
+"""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 import torch
 from torch import Tensor
 
-from ..common import eval_mode
-from ._audio import check_audio, read_audio, resample
+import neuraltypes as nt
+
+from ..common._audio import AudioInput, batch_audio, is_single_audio, load_audio_list
+from ..common._errors import InputError
+from ..common._model import eval_mode
+from ..common._verbs import batches, check_batch_size, model_device, resolve_model
 from ._decoding import CTCBeamDecoder, collapse_ctc
 
 if TYPE_CHECKING:
     from .models._ctc import CTCModel
 
 __all__ = ["Transcription", "WordTimestamp", "transcribe", "word_timestamps"]
-
-AudioInput = str | os.PathLike[str] | Tensor
 
 
 @dataclass(frozen=True)
@@ -33,26 +43,18 @@ class WordTimestamp:
 
 @dataclass(frozen=True)
 class Transcription:
-    """One clip's result: `text`, its `score` (log-probability of the decoded path, or the beam score) and,
-    when timestamps were asked for, its `words`."""
+    """One recording's result.
+
+    **Attributes:**
+
+    - `text`: the transcript.
+    - `score`: the log-probability of the decoded CTC path (greedy), or the beam's score.
+    - `words`: the words with their times when `timestamps=True` was asked for, else `None`.
+    """
 
     text: str
     score: float
     words: tuple[WordTimestamp, ...] | None = None
-
-
-def _load(item: AudioInput, index: int, sample_rate: int, input_rate: int | None) -> Tensor:
-    if isinstance(item, Tensor):
-        source = f"inputs[{index}] (tensor)"
-        if item.dim() == 2 and item.shape[0] <= 8:  # (channel, time): mix down
-            item = item.float().mean(dim=0)
-        if item.dim() != 1:
-            raise ValueError(f"{source}: expected mono audio of shape (time,) or (channel, time), got {tuple(item.shape)}")
-        audio = check_audio(item.detach().float().cpu(), source)
-        if input_rate is None:
-            return audio
-        return resample(audio, input_rate, sample_rate)
-    return read_audio(item, sample_rate)[0]
 
 
 def word_timestamps(
@@ -87,76 +89,113 @@ def word_timestamps(
     return tuple(words)
 
 
-def transcribe(
-    model: CTCModel,
-    inputs: Sequence[AudioInput] | AudioInput,
-    batch_size: int = 8,
+def _on(device: torch.device, tensor: Tensor) -> Tensor:
+    """`tensor` on `device`, keeping its tag (a copy to another device is a new, untagged tensor)."""
+    moved = tensor.to(device)
+    meaning = nt.tag_of(tensor)
+    return nt.tag(moved, meaning) if meaning is not None and moved is not tensor else moved
+
+
+@overload
+def transcribe(  # type: ignore[overload-overlap]  # a str is one path, not a Sequence of them
+    model: CTCModel | str | os.PathLike[str],
+    audio: AudioInput,
     *,
-    timestamps: bool = False,
-    return_hypotheses: bool = False,
-    sample_rate: int | None = None,
-    beam: CTCBeamDecoder | None = None,
+    batch_size: int = ...,
+    progress: bool | None = ...,
+    device: str | torch.device | None = ...,
+    sample_rate: int | None = ...,
+    resample: bool = ...,
+    timestamps: bool = ...,
+    beam: CTCBeamDecoder | None = ...,
+) -> Transcription: ...
+@overload
+def transcribe(
+    model: CTCModel | str | os.PathLike[str],
+    audio: Sequence[AudioInput],
+    *,
+    batch_size: int = ...,
+    progress: bool | None = ...,
+    device: str | torch.device | None = ...,
+    sample_rate: int | None = ...,
+    resample: bool = ...,
+    timestamps: bool = ...,
+    beam: CTCBeamDecoder | None = ...,
+) -> list[Transcription]: ...
+def transcribe(
+    model: CTCModel | str | os.PathLike[str],
+    audio: AudioInput | Sequence[AudioInput],
+    *,
+    batch_size: int = 8,
     progress: bool | None = None,
-) -> list[str] | list[Transcription]:
-    """Transcribe audio files or tensors with a CTC model.
+    device: str | torch.device | None = None,
+    sample_rate: int | None = None,
+    resample: bool = True,
+    timestamps: bool = False,
+    beam: CTCBeamDecoder | None = None,
+) -> Transcription | list[Transcription]:
+    """Transcribe recordings with a CTC model.
 
     **Arguments:**
 
-    - `model`: a `CTCModel`.
-    - `inputs`: paths (wav/flac/ogg, any rate, resampled) and/or tensors (`(time,)`, or `(channel, time)` with at
-      most 8 channels, averaged to mono); one item or a sequence.
-    - `batch_size`: clips per forward pass. Clips are sorted by length so each batch carries little padding;
-      results come back in input order and do not depend on the batch size (see the batch-consistency test).
-    - `timestamps`: add word timestamps (from CTC forced alignment); implies `return_hypotheses`.
-    - `return_hypotheses`: return `Transcription` objects (text and score) instead of strings.
-    - `sample_rate`: the rate of tensor inputs, if it differs from the model's (they are resampled).
-    - `beam`: a `CTCBeamDecoder` for beam search (optionally with an n-gram LM) instead of greedy decoding.
+    - `model`: a `CTCModel`, or a registry name, neuraltypes archive or NeMo ``.nemo`` file holding one.
+    - `audio`: one recording or a list of them: paths (wav/flac/ogg) and/or ``(time,)`` or
+      ``(channel, time)`` tensors or numpy arrays (channels averaged); the audio-input rules are
+      `neuraltypes_collections.common`'s.
+    - `batch_size`: recordings per forward pass. They are sorted by length so each batch carries little
+      padding; results come back in input order and do not depend on the batch size (see the
+      batch-consistency test).
     - `progress`: show a progress bar; `None` shows one when there are more than four batches.
+    - `device`: run on this device (the model is moved there and stays); `None`: the model's own.
+    - `sample_rate`: the rate of tensor or array inputs in Hz (it overrides an ``AudioSignal`` tag); an
+      untagged tensor without it is taken to be at the model's rate.
+    - `resample`: resample audio at another rate to the model's (default); `False` refuses it with ``NT208``.
+    - `timestamps`: add word timestamps (from CTC forced alignment) to each result.
+    - `beam`: a `CTCBeamDecoder` for beam search (optionally with an n-gram LM) instead of greedy decoding.
 
-    **Returns:** one string (or `Transcription`) per input, in input order. The model is left in the train/eval
-    mode it had.
+    **Returns:** one `Transcription` for one recording, a list of them (input order) for a list. The model is
+    left in the train/eval mode it had. Raises `AudioError` (``NT306``) naming the input for unusable
+    audio, `InputError` (``NT309``) for a bad argument, ``ContractViolation`` (``NT208``) naming both rates
+    for audio at another rate with `resample=False`.
     """
-    if batch_size < 1:
-        raise ValueError(f"transcribe: batch_size must be >= 1, got {batch_size}")
-    if isinstance(inputs, (str, os.PathLike, Tensor)):
-        inputs = [inputs]
-    items = list(inputs)
-    if model.tokenizer is None:
-        raise ValueError("transcribe: the model has no tokenizer")
-    rate = model.sample_rate
-    clips = [_load(item, index, rate, sample_rate) for index, item in enumerate(items)]
-    order = sorted(range(len(clips)), key=lambda i: -clips[i].shape[0])
-    batches = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
-    show = progress if progress is not None else len(batches) > 4
-    if show:
-        from tqdm.auto import tqdm  # type: ignore[import-untyped]
+    from .models._ctc import CTCModel
 
-        batches = tqdm(batches, desc="transcribe", unit="batch")
-    seconds_per_step = model.config.preprocessor.hop_length * model.config.encoder.total_stride / rate
-    results: list[Transcription | None] = [None] * len(clips)
-    device = next(model.parameters()).device
-    with eval_mode(model), torch.inference_mode():
-        for batch in batches:
-            lengths = torch.tensor([clips[i].shape[0] for i in batch])
-            audio = torch.zeros(len(batch), int(lengths.max()))
-            for row, i in enumerate(batch):
-                audio[row, : clips[i].shape[0]] = clips[i]
-            out = model(audio.to(device), lengths.to(device))
+    recognizer = resolve_model(model, CTCModel, function="transcribe")
+    check_batch_size(batch_size, function="transcribe")
+    tokenizer = recognizer.tokenizer
+    if tokenizer is None:
+        raise InputError(
+            "transcribe: the model has no tokenizer (a BPE model restored without its artifact?)"
+        )
+    rate = recognizer.sample_rate
+    clips = load_audio_list(
+        audio, rate, sample_rate=sample_rate, resample_audio=resample, function="transcribe"
+    )
+    target = model_device(recognizer, device)
+    order = sorted(range(len(clips)), key=lambda i: -clips[i].shape[0])
+    seconds_per_step = (
+        recognizer.config.preprocessor.hop_length * recognizer.config.encoder.total_stride / rate
+    )
+    results: dict[int, Transcription] = {}
+    with eval_mode(recognizer), torch.inference_mode():
+        for batch in batches(order, batch_size, progress=progress, description="transcribe"):
+            signal, lengths = batch_audio([clips[i] for i in batch], rate)
+            out = recognizer(_on(target, signal), _on(target, lengths))
             log_probs, steps = out.log_probs.float().cpu(), out.encoded_lengths.cpu()
             beams = beam(log_probs, steps) if beam is not None else None
-            for row, i in enumerate(batch):
+            for row, index in enumerate(batch):
                 n = int(steps[row])
                 clip = log_probs[row, :n]
                 if beams is not None:
                     text, score = beams[row][0] if beams[row] else ("", float("-inf"))
-                    tokens = model.tokenizer.encode(text) if timestamps else []
+                    tokens = tokenizer.encode(text) if timestamps else []
                 else:
-                    best, best_ids = clip.max(dim=-1) if n else (torch.zeros(0), torch.zeros(0, dtype=torch.long))
-                    tokens, _ = collapse_ctc(best_ids.tolist(), model.blank_id)
-                    text, score = model.tokenizer.decode(tokens), float(best.sum())
-                words = word_timestamps(clip, tokens, model.tokenizer, seconds_per_step) if timestamps else None
-                results[i] = Transcription(text, score, words)
-    final = [r for r in results if r is not None]
-    if timestamps or return_hypotheses:
-        return final
-    return [r.text for r in final]
+                    best, best_ids = (
+                        clip.max(dim=-1) if n else (torch.zeros(0), torch.zeros(0, dtype=torch.long))
+                    )
+                    tokens, _ = collapse_ctc(best_ids.tolist(), recognizer.blank_id)
+                    text, score = tokenizer.decode(tokens), float(best.sum())
+                words = word_timestamps(clip, tokens, tokenizer, seconds_per_step) if timestamps else None
+                results[index] = Transcription(text, score, words)
+    transcriptions = [results[index] for index in range(len(clips))]
+    return transcriptions[0] if is_single_audio(audio) else transcriptions

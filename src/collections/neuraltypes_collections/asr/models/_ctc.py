@@ -5,10 +5,9 @@ Reads top to bottom: the frozen model config, the typed output, then `CTCModel`.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, overload
 
 import torch
 from torch import Tensor
@@ -25,6 +24,8 @@ from ..modules._preprocessor import (
 )
 
 if TYPE_CHECKING:
+    from ...common._audio import AudioInput
+    from .._decoding import CTCBeamDecoder
     from .._transcribe import Transcription
 
 __all__ = ["CTCModel", "CTCModelConfig", "CTCOutput", "ENGLISH_CHARACTERS"]
@@ -210,15 +211,56 @@ class CTCModel(NeuralModel):
         references = [self.tokenizer.decode(t[: int(n)].tolist()) for t, n in zip(tokens, token_lengths, strict=True)]
         return {"loss": loss, "wer": torch.tensor(wer(references, hypotheses).rate)}
 
+    @overload
+    def transcribe(  # type: ignore[overload-overlap]  # a str is one path, not a Sequence of them
+        self,
+        audio: AudioInput,
+        *,
+        batch_size: int = ...,
+        progress: bool | None = ...,
+        device: str | torch.device | None = ...,
+        sample_rate: int | None = ...,
+        resample: bool = ...,
+        timestamps: bool = ...,
+        beam: CTCBeamDecoder | None = ...,
+    ) -> Transcription: ...
+    @overload
     def transcribe(
         self,
-        inputs: Sequence[str | os.PathLike[str] | Tensor] | str | os.PathLike[str] | Tensor,
-        batch_size: int = 8,
+        audio: Sequence[AudioInput],
         *,
+        batch_size: int = ...,
+        progress: bool | None = ...,
+        device: str | torch.device | None = ...,
+        sample_rate: int | None = ...,
+        resample: bool = ...,
+        timestamps: bool = ...,
+        beam: CTCBeamDecoder | None = ...,
+    ) -> list[Transcription]: ...
+    def transcribe(
+        self,
+        audio: AudioInput | Sequence[AudioInput],
+        *,
+        batch_size: int = 8,
+        progress: bool | None = None,
+        device: str | torch.device | None = None,
+        sample_rate: int | None = None,
+        resample: bool = True,
         timestamps: bool = False,
-        **options: Any,
-    ) -> list[Transcription] | list[str]:
-        """Transcribe files or tensors; see `neuraltypes_collections.asr.transcribe`."""
+        beam: CTCBeamDecoder | None = None,
+    ) -> Transcription | list[Transcription]:
+        """Transcribe one recording (one `Transcription` back) or a list (a list back); the arguments are
+        `neuraltypes_collections.asr.transcribe`'s."""
         from .._transcribe import transcribe
 
-        return transcribe(self, inputs, batch_size=batch_size, timestamps=timestamps, **options)
+        return transcribe(
+            self,
+            audio,
+            batch_size=batch_size,
+            progress=progress,
+            device=device,
+            sample_rate=sample_rate,
+            resample=resample,
+            timestamps=timestamps,
+            beam=beam,
+        )
