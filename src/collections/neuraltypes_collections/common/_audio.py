@@ -49,7 +49,7 @@ __all__ = [
 ]
 
 #: What a verb accepts as one recording.
-AudioInput = Union[str, "os.PathLike[str]", Tensor, np.ndarray]
+AudioInput = Union[str, os.PathLike[str], Tensor, np.ndarray]
 
 #: The most channels a ``(channel, time)`` input may have; more rows is taken for a mistake (a transposed array).
 MAX_CHANNELS = 8
