@@ -1,11 +1,11 @@
 """Corpus word and character error rates with substitution, insertion and deletion counts.
 
-Why not ``torchmetrics`` (installed with Lightning): its ``word_error_rate`` / ``char_error_rate`` return only the
-rate, as a float32 tensor, while `ErrorRate` reports substitutions, insertions and deletions separately (the
-``transcribe`` CLI and the training example print them); the split cannot be derived from
-torchmetrics' edit distance (``S + I + D`` and ``D - I`` leave ``S`` open); and an empty reference gives NaN or
-infinity there, 0 here when the hypothesis is empty too. Measured on 500 random sentence pairs of 5-25 words
-(one process, 1 thread, best of 3): this module 29 ms for WER and 0.83 s for CER, torchmetrics 30 ms and 0.79 s,
+Why not ``torchmetrics`` (installed with Lightning): its ``word_error_rate`` / ``char_error_rate`` return only
+the rate, as a float32 tensor, while `ErrorRate` reports substitutions, insertions and deletions separately
+(the ``transcribe`` CLI and the training example print them); the split cannot be derived from torchmetrics'
+edit distance (``S + I + D`` and ``D - I`` leave ``S`` open); and an empty reference gives NaN or infinity
+there, 0 here when the hypothesis is empty too. Measured on 500 random sentence pairs of 5-25 words (one
+process, 1 thread, best of 3): this module 29 ms for WER and 0.83 s for CER, torchmetrics 30 ms and 0.79 s,
 with equal rates up to float32 rounding. The tests use torchmetrics as the oracle for the rates.
 """
 
