@@ -23,7 +23,7 @@ from neuraltypes_collections.asr import (
     CTCModel,
     CTCModelConfig,
     JasperBlockConfig,
-    MelSpectrogramConfig,
+    MelConfig,
     MFCCConfig,
     SpecAugmentConfig,
     load_model_config,
@@ -119,14 +119,14 @@ def _matchboxnet_mfcc() -> ClassificationModel:
 def _marblenet_mel_avg() -> ClassificationModel:
     encoder = matchboxnet_encoder(1, 2, 16, feat_in=20, outer_channels=16)
     config = ClassificationModelConfig(
-        ("background", "speech"), MelSpectrogramConfig(n_mels=20), encoder,
+        ("background", "speech"), MelConfig(n_mels=20), encoder,
         spec_augment=SpecAugmentConfig(), crop_or_pad_frames=None, pooling="avg",
     )  # fmt: skip
     return ClassificationModel(config)
 
 
 def _frame_vad() -> FrameClassificationModel:
-    preprocessor = MelSpectrogramConfig(win_length=400, n_mels=20, normalize=None, pad_to=2)
+    preprocessor = MelConfig(window_length=400, n_mels=20, normalize=None, pad_to=2)
     encoder = matchboxnet_encoder(1, 1, 16, feat_in=20, first_stride=2, outer_channels=16)
     config = FrameClassificationModelConfig(preprocessor=preprocessor, encoder=encoder)
     return FrameClassificationModel(config)

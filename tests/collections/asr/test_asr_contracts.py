@@ -13,8 +13,8 @@ from neuraltypes_collections.asr import (
     CTCModel,
     CTCModelConfig,
     JasperBlockConfig,
-    MelSpectrogramConfig,
-    MelSpectrogramPreprocessor,
+    MelConfig,
+    MelFrontEnd,
     MFCCPreprocessor,
 )
 
@@ -35,8 +35,8 @@ ENCODER = ConvASREncoderConfig(
 @pytest.mark.parametrize(
     ("module", "options"),
     [
-        (MelSpectrogramPreprocessor(), {"sizes": {"time": (200, 2000)}}),
-        (MelSpectrogramPreprocessor(MelSpectrogramConfig(normalize=None, pad_to=0)), {"sizes": {"time": (1, 2000)}}),
+        (MelFrontEnd(), {"sizes": {"time": (200, 2000)}}),
+        (MelFrontEnd(MelConfig(normalize=None, pad_to=0)), {"sizes": {"time": (1, 2000)}}),
         (ConvASREncoder(ENCODER), {"sizes": {"frame": (1, 40)}}),
         (CTCDecoder(24, 29), {"dims": {"channel": 24}}),
         (CTCModel(CTCModelConfig(encoder=ENCODER)), {"sizes": {"time": (400, 4000)}}),
@@ -59,6 +59,6 @@ def test_the_pipeline_is_wired_consistently() -> None:
     model = CTCModel(CTCModelConfig(encoder=ENCODER))
     assert "wiring ok" in str(nt.check_wiring([model.preprocessor, model.encoder, model.decoder]))
     eighty = CTCModel(CTCModelConfig(encoder=ConvASREncoderConfig(80, ENCODER.blocks),
-                                     preprocessor=MelSpectrogramConfig(n_mels=80)))
+                                     preprocessor=MelConfig(n_mels=80)))
     report = nt.check_wiring([model.preprocessor, eighty.encoder])
     assert report.problems and "n_mels 64 vs 80" in str(report)

@@ -8,7 +8,6 @@ import importlib
 import pytest
 
 MODULES = [
-    "neuraltypes_collections.asr._functional",
     "neuraltypes_collections.asr._metrics",
     "neuraltypes_collections.asr._tokenizers",
     "neuraltypes_collections.asr._decoding",

@@ -8,15 +8,15 @@ import numpy as np
 import pytest
 import torch
 from neuraltypes_collections.asr import (
-    MelSpectrogramConfig,
-    MelSpectrogramPreprocessor,
+    MelConfig,
+    MelFrontEnd,
     MFCCConfig,
     MFCCPreprocessor,
     SpecAugment,
     SpecAugmentConfig,
 )
-from neuraltypes_collections.asr import _functional as F
 from neuraltypes_collections.common import read_nemo
+from neuraltypes_collections.common._mel import hann_window, mel_filterbank
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -28,13 +28,13 @@ def _audio() -> tuple[torch.Tensor, torch.Tensor]:
 
 def test_filterbank_and_window_equal_the_buffers_nemo_stores() -> None:
     state = read_nemo(FIXTURES / "quartznet5x1_small" / "model.nemo").state_dict
-    assert torch.equal(F.mel_filterbank(16000, 512, 64, 0.0, 8000.0), state["preprocessor.featurizer.fb"][0])
-    assert torch.equal(F.hann_window(320, periodic=False), state["preprocessor.featurizer.window"])
+    assert torch.equal(mel_filterbank(16000, 512, 64, 0.0, 8000.0), state["preprocessor.featurizer.fb"][0])
+    assert torch.equal(hann_window(320, periodic=False), state["preprocessor.featurizer.window"])
 
 
 def test_default_mel_preprocessor_reproduces_nemo_features_without_the_checkpoint() -> None:
     expected = np.load(FIXTURES / "quartznet5x1_small" / "expected.npz")
-    pre = MelSpectrogramPreprocessor(MelSpectrogramConfig()).eval()
+    pre = MelFrontEnd(MelConfig.nemo_asr()).eval()
     features, frames = pre(*_audio())
     assert frames.tolist() == expected["features_lengths"].tolist()
     assert (features - torch.from_numpy(expected["features"])).abs().max().item() <= 1e-5
@@ -52,7 +52,7 @@ def test_mfcc_reproduces_nemo_matchboxnet_features() -> None:
 def test_dither_only_in_training_and_never_in_place() -> None:
     audio, lengths = _audio()
     original = audio.clone()
-    pre = MelSpectrogramPreprocessor()
+    pre = MelFrontEnd()
     pre.eval()
     assert torch.equal(pre(audio, lengths)[0], pre(audio, lengths)[0])
     pre.train()
@@ -62,7 +62,7 @@ def test_dither_only_in_training_and_never_in_place() -> None:
 
 def test_features_are_batch_consistent() -> None:
     audio, lengths = _audio()
-    pre = MelSpectrogramPreprocessor().eval()
+    pre = MelFrontEnd().eval()
     batched, frames = pre(audio, lengths)
     for b in range(audio.shape[0]):
         alone, alone_frames = pre(audio[b : b + 1, : int(lengths[b])], lengths[b : b + 1])
@@ -73,7 +73,7 @@ def test_features_are_batch_consistent() -> None:
 
 
 def test_one_frame_clip_normalises_without_nan() -> None:
-    pre = MelSpectrogramPreprocessor().eval()
+    pre = MelFrontEnd().eval()
     features, frames = pre(torch.randn(1, 200), torch.tensor([200]))
     assert frames.tolist() == [1]
     assert torch.isfinite(features).all()
@@ -95,11 +95,13 @@ def test_spec_augment_masks_in_training_only_and_leaves_the_input() -> None:
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [
-        ({"win_length": 1024}, "win_length <= n_fft"),
+        ({"window_length": 1024}, "window_length <= n_fft"),
+        ({"f_max_hz": 9000.0}, "f_max_hz <= sample_rate / 2"),
+        ({"padding": "same"}, "padding must be"),
         ({"normalize": "all_features"}, "normalize must be"),
         ({"log_guard_type": "max"}, "log_guard_type"),
     ],
 )
 def test_invalid_configs_are_rejected_with_the_field_name(kwargs: dict, match: str) -> None:
     with pytest.raises(ValueError, match=match):
-        MelSpectrogramConfig(**kwargs)
+        MelConfig(**kwargs)

@@ -97,7 +97,7 @@ def test_importer_refuses_options_it_does_not_reproduce() -> None:
     with pytest.raises(NemoImportError, match="frame_splicing=3"):
         ctc_config_from_nemo(changed, "q.nemo")
     imported = ctc_config_from_nemo(config)
-    assert imported.preprocessor.win_length == 320 and imported.encoder.total_stride == 2
+    assert imported.preprocessor.window_length == 320 and imported.encoder.total_stride == 2
 
 
 def test_public_surface_is_explicit() -> None:

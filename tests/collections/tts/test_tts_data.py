@@ -45,7 +45,7 @@ def test_ctc_durations_cover_every_frame() -> None:
 
 def test_ctc_durations_refuse_phonemes() -> None:
     with pytest.raises(ValueError, match="tokenizer='chars'"):
-        CTCDurations(CTCModel(CTCModelConfig()), PhonemeTokenizer(lambda text: list(text)), MelConfig())
+        CTCDurations(CTCModel(CTCModelConfig()), PhonemeTokenizer(lambda text: list(text)), MelConfig.hifigan())
 
 
 def test_collate_pads_with_the_pad_id() -> None:

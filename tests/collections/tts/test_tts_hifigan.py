@@ -79,7 +79,7 @@ def test_output_length_is_hop_per_frame() -> None:
 
 def test_vocoder_refuses_16k_64_mel_spectrogram() -> None:
     vocoder = HifiGan(HifiGanModelConfig(HifiGanConfig(upsample_initial_channel=16))).eval()
-    asr_front_end = MelFrontEnd(MelConfig(sample_rate=16000, n_mels=64, n_fft=512, win_length=400, hop_length=160))
+    asr_front_end = MelFrontEnd(MelConfig.nemo_asr())
     mel, _ = asr_front_end(torch.zeros(1, 16000), torch.tensor([16000]))
     with pytest.raises(ContractViolation, match="parameter 'mel'") as info:
         vocoder.convert_spectrogram_to_audio(mel)
@@ -99,4 +99,4 @@ def test_vocoder_contract_is_described() -> None:
 
 def test_config_refuses_mismatched_features() -> None:
     with pytest.raises(ValueError, match="differs from the features"):
-        HifiGanModelConfig(HifiGanConfig(), MelConfig(sample_rate=24000, f_max=8000))
+        HifiGanModelConfig(HifiGanConfig(), MelConfig.hifigan().with_(sample_rate=24000))

@@ -52,7 +52,7 @@ def test_tacotron2_trains_a_few_steps_and_speaks() -> None:
 
 def test_tacotron2_refuses_a_target_of_other_features() -> None:
     model = tiny_tacotron2().eval()
-    front = MelFrontEnd(MelConfig(sample_rate=16000, n_mels=80, n_fft=512, win_length=400, hop_length=160))
+    front = MelFrontEnd(MelConfig.hifigan().with_(sample_rate=16000, n_mels=80, n_fft=512, window_length=400, hop_length=160))
     target, _ = front(torch.zeros(1, 1600), torch.tensor([1600]))
     with pytest.raises(ContractViolation, match="parameter 'target'"):
         model(torch.tensor([[3, 4]]), torch.tensor([2]), target)
@@ -81,7 +81,7 @@ def test_waveglow_is_invertible_and_trains() -> None:
 
 def test_waveglow_refuses_16k_64_mel() -> None:
     model = tiny_waveglow().eval()
-    front = MelFrontEnd(MelConfig(sample_rate=16000, n_mels=64, n_fft=512, win_length=400, hop_length=160))
+    front = MelFrontEnd(MelConfig.hifigan().with_(sample_rate=16000, n_mels=64, n_fft=512, window_length=400, hop_length=160))
     mel, _ = front(torch.zeros(1, 1600), torch.tensor([1600]))
     with pytest.raises(ContractViolation, match="sample_rate=22050"):
         model.convert_spectrogram_to_audio(mel)

@@ -8,6 +8,8 @@
 from ..common._audio import read_audio as read_audio
 from ..common._audio import resample as resample
 from ..common._errors import AudioError as AudioError
+from ..common._mel import MelConfig as MelConfig
+from ..common._mel import MelFrontEnd as MelFrontEnd
 from . import classification as classification
 from ._configs import load_model_config as load_model_config
 from ._configs import model_config_names as model_config_names
@@ -98,12 +100,6 @@ from .modules import (
     JasperBlockConfig as JasperBlockConfig,
 )
 from .modules import (
-    MelSpectrogramConfig as MelSpectrogramConfig,
-)
-from .modules import (
-    MelSpectrogramPreprocessor as MelSpectrogramPreprocessor,
-)
-from .modules import (
     MFCCConfig as MFCCConfig,
 )
 from .modules import (
@@ -171,8 +167,8 @@ __all__ = [
     "JasperBlockConfig",
     "MFCCConfig",
     "MFCCPreprocessor",
-    "MelSpectrogramConfig",
-    "MelSpectrogramPreprocessor",
+    "MelConfig",
+    "MelFrontEnd",
     "NemoImportError",
     "SpecAugment",
     "SpecAugmentConfig",

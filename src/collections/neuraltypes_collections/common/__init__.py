@@ -11,6 +11,12 @@ from ._archive import ArchiveInfo as ArchiveInfo
 from ._archive import ContractDriftWarning as ContractDriftWarning
 from ._archive import inspect_archive as inspect_archive
 from ._archive import restore_from as restore_from
+from ._audio import AudioInput as AudioInput
+from ._audio import batch_audio as batch_audio
+from ._audio import load_audio as load_audio
+from ._audio import read_audio as read_audio
+from ._audio import resample as resample
+from ._audio import write_audio as write_audio
 from ._battery import check_neural_model as check_neural_model
 from ._config import config_from_dict as config_from_dict
 from ._config import config_from_omegaconf as config_from_omegaconf
@@ -18,14 +24,9 @@ from ._config import config_from_yaml as config_from_yaml
 from ._config import config_to_dict as config_to_dict
 from ._config import config_to_yaml as config_to_yaml
 from ._config import instantiate as instantiate
+from ._config import register_config_upgrade as register_config_upgrade
 from ._config import register_target as register_target
 from ._config import structured_config as structured_config
-from ._audio import AudioInput as AudioInput
-from ._audio import batch_audio as batch_audio
-from ._audio import load_audio as load_audio
-from ._audio import read_audio as read_audio
-from ._audio import resample as resample
-from ._audio import write_audio as write_audio
 from ._errors import ArchiveError as ArchiveError
 from ._errors import AudioError as AudioError
 from ._errors import ConfigError as ConfigError
@@ -38,6 +39,12 @@ from ._errors import WeightsMismatchError as WeightsMismatchError
 from ._huggingface import HFTextEncoder as HFTextEncoder
 from ._huggingface import hf_text_encoder_from_config as hf_text_encoder_from_config
 from ._huggingface import load_hf_text_encoder as load_hf_text_encoder
+from ._masks import lengths_to_mask as lengths_to_mask
+from ._masks import mask_beyond as mask_beyond
+from ._mel import MelConfig as MelConfig
+from ._mel import MelFrontEnd as MelFrontEnd
+from ._mel import log_mel_spectrogram as log_mel_spectrogram
+from ._mel import mel_filterbank as mel_filterbank
 from ._model import NeuralModel as NeuralModel
 from ._model import eval_mode as eval_mode
 from ._model import model_class as model_class
@@ -89,6 +96,8 @@ __all__ = [
     "HFTextEncoder",
     "InputError",
     "ManifestError",
+    "MelConfig",
+    "MelFrontEnd",
     "ModelNotAvailableError",
     "ModelTask",
     "NemoCheckpoint",
@@ -121,11 +130,15 @@ __all__ = [
     "inspect_archive",
     "instantiate",
     "known_nemo_targets",
+    "lengths_to_mask",
     "list_available_models",
     "load_hf_text_encoder",
     "load_audio",
     "load_index",
     "load_state_dict_checked",
+    "log_mel_spectrogram",
+    "mask_beyond",
+    "mel_filterbank",
     "model_class",
     "nemo_importer",
     "pretrained_file",
@@ -133,6 +146,7 @@ __all__ = [
     "read_nemo",
     "register_model",
     "register_nemo_importer",
+    "register_config_upgrade",
     "register_pretrained",
     "register_target",
     "registered_models",

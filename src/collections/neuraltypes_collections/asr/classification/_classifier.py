@@ -14,17 +14,11 @@ from torch import Tensor
 
 from neuraltypes import AudioSignal, ClassificationTarget, Lengths, Logits, Loss, attr, checked, tag, tag_of
 
-from ...common import NeuralModel, register_model
+from ...common import MelConfig, MelFrontEnd, NeuralModel, register_model
 from ...common._audio import AudioInput
 from ...common._errors import ConfigError
 from ..modules._jasper import ConvASREncoderConfig, JasperBlockConfig
-from ..modules._preprocessor import (
-    MelSpectrogramConfig,
-    MelSpectrogramPreprocessor,
-    MFCCConfig,
-    MFCCPreprocessor,
-    SpecAugmentConfig,
-)
+from ..modules._preprocessor import MFCCConfig, MFCCPreprocessor, SpecAugmentConfig
 from ..vad._segments import DetectSpeechOptions, SpeechDetection
 from ._augment import crop_or_pad
 from ._modules import POOLINGS, FeatureEncoder, FeatureSpecAugment, PooledDecoder
@@ -83,7 +77,7 @@ class ClassificationModelConfig:
     """
 
     labels: tuple[str, ...] = SPEECH_COMMANDS_SUBSET
-    preprocessor: MFCCConfig | MelSpectrogramConfig = field(default_factory=MFCCConfig)
+    preprocessor: MFCCConfig | MelConfig = field(default_factory=MFCCConfig)
     encoder: ConvASREncoderConfig = field(default_factory=matchboxnet_encoder)
     spec_augment: SpecAugmentConfig | None = None
     crop_or_pad_frames: int | None = 128
@@ -143,9 +137,9 @@ class ClassificationModel(NeuralModel):
     def __init__(self, config: ClassificationModelConfig) -> None:
         super().__init__(config)
         if isinstance(config.preprocessor, MFCCConfig):
-            self.preprocessor: MFCCPreprocessor | MelSpectrogramPreprocessor = MFCCPreprocessor(config.preprocessor)
+            self.preprocessor: MFCCPreprocessor | MelFrontEnd = MFCCPreprocessor(config.preprocessor)
         else:
-            self.preprocessor = MelSpectrogramPreprocessor(config.preprocessor)
+            self.preprocessor = MelFrontEnd(config.preprocessor, persistent=True)
         self.spec_augment = FeatureSpecAugment(config.spec_augment) if config.spec_augment is not None else None
         self.encoder = FeatureEncoder(config.encoder)
         # NeMo's "avg" pooling averages the frames beyond each clip's length too, so they must be computed exactly

@@ -15,11 +15,11 @@ from torch import Tensor
 
 from neuraltypes import AudioSignal, ClassificationTarget, Lengths, Logits, Loss, attr, checked
 
-from ...common import NeuralModel, eval_mode, register_model
+from ...common import MelConfig, MelFrontEnd, NeuralModel, eval_mode, lengths_to_mask, register_model
 from ...common._audio import AudioInput, load_audio
 from ...common._errors import ConfigError
 from ..modules._jasper import ConvASREncoderConfig
-from ..modules._preprocessor import MelSpectrogramConfig, MelSpectrogramPreprocessor, SpecAugmentConfig
+from ..modules._preprocessor import SpecAugmentConfig
 from ..vad._segments import DetectSpeechOptions, SpeechDetection, refuse_windows
 from ._classifier import matchboxnet_encoder
 from ._modules import FeatureEncoder, FeatureSpecAugment, FrameDecoder
@@ -27,8 +27,8 @@ from ._modules import FeatureEncoder, FeatureSpecAugment, FrameDecoder
 __all__ = ["FrameClassificationModel", "FrameClassificationModelConfig", "FrameOutput"]
 
 
-def _frame_vad_preprocessor() -> MelSpectrogramConfig:
-    return MelSpectrogramConfig(win_length=400, n_mels=80, normalize=None, pad_to=2)
+def _frame_vad_preprocessor() -> MelConfig:
+    return MelConfig.nemo_asr().with_(window_length=400, n_mels=80, normalize=None, pad_to=2)
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ class FrameClassificationModelConfig:
 
     labels: tuple[str, ...] = ("0", "1")
     speech_label: str = "1"
-    preprocessor: MelSpectrogramConfig = field(default_factory=_frame_vad_preprocessor)
+    preprocessor: MelConfig = field(default_factory=_frame_vad_preprocessor)
     encoder: ConvASREncoderConfig = field(default_factory=lambda: matchboxnet_encoder(3, 2, 64, 80, first_stride=2))
     spec_augment: SpecAugmentConfig | None = None
 
@@ -62,11 +62,6 @@ class FrameClassificationModelConfig:
             )
         if problems:
             raise ConfigError("FrameClassificationModelConfig: " + "; ".join(problems))
-
-
-def _valid_steps(steps: int, step_lengths: Tensor) -> Tensor:
-    """The `(batch, steps)` mask of the steps within each clip's `step_lengths`, on their device."""
-    return torch.arange(steps, device=step_lengths.device)[None, :] < step_lengths[:, None]
 
 
 class FrameOutput(NamedTuple):
@@ -92,7 +87,7 @@ class FrameClassificationModel(NeuralModel):
 
     def __init__(self, config: FrameClassificationModelConfig) -> None:
         super().__init__(config)
-        self.preprocessor = MelSpectrogramPreprocessor(config.preprocessor)
+        self.preprocessor = MelFrontEnd(config.preprocessor, persistent=True)
         self.spec_augment = FeatureSpecAugment(config.spec_augment) if config.spec_augment is not None else None
         self.encoder = FeatureEncoder(config.encoder)
         self.decoder = FrameDecoder(config.encoder.out_channels, len(config.labels))
@@ -142,7 +137,7 @@ class FrameClassificationModel(NeuralModel):
         shorter of the two)."""
         steps = min(logits.shape[1], targets.shape[1])
         logits, targets = logits[:, :steps], targets[:, :steps]
-        valid = _valid_steps(steps, step_lengths)
+        valid = lengths_to_mask(step_lengths, steps)
         return torch.nn.functional.cross_entropy(logits[valid].float(), targets[valid])
 
     def training_step(self, batch: Any, batch_idx: int) -> Tensor:
@@ -156,7 +151,7 @@ class FrameClassificationModel(NeuralModel):
         audio, lengths, targets = batch
         out = self(audio, lengths)
         steps = min(out.logits.shape[1], targets.shape[1])
-        valid = _valid_steps(steps, out.step_lengths)
+        valid = lengths_to_mask(out.step_lengths, steps)
         correct = (out.logits[:, :steps].argmax(-1) == targets[:, :steps])[valid]
         return {"loss": self.loss(out.logits, out.step_lengths, targets), "accuracy": correct.float().mean()}
 

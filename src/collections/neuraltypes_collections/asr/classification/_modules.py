@@ -8,11 +8,11 @@ make `neuraltypes.check_wiring` refuse one of the two.
 
 from __future__ import annotations
 
-import torch
 from torch import Tensor, nn
 
 from neuraltypes import AcousticEncoded, Lengths, Logits, NeuralModule, Spectrogram
 
+from ...common._masks import mask_beyond
 from ..modules._jasper import ConvASREncoder
 from ..modules._preprocessor import SpecAugment
 
@@ -24,6 +24,7 @@ POOLINGS = ("avg", "avg_valid")
 class FeatureEncoder(ConvASREncoder):
     """Jasper/QuartzNet encoder over MFCC or log-mel features `(batch, feature, frame)`.
 
+    >>> import torch
     >>> from neuraltypes_collections.asr import ConvASREncoderConfig, JasperBlockConfig
     >>> config = ConvASREncoderConfig(64, (JasperBlockConfig(32, kernel=5, separable=True),))
     >>> encoded, steps = FeatureEncoder(config).eval()(torch.randn(1, 64, 20), torch.tensor([17]))
@@ -86,8 +87,7 @@ class PooledDecoder(NeuralModule):
         if self.pooling == "avg":
             pooled = encoded.mean(dim=-1)
         else:
-            valid = torch.arange(encoded.shape[-1], device=encoded.device)[None, :] < lengths[:, None]
-            summed = encoded.masked_fill(~valid[:, None, :], 0.0).sum(dim=-1)
+            summed = mask_beyond(encoded, lengths).sum(dim=-1)
             pooled = summed / lengths.clamp(min=1)[:, None].to(encoded.dtype)
         logits: Tensor = self.projection(pooled)
         return logits

@@ -13,11 +13,10 @@ from typing import Any
 
 from torch import Tensor
 
-from ...common import NemoCheckpoint, register_nemo_importer
+from ...common import NemoCheckpoint, load_state_dict_checked, register_nemo_importer
 from ..models._nemo_import import (
     NemoImportError,
     _encoder_config,
-    _load_strict,
     _preprocessor_config,
     _renamed_state_dict,
     _spec_augment_config,
@@ -83,7 +82,7 @@ def _mfcc_config(cfg: dict[str, Any], sample_rate: int, where: str) -> MFCCConfi
     return MFCCConfig(
         sample_rate=sample_rate,
         n_fft=int(n_fft),
-        win_length=int(win_length),
+        window_length=int(win_length),
         hop_length=int(hop_length),
         n_mels=int(cfg.get("n_mels", 64)),
         n_mfcc=int(cfg.get("n_mfcc", 64)),
@@ -169,7 +168,8 @@ def import_nemo_classification(checkpoint: NemoCheckpoint) -> ClassificationMode
     """Build a `ClassificationModel` from a NeMo `EncDecClassificationModel` checkpoint (strict weights)."""
     source = checkpoint.source or "<nemo>"
     model = ClassificationModel(classification_config_from_nemo(checkpoint.config, source))
-    return _load_strict(model, nemo_classification_state_dict(checkpoint.state_dict, source), source)
+    load_state_dict_checked(model, nemo_classification_state_dict(checkpoint.state_dict, source), source=source)
+    return model.eval()
 
 
 @register_nemo_importer(*NEMO_FRAME_CLASSIFICATION_TARGETS)
@@ -177,4 +177,5 @@ def import_nemo_frame_classification(checkpoint: NemoCheckpoint) -> FrameClassif
     """Build a `FrameClassificationModel` from a NeMo `EncDecFrameClassificationModel` checkpoint."""
     source = checkpoint.source or "<nemo>"
     model = FrameClassificationModel(frame_classification_config_from_nemo(checkpoint.config, source))
-    return _load_strict(model, nemo_classification_state_dict(checkpoint.state_dict, source), source)
+    load_state_dict_checked(model, nemo_classification_state_dict(checkpoint.state_dict, source), source=source)
+    return model.eval()

@@ -12,16 +12,12 @@ from typing import TYPE_CHECKING, Any, NamedTuple, overload
 import torch
 from torch import Tensor
 
-from ...common import NeuralModel, register_model
+from neuraltypes import AudioSignal, Lengths, LogProbs, Loss, Predictions, TokenIndex, attr, checked
+
+from ...common import MelConfig, MelFrontEnd, NeuralModel, register_model
 from .._tokenizers import BPETokenizer, CharTokenizer
-from .._typing import AudioSignal, Lengths, LogProbs, Loss, Predictions, TokenIndex, attr, checked
 from ..modules._jasper import ConvASREncoder, ConvASREncoderConfig, CTCDecoder, JasperBlockConfig
-from ..modules._preprocessor import (
-    MelSpectrogramConfig,
-    MelSpectrogramPreprocessor,
-    SpecAugment,
-    SpecAugmentConfig,
-)
+from ..modules._preprocessor import SpecAugment, SpecAugmentConfig
 
 if TYPE_CHECKING:
     from ...common._audio import AudioInput
@@ -55,7 +51,7 @@ class CTCModelConfig:
 
     labels: tuple[str, ...] = ENGLISH_CHARACTERS
     encoder: ConvASREncoderConfig = field(default_factory=_default_encoder)
-    preprocessor: MelSpectrogramConfig = field(default_factory=MelSpectrogramConfig)
+    preprocessor: MelConfig = field(default_factory=MelConfig.nemo_asr)
     spec_augment: SpecAugmentConfig | None = field(default_factory=SpecAugmentConfig)
     tokenizer: str = "char"
     bpe_vocab_size: int = 0
@@ -107,7 +103,7 @@ class CTCModel(NeuralModel):
 
     def __init__(self, config: CTCModelConfig, tokenizer: CharTokenizer | BPETokenizer | None = None) -> None:
         super().__init__(config)
-        self.preprocessor = MelSpectrogramPreprocessor(config.preprocessor)
+        self.preprocessor = MelFrontEnd(config.preprocessor, persistent=True)
         self.spec_augment = SpecAugment(config.spec_augment) if config.spec_augment is not None else None
         self.encoder = ConvASREncoder(config.encoder)
         self.decoder = CTCDecoder(config.encoder.out_channels, config.num_classes)

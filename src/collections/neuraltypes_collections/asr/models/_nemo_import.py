@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any, TypeVar
+from typing import Any
 
 import torch
 from torch import Tensor
 
-from ...common import NemoCheckpoint, register_nemo_importer
+from ...common import MelConfig, NemoCheckpoint, load_state_dict_checked, register_nemo_importer
 from ...common._errors import NemoImportError
 from ..modules._jasper import ConvASREncoderConfig, JasperBlockConfig
-from ..modules._preprocessor import MelSpectrogramConfig, SpecAugmentConfig
+from ..modules._preprocessor import SpecAugmentConfig
 from ._ctc import CTCModel, CTCModelConfig
 
 __all__ = ["NemoImportError", "ctc_config_from_nemo", "import_nemo_ctc", "nemo_ctc_state_dict"]
@@ -39,8 +39,6 @@ _KEY_MAP: tuple[tuple[str, str], ...] = (
 )
 _TRAINING_ONLY = ("loss.", "spec_augmentation.", "wer.")
 
-M = TypeVar("M", bound=torch.nn.Module)
-
 
 def _unsupported(where: str, key: str, value: Any, hint: str) -> NemoImportError:
     return NemoImportError(
@@ -56,7 +54,7 @@ def _single(value: Any, where: str, key: str) -> int:
     return int(value)
 
 
-def _preprocessor_config(cfg: dict[str, Any], source: str) -> MelSpectrogramConfig:
+def _preprocessor_config(cfg: dict[str, Any], source: str) -> MelConfig:
     where = f"{source}: preprocessor"
     target = str(cfg.get("_target_", ""))
     if not target.endswith("AudioToMelSpectrogramPreprocessor"):
@@ -92,10 +90,10 @@ def _preprocessor_config(cfg: dict[str, Any], source: str) -> MelSpectrogramConf
     pad_to = cfg.get("pad_to", 16)
     if not isinstance(pad_to, int):
         raise _unsupported(where, "pad_to", pad_to, "use an integer")
-    return MelSpectrogramConfig(
+    return MelConfig(
         sample_rate=sample_rate,
         n_fft=int(n_fft),
-        win_length=win_length,
+        window_length=win_length,
         hop_length=hop_length,
         n_mels=int(cfg.get("features", cfg.get("nfilt", 64))),
         f_min_hz=float(cfg.get("lowfreq", 0.0) or 0.0),
@@ -104,7 +102,7 @@ def _preprocessor_config(cfg: dict[str, Any], source: str) -> MelSpectrogramConf
         periodic_window=False,
         preemph=None if cfg.get("preemph", 0.97) is None else float(cfg.get("preemph", 0.97)),
         mag_power=float(cfg.get("mag_power", 2.0)),
-        log_guard=float(guard),
+        log_guard_value=float(guard),
         log_guard_type=str(cfg.get("log_zero_guard_type", "add")),
         normalize=normalize,
         pad_to=pad_to,
@@ -242,18 +240,6 @@ def _renamed_state_dict(
     return renamed
 
 
-def _load_strict(model: M, state_dict: dict[str, Tensor], source: str) -> M:
-    """Load the renamed weights into `model` (every key on both sides must match) and return it in eval mode."""
-    missing, unexpected = model.load_state_dict(state_dict, strict=False)
-    if missing or unexpected:
-        raise NemoImportError(
-            f"{source}: the NeMo weights do not fit the model built from its config "
-            f"(missing: {missing[:5]}, unexpected: {unexpected[:5]})",
-            source=source,
-        )
-    return model.eval()
-
-
 def nemo_ctc_state_dict(state_dict: dict[str, Tensor], source: str = "<nemo>") -> dict[str, Tensor]:
     """Rename NeMo `EncDecCTCModel` state-dict keys to `CTCModel` keys (the `fb` buffer loses its leading 1)."""
     return _renamed_state_dict(state_dict, _KEY_MAP, _TRAINING_ONLY, source, "an EncDecCTCModel")
@@ -264,4 +250,5 @@ def import_nemo_ctc(checkpoint: NemoCheckpoint) -> CTCModel:
     """Build a `CTCModel` from a NeMo `EncDecCTCModel` checkpoint and load its weights (strictly)."""
     source = checkpoint.source or "<nemo>"
     model = CTCModel(ctc_config_from_nemo(checkpoint.config, source))
-    return _load_strict(model, nemo_ctc_state_dict(checkpoint.state_dict, source), source)
+    load_state_dict_checked(model, nemo_ctc_state_dict(checkpoint.state_dict, source), source=source)
+    return model.eval()

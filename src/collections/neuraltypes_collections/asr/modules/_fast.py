@@ -21,6 +21,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from ...common._masks import mask_beyond
+
 __all__ = ["ConvStep", "fft_depthwise_conv1d", "fold_batchnorm", "good_fft_size", "state_version"]
 
 #: Depthwise kernels at least this long use the FFT path.
@@ -83,7 +85,7 @@ def fft_depthwise_conv1d(
     out_len = time + 2 * padding - taps + 1
     steps = (out_len - 1) // stride + 1
     out = torch.empty(x.shape[0], x.shape[1], steps, device=x.device, dtype=x.dtype)
-    for row in range(x.shape[0]):  # one clip at a time keeps the FFT buffers small and reused (see _functional)
+    for row in range(x.shape[0]):  # one clip at a time keeps the FFT buffers small and reused (see common._mel)
         full = torch.fft.irfft(torch.fft.rfft(x[row].float(), size) * spectrum, size)  # FFTs need float32
         out[row] = full[:, start : start + out_len : stride]
     return out
@@ -115,8 +117,7 @@ class ConvStep:
 
     def __call__(self, x: Tensor, lengths: Tensor) -> Tensor:
         if self.mask:
-            valid = torch.arange(x.shape[-1], device=x.device)[None, :] < lengths[:, None]
-            x = x.masked_fill(~valid[:, None, :], 0.0)
+            x = mask_beyond(x, lengths)
         conv = self.conv
         if self.use_fft:
             padding = cast(tuple[int], conv.padding)[0]

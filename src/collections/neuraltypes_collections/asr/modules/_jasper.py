@@ -18,7 +18,9 @@ from typing import Any, cast
 import torch
 from torch import Tensor, nn
 
-from .._typing import AcousticEncoded, Lengths, LogProbs, MelSpectrogram, NeuralModule, attr, params
+from neuraltypes import AcousticEncoded, Lengths, LogProbs, MelSpectrogram, NeuralModule, attr, params
+
+from ...common._masks import mask_beyond
 from ._fast import ConvStep, state_version
 
 __all__ = ["CTCDecoder", "ConvASREncoder", "ConvASREncoderConfig", "JasperBlockConfig"]
@@ -115,8 +117,7 @@ class _MaskedConv1d(nn.Conv1d):
 
     def forward(self, x: Tensor, lengths: Tensor) -> tuple[Tensor, Tensor]:  # type: ignore[override]
         if self.use_mask:
-            valid = torch.arange(x.shape[-1], device=x.device)[None, :] < lengths[:, None]
-            x = x.masked_fill(~valid[:, None, :], 0.0)
+            x = mask_beyond(x, lengths)
         return super().forward(x), self.output_lengths(lengths)
 
 
@@ -132,8 +133,7 @@ class _SqueezeExcite(nn.Module):
         )
 
     def forward(self, x: Tensor, lengths: Tensor) -> tuple[Tensor, Tensor]:
-        valid = (torch.arange(x.shape[-1], device=x.device)[None, :] < lengths[:, None])[:, None, :]
-        x = x.masked_fill(~valid, 0.0)
+        x = mask_beyond(x, lengths)
         pooled = x.sum(dim=-1) / lengths.clamp(min=1)[:, None].to(x.dtype)
         gate = torch.sigmoid(self.fc(pooled))
         return x * gate[:, :, None], lengths

@@ -1,34 +1,27 @@
-"""Audio front-ends: log-mel spectrogram (NeMo `AudioToMelSpectrogramPreprocessor`), MFCC, SpecAugment.
+"""The ASR-only front ends: MFCC (NeMo's `AudioToMFCCPreprocessor`) and SpecAugment.
 
-Thin modules: a frozen config, the window/filterbank buffers, and a typed forward that calls `_functional`.
+Each as in `common._mel` (the log-mel front end every collection shares): a frozen config, a pure function of
+tensors and that config, and a thin module holding the config and buffers. The MFCC front end reproduces
+torchaudio's `MFCC` as NeMo's `AudioToMFCCPreprocessor` configures it.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 from torch import Tensor
 
-from .. import _functional as F
-from .._typing import (
-    MFCC,
-    AudioSignal,
-    Lengths,
-    MelSpectrogram,
-    NeuralModule,
-    attr,
-    params,
-)
+from neuraltypes import MFCC, AudioSignal, Lengths, MelSpectrogram, NeuralModule, attr, params
 
-__all__ = [
-    "MFCCConfig",
-    "MFCCPreprocessor",
-    "MelSpectrogramConfig",
-    "MelSpectrogramPreprocessor",
-    "SpecAugment",
-    "SpecAugmentConfig",
-]
+from ...common._config import register_config_upgrade
+from ...common._errors import ConfigError
+from ...common._mel import hann_window, mel_filterbank, stft
+
+__all__ = ["MFCCConfig", "MFCCPreprocessor", "SpecAugment", "SpecAugmentConfig", "dct_matrix", "mfcc", "spec_augment"]
 
 
 def _require(condition: bool, owner: str, message: str) -> None:
@@ -37,170 +30,25 @@ def _require(condition: bool, owner: str, message: str) -> None:
 
 
 @dataclass(frozen=True)
-class MelSpectrogramConfig:
-    """Options of the log-mel front-end; the defaults are QuartzNet's/Jasper's (NeMo 16 kHz, 64 mels).
+class MFCCConfig:
+    """Options of the MFCC front end (NeMo `AudioToMFCCPreprocessor`; MatchboxNet/MarbleNet defaults).
+
+    Periodic Hann window, reflect padding, HTK mel bank without normalisation, `log(mel + log_offset)`,
+    orthonormal DCT-II. Mappings that name the window `win_length` (written before the mel front ends were
+    merged) are read too.
 
     **Arguments:**
 
     - `sample_rate`: input sample rate in Hz.
-    - `n_fft`, `win_length`, `hop_length`: FFT size, window length and hop, in samples (512 / 320 = 20 ms /
-      160 = 10 ms at 16 kHz).
-    - `n_mels`, `f_min_hz`, `f_max_hz`: mel bank size and band edges (`f_max_hz=None` means Nyquist).
-    - `mel_scale`: `"slaney"` (librosa default, slaney-normalised; NeMo) or `"htk"`.
-    - `periodic_window`: Hann window periodicity (NeMo's mel front-end uses the symmetric window).
-    - `preemph`: pre-emphasis coefficient or `None`.
-    - `mag_power`: exponent of the STFT magnitude (2: power).
-    - `log_guard`, `log_guard_type`: `log(x + guard)` (`"add"`) or `log(max(x, guard))` (`"clamp"`).
-    - `normalize`: `"per_feature"` or `None`.
-    - `pad_to`, `pad_value`: frames beyond each length get `pad_value`; time is padded to a multiple of `pad_to`.
-    - `dither`: Gaussian noise std added to the audio in training mode only.
+    - `n_fft`, `window_length`, `hop_length`: FFT size, window length and hop, in samples.
+    - `n_mels`, `n_mfcc`: mel filters, and coefficients kept (`n_mfcc <= n_mels`).
+    - `f_min_hz`, `f_max_hz`: band edges of the filterbank in Hz (`f_max_hz=None`: Nyquist).
+    - `log_offset`: added to the mel energies before the log.
     """
 
     sample_rate: int = 16000
     n_fft: int = 512
-    win_length: int = 320
-    hop_length: int = 160
-    n_mels: int = 64
-    f_min_hz: float = 0.0
-    f_max_hz: float | None = None
-    mel_scale: str = "slaney"
-    periodic_window: bool = False
-    preemph: float | None = 0.97
-    mag_power: float = 2.0
-    log_guard: float = 2.0**-24
-    log_guard_type: str = "add"
-    normalize: str | None = "per_feature"
-    pad_to: int = 16
-    pad_value: float = 0.0
-    dither: float = 1e-5
-
-    def __post_init__(self) -> None:
-        owner = "MelSpectrogramConfig"
-        _require(self.sample_rate > 0, owner, f"sample_rate must be positive, got {self.sample_rate}")
-        _require(
-            0 < self.win_length <= self.n_fft,
-            owner,
-            f"need 0 < win_length <= n_fft, got win_length={self.win_length}, n_fft={self.n_fft}",
-        )
-        _require(self.hop_length > 0, owner, f"hop_length must be positive, got {self.hop_length}")
-        _require(self.n_mels > 0, owner, f"n_mels must be positive, got {self.n_mels}")
-        _require(self.mel_scale in ("slaney", "htk"), owner, f"mel_scale must be 'slaney' or 'htk', got {self.mel_scale!r}")
-        _require(
-            self.log_guard_type in ("add", "clamp"),
-            owner,
-            f"log_guard_type must be 'add' or 'clamp', got {self.log_guard_type!r}",
-        )
-        _require(
-            self.normalize in ("per_feature", None),
-            owner,
-            f"normalize must be 'per_feature' or None, got {self.normalize!r}",
-        )
-        _require(self.dither >= 0, owner, f"dither must be >= 0, got {self.dither}")
-        _require(self.pad_to >= 0, owner, f"pad_to must be >= 0, got {self.pad_to}")
-
-
-class MelSpectrogramPreprocessor(NeuralModule):
-    """Log-mel features that match NeMo's `AudioToMelSpectrogramPreprocessor` bit for bit.
-
-    The `window` and `filterbank` buffers are part of the state dict, so a NeMo checkpoint's stored
-    `featurizer.window` / `featurizer.fb` load straight into them.
-
-    >>> pre = MelSpectrogramPreprocessor().eval()
-    >>> features, frames = pre(torch.zeros(2, 16000), torch.tensor([16000, 8000]))
-    >>> features.shape, frames.tolist()
-    (torch.Size([2, 64, 112]), [100, 50])
-    """
-
-    window: Tensor
-    filterbank: Tensor
-
-    def __init__(self, config: MelSpectrogramConfig = MelSpectrogramConfig()) -> None:
-        super().__init__()
-        self.config = config
-        self.register_buffer("window", F.hann_window(config.win_length, periodic=config.periodic_window))
-        self.register_buffer(
-            "filterbank",
-            F.mel_filterbank(
-                config.sample_rate,
-                config.n_fft,
-                config.n_mels,
-                config.f_min_hz,
-                config.f_max_hz,
-                scale=config.mel_scale,
-                norm="slaney" if config.mel_scale == "slaney" else None,
-            ),
-        )
-        self.generator: torch.Generator | None = None
-        #: Eval-mode calls without autograd take the fast path (features equal up to float rounding, ~1e-6);
-        #: set to False for NeMo's arithmetic bit for bit.
-        self.fast_inference = True
-
-    @property
-    def sample_rate(self) -> int:
-        return self.config.sample_rate
-
-    @property
-    def hop_length(self) -> int:
-        return self.config.hop_length
-
-    @property
-    def n_mels(self) -> int:
-        return self.config.n_mels
-
-    def forward(
-        self,
-        audio: AudioSignal[Tensor, "batch time", attr("sample_rate")],
-        lengths: Lengths[Tensor, "batch"],
-    ) -> tuple[
-        MelSpectrogram[
-            Tensor,
-            "batch mel frame",
-            params(sample_rate=attr("sample_rate"), hop_length=attr("hop_length"), n_mels=attr("n_mels")),
-        ],
-        Lengths[Tensor, "batch"],
-    ]:
-        """Log-mel features of a padded batch; dither is added only in training mode.
-
-        **Arguments:**
-
-        - `audio`: samples at `config.sample_rate`, zero or anything beyond each clip's length.
-        - `lengths`: valid samples per clip.
-
-        **Returns:** `(features, frame_lengths)`; frames beyond a clip's length are `pad_value`, and the frame
-        axis is padded to a multiple of `pad_to`.
-        """
-        c = self.config
-        return F.log_mel_spectrogram(
-            audio,
-            lengths,
-            window=self.window,
-            filterbank=self.filterbank,
-            n_fft=c.n_fft,
-            hop_length=c.hop_length,
-            preemph=c.preemph,
-            mag_power=c.mag_power,
-            log_guard=c.log_guard,
-            log_guard_type=c.log_guard_type,
-            normalize=c.normalize,
-            pad_to=c.pad_to,
-            pad_value=c.pad_value,
-            dither=c.dither if self.training else 0.0,
-            generator=self.generator,
-            exact=not (self.fast_inference and not self.training and not torch.is_grad_enabled()),
-        )
-
-
-@dataclass(frozen=True)
-class MFCCConfig:
-    """Options of the MFCC front-end (NeMo `AudioToMFCCPreprocessor`; MatchboxNet/MarbleNet defaults).
-
-    Periodic Hann window, reflect padding, HTK mel bank without normalisation, `log(mel + 1e-6)`, orthonormal
-    DCT-II.
-    """
-
-    sample_rate: int = 16000
-    n_fft: int = 512
-    win_length: int = 400
+    window_length: int = 400
     hop_length: int = 160
     n_mels: int = 64
     n_mfcc: int = 64
@@ -211,15 +59,70 @@ class MFCCConfig:
     def __post_init__(self) -> None:
         owner = "MFCCConfig"
         _require(
-            0 < self.win_length <= self.n_fft,
+            0 < self.window_length <= self.n_fft,
             owner,
-            f"need 0 < win_length <= n_fft, got win_length={self.win_length}, n_fft={self.n_fft}",
+            f"need 0 < window_length <= n_fft, got window_length={self.window_length}, n_fft={self.n_fft}",
         )
         _require(
             0 < self.n_mfcc <= self.n_mels,
             owner,
             f"need 0 < n_mfcc <= n_mels, got n_mfcc={self.n_mfcc}, n_mels={self.n_mels}",
         )
+
+
+def _read_old_names(data: Mapping[str, Any]) -> Mapping[str, Any]:
+    if "win_length" not in data:
+        return data
+    if "window_length" in data:
+        raise ConfigError("MFCCConfig: both 'win_length' (the old name) and 'window_length' are given; keep 'window_length'")
+    return {("window_length" if key == "win_length" else key): value for key, value in data.items()}
+
+
+register_config_upgrade(MFCCConfig, _read_old_names)
+
+
+def dct_matrix(n_mfcc: int, n_mels: int) -> Tensor:
+    """Orthonormal DCT-II matrix of shape `(n_mels, n_mfcc)` (torchaudio's `create_dct(..., norm="ortho")`).
+
+    >>> dct = dct_matrix(13, 40)
+    >>> dct.shape, torch.allclose(dct.t() @ dct, torch.eye(13), atol=1e-6)
+    (torch.Size([40, 13]), True)
+    """
+    n = torch.arange(float(n_mels))
+    k = torch.arange(float(n_mfcc)).unsqueeze(1)
+    dct = torch.cos(math.pi / float(n_mels) * (n + 0.5) * k)
+    dct[0] *= 1.0 / math.sqrt(2.0)
+    dct *= math.sqrt(2.0 / float(n_mels))
+    return dct.t().contiguous()
+
+
+def mfcc(
+    audio: Tensor,
+    lengths: Tensor,
+    config: MFCCConfig,
+    *,
+    window: Tensor,
+    filterbank: Tensor,
+    dct: Tensor,
+) -> tuple[Tensor, Tensor]:
+    """MFCC features as NeMo's `AudioToMFCCPreprocessor` (torchaudio `MFCC`) computes them.
+
+    Reflect-padded centred STFT power spectrum, HTK mel bank (`filterbank`, `(n_mels, n_fft // 2 + 1)`),
+    `log(mel + config.log_offset)`, then the DCT (`dct`, `(n_mels, n_mfcc)`). Padded audio is not masked, exactly
+    as NeMo does.
+
+    **Returns:** `(features, frame_lengths)` with features `(batch, n_mfcc, 1 + time // hop_length)` and
+    lengths `ceil(lengths / hop_length)`.
+    """
+    n_fft, hop_length, log_offset = config.n_fft, config.hop_length, config.log_offset
+    spec = stft(audio, window, n_fft, hop_length, pad=n_fft // 2, pad_mode="reflect")
+    power = spec.abs().pow(2.0)
+    fb = filterbank.to(device=power.device, dtype=power.dtype)
+    mel = torch.matmul(power.transpose(1, 2), fb.t()).transpose(1, 2)
+    mel = torch.log(mel + log_offset)
+    features = torch.matmul(mel.transpose(1, 2), dct.to(device=mel.device, dtype=mel.dtype)).transpose(1, 2)
+    frame_lengths = torch.div(lengths + hop_length - 1, hop_length, rounding_mode="floor").long()
+    return features, frame_lengths
 
 
 class MFCCPreprocessor(NeuralModule):
@@ -237,14 +140,14 @@ class MFCCPreprocessor(NeuralModule):
     def __init__(self, config: MFCCConfig = MFCCConfig()) -> None:
         super().__init__()
         self.config = config
-        self.register_buffer("window", F.hann_window(config.win_length, periodic=True))
+        self.register_buffer("window", hann_window(config.window_length, periodic=True))
         self.register_buffer(
             "filterbank",
-            F.mel_filterbank(
+            mel_filterbank(
                 config.sample_rate, config.n_fft, config.n_mels, config.f_min_hz, config.f_max_hz, scale="htk", norm=None
             ),
         )
-        self.register_buffer("dct", F.dct_matrix(config.n_mfcc, config.n_mels))
+        self.register_buffer("dct", dct_matrix(config.n_mfcc, config.n_mels))
 
     @property
     def sample_rate(self) -> int:
@@ -271,17 +174,7 @@ class MFCCPreprocessor(NeuralModule):
         Lengths[Tensor, "batch"],
     ]:
         """MFCC features `(batch, n_mfcc, 1 + time // hop)` and lengths `ceil(lengths / hop)`."""
-        c = self.config
-        return F.mfcc(
-            audio,
-            lengths,
-            window=self.window,
-            filterbank=self.filterbank,
-            dct=self.dct,
-            n_fft=c.n_fft,
-            hop_length=c.hop_length,
-            log_offset=c.log_offset,
-        )
+        return mfcc(audio, lengths, self.config, window=self.window, filterbank=self.filterbank, dct=self.dct)
 
 
 @dataclass(frozen=True)
@@ -305,6 +198,43 @@ class SpecAugmentConfig:
             _require(getattr(self, name) >= 0, "SpecAugmentConfig", f"{name} must be >= 0, got {getattr(self, name)}")
 
 
+def spec_augment(
+    features: Tensor, lengths: Tensor, config: SpecAugmentConfig, *, generator: torch.Generator | None = None
+) -> Tensor:
+    """SpecAugment: frequency masks, time masks and rectangular cutouts, drawn independently per clip.
+
+    **Arguments:**
+
+    - `features`: `(batch, feature, frame)`; returned as a new tensor (the input is not modified).
+    - `lengths`: `(batch,)` valid frames; time masks fall inside them.
+    - `config`: how many masks of which sizes (a `SpecAugmentConfig`).
+    - `generator`: optional `torch.Generator` for reproducible masks.
+    """
+    out = features.clone()
+    batch, n_features, _ = out.shape
+    cpu_lengths = lengths.detach().cpu().tolist()
+
+    def randint(high: int) -> int:
+        return int(torch.randint(0, max(high, 1), (1,), generator=generator).item())
+
+    for b in range(batch):
+        length = int(cpu_lengths[b])
+        for _ in range(config.freq_masks):
+            width = randint(config.freq_width + 1)
+            start = randint(max(n_features - width, 0) + 1)
+            out[b, start : start + width, :] = config.mask_value
+        max_time = int(config.time_width) if config.time_width >= 1 else max(1, int(length * config.time_width))
+        for _ in range(config.time_masks):
+            width = randint(max_time + 1)
+            start = randint(max(length - width, 0) + 1)
+            out[b, :, start : start + width] = config.mask_value
+        for _ in range(config.rect_masks):
+            t0 = randint(max(length - config.rect_time, 0) + 1)
+            f0 = randint(max(n_features - config.rect_freq, 0) + 1)
+            out[b, f0 : f0 + randint(config.rect_freq + 1), t0 : t0 + randint(config.rect_time + 1)] = config.mask_value
+    return out
+
+
 class SpecAugment(NeuralModule):
     """Random frequency/time masks and rectangles over features, in training mode only (identity in eval)."""
 
@@ -325,17 +255,4 @@ class SpecAugment(NeuralModule):
         """The masking itself, shared by subclasses that restate the contract for other spectrograms."""
         if not self.training:
             return features
-        c = self.config
-        return F.spec_augment(
-            features,
-            lengths,
-            freq_masks=c.freq_masks,
-            freq_width=c.freq_width,
-            time_masks=c.time_masks,
-            time_width=c.time_width,
-            rect_masks=c.rect_masks,
-            rect_time=c.rect_time,
-            rect_freq=c.rect_freq,
-            mask_value=c.mask_value,
-            generator=self.generator,
-        )
+        return spec_augment(features, lengths, self.config, generator=self.generator)

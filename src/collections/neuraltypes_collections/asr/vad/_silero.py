@@ -21,10 +21,11 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from neuraltypes import AudioSignal, Encoded, Lengths, NeuralModule, Probs, Spectrogram, attr, checked, params
+
 from ...common._audio import AudioInput
 from ...common._errors import ConfigError, InputError
 from ._segments import DetectSpeechOptions, SpeechDetection, refuse_windows, speech_probs_of
-from ._typing import AudioSignal, Encoded, Lengths, NeuralModule, Probs, Spectrogram, attr, checked, params
 
 
 @dataclass(frozen=True)
@@ -360,7 +361,6 @@ class SileroVad(NeuralModule):
         from ._detect import detect_speech
 
         return detect_speech(self, audio, **options)
-
 
 
 __all__ = ["SileroVad", "SileroVadDimensions", "SileroVadStep", "hann_dft_basis"]

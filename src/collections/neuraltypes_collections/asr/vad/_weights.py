@@ -24,6 +24,7 @@ import torch
 from torch import Tensor
 
 from ...common._errors import ArchiveError, InputError, ModelNotAvailableError
+from ...common._weights import load_state_dict_checked
 from ._silero import SileroVad, SileroVadDimensions, hann_dft_basis
 
 WeightsSource = Literal["torchscript", "safetensors"]
@@ -58,7 +59,7 @@ def silero_weights_file(source: WeightsSource = "torchscript") -> Path:
 
     (Importing `silero_vad` would call `torch.set_num_threads(1)` for the whole process.)
 
-    **Raises** `ModelNotAvailableError` (``NT305``) with a one-line hint when the optional package is not
+    **Raises:** `ModelNotAvailableError` (`NT305`) with a one-line hint when the optional package is not
     installed.
     """
     if source not in _FILES:
@@ -136,14 +137,14 @@ def _cached(sample_rate: int, weights: WeightsSource) -> SileroVad:
 def load_silero_vad(sample_rate: int = 16000, *, weights: WeightsSource = "torchscript") -> SileroVad:
     """A pretrained Silero VAD in eval mode, with weights from the installed `silero-vad` wheel.
 
-    **Arguments**
+    **Arguments:**
 
     - `sample_rate`: 16000 or 8000 (Hz).
     - `weights`: `"torchscript"` (default) reads the parameters of the wheel's TorchScript model, so the
       probabilities are the original model's; `"safetensors"` reads the wheel's `silero_vad_16k.safetensors`
       (16 kHz only), which holds different weights (see the module docstring).
 
-    **Returns** a `SileroVad`. Every call builds a new model.
+    **Returns:** a `SileroVad`. Every call builds a new model.
     """
     dims = SileroVadDimensions.for_sample_rate(sample_rate)
     path = silero_weights_file(weights)
@@ -152,10 +153,7 @@ def load_silero_vad(sample_rate: int = 16000, *, weights: WeightsSource = "torch
     else:
         state = _convert(_read_torchscript(path, sample_rate), _TORCHSCRIPT_KEYS, path, dims)
     model = SileroVad(dims)
-    try:
-        model.load_state_dict(state, strict=True)
-    except RuntimeError as error:
-        raise ValueError(f"{path}: weights do not fit SileroVad{dims}: {error}") from None
+    load_state_dict_checked(model, state, source=str(path))
     return model.eval()
 
 

@@ -13,13 +13,30 @@ from typing import Any, cast
 import torch
 from torch import Tensor
 
-from neuraltypes import checked
+from neuraltypes import (
+    Lengths,
+    Loss,
+    MelSpectrogram,
+    RegressionValues,
+    TokenDuration,
+    TokenIndex,
+    attr,
+    checked,
+    params,
+)
 
-from ...common import NemoCheckpoint, eval_mode, register_model, register_nemo_importer
-from .._nt import Lengths, Loss, MelSpectrogram, RegressionValues, TokenDuration, TokenIndex, attr, params
+from ...common import (
+    MelConfig,
+    NemoCheckpoint,
+    eval_mode,
+    lengths_to_mask,
+    load_state_dict_checked,
+    register_model,
+    register_nemo_importer,
+)
 from ..modules._aligner import beta_binomial_prior, binarize_alignment, forward_sum_loss
 from ..modules._fastpitch import FastPitch, FastPitchConfig, FastPitchOutput
-from ..modules._features import MelConfig, require_same_contract
+from ..modules._features import require_same_contract
 from ..modules._pitch import average_per_token
 from ..text._normalize import normalize_text
 from ..text._tokenizers import CharTokenizer, PhonemeTokenizer
@@ -140,7 +157,7 @@ class FastPitchModel(_SpectrogramGenerator):
     def mel_loss(self, output: FastPitchOutput, target: Tensor, target_frames: Tensor) -> Tensor:
         """The masked mel MSE alone (for monitoring)."""
         frames = min(target.shape[-1], output.spectrogram.shape[-1])
-        valid = (torch.arange(frames, device=target.device)[None, :] < target_frames[:, None]).to(target.dtype)
+        valid = lengths_to_mask(target_frames, frames).to(target.dtype)
         diff = (output.spectrogram[..., :frames] - target[..., :frames]).pow(2).mean(dim=1)
         return (diff * valid).sum() / valid.sum().clamp(min=1)
 
@@ -268,11 +285,11 @@ def import_nemo_fastpitch(checkpoint: NemoCheckpoint) -> FastPitchModel:
     features = MelConfig.nemo_fastpitch().with_(
         sample_rate=network.sample_rate,
         n_fft=int(pre.get("n_fft", 1024)),
-        win_length=int(pre.get("n_window_size", 1024)),
+        window_length=int(pre.get("n_window_size", 1024)),
         hop_length=network.hop_length,
         n_mels=network.n_mels,
-        f_min=float(pre.get("lowfreq", 0) or 0),
-        f_max=None if pre.get("highfreq") is None else float(pre["highfreq"]),
+        f_min_hz=float(pre.get("lowfreq", 0) or 0),
+        f_max_hz=None if pre.get("highfreq") is None else float(pre["highfreq"]),
     )
     model = FastPitchModel(FastPitchModelConfig(network, text, features), tokenizer)
     keep_artifacts(model, artifacts)
@@ -281,12 +298,7 @@ def import_nemo_fastpitch(checkpoint: NemoCheckpoint) -> FastPitchModel:
         for key, value in checkpoint.state_dict.items()
         if key.startswith("fastpitch.")
     }
-    missing, unexpected = model.fastpitch.load_state_dict(state, strict=False)
-    if missing or unexpected:
-        raise ValueError(
-            f"{source}: the NeMo FastPitch weights do not fit the network built from its config "
-            f"(missing: {missing[:5]}, unexpected: {unexpected[:5]})"
-        )
+    load_state_dict_checked(model.fastpitch, state, source=source)
     return model.eval()
 
 

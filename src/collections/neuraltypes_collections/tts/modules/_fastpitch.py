@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .._nt import (
+from neuraltypes import (
     Lengths,
     MelSpectrogram,
     NeuralModule,
@@ -20,6 +20,8 @@ from .._nt import (
     attr,
     params,
 )
+
+from ...common._masks import lengths_to_mask
 from ._aligner import AlignmentEncoder
 from ._transformer import FFTransformer
 
@@ -214,7 +216,7 @@ class FastPitch(NeuralModule):
             encoded = encoded + self.energy_emb(energy_in[:, None, :]).transpose(1, 2)
         used = predicted_durations if durations is None else durations
         expanded, frames = regulate_length(used, encoded, pace)
-        frame_mask = torch.arange(expanded.shape[1], device=frames.device)[None, :] < frames[:, None]
+        frame_mask = lengths_to_mask(frames, expanded.shape[1])
         decoded = self.decoder(expanded, frame_mask)
         spectrogram = self.proj(decoded).transpose(1, 2)
         return FastPitchOutput(spectrogram, frames, predicted_durations, log_durations, predicted_pitch)

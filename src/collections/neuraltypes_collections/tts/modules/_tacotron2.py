@@ -13,7 +13,9 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .._nt import Alignment, Lengths, Logits, MelSpectrogram, NeuralModule, TokenIndex, attr, params
+from neuraltypes import Alignment, Lengths, Logits, MelSpectrogram, NeuralModule, TokenIndex, attr, params
+
+from ...common._masks import lengths_to_mask
 
 
 @dataclass(frozen=True)
@@ -220,7 +222,7 @@ class Tacotron2(NeuralModule):
         | None = None,
     ) -> Tacotron2Output:
         memory = self.encoder(tokens, token_lengths)
-        mask = torch.arange(tokens.shape[1], device=tokens.device)[None, :] < token_lengths[:, None]
+        mask = lengths_to_mask(token_lengths, tokens.shape[1])
         mel, gate, alignment, frames = self._decode(memory, mask, target)
         return Tacotron2Output(mel, mel + self.postnet(mel), gate, alignment, frames)
 

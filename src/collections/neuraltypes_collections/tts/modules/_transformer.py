@@ -9,10 +9,6 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 
-def _mask_from_lengths(lengths: Tensor, max_len: int) -> Tensor:
-    return torch.arange(max_len, device=lengths.device)[None, :] < lengths[:, None]
-
-
 class _SinusoidalPositions(nn.Module):
     inv_freq: Tensor
 

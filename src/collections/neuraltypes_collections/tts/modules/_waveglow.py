@@ -14,9 +14,17 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from neuraltypes import checked
-
-from .._nt import AudioSignal, LogDeterminant, Loss, MelSpectrogram, NeuralModule, NormalSamples, attr, params
+from neuraltypes import (
+    AudioSignal,
+    LogDeterminant,
+    Loss,
+    MelSpectrogram,
+    NeuralModule,
+    NormalSamples,
+    attr,
+    checked,
+    params,
+)
 
 
 @dataclass(frozen=True)

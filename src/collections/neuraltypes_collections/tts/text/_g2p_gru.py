@@ -14,7 +14,9 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from .._nt import NeuralModule, TokenIndex
+from neuraltypes import NeuralModule, TokenIndex
+
+from ...common._weights import load_state_dict_checked
 
 LETTERS = ("<pad>", "<unk>", "</s>", *"abcdefghijklmnopqrstuvwxyz")
 # Output symbols of the checkpoint, in its index order (it has one unstressed "UW" besides UW0-2).
@@ -64,7 +66,8 @@ class GruG2P(NeuralModule):
     @classmethod
     def from_g2p_en(cls) -> GruG2P:
         """The model with the `g2p-en` package's weights, in eval mode."""
-        data = np.load(g2p_en_checkpoint(), allow_pickle=False)
+        path = g2p_en_checkpoint()
+        data = np.load(path, allow_pickle=False)
         model = cls(hidden=data["enc_w_hh"].shape[1], embedding=data["enc_emb"].shape[1])
         state = {
             "enc_emb.weight": data["enc_emb"], "dec_emb.weight": data["dec_emb"],
@@ -74,7 +77,8 @@ class GruG2P(NeuralModule):
             "decoder.bias_ih": data["dec_b_ih"], "decoder.bias_hh": data["dec_b_hh"],
             "fc.weight": data["fc_w"], "fc.bias": data["fc_b"],
         }  # fmt: skip
-        model.load_state_dict({k: torch.from_numpy(np.asarray(v, dtype=np.float32)) for k, v in state.items()})
+        weights = {key: torch.from_numpy(np.asarray(value, dtype=np.float32)) for key, value in state.items()}
+        load_state_dict_checked(model, weights, source=str(path))
         return model.eval()
 
     def forward(self, letters: TokenIndex[Tensor, "batch letter"]) -> TokenIndex[Tensor, "batch step"]:
