@@ -1,4 +1,4 @@
-"""The model layer shared by every collection: the ``NeuralModel`` base, archives, configs, the NeMo
+"""The model layer shared by every collection: the `NeuralModel` base, archives, configs, the NeMo
 importer registry and the pretrained registry.
 
 Importing this package loads torch, PyYAML and the standard library only; Lightning, Hydra and the other

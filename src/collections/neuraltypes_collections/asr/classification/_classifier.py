@@ -245,7 +245,7 @@ class ClassificationModel(NeuralModel):
         self, audio: AudioInput | Sequence[AudioInput], **options: Unpack[DetectSpeechOptions]
     ) -> SpeechDetection | list[SpeechDetection]:
         """`detect_speech(self, audio, **options)`, for a segment-level MarbleNet (the probability of its
-        ``speech`` label, else of its last label): the speech segments of one recording, or of each of a list."""
+        `speech` label, else of its last label): the speech segments of one recording, or of each of a list."""
         from ..vad import detect_speech
 
         return detect_speech(self, audio, **options)

@@ -171,9 +171,9 @@ class FrameClassificationModel(NeuralModel):
 
         **Arguments:**
 
-        - `audio`: a path, or a ``(time,)`` / ``(channel, time)`` tensor or array (channels averaged).
+        - `audio`: a path, or a `(time,)` / `(channel, time)` tensor or array (channels averaged).
         - `sample_rate`: the rate of a tensor or array in Hz (default: its tag's, else the model's).
-        - `resample`: resample another rate to the model's (default); `False` refuses it (``NT208``).
+        - `resample`: resample another rate to the model's (default); `False` refuses it (`NT208`).
         """
         waveform = load_audio(
             audio, self.sample_rate, sample_rate=sample_rate, resample_audio=resample, function="speech_probs"

@@ -32,7 +32,7 @@ from ._segments import DetectSpeechOptions, SpeechDetection, refuse_windows, spe
 class SileroVadDimensions:
     """Sizes of a Silero VAD model. The two released models are `for_sample_rate(16000)` and `(8000)`.
 
-    **Arguments**
+    **Arguments:**
 
     - `sample_rate`: audio sample rate in Hz.
     - `chunk_samples`: new samples per step (32 ms).
@@ -119,7 +119,7 @@ class SileroVadDimensions:
 def hann_dft_basis(n_fft: int) -> Tensor:
     """The STFT as convolution weights: rows are `w[n] cos(2 pi k n / N)` then `-w[n] sin(...)`, `w` periodic Hann.
 
-    **Returns** a `(2 * (n_fft // 2 + 1), 1, n_fft)` float32 tensor.
+    **Returns:** a `(2 * (n_fft // 2 + 1), 1, n_fft)` float32 tensor.
     """
     n = torch.arange(n_fft, dtype=torch.float64)
     k = torch.arange(n_fft // 2 + 1, dtype=torch.float64)[:, None]
@@ -238,7 +238,7 @@ class SileroVad(NeuralModule):
 
     Build it with pretrained weights with `load_silero_vad()`; `SileroVad(dims)` alone is randomly initialised.
 
-    **Arguments**
+    **Arguments:**
 
     - `dims`: the model's sizes; `SileroVadDimensions.for_sample_rate(8000)` for the 8 kHz model.
 
@@ -277,12 +277,12 @@ class SileroVad(NeuralModule):
     ) -> SileroVadStep:
         """One streaming step over a 32 ms chunk.
 
-        **Arguments**
+        **Arguments:**
 
         - `chunk`: `chunk_samples` new samples per stream (512 at 16 kHz).
         - `context`, `hidden`, `cell`: the state returned by the previous step; all `None` for the first chunk.
 
-        **Returns** a `SileroVadStep`: the speech probability of each stream, and the state for the next chunk.
+        **Returns:** a `SileroVadStep`: the speech probability of each stream, and the state for the next chunk.
         """
         if chunk.shape[-1] != self.dims.chunk_samples:
             raise InputError(
@@ -313,12 +313,12 @@ class SileroVad(NeuralModule):
     ) -> tuple[Probs[Tensor, "batch frame"], Lengths[Tensor, "batch"]]:  # noqa: F821, UP037
         """Speech probability of every chunk of whole utterances, equal to streaming them chunk by chunk.
 
-        **Arguments**
+        **Arguments:**
 
         - `audio`: a batch of waveforms, zero-padded to a common length.
         - `lengths`: valid samples per item (default: all of `time`).
 
-        **Returns** `(probs, frames)`: one probability per `chunk_samples` chunk (the last one zero-padded), and
+        **Returns:** `(probs, frames)`: one probability per `chunk_samples` chunk (the last one zero-padded), and
         the number of valid chunks per item, `ceil(lengths / chunk_samples)`. Probabilities past an item's valid
         chunks describe its padding.
         """
