@@ -46,7 +46,8 @@ class Contract:
         scope, _, name = self.qualname.rpartition(".")
         if owner is None or not scope or scope.endswith("<locals>"):
             return self.qualname
-        return f"{type(owner).__qualname__}.{name}"
+        owner_class = owner if isinstance(owner, type) else type(owner)  # a classmethod's owner is the class
+        return f"{owner_class.__qualname__}.{name}"
 
     def specs(self, owner: object = None) -> tuple[dict[str, Any], dict[str, Any]]:
         """Input and output types with `attr` parameters read from `owner`: TensorSpec for tensors, nodes otherwise."""
@@ -112,9 +113,10 @@ def _check_expressions(qualname: str, nodes: list[tuple[str, Node]], scalars: tu
                     bound.add(dim.name)
 
 
-def analyse(fn: Callable[..., Any]) -> Contract:
+def analyse(fn: Callable[..., Any], *, has_owner: bool = True) -> Contract:
     """Read the contract of `fn` from its annotations (raises AnnotationError, or NameError for a forward
-    reference that is not defined yet)."""
+    reference that is not defined yet). `has_owner`: the first parameter is the object `attr` parameters are read
+    from (False for a staticmethod)."""
     qualname = getattr(fn, "__qualname__", repr(fn))
     hints = typing.get_type_hints(fn, include_extras=True)
     signature = inspect.signature(fn)
@@ -131,7 +133,7 @@ def analyse(fn: Callable[..., Any]) -> Contract:
                 inputs[name] = node
     output = node_from_hint(hints["return"], f"{qualname}(return)") if "return" in hints else None
     parameters = list(signature.parameters)
-    owner = parameters[0] if parameters else None
+    owner = parameters[0] if parameters and has_owner else None
     uses_attrs = any(spec.has_attrs for spec in _specs_in([*inputs.values(), *([output] if output else [])]))
     if uses_attrs and owner is None:
         raise AnnotationError(f"{qualname}: attr() reads from the first argument, but there is none", code="NT105")
@@ -216,7 +218,8 @@ def _build(fn: Callable[..., Any], contract: Contract) -> Callable[..., Any]:
 
 
 def _has_contract(fn: Callable[..., Any]) -> bool:
-    return getattr(fn, _CONTRACT_ATTRIBUTE, None) is not None
+    """Whether `fn` is already a checking wrapper (built, or waiting for its first call)."""
+    return getattr(fn, _CONTRACT_ATTRIBUTE, None) is not None or getattr(fn, _LAZY_ATTRIBUTE, None) is not None
 
 
 def checked(fn: F) -> F:
@@ -241,18 +244,84 @@ def checked(fn: F) -> F:
     return typing.cast(F, _build(fn, contract))
 
 
-def _lazy(fn: F, owner_class: type | None = None) -> F:
-    built: list[Callable[..., Any]] = []
+def _each_hint(fn: Callable[..., Any]) -> tuple[dict[str, Any], list[str]]:
+    """The annotations of `fn` evaluated one by one: those that resolve, and the names of those that do not (a
+    forward reference not defined yet, or a name imported only under ``if TYPE_CHECKING:``)."""
+    namespace = getattr(inspect.unwrap(fn), "__globals__", {})
+    resolved: dict[str, Any] = {}
+    unresolved: list[str] = []
+    for name, annotation in inspect.get_annotations(fn).items():
+        try:
+            resolved[name] = eval(annotation, namespace) if isinstance(annotation, str) else annotation  # noqa: S307
+        except NameError:
+            unresolved.append(name)
+    return resolved, unresolved
+
+
+def _neural_hints(fn: Callable[..., Any], hints: dict[str, Any]) -> list[str]:
+    """The names of `hints` that hold a neural type for sure (a hint that names something undefined, such as a
+    NamedTuple with a forward reference inside, is not counted)."""
+    qualname = getattr(fn, "__qualname__", repr(fn))
+    neural = []
+    for name, hint in hints.items():
+        try:
+            if node_from_hint(hint, f"{qualname}({name})") is not None:
+                neural.append(name)
+        except NameError:
+            continue
+    return neural
+
+
+class _Lazy:
+    """The contract of a method whose annotations name something not defined yet, read once it is needed."""
+
+    def __init__(self, fn: Callable[..., Any], has_owner: bool, optional: bool) -> None:
+        self.fn = fn
+        self.has_owner = has_owner
+        self.optional = optional  #: no neural type in sight when the class was made: may turn out to hold none
+        self.done = False
+        self.contract: Contract | None = None
+        self.built: Callable[..., Any] = fn
+
+    def resolve(self) -> Callable[..., Any]:
+        """The function to call from now on: the checking wrapper, or `fn` itself when it holds no neural type."""
+        if self.done:
+            return self.built
+        try:
+            contract = analyse(self.fn, has_owner=self.has_owner)
+        except NameError as error:
+            resolved, unresolved = _each_hint(self.fn)
+            qualname = getattr(self.fn, "__qualname__", repr(self.fn))
+            if not self.optional or _neural_hints(self.fn, resolved):
+                where = f"the annotation of {', '.join(map(repr, unresolved))}" if unresolved else "an annotation"
+                raise AnnotationError(
+                    f"{qualname}: {where} names something that is not defined at run time ({error}; imported only "
+                    "under `if TYPE_CHECKING:`?), so its neural types cannot be checked; import it at module level",
+                    code="NT110",
+                ) from None
+            contract = None  # what cannot be evaluated holds no neural type that could be checked
+        if contract is not None and (contract.inputs or contract.output is not None or not self.optional):
+            self.contract, self.built = contract, _build(self.fn, contract)
+        self.done = True
+        return self.built
+
+
+def _lazy(fn: F, owner_class: type | None = None, *, has_owner: bool = True, optional: bool = False,
+          rewrap: Callable[[Any], Any] = lambda f: f) -> F:
+    """A stand-in that reads the contract of `fn` at its first call; on a class, it then puts the result (the
+    checking wrapper, passed through `rewrap`, e.g. `staticmethod`) in its own place."""
+    lazy = _Lazy(fn, has_owner, optional)
 
     @functools.wraps(fn)
     def first_call(*args: Any, **kwargs: Any) -> Any:
-        if not built:
-            built.append(_build(fn, analyse(fn)))
-            if owner_class is not None and owner_class.__dict__.get(fn.__name__) is first_call:
-                setattr(owner_class, fn.__name__, built[0])
-        return built[0](*args, **kwargs)
+        target = lazy.resolve()
+        if owner_class is not None:  # from now on the class calls the result directly
+            current = owner_class.__dict__.get(fn.__name__)
+            if getattr(current, "__func__", current) is first_call:
+                setattr(owner_class, fn.__name__, rewrap(target))
+        return target(*args, **kwargs)
 
-    setattr(first_call, _LAZY_ATTRIBUTE, True)
+    setattr(first_call, _LAZY_ATTRIBUTE, lazy)
     return typing.cast(F, first_call)
 
 
@@ -260,30 +329,73 @@ def get_contract(fn: Callable[..., Any]) -> Contract | None:
     """The contract of a checked function or method (None if it has none)."""
     func: Any = getattr(fn, "__func__", fn)
     contract: Contract | None = getattr(func, _CONTRACT_ATTRIBUTE, None)
-    if contract is None and getattr(func, _LAZY_ATTRIBUTE, False):
-        return analyse(func.__wrapped__)
+    lazy = getattr(func, _LAZY_ATTRIBUTE, None)
+    if contract is None and isinstance(lazy, _Lazy):
+        lazy.resolve()
+        return lazy.contract
     return contract
 
 
+# What NeuralModule does with a public member, by kind: functions and static/class methods are checked; a property
+# cannot carry a neural type (its value would be neither checked nor in `contract_of`).
+_PROPERTIES = (property, functools.cached_property)
+
+
+def _property_functions(member: Any) -> list[Callable[..., Any]]:
+    if isinstance(member, property):
+        return [f for f in (member.fget, member.fset, member.fdel) if f is not None]
+    return [member.func]
+
+
+def _checked_member(cls: type, name: str, member: Any) -> Any:
+    """`member` of `cls`, checked if its annotations hold a neural type (see `NeuralModule`)."""
+    if isinstance(member, _PROPERTIES):
+        for fn in _property_functions(member):
+            neural = _neural_hints(fn, _each_hint(fn)[0])
+            if neural:
+                raise AnnotationError(
+                    f"{cls.__qualname__}.{name} is a property with a neural type ({', '.join(neural)}): a property "
+                    "is not checked and not part of the contract; make it a method, or annotate it torch.Tensor",
+                    code="NT109",
+                )
+        return member
+    rewrap: Callable[[Any], Any] = lambda f: f  # noqa: E731
+    fn = member
+    if isinstance(member, staticmethod | classmethod):
+        rewrap, fn = type(member), member.__func__
+    if not inspect.isfunction(fn) or _has_contract(fn):
+        return member
+    has_owner = not isinstance(member, staticmethod)
+    try:
+        contract = analyse(fn, has_owner=has_owner)
+    except NameError:
+        # a name not defined yet (a NamedTuple further down, the class itself): read the contract at the first call
+        optional = name != "forward" and not _neural_hints(fn, _each_hint(fn)[0])
+        return rewrap(_lazy(fn, cls, has_owner=has_owner, optional=optional, rewrap=rewrap))
+    if contract.inputs or contract.output is not None:
+        return rewrap(_build(fn, contract))
+    return member
+
+
 class NeuralModule(torch.nn.Module):
-    """A `torch.nn.Module` whose ``forward`` is checked against its signature at every call.
+    """A `torch.nn.Module` whose methods are checked against their signatures at every call.
+
+    ``forward`` and every public method (name not starting with ``_``) whose annotations hold a neural type are
+    checked, static and class methods included, and so appear in `contract_of` (and in archives). A property cannot
+    carry a neural type (`AnnotationError` NT109 when the class is made). A method already decorated with `checked`
+    is left as it is. Annotations that name something defined later in the module are read at the first call.
 
     Nothing else changes: it is a plain module (``state_dict``, hooks, ``torch.compile``, ``torch.export``).
-    ``input_types`` and ``output_types`` are derived from the signature.
+    ``input_types`` and ``output_types`` are derived from the signature of ``forward``.
     """
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        forward = cls.__dict__.get("forward")
-        if forward is None or _has_contract(forward):
-            return
-        try:
-            contract = analyse(forward)
-        except NameError:
-            cls.forward = _lazy(forward, owner_class=cls)
-            return
-        if contract.inputs or contract.output is not None:
-            cls.forward = _build(forward, contract)
+        for name, member in list(cls.__dict__.items()):
+            if name == "forward" or not name.startswith("_"):
+                new = _checked_member(cls, name, member)
+                if new is not member:
+                    setattr(cls, name, new)
 
     def _contract(self) -> Contract:
         contract = get_contract(type(self).forward)
@@ -318,6 +430,8 @@ def contract_of(obj: object) -> dict[str, Any]:
         if name.startswith("_"):
             continue
         member = inspect.getattr_static(type(obj), name, None)
+        if isinstance(member, staticmethod | classmethod):
+            member = member.__func__
         if inspect.isfunction(member) and (contract := get_contract(member)) is not None:
             out[name] = contract.to_json(obj)
     return out
