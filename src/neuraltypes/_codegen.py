@@ -249,7 +249,7 @@ def generate_wrapper(
     fail_out = f"_nt_explain(_nt_st, {args_tuple}, _nt_r)"
 
     em.emit(1, "_nt_st = _nt_get()")
-    em.emit(1, "_nt_m = _nt_st.mode")
+    em.emit(1, "_nt_m = _nt_st.level")
     em.emit(1, "if not _nt_m:")  # Mode.OFF is 0
     em.emit(2, f"return {call}")
     em.emit(1, f"if _nt_m >= {Mode.PARANOID:d}:")

@@ -12,7 +12,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Literal
 
@@ -39,6 +39,11 @@ class CheckState:
 
     mode: Mode
     strict: bool
+    #: ``int(mode)``, which the generated checks compare: an exact int compares faster than an IntEnum member
+    level: int = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "level", int(self.mode))
 
     @property
     def mode_name(self) -> str:
