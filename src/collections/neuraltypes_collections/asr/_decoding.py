@@ -188,7 +188,7 @@ class CTCBeamDecoder:
         )
 
     def __call__(self, log_probs: Tensor, lengths: Tensor) -> list[list[tuple[str, float]]]:
-        """Decode a batch. **Returns**, per utterance, up to `nbest` `(text, score)` pairs, best first."""
+        """Decode a batch. **Returns:**, per utterance, up to `nbest` `(text, score)` pairs, best first."""
         emissions = log_probs.detach().float().cpu().contiguous()
         results = self._decoder(emissions, lengths.detach().cpu().to(torch.int32))
         decoded = []

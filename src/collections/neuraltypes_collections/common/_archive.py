@@ -119,7 +119,7 @@ def atomic_output(path: str | os.PathLike[str], *, suffix: str = ".tmp", durable
     """Write a file all at once or not at all: yield a binary file opened on a temporary file next to ``path``,
     rename it over ``path`` when the block ends, delete it when the block raises.
 
-    **Arguments**
+    **Arguments:**
 
     - ``path``: the destination; its directory must exist.
     - ``suffix``: the temporary file's suffix (``.part`` for a download, ``.tmp`` otherwise).
@@ -153,7 +153,7 @@ def atomic_output(path: str | os.PathLike[str], *, suffix: str = ".tmp", durable
 def write_tar_atomic(path: str | os.PathLike[str], members: Mapping[str, bytes]) -> None:
     """Write ``members`` as an uncompressed tar to ``path`` via a temporary file and ``os.replace``.
 
-    **Arguments**
+    **Arguments:**
 
     - ``path``: the destination; its directory must exist.
     - ``members``: member name -> bytes, written in order with fixed metadata (so equal inputs give
@@ -241,21 +241,23 @@ def restore_from(
 ) -> NeuralModel:
     """Load a model from a neuraltypes archive or a NeMo ``.nemo`` checkpoint.
 
-    **Arguments**
+    **Arguments:**
 
     - ``path``: the file. Its kind is recognised from its members, not from its suffix.
     - ``map_location``: device for the model (CPU when ``None``).
     - ``limits``: size caps for archive members.
 
-    **Returns** the model, in eval mode. Raises ``ArchiveError`` for a corrupted or hostile file,
+    **Returns:** the model, in eval mode. Raises ``ArchiveError`` for a corrupted or hostile file,
     ``UnknownModelError`` for an unregistered model name or NeMo architecture, ``ConfigError`` for a
     config that does not match the model's dataclass, ``WeightsMismatchError`` for weights that do not fit.
 
-    Example::
+    **Example:**
 
-        model = restore_from("quartznet.nemo")        # NeMo checkpoint, through its importer
-        model.save_to("quartznet.nta")
-        same = restore_from("quartznet.nta", map_location="cpu")
+    ```python
+    model = restore_from("quartznet.nemo")        # NeMo checkpoint, through its importer
+    model.save_to("quartznet.nta")
+    same = restore_from("quartznet.nta", map_location="cpu")
+    ```
     """
     from ._model import model_class
 
@@ -308,7 +310,7 @@ def _compare_contract(archive: str, model: torch.nn.Module, stored_bytes: bytes)
 class ArchiveInfo:
     """What an archive holds, read without building the model.
 
-    **Arguments**
+    **Arguments:**
 
     - ``path``: the file.
     - ``kind``: ``"neuraltypes"`` or ``"nemo"``.

@@ -49,16 +49,18 @@ def check_neural_model(
     ``neuraltypes.contract_of`` of both models and describes ``forward``; ``inspect_archive`` agrees
     on the model name and the parameter count.
 
-    **Arguments**
+    **Arguments:**
 
     - ``model``: the model (left in eval mode afterwards).
     - ``inputs``: positional arguments for ``model(*inputs)``.
     - ``directory``: where to write the archive (a temporary directory by default).
 
-    Example::
+    **Example:**
 
-        def test_my_model_battery(tmp_path):
-            check_neural_model(MyModel(MyConfig()), (torch.randn(2, 16000), torch.tensor([16000, 8000])), directory=tmp_path)
+    ```python
+    def test_my_model_battery(tmp_path):
+        check_neural_model(MyModel(MyConfig()), (torch.randn(2, 16000), torch.tensor([16000, 8000])), directory=tmp_path)
+    ```
     """
     import neuraltypes
 

@@ -89,7 +89,7 @@ def _load(reference: str) -> Callable[[list[str]], int]:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``neuraltypes`` command line; returns the exit status.
 
-    **Arguments**
+    **Arguments:**
 
     - ``argv``: the arguments after the program name (``sys.argv[1:]`` when ``None``).
     """
@@ -184,7 +184,7 @@ T = TypeVar("T")
 def load_each(command: str, names: Sequence[str], load: Callable[[str], T]) -> tuple[list[str], list[T], int]:
     """Load every input with `load`; an input that fails is reported on its own line on stderr and left out.
 
-    **Returns** ``(names, values, failures)``: the inputs that loaded, their values, and how many failed. A
+    **Returns:** ``(names, values, failures)``: the inputs that loaded, their values, and how many failed. A
     command prints the results of the others, then exits with status 1 when `failures` is not 0.
     """
     from neuraltypes import NeuralTypesError

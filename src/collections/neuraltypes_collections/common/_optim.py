@@ -43,7 +43,7 @@ class NovoGrad(torch.optim.Optimizer):
         m = beta1 * m + (1 - beta1 if grad_averaging else 1) * d
         w = w - lr * m
 
-    **Arguments**
+    **Arguments:**
 
     - ``params``: parameters or parameter groups.
     - ``lr``: learning rate.
@@ -128,7 +128,7 @@ class NovoGrad(torch.optim.Optimizer):
 class OptimizerConfig:
     """Which optimiser to build, and its settings.
 
-    **Arguments**
+    **Arguments:**
 
     - ``name``: ``"adam"``, ``"adamw"``, ``"sgd"`` or ``"novograd"``.
     - ``lr``: peak learning rate (schedules scale it).
@@ -161,7 +161,7 @@ class OptimizerConfig:
 class ScheduleConfig:
     """The learning-rate schedule, as a factor of ``OptimizerConfig.lr`` per optimiser step.
 
-    **Arguments**
+    **Arguments:**
 
     - ``name``: ``"constant"``; ``"cosine"`` (linear warmup, then cosine decay to ``min_lr`` at
       ``max_steps``); ``"inverse_sqrt"`` (linear warmup, then ``sqrt(warmup_steps / step)``); ``"noam"``
@@ -195,7 +195,7 @@ class ScheduleConfig:
 class TrainingConfig:
     """Optimisation settings (a Hydra structured config like the model's).
 
-    **Arguments**
+    **Arguments:**
 
     - ``optimizer``: which optimiser and its settings.
     - ``schedule``: the learning-rate schedule, stepped every optimiser step.

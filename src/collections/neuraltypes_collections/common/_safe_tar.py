@@ -24,7 +24,7 @@ _GIB = 1024**3
 class SizeLimits:
     """Caps applied while reading an archive (a defence against tar bombs).
 
-    **Arguments**
+    **Arguments:**
 
     - ``max_member_bytes``: the largest single member, in bytes.
     - ``max_total_bytes``: the sum of all members, in bytes.
@@ -39,12 +39,12 @@ class SizeLimits:
 def normalise_member_name(archive: str, name: str) -> str:
     """Return ``name`` without leading ``./``; raise ``ArchiveError`` if it could escape a directory.
 
-    **Arguments**
+    **Arguments:**
 
     - ``archive``: the archive path, for the error message.
     - ``name``: the member name as stored in the tar header.
 
-    **Returns** the normalised relative name (``""`` for the root directory entry).
+    **Returns:** the normalised relative name (``""`` for the root directory entry).
     """
     if "\\" in name or "\x00" in name:
         raise ArchiveError(archive, "the name contains a backslash or a NUL byte; refusing it", member=name)
@@ -76,12 +76,12 @@ def _open(path: str) -> tarfile.TarFile:
 def read_tar_members(path: str | os.PathLike[str], *, limits: SizeLimits | None = None) -> dict[str, bytes]:
     """Read every regular file of a tar (or tar.gz) archive into memory, after checking it.
 
-    **Arguments**
+    **Arguments:**
 
     - ``path``: the archive.
     - ``limits``: size caps; ``SizeLimits()`` by default.
 
-    **Returns** a mapping from normalised member names to their bytes. Directory entries are checked
+    **Returns:** a mapping from normalised member names to their bytes. Directory entries are checked
     and dropped.
 
     Raises ``ArchiveError`` for an unsafe or corrupted archive and ``FileNotFoundError`` if ``path`` does

@@ -19,7 +19,7 @@ __all__ = ["TinyRegressorConfig", "TinyRegressor"]
 class TinyRegressorConfig:
     """Sizes of ``TinyRegressor``.
 
-    **Arguments**
+    **Arguments:**
 
     - ``features``: input width.
     - ``hidden``: hidden width.
@@ -33,7 +33,7 @@ class TinyRegressorConfig:
 class TinyRegressor(NeuralModel):
     """Maps ``features`` to one value; trained with mean squared error on ``(features, target)`` batches.
 
-    **Arguments**
+    **Arguments:**
 
     - ``config``: a ``TinyRegressorConfig``.
     """

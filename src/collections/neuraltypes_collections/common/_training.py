@@ -22,7 +22,7 @@ __all__ = ["ModelTask", "fit"]
 class ModelTask(lightning.LightningModule):
     """Trains a ``NeuralModel`` with Lightning: each hook calls the model's hook of the same name.
 
-    **Arguments**
+    **Arguments:**
 
     - ``model``: the model; its ``training_step`` returns the loss, ``validation_step`` and
       ``test_step`` return metrics (logged as ``val_<name>`` and ``test_<name>``).
@@ -71,7 +71,7 @@ def fit(
 ) -> ModelTask:
     """Train ``model`` in place with ``trainer``; loaders default to the model's data hooks.
 
-    **Arguments**
+    **Arguments:**
 
     - ``model``: the model to train.
     - ``training``: optimiser and schedule (``TrainingConfig()`` by default).
@@ -80,7 +80,7 @@ def fit(
       ``model.val_dataloader()``.
     - ``ckpt_path``: a Lightning checkpoint to resume from (weights, optimiser, schedule and step), or ``"last"``.
 
-    **Returns** the task (its ``model`` is ``model``, now trained).
+    **Returns:** the task (its ``model`` is ``model``, now trained).
     """
     task = ModelTask(model, training)
     train = train_dataloaders if train_dataloaders is not None else model.train_dataloader()

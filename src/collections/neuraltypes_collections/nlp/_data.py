@@ -44,12 +44,14 @@ IGNORE_INDEX = -100
 def tokenize_words(tokenizer: Any, sentences: Sequence[Sequence[str]]) -> list[list[list[int]]]:
     """Tokenise pre-split words without special tokens.
 
-    Arguments:
-        tokenizer: a fast `transformers` tokenizer (it must provide `word_ids`).
-        sentences: lists of words.
+    **Arguments:**
 
-    Returns:
-        For each sentence, for each word, its subword ids (a word the tokenizer drops entirely gets `[UNK]`).
+    - `tokenizer`: a fast `transformers` tokenizer (it must provide `word_ids`).
+    - `sentences`: lists of words.
+
+    **Returns:**
+
+    For each sentence, for each word, its subword ids (a word the tokenizer drops entirely gets `[UNK]`).
     """
     if not getattr(tokenizer, "is_fast", False):
         raise TypeError(
@@ -84,14 +86,16 @@ class Window:
 def plan_windows(word_starts: Sequence[int], num_tokens: int, window: int, step: int) -> list[Window]:
     """Cut a subword sequence into overlapping windows and give each word to its most central window.
 
-    Arguments:
-        word_starts: position of each word's first subword, increasing.
-        num_tokens: total number of subwords.
-        window: subwords per window (the encoder's maximum length minus the 2 special tokens).
-        step: distance between window starts, `1 <= step <= window`.
+    **Arguments:**
 
-    Returns:
-        Windows in order; each word index appears in exactly one window's `word_indices`.
+    - `word_starts`: position of each word's first subword, increasing.
+    - `num_tokens`: total number of subwords.
+    - `window`: subwords per window (the encoder's maximum length minus the 2 special tokens).
+    - `step`: distance between window starts, `1 <= step <= window`.
+
+    **Returns:**
+
+    Windows in order; each word index appears in exactly one window's `word_indices`.
     """
     if window < 1 or not 1 <= step <= window:
         raise ValueError(f"plan_windows: need window >= 1 and 1 <= step <= window, got window={window}, step={step}")

@@ -32,15 +32,17 @@ def word_logits(model: "PunctuationCapitalizationModel", sentences: Sequence[Seq
     Inputs longer than `model.config.max_length` are cut into overlapping windows (see `plan_windows`), and all
     windows of all sentences are run in batches of `batch_size` windows sorted by length.
 
-    Arguments:
-        model: the punctuation model (put in eval mode for the call).
-        sentences: lists of words without punctuation.
-        batch_size: windows per encoder pass.
-        progress: show a progress bar over the batches (`None`: when there are more than four).
+    **Arguments:**
 
-    Returns:
-        For each sentence, punctuation logits `[words, len(punct_labels)]` and capitalization logits
-        `[words, len(capit_labels)]`, float32 on CPU, without the config's logit biases.
+    - `model`: the punctuation model (put in eval mode for the call).
+    - `sentences`: lists of words without punctuation.
+    - `batch_size`: windows per encoder pass.
+    - `progress`: show a progress bar over the batches (`None`: when there are more than four).
+
+    **Returns:**
+
+    For each sentence, punctuation logits `[words, len(punct_labels)]` and capitalization logits
+    `[words, len(capit_labels)]`, float32 on CPU, without the config's logit biases.
     """
     check_batch_size(batch_size, function="word_logits")
     tokenizer = model.tokenizer
@@ -87,14 +89,16 @@ def predict_labels(model: "PunctuationCapitalizationModel", sentences: Sequence[
                    batch_size: int = 32, *, progress: bool | None = False) -> list[LabelledText]:
     """Predict labels for pre-split, lowercased words: the argmax of `word_logits` plus the config's logit biases.
 
-    Arguments:
-        model: the punctuation model.
-        sentences: lists of words without punctuation.
-        batch_size: windows per encoder pass.
-        progress: show a progress bar over the batches (`None`: when there are more than four).
+    **Arguments:**
 
-    Returns:
-        One `LabelledText` per sentence.
+    - `model`: the punctuation model.
+    - `sentences`: lists of words without punctuation.
+    - `batch_size`: windows per encoder pass.
+    - `progress`: show a progress bar over the batches (`None`: when there are more than four).
+
+    **Returns:**
+
+    One `LabelledText` per sentence.
     """
     config = model.config
     punct_bias = _bias(config.punct_logit_bias, len(config.punct_labels))
@@ -122,15 +126,17 @@ def calibrate_logit_bias(model: "PunctuationCapitalizationModel", items: Sequenc
     a time over `grid` (the first label, `O`, stays 0), `rounds` times: punctuation offsets maximise the macro
     F1 over the non-`O` labels, capitalization offsets the F1 of the non-`O` labels.
 
-    Arguments:
-        model: the trained model.
-        items: labelled held-out lines.
-        batch_size: windows per encoder pass.
-        grid: candidate offsets.
-        rounds: passes of the coordinate search.
+    **Arguments:**
 
-    Returns:
-        `(punct_logit_bias, capit_logit_bias)`, for `dataclasses.replace(model.config, ...)`.
+    - `model`: the trained model.
+    - `items`: labelled held-out lines.
+    - `batch_size`: windows per encoder pass.
+    - `grid`: candidate offsets.
+    - `rounds`: passes of the coordinate search.
+
+    **Returns:**
+
+    `(punct_logit_bias, capit_logit_bias)`, for `dataclasses.replace(model.config, ...)`.
     """
     config = model.config
     logits = word_logits(model, [item.words for item in items], batch_size)
@@ -168,11 +174,12 @@ def calibrate_logit_bias(model: "PunctuationCapitalizationModel", items: Sequenc
 class PunctuatedText:
     """One text's result of `punctuate`.
 
-    Attributes:
-        text: the punctuated, capitalized text, words joined by single spaces (`""` for a text without words).
-        words: the model's words (the input split on whitespace, punctuation stripped, lowercased).
-        punct: one of the model's punctuation labels per word (`"O"`, `","`, `"."`, `"?"`).
-        capit: one capitalization label per word (`"U"`: upper-case first letter, `"O"`: keep).
+    **Attributes:**
+
+    - `text`: the punctuated, capitalized text, words joined by single spaces (`""` for a text without words).
+    - `words`: the model's words (the input split on whitespace, punctuation stripped, lowercased).
+    - `punct`: one of the model's punctuation labels per word (`"O"`, `","`, `"."`, `"?"`).
+    - `capit`: one capitalization label per word (`"U"`: upper-case first letter, `"O"`: keep).
     """
 
     text: str
@@ -204,19 +211,22 @@ def punctuate(model: ModelReference, texts: str | Sequence[str], *, batch_size: 
     words (empty, whitespace or punctuation only) gives an empty result, `PunctuatedText("", (), (), ())`, as
     NeMo gives `""`: punctuating nothing is not an error.
 
-    Arguments:
-        model: a `PunctuationCapitalizationModel`, or its registry name or archive path (`.nta`, `.nemo`).
-        texts: one text, or a list of texts.
-        batch_size: encoder windows per forward pass (windows of all texts are batched together).
-        progress: show a progress bar over the batches (`None`: when there are more than four).
-        device: run there (the model is moved and stays); `None`: where the model is.
+    **Arguments:**
 
-    Returns:
-        One `PunctuatedText` for one text, a list of them (in order) for a list.
+    - `model`: a `PunctuationCapitalizationModel`, or its registry name or archive path (`.nta`, `.nemo`).
+    - `texts`: one text, or a list of texts.
+    - `batch_size`: encoder windows per forward pass (windows of all texts are batched together).
+    - `progress`: show a progress bar over the batches (`None`: when there are more than four).
+    - `device`: run there (the model is moved and stays); `None`: where the model is.
 
-    Raises:
-        InputError: (`NT309`) for an item that is not a str (naming `texts[i]`), a `batch_size` < 1, or a model
-            of another kind.
+    **Returns:**
+
+    One `PunctuatedText` for one text, a list of them (in order) for a list.
+
+    **Raises:**
+
+    - `InputError`: (`NT309`) for an item that is not a str (naming `texts[i]`), a `batch_size` < 1, or a model
+      of another kind.
     """
     from ._model import PunctuationCapitalizationModel
 
@@ -241,13 +251,15 @@ def add_punctuation_capitalization(model: "PunctuationCapitalizationModel", quer
                                    batch_size: int = 32) -> list[str]:
     """NeMo's name for `punctuate`: the punctuated texts of a list of queries, as plain strings.
 
-    Arguments:
-        model: the punctuation model.
-        queries: a list of texts of any length (a single str is refused, as NeMo expects a list).
-        batch_size: encoder windows per pass.
+    **Arguments:**
 
-    Returns:
-        The punctuated texts, words joined by single spaces; an empty query gives `""`.
+    - `model`: the punctuation model.
+    - `queries`: a list of texts of any length (a single str is refused, as NeMo expects a list).
+    - `batch_size`: encoder windows per pass.
+
+    **Returns:**
+
+    The punctuated texts, words joined by single spaces; an empty query gives `""`.
     """
     if isinstance(queries, str):
         raise InputError("queries: a list of strings was expected, got a single str; wrap it: [text] "

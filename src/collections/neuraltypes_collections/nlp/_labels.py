@@ -88,12 +88,14 @@ def _punct_label(trailing: str) -> str:
 def labelled_words_from_text(text: str) -> LabelledText:
     """Turn punctuated, cased text into labelled words (rules in the module docstring).
 
-    Arguments:
-        text: one line of prose, e.g. `'Hello, world! Is it "TCP/IP"?'`.
+    **Arguments:**
 
-    Returns:
-        A `LabelledText`; for the example words `hello world is it tcp/ip`, punctuation `, . O O ?`,
-        capitalization `U O U O U`.
+    - `text`: one line of prose, e.g. `'Hello, world! Is it "TCP/IP"?'`.
+
+    **Returns:**
+
+    A `LabelledText`; for the example words `hello world is it tcp/ip`, punctuation `, . O O ?`,
+    capitalization `U O U O U`.
     """
     words: list[str] = []
     punct: list[str] = []
@@ -116,14 +118,16 @@ def words_from_query(query: str) -> list[str]:
 def apply_labels(words: Sequence[str], punct: Sequence[str], capit: Sequence[str]) -> str:
     """Rebuild text from words and labels: upper-case first letters marked `U`, append the punctuation marks.
 
-    Arguments:
-        words: lowercased words.
-        punct: one of `PUNCT_LABELS` per word.
-        capit: one of `CAPIT_LABELS` per word.
+    **Arguments:**
 
-    Returns:
-        The words joined by single spaces, e.g. `apply_labels(["hi", "you"], [",", "?"], ["U", "O"])` is
-        `"Hi, you?"`.
+    - `words`: lowercased words.
+    - `punct`: one of `PUNCT_LABELS` per word.
+    - `capit`: one of `CAPIT_LABELS` per word.
+
+    **Returns:**
+
+    The words joined by single spaces, e.g. `apply_labels(["hi", "you"], [",", "?"], ["U", "O"])` is
+    `"Hi, you?"`.
     """
     out = []
     for word, p, c in zip(words, punct, capit, strict=True):
@@ -144,13 +148,15 @@ def write_nemo_files(items: Iterable[LabelledText], text_path: str | os.PathLike
                      labels_path: str | os.PathLike[str]) -> int:
     """Write NeMo's punctuation dataset format: `text.txt` (words) and `labels.txt` (`{punct}{capit}` per word).
 
-    Arguments:
-        items: labelled lines; empty ones are skipped.
-        text_path: where to write the space-separated lowercased words, one line per item.
-        labels_path: where to write the labels, e.g. `OU OO ,O .O`, aligned word for word.
+    **Arguments:**
 
-    Returns:
-        The number of lines written. Both files are written atomically.
+    - `items`: labelled lines; empty ones are skipped.
+    - `text_path`: where to write the space-separated lowercased words, one line per item.
+    - `labels_path`: where to write the labels, e.g. `OU OO ,O .O`, aligned word for word.
+
+    **Returns:**
+
+    The number of lines written. Both files are written atomically.
     """
     texts, labels = [], []
     for item in items:
@@ -203,13 +209,15 @@ def convert_punctuated_file(source: str | os.PathLike[str], out_dir: str | os.Pa
                             prefix: str = "") -> tuple[Path, Path]:
     """Convert a file of punctuated prose (one paragraph per line) into NeMo's `text.txt` and `labels.txt`.
 
-    Arguments:
-        source: UTF-8 text, one paragraph per line.
-        out_dir: output folder (created).
-        prefix: file name prefix, e.g. `"train_"` gives `train_text.txt` and `train_labels.txt`.
+    **Arguments:**
 
-    Returns:
-        The paths of the text and labels files.
+    - `source`: UTF-8 text, one paragraph per line.
+    - `out_dir`: output folder (created).
+    - `prefix`: file name prefix, e.g. `"train_"` gives `train_text.txt` and `train_labels.txt`.
+
+    **Returns:**
+
+    The paths of the text and labels files.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

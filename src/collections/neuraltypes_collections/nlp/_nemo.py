@@ -70,11 +70,13 @@ def _rename(key: str) -> str:
 def import_nemo_punctuation(checkpoint: NemoCheckpoint) -> PunctuationCapitalizationModel:
     """Build a `PunctuationCapitalizationModel` from a NeMo punctuation checkpoint.
 
-    Arguments:
-        checkpoint: the checkpoint read by `read_nemo` (restore_from calls this for the NeMo target).
+    **Arguments:**
 
-    Returns:
-        The model in eval mode; its `forward` reproduces NeMo's `punct_logits` and `capit_logits`.
+    - `checkpoint`: the checkpoint read by `read_nemo` (restore_from calls this for the NeMo target).
+
+    **Returns:**
+
+    The model in eval mode; its `forward` reproduces NeMo's `punct_logits` and `capit_logits`.
     """
     config: dict[str, Any] = checkpoint.config
     language_model = config.get("language_model") or {}

@@ -26,21 +26,22 @@ __all__ = ["PunctuationTrainingConfig", "TrainingResult", "load_text_punct_split
 class PunctuationTrainingConfig:
     """Options of `train_punctuation` (doubles as the Hydra structured config of the example recipe).
 
-    Arguments:
-        trainable_layers: top encoder layers fine-tuned; the embeddings and lower layers stay frozen.
-        max_tokens: padded tokens per batch (`[CLS]`/`[SEP]` included).
-        max_steps: optimiser steps at most.
-        max_epochs: passes over the data at most.
-        max_minutes: wall-clock budget of the training loop, in minutes.
-        encoder_lr: peak learning rate of the encoder layers.
-        head_lr: peak learning rate of the two heads.
-        warmup_fraction: fraction of the progress spent warming up.
-        weight_decay: AdamW weight decay.
-        capit_loss_weight: weight of the capitalization loss next to the punctuation loss.
-        seed: shuffling and dropout seed.
-        log_every: steps between log lines.
-        precision: `"32"` (float32) or `"bf16"` (bfloat16 autocast for the forward pass, float32 weights and
-            optimiser state; about 1.5x faster on CPUs with AVX512-BF16 or AMX).
+    **Arguments:**
+
+    - `trainable_layers`: top encoder layers fine-tuned; the embeddings and lower layers stay frozen.
+    - `max_tokens`: padded tokens per batch (`[CLS]`/`[SEP]` included).
+    - `max_steps`: optimiser steps at most.
+    - `max_epochs`: passes over the data at most.
+    - `max_minutes`: wall-clock budget of the training loop, in minutes.
+    - `encoder_lr`: peak learning rate of the encoder layers.
+    - `head_lr`: peak learning rate of the two heads.
+    - `warmup_fraction`: fraction of the progress spent warming up.
+    - `weight_decay`: AdamW weight decay.
+    - `capit_loss_weight`: weight of the capitalization loss next to the punctuation loss.
+    - `seed`: shuffling and dropout seed.
+    - `log_every`: steps between log lines.
+    - `precision`: `"32"` (float32) or `"bf16"` (bfloat16 autocast for the forward pass, float32 weights and
+      optimiser state; about 1.5x faster on CPUs with AVX512-BF16 or AMX).
     """
 
     trainable_layers: int = 3
@@ -84,14 +85,15 @@ def load_text_punct_split(directory: str | Path, split: str, sources: Sequence[s
                           extra_max_lines: int = 0, seed: int = 0) -> list[LabelledText]:
     """Read a split of the text-punct corpus (`{split}.txt` with `{split}.src`) as labelled lines.
 
-    Arguments:
-        directory: the corpus folder.
-        split: `train`, `dev` or `test`.
-        sources: keep lines whose source (the part of `.src` before `/`) is listed; `None` keeps all.
-        extra_sources: sources from which up to `extra_max_lines` more lines are sampled.
-        extra_only_questions: sample only extra lines that contain a question mark.
-        extra_max_lines: how many extra lines at most.
-        seed: sampling seed.
+    **Arguments:**
+
+    - `directory`: the corpus folder.
+    - `split`: `train`, `dev` or `test`.
+    - `sources`: keep lines whose source (the part of `.src` before `/`) is listed; `None` keeps all.
+    - `extra_sources`: sources from which up to `extra_max_lines` more lines are sampled.
+    - `extra_only_questions`: sample only extra lines that contain a question mark.
+    - `extra_max_lines`: how many extra lines at most.
+    - `seed`: sampling seed.
     """
     folder = Path(directory)
     texts = (folder / f"{split}.txt").read_text(encoding="utf-8").splitlines()
@@ -121,15 +123,17 @@ def train_punctuation(model: PunctuationCapitalizationModel, items: Sequence[Lab
                       log: Callable[[str], None] = print) -> TrainingResult:
     """Fine-tune `model` on labelled lines within `config.max_minutes`, `max_steps` and `max_epochs`.
 
-    Arguments:
-        model: the model; its encoder's lower layers are frozen here (`config.trainable_layers`).
-        items: training lines.
-        config: the recipe's options.
-        cache_dir: where the tokenised corpus is cached.
-        log: receives progress lines.
+    **Arguments:**
 
-    Returns:
-        A `TrainingResult`; the model is left in eval mode.
+    - `model`: the model; its encoder's lower layers are frozen here (`config.trainable_layers`).
+    - `items`: training lines.
+    - `config`: the recipe's options.
+    - `cache_dir`: where the tokenised corpus is cached.
+    - `log`: receives progress lines.
+
+    **Returns:**
+
+    A `TrainingResult`; the model is left in eval mode.
     """
     torch.manual_seed(config.seed)
     model.encoder.freeze_lower_layers(config.trainable_layers)

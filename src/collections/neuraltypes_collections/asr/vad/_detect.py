@@ -144,7 +144,7 @@ def detect_speech(
 ) -> SpeechDetection | list[SpeechDetection]:
     """Find the speech in a recording, or in each recording of a list.
 
-    **Arguments**
+    **Arguments:**
 
     - `model`: a `SileroVad`, a MarbleNet `ClassificationModel` (segment VAD: the probability of its ``speech``
       label) or `FrameClassificationModel` (frame VAD), a registry name or archive path of one, or `None` (also
@@ -163,7 +163,7 @@ def detect_speech(
     - `window_s`, `shift_s`: window length and hop of a segment-level classifier (default 0.63 s and 0.08 s);
       refused for models with fixed chunks.
 
-    **Returns** a `SpeechDetection` (`segments`, `duration_s`, `sample_rate`) for one recording; a list of them,
+    **Returns:** a `SpeechDetection` (`segments`, `duration_s`, `sample_rate`) for one recording; a list of them,
     in order, for a list.
 
     Example:
@@ -224,14 +224,14 @@ def split_at_silences(
     silence between groups is dropped. A single segment longer than `max_chunk_s` is cut at its least
     speech-like chunk. Add each chunk's `offset_s` to times measured inside it.
 
-    **Arguments**
+    **Arguments:**
 
     - `audio`: one recording, read as by `detect_speech` (`sample_rate`, `resample` likewise).
     - `model`: the speech detector, as for `detect_speech` (default: the 16 kHz Silero VAD).
     - `max_chunk_s`: the longest chunk, in seconds.
     - `options`: the segmentation rules.
 
-    **Returns** the chunks in time order, at the model's rate; empty when there is no speech.
+    **Returns:** the chunks in time order, at the model's rate; empty when there is no speech.
     """
     detector = speech_detector(model, function="split_at_silences")
     rate = detector.sample_rate

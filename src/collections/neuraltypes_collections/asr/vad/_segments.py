@@ -42,7 +42,7 @@ class SpeechSegment:
 class SpeechDetection:
     """What `detect_speech` finds in one recording.
 
-    **Attributes**
+    **Attributes:**
 
     - `segments`: the speech segments in time order (empty when there is no speech).
     - `duration_s`: the length of the recording in seconds.
@@ -91,7 +91,7 @@ def refuse_windows(model: str, window_s: float | None, shift_s: float | None) ->
 class SegmentationOptions:
     """How probabilities become segments; the defaults are Silero's.
 
-    **Arguments**
+    **Arguments:**
 
     - `threshold`: a chunk with probability >= `threshold` starts (or continues) speech.
     - `neg_threshold`: inside speech, only chunks below it count as silence (default `max(threshold - 0.15, 0.01)`).
@@ -191,14 +191,14 @@ def segments_from_probs(
 ) -> list[SpeechSegment]:
     """Speech segments from one probability per chunk of `chunk_samples` samples.
 
-    **Arguments**
+    **Arguments:**
 
     - `probs`: a 1-D tensor or sequence of speech probabilities, chunk by chunk.
     - `chunk_samples`, `sample_rate`: the chunk length in samples and the audio rate in Hz.
     - `num_samples`: length of the audio (default: `len(probs) * chunk_samples`).
     - `options`: the segmentation rules.
 
-    **Returns** the segments in time order.
+    **Returns:** the segments in time order.
 
     Example: 32 ms chunks at 16 kHz, speech in chunks 10 to 29 (padded by 30 ms on each side):
 
