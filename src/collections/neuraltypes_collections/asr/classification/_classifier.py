@@ -19,7 +19,7 @@ from ...common._audio import AudioInput
 from ...common._errors import ConfigError
 from ..modules._jasper import ConvASREncoderConfig, JasperBlockConfig
 from ..modules._preprocessor import MFCCConfig, MFCCPreprocessor, SpecAugmentConfig
-from ..vad._segments import DetectSpeechOptions, SpeechDetection
+from ..vad._detect import detect_speech_method
 from ._augment import crop_or_pad
 from ._modules import POOLINGS, FeatureEncoder, FeatureSpecAugment, PooledDecoder
 
@@ -233,19 +233,5 @@ class ClassificationModel(NeuralModel):
 
         return classify(self, audio, **options)
 
-    @overload
-    def detect_speech(  # type: ignore[overload-overlap]  # a str is one input, not a list
-        self, audio: AudioInput, **options: Unpack[DetectSpeechOptions]
-    ) -> SpeechDetection: ...
-    @overload
-    def detect_speech(
-        self, audio: Sequence[AudioInput], **options: Unpack[DetectSpeechOptions]
-    ) -> list[SpeechDetection]: ...
-    def detect_speech(
-        self, audio: AudioInput | Sequence[AudioInput], **options: Unpack[DetectSpeechOptions]
-    ) -> SpeechDetection | list[SpeechDetection]:
-        """`detect_speech(self, audio, **options)`, for a segment-level MarbleNet (the probability of its
-        `speech` label, else of its last label): the speech segments of one recording, or of each of a list."""
-        from ..vad import detect_speech
-
-        return detect_speech(self, audio, **options)
+    #: `model.detect_speech(audio, **options)`: `detect_speech(model, audio, **options)`, the grid's method.
+    detect_speech = detect_speech_method

@@ -6,9 +6,9 @@ Reads top to bottom: the frozen config, the typed output, then `FrameClassificat
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple, Unpack, overload
+from typing import Any, NamedTuple
 
 import torch
 from torch import Tensor
@@ -20,7 +20,8 @@ from ...common._audio import AudioInput, load_audio
 from ...common._errors import ConfigError
 from ..modules._jasper import ConvASREncoderConfig
 from ..modules._preprocessor import SpecAugmentConfig
-from ..vad._segments import DetectSpeechOptions, SpeechDetection, refuse_windows
+from ..vad._detect import detect_speech_method
+from ..vad._segments import refuse_windows
 from ._classifier import matchboxnet_encoder
 from ._modules import FeatureEncoder, FeatureSpecAugment, FrameDecoder
 
@@ -188,18 +189,5 @@ class FrameClassificationModel(NeuralModel):
         speech: Tensor = probs[:, self.labels.index(self.config.speech_label)].cpu()
         return speech
 
-    @overload
-    def detect_speech(  # type: ignore[overload-overlap]  # a str is one input, not a list
-        self, audio: AudioInput, **options: Unpack[DetectSpeechOptions]
-    ) -> SpeechDetection: ...
-    @overload
-    def detect_speech(
-        self, audio: Sequence[AudioInput], **options: Unpack[DetectSpeechOptions]
-    ) -> list[SpeechDetection]: ...
-    def detect_speech(
-        self, audio: AudioInput | Sequence[AudioInput], **options: Unpack[DetectSpeechOptions]
-    ) -> SpeechDetection | list[SpeechDetection]:
-        """`detect_speech(self, audio, **options)`: the speech segments of one recording, or of each of a list."""
-        from ..vad import detect_speech
-
-        return detect_speech(self, audio, **options)
+    #: `model.detect_speech(audio, **options)`: `detect_speech(model, audio, **options)`, the grid's method.
+    detect_speech = detect_speech_method

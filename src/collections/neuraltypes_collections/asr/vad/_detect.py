@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from typing import Protocol, cast, overload, runtime_checkable
+from typing import Protocol, Unpack, cast, overload, runtime_checkable
 
 import torch
 from torch import Tensor
@@ -21,14 +21,21 @@ from ...common._errors import InputError
 from ...common._verbs import batches, check_batch_size, model_device
 from ._segments import (
     AudioChunk,
+    DetectSpeechOptions,
     SegmentationOptions,
     SpeechDetection,
     segments_from_probs,
     speech_groups,
 )
-from ._weights import default_silero_vad
 
-__all__ = ["SILERO_MODELS", "SpeechDetector", "detect_speech", "speech_detector", "split_at_silences"]
+__all__ = [
+    "SILERO_MODELS",
+    "SpeechDetector",
+    "detect_speech",
+    "detect_speech_method",
+    "speech_detector",
+    "split_at_silences",
+]
 
 #: The names `detect_speech` takes for the Silero VAD shipped by the `silero-vad` wheel, and their rates in Hz.
 SILERO_MODELS: dict[str, int] = {"silero": 16000, "silero-8k": 8000}
@@ -65,6 +72,9 @@ def speech_detector(
 
     Raises `InputError` (``NT309``) naming `function` for a model that is not a speech detector.
     """
+    # imported here, not at the top: _weights imports _silero, which imports this module
+    from ._weights import default_silero_vad
+
     if model is None:
         return default_silero_vad(SILERO_MODELS["silero"])
     if isinstance(model, str) and model in SILERO_MODELS:
@@ -93,37 +103,13 @@ def speech_detector(
 def detect_speech(  # type: ignore[overload-overlap]  # a str is one input, not a list
     model: SpeechDetector | str | os.PathLike[str] | None,
     audio: AudioInput,
-    *,
-    sample_rate: int | None = None,
-    resample: bool = True,
-    progress: bool | None = None,
-    device: str | torch.device | None = None,
-    batch_size: int = 64,
-    threshold: float = 0.5,
-    neg_threshold: float | None = None,
-    min_speech_duration_s: float = 0.25,
-    min_silence_duration_s: float = 0.1,
-    speech_pad_s: float = 0.03,
-    window_s: float | None = None,
-    shift_s: float | None = None,
+    **options: Unpack[DetectSpeechOptions],
 ) -> SpeechDetection: ...
 @overload
 def detect_speech(
     model: SpeechDetector | str | os.PathLike[str] | None,
     audio: Sequence[AudioInput],
-    *,
-    sample_rate: int | None = None,
-    resample: bool = True,
-    progress: bool | None = None,
-    device: str | torch.device | None = None,
-    batch_size: int = 64,
-    threshold: float = 0.5,
-    neg_threshold: float | None = None,
-    min_speech_duration_s: float = 0.25,
-    min_silence_duration_s: float = 0.1,
-    speech_pad_s: float = 0.03,
-    window_s: float | None = None,
-    shift_s: float | None = None,
+    **options: Unpack[DetectSpeechOptions],
 ) -> list[SpeechDetection]: ...
 def detect_speech(
     model: SpeechDetector | str | os.PathLike[str] | None,
@@ -207,6 +193,23 @@ def detect_speech(
         )
         results.append(SpeechDetection(tuple(segments), waveform.numel() / rate, rate))
     return results[0] if single else results
+
+
+@overload
+def detect_speech_method(  # type: ignore[overload-overlap]  # a str is one input, not a list
+    self: SpeechDetector, audio: AudioInput, **options: Unpack[DetectSpeechOptions]
+) -> SpeechDetection: ...
+@overload
+def detect_speech_method(
+    self: SpeechDetector, audio: Sequence[AudioInput], **options: Unpack[DetectSpeechOptions]
+) -> list[SpeechDetection]: ...
+def detect_speech_method(
+    self: SpeechDetector, audio: AudioInput | Sequence[AudioInput], **options: Unpack[DetectSpeechOptions]
+) -> SpeechDetection | list[SpeechDetection]:
+    """`model.detect_speech(audio, **options)` is `detect_speech(model, audio, **options)`: the speech segments of
+    one recording, or of each of a list. Each speech detector (`SileroVad`, `ClassificationModel`,
+    `FrameClassificationModel`) takes this function as its method: ``detect_speech = detect_speech_method``."""
+    return detect_speech(self, audio, **options)
 
 
 def split_at_silences(

@@ -13,9 +13,8 @@ call (chunks only depend on their own samples and the context), then the LSTM ru
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import NamedTuple, Unpack, cast, overload
+from typing import NamedTuple, cast
 
 import torch
 import torch.nn.functional as F
@@ -23,9 +22,9 @@ from torch import Tensor, nn
 
 from neuraltypes import AudioSignal, Encoded, Lengths, NeuralModule, Probs, Spectrogram, attr, checked, params
 
-from ...common._audio import AudioInput
 from ...common._errors import ConfigError, InputError
-from ._segments import DetectSpeechOptions, SpeechDetection, refuse_windows, speech_probs_of
+from ._detect import detect_speech_method
+from ._segments import refuse_windows, speech_probs_of
 
 
 @dataclass(frozen=True)
@@ -346,21 +345,8 @@ class SileroVad(NeuralModule):
         refuse_windows(type(self).__name__, window_s, shift_s)
         return speech_probs_of(self, waveform), self.dims.chunk_samples
 
-    @overload
-    def detect_speech(  # type: ignore[overload-overlap]  # a str is one input, not a list
-        self, audio: AudioInput, **options: Unpack[DetectSpeechOptions]
-    ) -> SpeechDetection: ...
-    @overload
-    def detect_speech(
-        self, audio: Sequence[AudioInput], **options: Unpack[DetectSpeechOptions]
-    ) -> list[SpeechDetection]: ...
-    def detect_speech(
-        self, audio: AudioInput | Sequence[AudioInput], **options: Unpack[DetectSpeechOptions]
-    ) -> SpeechDetection | list[SpeechDetection]:
-        """`detect_speech(self, audio, **options)`: the speech segments of one recording, or of each of a list."""
-        from ._detect import detect_speech
-
-        return detect_speech(self, audio, **options)
+    #: `model.detect_speech(audio, **options)`: `detect_speech(model, audio, **options)`, the grid's method.
+    detect_speech = detect_speech_method
 
 
 __all__ = ["SileroVad", "SileroVadDimensions", "SileroVadStep", "hann_dft_basis"]
