@@ -58,6 +58,9 @@ from neuraltypes_collections.tts import (
     Tacotron2Model,
     Tacotron2ModelConfig,
     TextConfig,
+    VitsConfig,
+    VitsModel,
+    VitsModelConfig,
     WaveGlowConfig,
     WaveGlowModel,
     WaveGlowModelConfig,
@@ -199,6 +202,22 @@ def _text_ids() -> tuple[torch.Tensor, torch.Tensor]:
     return torch.tensor([[3, 4, 5], [6, 7, 28]]), torch.tensor([3, 2])
 
 
+def _tiny_vits() -> VitsModel:
+    """A random VITS with 8 channels, one encoder layer, two couplings and a two-stage decoder (hop 4)."""
+    network = VitsConfig(
+        n_symbols=12, hidden_channels=8, filter_channels=16, n_layers=1, inter_channels=8, flow_layers=2, n_flows=2,
+        upsample_rates=(2, 2), upsample_kernel_sizes=(4, 4), upsample_initial_channel=8,
+        resblock_kernel_sizes=(3,), resblock_dilation_sizes=((1, 2),),
+    )  # fmt: skip
+    symbols = {"_": 0, "^": 1, "$": 2, " ": 3, "a": 4, "b": 5, "ˈ": 6}
+    return VitsModel(VitsModelConfig(network, symbols))
+
+
+def _phoneme_ids() -> tuple[Any, ...]:
+    """Two framed utterances, the second padded; the controls: length_scale 1, both noise scales 0."""
+    return torch.tensor([[1, 0, 4, 0, 6, 0, 5, 0, 2], [1, 0, 5, 0, 2, 0, 0, 0, 0]]), torch.tensor([9, 5]), 1.0, 0.0, 0.0
+
+
 CASES: tuple[BatteryCase, ...] = (
     BatteryCase(CTCModel, "ctc-quartznet_tiny", _quartznet_tiny, _speech),
     BatteryCase(CTCModel, "ctc-jasper-bpe", _bpe_ctc, _speech),
@@ -214,6 +233,7 @@ CASES: tuple[BatteryCase, ...] = (
     BatteryCase(WaveGlowModel, "waveglow", _tiny_waveglow, _mel),
     BatteryCase(Tacotron2Model, "tacotron2", _tiny_tacotron2, _text_ids),
     BatteryCase(FastPitchModel, "fastpitch", _fastpitch, lambda: (torch.tensor([[0, 77, 74, 0]]),)),
+    BatteryCase(VitsModel, "vits", _tiny_vits, _phoneme_ids),
 )  # fmt: skip
 
 

@@ -46,7 +46,6 @@ def test_copy_synthesis_with_griffin_lim_and_json(tmp_path: Path, capsys: pytest
     ("argv", "message"),
     [
         (["-o", "x.wav"], "either TEXT"),
-        (["hello", "-o", "x.wav"], "needs --model"),
         (["--copy", "a.wav", "-o", "x.wav", "--model", "m.nemo"], "takes no --model"),
     ],
 )

@@ -23,6 +23,8 @@ from .models import HifiGanModelConfig as HifiGanModelConfig
 from .models import Tacotron2Model as Tacotron2Model
 from .models import Tacotron2ModelConfig as Tacotron2ModelConfig
 from .models import TextConfig as TextConfig
+from .models import VitsModel as VitsModel
+from .models import VitsModelConfig as VitsModelConfig
 from .models import WaveGlowModel as WaveGlowModel
 from .models import WaveGlowModelConfig as WaveGlowModelConfig
 from .modules import FastPitchConfig as FastPitchConfig
@@ -31,11 +33,13 @@ from .modules import HifiGanConfig as HifiGanConfig
 from .modules import MelConfig as MelConfig
 from .modules import MelFrontEnd as MelFrontEnd
 from .modules import Tacotron2Config as Tacotron2Config
+from .modules import VitsConfig as VitsConfig
 from .modules import WaveGlowConfig as WaveGlowConfig
 from .text import CharTokenizer as CharTokenizer
 from .text import EnglishG2P as EnglishG2P
 from .text import PhonemeTokenizer as PhonemeTokenizer
 from .text import normalize_text as normalize_text
+from .text import phonemize as phonemize
 
 __all__ = [
     "CharTokenizer",
@@ -57,11 +61,15 @@ __all__ = [
     "Tacotron2Model",
     "Tacotron2ModelConfig",
     "TextConfig",
+    "VitsConfig",
+    "VitsModel",
+    "VitsModelConfig",
     "WaveGlowConfig",
     "WaveGlowModel",
     "WaveGlowModelConfig",
     "copy_synthesize",
     "normalize_text",
+    "phonemize",
     "save_spectrogram_png",
     "synthesize",
 ]

@@ -1,5 +1,5 @@
-"""The ``synthesize`` verb (text -> spectrogram generator -> vocoder) and copy synthesis (recording -> its mel
-features -> vocoder), checked end to end; both return `Speech`.
+"""The ``synthesize`` verb (text -> spectrogram generator -> vocoder, or text -> an end-to-end model such as VITS)
+and copy synthesis (recording -> its mel features -> vocoder), checked end to end; both return `Speech`.
 
 Reads top to bottom: the result, the two verbs, then the spectrogram picture.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol, Union, cast, overload
+from typing import Any, NamedTuple, Protocol, Union, cast, overload, runtime_checkable
 
 import torch
 from torch import Tensor
@@ -17,7 +17,7 @@ from torch import Tensor
 import neuraltypes as nt
 from neuraltypes import NeuralTypesError
 
-from ..common import NeuralModel, eval_mode
+from ..common import MelConfig, MelFrontEnd, NeuralModel, eval_mode
 from ..common._archive import atomic_output
 from ..common._audio import AudioInput, is_single_audio, load_audio_list, write_audio
 from ..common._errors import InputError
@@ -37,6 +37,34 @@ class _TextToSpectrogram(Protocol):
     def generate_spectrogram(self, tokens: Tensor, pace: float = 1.0) -> Tensor: ...
 
 
+class _Spoken(NamedTuple):
+    """What an end-to-end model's `speak` returns (`VitsSpeech` is one)."""
+
+    audio: Tensor
+    ids: Tensor
+    durations: Tensor
+
+
+@runtime_checkable
+class _TextToAudio(Protocol):
+    """An end-to-end model that `synthesize` calls without a vocoder (`VitsModel` is one)."""
+
+    sample_rate: int
+    hop_length: int
+
+    def speak(
+        self,
+        text: str,
+        *,
+        length_scale: float | None = None,
+        noise_scale: float | None = None,
+        noise_w: float | None = None,
+        generator: torch.Generator | None = None,
+        normalize: bool = True,
+        source: str = "text",
+    ) -> _Spoken: ...
+
+
 @dataclass(frozen=True, eq=False)
 class Speech:
     """One synthesized utterance.
@@ -46,12 +74,16 @@ class Speech:
     - `audio`: the waveform ``(time,)``, float32 in [-1, 1] on the CPU, tagged ``AudioSignal(sample_rate)``.
     - `sample_rate`: its rate in Hz (the vocoder's).
     - `spectrogram`: the log-mel spectrogram ``(mel, frame)`` that was vocoded, on the CPU, tagged
-      ``MelSpectrogram(sample_rate, n_mels, hop_length)``; `audio` has ``hop_length`` samples per frame.
+      ``MelSpectrogram(sample_rate, n_mels, hop_length)``; `audio` has ``hop_length`` samples per frame. An
+      end-to-end model (VITS) has none: its audio's log-mel features (`MelConfig.hifigan()`) stand in, for pictures.
+    - `durations`: an end-to-end model's frames per phoneme id (``(token,)``, int64, ``hop_length`` samples each,
+      the sentences one after another); ``None`` for a spectrogram generator.
     """
 
     audio: Tensor
     sample_rate: int
     spectrogram: Tensor
+    durations: Tensor | None = None
 
     @property
     def duration_s(self) -> float:
@@ -81,10 +113,22 @@ def _loaded(model: ModelReference, expected: type[NeuralModel], kind: str, param
     return model
 
 
-def _generator(model: ModelReference, function: str) -> _SpectrogramGenerator:
-    loaded = _loaded(model, _SpectrogramGenerator, "spectrogram generator (FastPitchModel, Tacotron2Model)", "model", function)
-    assert isinstance(loaded, _SpectrogramGenerator)
-    return loaded
+_SPEAKERS = "spectrogram generator (FastPitchModel, Tacotron2Model) or a text-to-speech model (VitsModel)"
+
+
+def _speaker(model: ModelReference, function: str) -> _SpectrogramGenerator | _TextToAudio:
+    """The generator or end-to-end model `model` is or names; `InputError` for any other kind."""
+    loaded = _loaded(model, NeuralModel, _SPEAKERS, "model", function)
+    if isinstance(loaded, (_SpectrogramGenerator, _TextToAudio)):
+        return loaded
+    if isinstance(model, (str, os.PathLike)):
+        name = os.fspath(model)
+        raise InputError(f"{name}: holds a {type(loaded).__name__}, not a {_SPEAKERS}", source=name)
+    raise InputError(
+        f"{function}: parameter 'model' is a {type(loaded).__name__}, expected a {_SPEAKERS} "
+        "(or its registry name or archive path)",
+        source="model",
+    )
 
 
 def _vocoder(vocoder: ModelReference, function: str) -> _Vocoder:
@@ -125,6 +169,9 @@ def synthesize(  # type: ignore[overload-overlap]  # a str is also a Sequence[st
     pace: float = 1.0,
     progress: bool | None = None,
     device: str | torch.device | None = None,
+    noise_scale: float | None = None,
+    noise_w: float | None = None,
+    seed: int | None = None,
 ) -> Speech: ...
 
 
@@ -137,6 +184,9 @@ def synthesize(
     pace: float = 1.0,
     progress: bool | None = None,
     device: str | torch.device | None = None,
+    noise_scale: float | None = None,
+    noise_w: float | None = None,
+    seed: int | None = None,
 ) -> list[Speech]: ...
 
 
@@ -148,9 +198,13 @@ def synthesize(
     pace: float = 1.0,
     progress: bool | None = None,
     device: str | torch.device | None = None,
+    noise_scale: float | None = None,
+    noise_w: float | None = None,
+    seed: int | None = None,
 ) -> Speech | list[Speech]:
     """Speak each text: normalise and tokenize it (`model.parse`), generate its log-mel spectrogram
-    (`model.generate_spectrogram`), vocode it.
+    (`model.generate_spectrogram`), vocode it; or, for an end-to-end model (`VitsModel`), let it speak the text
+    sentence by sentence (`model.speak`: normalisation, espeak-ng phonemes, VITS), with no vocoder.
 
     The spectrogram leaves the generator tagged with its sample rate, mel channels and hop; the vocoder checks the
     tag, so a generator and a vocoder built for different features raise a ``ContractViolation`` (``NT208``)
@@ -162,19 +216,25 @@ def synthesize(
 
     **Arguments:**
 
-    - `model`: a spectrogram generator (`FastPitchModel`, `Tacotron2Model`), or its registry name or archive path.
+    - `model`: a spectrogram generator (`FastPitchModel`, `Tacotron2Model`) or an end-to-end model (`VitsModel`,
+      such as the registry's ``"vits_en_joe"``), or its registry name or archive path.
     - `texts`: one text, or a list of texts.
     - `vocoder`: a vocoder (`HifiGan`, `WaveGlowModel`, `GriffinLim`) or its name or path. `None`: Griffin-Lim
       over the generator's own mel features (no weights, works for any generator, sounds phasey: for previews and
-      tests; pass a HiFi-GAN for natural speech).
+      tests; pass a HiFi-GAN for natural speech). An end-to-end model takes none.
     - `pace`: speaking rate, > 0 (> 1 is faster; Tacotron 2 supports only 1).
     - `progress`: show a progress bar (``None``: when there are more than four texts).
     - `device`: run there (the models are moved and stay); ``None``: where the generator is.
+    - `noise_scale`, `noise_w`: an end-to-end model's sampling spreads (``None``: the voice's defaults; 0 and 0
+      give its most likely speech, the same at every call).
+    - `seed`: seeds the end-to-end model's noise for each text, for reproducible output (``None``: torch's global
+      random state).
 
     **Returns:** one `Speech` for one text, a list of them (in order) for a list.
 
     Raises `InputError` (``NT309``) naming ``texts[i]`` for an empty or whitespace-only text or one with no token
-    the vocabulary knows, for a `pace` <= 0, and for a model or vocoder of the wrong kind.
+    the vocabulary knows, for a `pace` <= 0, for a model or vocoder of the wrong kind, for a vocoder with an
+    end-to-end model and for `noise_scale`, `noise_w` or `seed` with a spectrogram generator.
     """
     single = isinstance(texts, str)
     items: list[str] = [texts] if isinstance(texts, str) else list(texts)
@@ -186,7 +246,20 @@ def synthesize(
             raise InputError(f"{name}: the text is empty; there is nothing to say", source=name)
     if not pace > 0:
         raise InputError(f"synthesize: pace must be > 0, got {pace!r}", source="pace")
-    generator = _generator(model, "synthesize")
+    speaker = _speaker(model, "synthesize")
+    if isinstance(speaker, _TextToAudio):
+        if vocoder is not None:
+            raise InputError(
+                f"synthesize: {type(speaker).__name__} makes its own audio; pass no vocoder", source="vocoder"
+            )
+        return _speak(speaker, items, names, single, pace, noise_scale, noise_w, seed, progress, device)
+    for option, value in (("noise_scale", noise_scale), ("noise_w", noise_w), ("seed", seed)):
+        if value is not None:
+            raise InputError(
+                f"synthesize: {option} applies to end-to-end models (VitsModel), not {type(speaker).__name__}",
+                source=option,
+            )
+    generator = speaker
     run_on = model_device(generator, device)
     if vocoder is None:
         features = cast(Any, generator.config).features  # every generator config names its mel features
@@ -194,14 +267,14 @@ def synthesize(
     else:
         voice = _vocoder(vocoder, "synthesize")
     vocoder_on = model_device(voice, device)
-    speaker = cast(_TextToSpectrogram, generator)
+    spectrogram_generator = cast(_TextToSpectrogram, generator)
     results: list[Speech] = []
     with torch.no_grad(), eval_mode(voice):
         for run in batches(list(range(len(items))), 1, progress=progress, description="synthesize"):
             for index in run:
                 name = names[index]
                 try:
-                    tokens = speaker.parse(items[index])
+                    tokens = spectrogram_generator.parse(items[index])
                 except ValueError as error:  # FastPitch: no token of the text is in the vocabulary
                     raise _input_error(name, error) from None
                 silent = (generator.tokenizer.space_id, generator.tokenizer.pad_id)
@@ -212,11 +285,48 @@ def synthesize(
                         source=name,
                     )
                 try:
-                    mel = speaker.generate_spectrogram(_moved(tokens, run_on), pace=pace)
+                    mel = spectrogram_generator.generate_spectrogram(_moved(tokens, run_on), pace=pace)
                 except ValueError as error:  # Tacotron 2: no pace control
                     raise _input_error(name, error) from None
                 audio = voice.convert_spectrogram_to_audio(_moved(mel, vocoder_on))
                 results.append(_speech(audio, mel, mel.shape[-1], voice.sample_rate))
+    return results[0] if single else results
+
+
+def _speak(
+    speaker: _TextToAudio,
+    items: list[str],
+    names: list[str],
+    single: bool,
+    pace: float,
+    noise_scale: float | None,
+    noise_w: float | None,
+    seed: int | None,
+    progress: bool | None,
+    device: str | torch.device | None,
+) -> Speech | list[Speech]:
+    """`synthesize` for an end-to-end model: each text spoken on its own, its noise seeded by `seed`."""
+    module = cast(NeuralModel, speaker)
+    model_device(module, device)
+    features = MelFrontEnd(
+        MelConfig.hifigan().with_(sample_rate=speaker.sample_rate, hop_length=speaker.hop_length)
+    )
+    results: list[Speech] = []
+    for run in batches(list(range(len(items))), 1, progress=progress, description="synthesize"):
+        for index in run:
+            generator = None
+            if seed is not None:
+                generator = torch.Generator(device=next(module.parameters()).device).manual_seed(seed)
+            spoken = speaker.speak(
+                items[index], length_scale=1.0 / pace, noise_scale=noise_scale, noise_w=noise_w,
+                generator=generator, source=names[index],
+            )  # fmt: skip
+            audio = nt.tag(spoken.audio.detach().cpu(), nt.tags.AudioSignal(speaker.sample_rate))
+            with torch.no_grad():
+                mel, frames = features(audio[None], torch.tensor([audio.shape[-1]]))
+            speech = _speech(audio[None], mel, int(frames[0]), speaker.sample_rate)
+            durations = spoken.durations.cpu()
+            results.append(Speech(speech.audio, speech.sample_rate, speech.spectrogram, durations))
     return results[0] if single else results
 
 

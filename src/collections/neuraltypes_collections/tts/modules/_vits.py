@@ -1,0 +1,442 @@
+"""VITS (Kim et al., 2021) inference blocks: text encoder, stochastic duration predictor, flow, decoder.
+
+Parameter names follow the VITS reference code as Piper exports it (`enc_p`, `dp`, `flow`, `dec`), so a Piper
+voice's tensors load without renaming (see `tts.models._piper`). Only the inference path is here: the posterior
+encoder and the duration predictor's posterior flows are training-only and absent from exported voices.
+
+Reads top to bottom: dimensions, the text encoder (relative-position attention), the stochastic duration predictor
+(rational-quadratic spline flows, run in reverse), the residual-coupling flow (reverse), the HiFi-GAN-style decoder.
+Every block takes and returns ``(batch, channel, time)`` tensors with a ``(batch, 1, time)`` float mask.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import cast
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from ._spline import spline_inverse
+
+_LRELU_SLOPE = 0.1
+
+
+@dataclass(frozen=True)
+class VitsConfig:
+    """Dimensions of a VITS generator (the defaults are Piper's "medium" quality).
+
+    **Arguments:**
+
+    - `n_symbols`: phoneme vocabulary size (rows of the embedding).
+    - `hidden_channels`, `filter_channels`, `n_heads`, `n_layers`, `kernel_size`, `window_size`: the text encoder
+      (a transformer with relative positions up to `window_size` tokens away and convolutional feed-forwards).
+    - `inter_channels`: channels of the latent frames (the flow and the decoder's input).
+    - `flow_layers`, `flow_kernel_size`, `n_flows`: each coupling layer's WaveNet stack and the number of couplings.
+    - `upsample_rates`, `upsample_kernel_sizes`, `upsample_initial_channel`, `resblock_kernel_sizes`,
+      `resblock_dilation_sizes`: the decoder; the product of `upsample_rates` is the hop in samples per frame.
+    - `resblock`: 1 (two convolutions per dilation, Piper "high") or 2 (one, Piper "medium" and "low").
+    - `sample_rate`: output rate in Hz.
+    """
+
+    n_symbols: int = 256
+    hidden_channels: int = 192
+    filter_channels: int = 768
+    n_heads: int = 2
+    n_layers: int = 6
+    kernel_size: int = 3
+    window_size: int = 4
+    inter_channels: int = 192
+    flow_layers: int = 4
+    flow_kernel_size: int = 5
+    n_flows: int = 4
+    upsample_rates: tuple[int, ...] = (8, 8, 4)
+    upsample_kernel_sizes: tuple[int, ...] = (16, 16, 8)
+    upsample_initial_channel: int = 256
+    resblock: int = 2
+    resblock_kernel_sizes: tuple[int, ...] = (3, 5, 7)
+    resblock_dilation_sizes: tuple[tuple[int, ...], ...] = ((1, 2), (2, 6), (3, 12))
+    sample_rate: int = 22050
+
+    def __post_init__(self) -> None:
+        if self.hidden_channels % self.n_heads:
+            raise ValueError(
+                f"VitsConfig: hidden_channels {self.hidden_channels} must divide into {self.n_heads} heads"
+            )
+        if len(self.upsample_rates) != len(self.upsample_kernel_sizes):
+            raise ValueError("VitsConfig: upsample_rates and upsample_kernel_sizes must have the same length")
+        if len(self.resblock_kernel_sizes) != len(self.resblock_dilation_sizes):
+            raise ValueError(
+                "VitsConfig: resblock_kernel_sizes and resblock_dilation_sizes must have the same length"
+            )
+        if self.resblock not in (1, 2):
+            raise ValueError(f"VitsConfig: resblock must be 1 or 2, got {self.resblock!r}")
+
+    @property
+    def hop_length(self) -> int:
+        """Samples per latent frame: the product of the upsampling rates."""
+        return math.prod(self.upsample_rates)
+
+
+class _LayerNorm(nn.Module):
+    """Layer normalisation over the channel axis of ``(batch, channel, time)``."""
+
+    def __init__(self, channels: int) -> None:
+        super().__init__()
+        self.gamma = nn.Parameter(torch.ones(channels))
+        self.beta = nn.Parameter(torch.zeros(channels))
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.layer_norm(x.transpose(1, -1), self.gamma.shape, self.gamma, self.beta, 1e-5).transpose(
+            1, -1
+        )
+
+
+# text encoder ---------------------------------------------------------------------------------------------
+
+
+class _RelativeAttention(nn.Module):
+    """Multi-head self-attention with learned relative-position keys and values (shared by the heads)."""
+
+    def __init__(self, channels: int, n_heads: int, window_size: int) -> None:
+        super().__init__()
+        self.n_heads, self.window_size, self.k_channels = n_heads, window_size, channels // n_heads
+        self.conv_q, self.conv_k, self.conv_v, self.conv_o = (
+            nn.Conv1d(channels, channels, 1) for _ in range(4)
+        )
+        self.emb_rel_k = nn.Parameter(
+            torch.randn(1, 2 * window_size + 1, self.k_channels) * self.k_channels**-0.5
+        )
+        self.emb_rel_v = nn.Parameter(
+            torch.randn(1, 2 * window_size + 1, self.k_channels) * self.k_channels**-0.5
+        )
+
+    def _relative(self, embeddings: Tensor, length: int) -> Tensor:
+        """The ``2 * length - 1`` embeddings for offsets ``-(length - 1) .. length - 1`` (zero beyond the window)."""
+        pad = max(length - (self.window_size + 1), 0)
+        start = max(self.window_size + 1 - length, 0)
+        return F.pad(embeddings, (0, 0, pad, pad))[:, start : start + 2 * length - 1]
+
+    def forward(self, x: Tensor, mask: Tensor) -> Tensor:
+        batch, channels, length = x.shape
+        q, k, v = (conv(x).view(batch, self.n_heads, self.k_channels, length).transpose(2, 3)
+                   for conv in (self.conv_q, self.conv_k, self.conv_v))  # fmt: skip
+        q = q / math.sqrt(self.k_channels)
+        scores = q @ k.transpose(-2, -1)
+        relative = q @ self._relative(self.emb_rel_k, length).unsqueeze(0).transpose(
+            -2, -1
+        )  # (b, h, l, 2l-1)
+        # relative -> absolute positions: pad, flatten and re-view so that row i reads offsets -i .. l-1-i
+        flat = F.pad(
+            F.pad(relative, (0, 1)).reshape(batch, self.n_heads, 2 * length * length), (0, length - 1)
+        )
+        scores = (
+            scores + flat.view(batch, self.n_heads, length + 1, 2 * length - 1)[:, :, :length, length - 1 :]
+        )
+        scores = scores.masked_fill(mask.unsqueeze(2) * mask.unsqueeze(-1) == 0, -1e4)
+        weights = F.softmax(scores, dim=-1)
+        out = weights @ v
+        # absolute -> relative positions, the inverse re-view
+        flat = F.pad(F.pad(weights, (0, length - 1)).reshape(batch, self.n_heads, -1), (length, 0))
+        by_offset = flat.view(batch, self.n_heads, length, 2 * length)[:, :, :, 1:]
+        out = out + by_offset @ self._relative(self.emb_rel_v, length).unsqueeze(0)
+        return cast(Tensor, self.conv_o(out.transpose(2, 3).reshape(batch, channels, length)))
+
+
+class _FeedForward(nn.Module):
+    """Two same-padded convolutions with a ReLU between them, masked."""
+
+    def __init__(self, channels: int, filter_channels: int, kernel_size: int) -> None:
+        super().__init__()
+        self.padding = ((kernel_size - 1) // 2, kernel_size // 2)
+        self.conv_1 = nn.Conv1d(channels, filter_channels, kernel_size)
+        self.conv_2 = nn.Conv1d(filter_channels, channels, kernel_size)
+
+    def forward(self, x: Tensor, mask: Tensor) -> Tensor:
+        x = torch.relu(self.conv_1(F.pad(x * mask, self.padding)))
+        return cast(Tensor, self.conv_2(F.pad(x * mask, self.padding)) * mask)
+
+
+class _Encoder(nn.Module):
+    """Post-norm transformer: attention and feed-forward, each followed by a residual layer norm."""
+
+    def __init__(self, config: VitsConfig) -> None:
+        super().__init__()
+        c = config
+        self.attn_layers = nn.ModuleList(_RelativeAttention(c.hidden_channels, c.n_heads, c.window_size)
+                                         for _ in range(c.n_layers))  # fmt: skip
+        self.norm_layers_1 = nn.ModuleList(_LayerNorm(c.hidden_channels) for _ in range(c.n_layers))
+        self.ffn_layers = nn.ModuleList(_FeedForward(c.hidden_channels, c.filter_channels, c.kernel_size)
+                                        for _ in range(c.n_layers))  # fmt: skip
+        self.norm_layers_2 = nn.ModuleList(_LayerNorm(c.hidden_channels) for _ in range(c.n_layers))
+
+    def forward(self, x: Tensor, mask: Tensor) -> Tensor:
+        x = x * mask
+        for attention, norm_1, ffn, norm_2 in zip(
+            self.attn_layers, self.norm_layers_1, self.ffn_layers, self.norm_layers_2, strict=True
+        ):
+            x = norm_1(x + attention(x, mask))
+            x = norm_2(x + ffn(x, mask))
+        return x * mask
+
+
+class TextEncoder(nn.Module):
+    """Phoneme ids to the prior's per-token mean and log-scale, and the encoder's hidden states."""
+
+    def __init__(self, config: VitsConfig) -> None:
+        super().__init__()
+        self.hidden_channels, self.inter_channels = config.hidden_channels, config.inter_channels
+        self.emb = nn.Embedding(config.n_symbols, config.hidden_channels)
+        self.encoder = _Encoder(config)
+        self.proj = nn.Conv1d(config.hidden_channels, 2 * config.inter_channels, 1)
+
+    def forward(self, ids: Tensor, mask: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+        x = (self.emb(ids) * math.sqrt(self.hidden_channels)).transpose(1, 2)
+        x = self.encoder(x * mask, mask)
+        stats = self.proj(x) * mask
+        return x, stats[:, : self.inter_channels], stats[:, self.inter_channels :]
+
+
+# stochastic duration predictor -----------------------------------------------------------------------------
+
+
+class _DDSConv(nn.Module):
+    """Dilated depth-separable convolutions (dilation ``kernel_size ** i``) with layer norms and GELUs."""
+
+    def __init__(self, channels: int, kernel_size: int, n_layers: int) -> None:
+        super().__init__()
+        dilations = [kernel_size**i for i in range(n_layers)]
+        self.convs_sep = nn.ModuleList(
+            nn.Conv1d(
+                channels,
+                channels,
+                kernel_size,
+                groups=channels,
+                dilation=d,
+                padding=(kernel_size * d - d) // 2,
+            )
+            for d in dilations
+        )
+        self.convs_1x1 = nn.ModuleList(nn.Conv1d(channels, channels, 1) for _ in dilations)
+        self.norms_1 = nn.ModuleList(_LayerNorm(channels) for _ in dilations)
+        self.norms_2 = nn.ModuleList(_LayerNorm(channels) for _ in dilations)
+
+    def forward(self, x: Tensor, mask: Tensor, condition: Tensor | None = None) -> Tensor:
+        if condition is not None:
+            x = x + condition
+        for sep, norm_1, pointwise, norm_2 in zip(
+            self.convs_sep, self.norms_1, self.convs_1x1, self.norms_2, strict=True
+        ):
+            x = x + F.gelu(norm_2(pointwise(F.gelu(norm_1(sep(x * mask))))))
+        return x * mask
+
+
+class _ElementwiseAffine(nn.Module):
+    """``x = (z - m) * exp(-logs)``: the duration flow's last inverse step."""
+
+    def __init__(self, channels: int) -> None:
+        super().__init__()
+        self.m = nn.Parameter(torch.zeros(channels, 1))
+        self.logs = nn.Parameter(torch.zeros(channels, 1))
+
+    def forward(self, z: Tensor, mask: Tensor, condition: Tensor) -> Tensor:
+        return (z - self.m) * torch.exp(-self.logs) * mask
+
+
+class _Flip(nn.Module):
+    """Reverses the channel order, so the next coupling transforms the other half."""
+
+    def forward(self, z: Tensor, mask: Tensor, condition: Tensor | None = None) -> Tensor:
+        return torch.flip(z, [1])
+
+
+class _ConvFlow(nn.Module):
+    """Coupling layer: half of the channels, through a spline conditioned on the other half and the text."""
+
+    def __init__(
+        self, channels: int, filter_channels: int, kernel_size: int, bins: int = 10, bound: float = 5.0
+    ) -> None:
+        super().__init__()
+        self.half_channels, self.filter_channels, self.bins, self.bound = (
+            channels // 2,
+            filter_channels,
+            bins,
+            bound,
+        )
+        self.pre = nn.Conv1d(self.half_channels, filter_channels, 1)
+        self.convs = _DDSConv(filter_channels, kernel_size, 3)
+        self.proj = nn.Conv1d(filter_channels, self.half_channels * (3 * bins - 1), 1)
+
+    def forward(self, z: Tensor, mask: Tensor, condition: Tensor) -> Tensor:
+        z0, z1 = z[:, : self.half_channels], z[:, self.half_channels :]
+        h = self.proj(self.convs(self.pre(z0), mask, condition)) * mask
+        batch, channels, length = z0.shape
+        h = h.reshape(batch, channels, -1, length).permute(0, 1, 3, 2)
+        scale = math.sqrt(self.filter_channels)
+        widths, heights, slopes = (
+            h[..., : self.bins] / scale,
+            h[..., self.bins : 2 * self.bins] / scale,
+            h[..., 2 * self.bins :],
+        )
+        z1 = spline_inverse(z1, widths, heights, slopes, self.bound)
+        return torch.cat([z0, z1], dim=1) * mask
+
+
+class StochasticDurationPredictor(nn.Module):
+    """Log-durations of the tokens: noise ``(batch, 2, token)`` run backwards through spline flows.
+
+    `flows` keeps the reference layout (0: affine, odd: couplings, even: flips); its entry 1 is the coupling that
+    inference skips, an empty placeholder here, as in exported voices.
+    """
+
+    def __init__(self, channels: int, kernel_size: int = 3, n_flows: int = 4) -> None:
+        super().__init__()
+        self.pre = nn.Conv1d(channels, channels, 1)
+        self.convs = _DDSConv(channels, kernel_size, 3)
+        self.proj = nn.Conv1d(channels, channels, 1)
+        layers: list[nn.Module] = [_ElementwiseAffine(2)]
+        for index in range(n_flows):
+            layers += [_ConvFlow(2, channels, kernel_size) if index else nn.Identity(), _Flip()]
+        self.flows = nn.ModuleList(layers)
+
+    def forward(self, x: Tensor, mask: Tensor, noise: Tensor) -> Tensor:
+        condition = self.proj(self.convs(self.pre(x.detach()), mask)) * mask
+        z = noise
+        for flow in [*reversed(self.flows[2:]), self.flows[0]]:
+            z = flow(z, mask, condition)
+        return z[:, :1]
+
+
+# normalising flow -------------------------------------------------------------------------------------------
+
+
+class _WaveNet(nn.Module):
+    """Non-causal WaveNet: gated dilated convolutions with residual and skip outputs."""
+
+    def __init__(self, channels: int, kernel_size: int, n_layers: int) -> None:
+        super().__init__()
+        self.channels = channels
+        padding = (kernel_size - 1) // 2
+        self.in_layers = nn.ModuleList(
+            nn.Conv1d(channels, 2 * channels, kernel_size, padding=padding) for _ in range(n_layers)
+        )
+        self.res_skip_layers = nn.ModuleList(
+            nn.Conv1d(channels, 2 * channels if i < n_layers - 1 else channels, 1) for i in range(n_layers)
+        )
+
+    def forward(self, x: Tensor, mask: Tensor) -> Tensor:
+        output = torch.zeros_like(x)
+        for i, (gate, res_skip) in enumerate(zip(self.in_layers, self.res_skip_layers, strict=True)):
+            h = gate(x)
+            acts = res_skip(torch.tanh(h[:, : self.channels]) * torch.sigmoid(h[:, self.channels :]))
+            if i < len(self.in_layers) - 1:
+                x = (x + acts[:, : self.channels]) * mask
+                output = output + acts[:, self.channels :]
+            else:
+                output = output + acts
+        return output * mask
+
+
+class _ResidualCoupling(nn.Module):
+    """Mean-only affine coupling: the second half minus a WaveNet's prediction from the first half."""
+
+    def __init__(self, channels: int, hidden_channels: int, kernel_size: int, n_layers: int) -> None:
+        super().__init__()
+        self.half_channels = channels // 2
+        self.pre = nn.Conv1d(self.half_channels, hidden_channels, 1)
+        self.enc = _WaveNet(hidden_channels, kernel_size, n_layers)
+        self.post = nn.Conv1d(hidden_channels, self.half_channels, 1)
+
+    def forward(self, z: Tensor, mask: Tensor, condition: Tensor | None = None) -> Tensor:
+        z0, z1 = z[:, : self.half_channels], z[:, self.half_channels :]
+        mean = self.post(self.enc(self.pre(z0) * mask, mask)) * mask
+        return torch.cat([z0, (z1 - mean) * mask], dim=1)
+
+
+class ResidualCouplingFlow(nn.Module):
+    """The prior-to-posterior flow, run backwards: couplings (even entries) alternating with flips (odd)."""
+
+    def __init__(self, config: VitsConfig) -> None:
+        super().__init__()
+        c = config
+        layers: list[nn.Module] = []
+        for _ in range(c.n_flows):
+            layers += [
+                _ResidualCoupling(c.inter_channels, c.hidden_channels, c.flow_kernel_size, c.flow_layers),
+                _Flip(),
+            ]
+        self.flows = nn.ModuleList(layers)
+
+    def forward(self, z: Tensor, mask: Tensor) -> Tensor:
+        for flow in reversed(self.flows):
+            z = flow(z, mask)
+        return z
+
+
+# decoder ------------------------------------------------------------------------------------------------------
+
+
+class _ResBlock(nn.Module):
+    """Dilated residual convolutions; type 1 adds a plain convolution after each dilated one."""
+
+    def __init__(self, channels: int, kernel_size: int, dilations: tuple[int, ...], kind: int) -> None:
+        super().__init__()
+
+        def conv(dilation: int) -> nn.Conv1d:
+            return nn.Conv1d(
+                channels,
+                channels,
+                kernel_size,
+                dilation=dilation,
+                padding=(kernel_size * dilation - dilation) // 2,
+            )
+
+        if kind == 1:
+            self.convs1 = nn.ModuleList(conv(d) for d in dilations)
+            self.convs2 = nn.ModuleList(conv(1) for _ in dilations)
+        else:
+            self.convs = nn.ModuleList(conv(d) for d in dilations)
+        self.kind = kind
+
+    def forward(self, x: Tensor) -> Tensor:
+        if self.kind == 1:
+            for first, second in zip(self.convs1, self.convs2, strict=True):
+                x = x + second(F.leaky_relu(first(F.leaky_relu(x, _LRELU_SLOPE)), _LRELU_SLOPE))
+        else:
+            for conv in self.convs:
+                x = x + conv(F.leaky_relu(x, _LRELU_SLOPE))
+        return x
+
+
+class Decoder(nn.Module):
+    """HiFi-GAN generator over latent frames: transposed convolutions and multi-receptive-field blocks."""
+
+    def __init__(self, config: VitsConfig) -> None:
+        super().__init__()
+        c = config
+        first = c.upsample_initial_channel
+        self.conv_pre = nn.Conv1d(c.inter_channels, first, 7, padding=3)
+        self.ups = nn.ModuleList(
+            nn.ConvTranspose1d(first // 2**i, first // 2 ** (i + 1), k, u, padding=(k - u) // 2)
+            for i, (u, k) in enumerate(zip(c.upsample_rates, c.upsample_kernel_sizes, strict=True))
+        )
+        self.kernels = len(c.resblock_kernel_sizes)
+        self.resblocks = nn.ModuleList(
+            _ResBlock(first // 2 ** (i + 1), k, d, c.resblock)
+            for i in range(len(c.upsample_rates))
+            for k, d in zip(c.resblock_kernel_sizes, c.resblock_dilation_sizes, strict=True)
+        )
+        self.conv_post = nn.Conv1d(first // 2 ** len(c.upsample_rates), 1, 7, padding=3, bias=False)
+
+    def forward(self, z: Tensor) -> Tensor:
+        x = self.conv_pre(z)
+        for i, up in enumerate(self.ups):
+            x = up(F.leaky_relu(x, _LRELU_SLOPE))
+            blocks = self.resblocks[i * self.kernels : (i + 1) * self.kernels]
+            x = sum(block(x) for block in blocks) / self.kernels
+        return torch.tanh(self.conv_post(F.leaky_relu(x)))[:, 0]
+
+
+__all__ = ["Decoder", "ResidualCouplingFlow", "StochasticDurationPredictor", "TextEncoder", "VitsConfig"]
