@@ -55,6 +55,7 @@ def transcribe_command(argv: list[str]) -> int:
     apply_model_options(options)
 
     from ..common._audio import read_audio
+    from ..common._model import NeuralModel
     from ..common._verbs import resolve_model
     from ._manifest import read_manifest
     from ._metrics import wer
@@ -69,9 +70,11 @@ def transcribe_command(argv: list[str]) -> int:
         parser.error("give audio FILES or --manifest")
     if options.batch_size < 1:
         parser.error(f"--batch-size must be >= 1, got {options.batch_size}")
-    model = resolve_model(options.model, CTCModel, function="transcribe")
+    model = resolve_model(options.model, NeuralModel, function="transcribe")  # transcribe checks the kind
     beam = None
-    if options.beam_size or options.lm:
+    if (options.beam_size or options.lm) and not isinstance(model, CTCModel):
+        parser.error(f"--beam-size and --lm are for CTC models; {options.model} holds a {type(model).__name__}")
+    if (options.beam_size or options.lm) and isinstance(model, CTCModel):
         from ._decoding import BeamSearchOptions, CTCBeamDecoder
 
         beam = CTCBeamDecoder(
@@ -111,6 +114,12 @@ def transcribe_command(argv: list[str]) -> int:
                     {"word": w.word, "start": round(w.start_s, 3), "end": round(w.end_s, 3)}
                     for w in result.words
                 ]
+            if result.segments is not None:
+                record["segments"] = [
+                    {"text": s.text, "start": round(s.start_s, 3), "end": round(s.end_s, 3)} for s in result.segments
+                ]
+            if result.avg_logprob is not None:
+                record["avg_logprob"] = result.avg_logprob
             print(json.dumps(record))
         elif result.words is not None:
             timed = " ".join(f"{w.word}[{w.start_s:.2f}-{w.end_s:.2f}]" for w in result.words)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -120,3 +122,18 @@ def test_bad_arguments_say_what_to_do(tiny_en: WhisperModel) -> None:
         tiny_en.transcribe(torch.zeros(16000), timestamps=True)
     silence = tiny_en.transcribe(torch.zeros(16000))
     assert isinstance(silence.text, str) and silence.segments is not None
+
+
+def test_the_command_line(tiny_en_directory: Path, tmp_path: Path) -> None:
+    command = [sys.executable, "-m", "neuraltypes_collections.common._cli", "transcribe", str(CLIPS[4]), str(tmp_path / "nope.wav"),
+               "--model", "whisper_tiny_en", "--json", "--threads", "1"]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "nope.wav" in done.stderr
+    record = json.loads(done.stdout)
+    assert record["text"] == REPORT["clips"][CLIPS[4].stem]["text"]
+    assert record["segments"][0]["end"] == REPORT["clips"][CLIPS[4].stem]["segments"][0]["end"]
+    lm = subprocess.run(
+        [*command[:5], "--model", "whisper_tiny_en", "--lm", "x.arpa"], capture_output=True, text=True
+    )
+    assert lm.returncode != 0 and "--beam-size and --lm are for CTC models" in lm.stderr

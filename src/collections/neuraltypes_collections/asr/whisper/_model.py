@@ -303,7 +303,7 @@ class WhisperDecoder(NeuralModule):
                 cache.values.append(values)
             else:
                 cache.keys[index], cache.values[index] = keys, values
-        logits: Tensor = self.ln(x) @ self.token_embedding.weight.T
+        logits = F.linear(self.ln(x), self.token_embedding.weight)  # the tied projection, without a transpose
         return logits
 
 
