@@ -59,6 +59,9 @@ from ._transcribe import (
     SpeechRecognizer as SpeechRecognizer,
 )
 from ._transcribe import (
+    TranscribeOptions as TranscribeOptions,
+)
+from ._transcribe import (
     Transcription as Transcription,
 )
 from ._transcribe import (
@@ -159,6 +162,7 @@ __all__ = [
     "AudioError",
     "ManifestEntry",
     "ManifestError",
+    "TranscribeOptions",
     "Transcription",
     "WordTimestamp",
     "read_audio",

@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol, overload, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, TypedDict, Unpack, overload, runtime_checkable
 
 import torch
 from torch import Tensor
@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 __all__ = [
     "SpeechRecognizer",
     "TranscriptSegment",
+    "TranscribeOptions",
     "Transcription",
     "WordTimestamp",
     "transcribe",
@@ -143,31 +144,29 @@ def _on(device: torch.device, tensor: Tensor) -> Tensor:
     return nt.tag(moved, meaning) if meaning is not None and moved is not tensor else moved
 
 
+class TranscribeOptions(TypedDict, total=False):
+    """The keywords of `transcribe`, which the models' `transcribe` methods take too."""
+
+    batch_size: int
+    progress: bool | None
+    device: str | torch.device | None
+    sample_rate: int | None
+    resample: bool
+    timestamps: bool
+    beam: CTCBeamDecoder | int | None
+
+
 @overload
 def transcribe(  # type: ignore[overload-overlap]  # a str is one path, not a Sequence of them
     model: CTCModel | WhisperModel | str | os.PathLike[str],
     audio: AudioInput,
-    *,
-    batch_size: int = ...,
-    progress: bool | None = ...,
-    device: str | torch.device | None = ...,
-    sample_rate: int | None = ...,
-    resample: bool = ...,
-    timestamps: bool = ...,
-    beam: CTCBeamDecoder | int | None = ...,
+    **options: Unpack[TranscribeOptions],
 ) -> Transcription: ...
 @overload
 def transcribe(
     model: CTCModel | WhisperModel | str | os.PathLike[str],
     audio: Sequence[AudioInput],
-    *,
-    batch_size: int = ...,
-    progress: bool | None = ...,
-    device: str | torch.device | None = ...,
-    sample_rate: int | None = ...,
-    resample: bool = ...,
-    timestamps: bool = ...,
-    beam: CTCBeamDecoder | int | None = ...,
+    **options: Unpack[TranscribeOptions],
 ) -> list[Transcription]: ...
 def transcribe(
     model: CTCModel | WhisperModel | str | os.PathLike[str],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from typing import overload
+from typing import Unpack, overload
 
 import torch
 
@@ -13,7 +13,7 @@ import neuraltypes as nt
 from ...common import eval_mode
 from ...common._audio import AudioInput, batch_audio, is_single_audio, load_audio_list
 from ...common._verbs import batches, check_batch_size, model_device, resolve_model
-from ._classifier import Classification, ClassificationModel
+from ._classifier import Classification, ClassificationModel, ClassifyOptions
 
 __all__ = ["classify"]
 
@@ -22,23 +22,13 @@ __all__ = ["classify"]
 def classify(  # type: ignore[overload-overlap]  # a str is one input, not a list
     model: ClassificationModel | str | os.PathLike[str],
     audio: AudioInput,
-    *,
-    batch_size: int = 16,
-    progress: bool | None = None,
-    device: str | torch.device | None = None,
-    sample_rate: int | None = None,
-    resample: bool = True,
+    **options: Unpack[ClassifyOptions],
 ) -> Classification: ...
 @overload
 def classify(
     model: ClassificationModel | str | os.PathLike[str],
     audio: Sequence[AudioInput],
-    *,
-    batch_size: int = 16,
-    progress: bool | None = None,
-    device: str | torch.device | None = None,
-    sample_rate: int | None = None,
-    resample: bool = True,
+    **options: Unpack[ClassifyOptions],
 ) -> list[Classification]: ...
 def classify(
     model: ClassificationModel | str | os.PathLike[str],

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, NamedTuple, overload
+from typing import TYPE_CHECKING, Any, NamedTuple, Unpack, overload
 
 import torch
 from torch import Tensor
@@ -21,8 +21,7 @@ from ..modules._preprocessor import SpecAugment, SpecAugmentConfig
 
 if TYPE_CHECKING:
     from ...common._audio import AudioInput
-    from .._decoding import CTCBeamDecoder
-    from .._transcribe import Transcription
+    from .._transcribe import TranscribeOptions, Transcription
 
 __all__ = ["CTCModel", "CTCModelConfig", "CTCOutput", "ENGLISH_CHARACTERS"]
 
@@ -209,54 +208,15 @@ class CTCModel(NeuralModel):
 
     @overload
     def transcribe(  # type: ignore[overload-overlap]  # a str is one path, not a Sequence of them
-        self,
-        audio: AudioInput,
-        *,
-        batch_size: int = ...,
-        progress: bool | None = ...,
-        device: str | torch.device | None = ...,
-        sample_rate: int | None = ...,
-        resample: bool = ...,
-        timestamps: bool = ...,
-        beam: CTCBeamDecoder | None = ...,
+        self, audio: AudioInput, **options: Unpack[TranscribeOptions]
     ) -> Transcription: ...
     @overload
+    def transcribe(self, audio: Sequence[AudioInput], **options: Unpack[TranscribeOptions]) -> list[Transcription]: ...
     def transcribe(
-        self,
-        audio: Sequence[AudioInput],
-        *,
-        batch_size: int = ...,
-        progress: bool | None = ...,
-        device: str | torch.device | None = ...,
-        sample_rate: int | None = ...,
-        resample: bool = ...,
-        timestamps: bool = ...,
-        beam: CTCBeamDecoder | None = ...,
-    ) -> list[Transcription]: ...
-    def transcribe(
-        self,
-        audio: AudioInput | Sequence[AudioInput],
-        *,
-        batch_size: int = 8,
-        progress: bool | None = None,
-        device: str | torch.device | None = None,
-        sample_rate: int | None = None,
-        resample: bool = True,
-        timestamps: bool = False,
-        beam: CTCBeamDecoder | None = None,
+        self, audio: AudioInput | Sequence[AudioInput], **options: Unpack[TranscribeOptions]
     ) -> Transcription | list[Transcription]:
         """Transcribe one recording (one `Transcription` back) or a list (a list back); the arguments are
         `neuraltypes_collections.asr.transcribe`'s."""
         from .._transcribe import transcribe
 
-        return transcribe(
-            self,
-            audio,
-            batch_size=batch_size,
-            progress=progress,
-            device=device,
-            sample_rate=sample_rate,
-            resample=resample,
-            timestamps=timestamps,
-            beam=beam,
-        )
+        return transcribe(self, audio, **options)
