@@ -10,7 +10,9 @@ The spectrogram's sample rate, mel channels and hop are part of every signature:
 computed for another configuration with a `ContractViolation` naming both.
 """
 
+from ._synthesize import CopySynthesizeOptions as CopySynthesizeOptions
 from ._synthesize import Speech as Speech
+from ._synthesize import SynthesizeOptions as SynthesizeOptions
 from ._synthesize import copy_synthesize as copy_synthesize
 from ._synthesize import save_spectrogram_png as save_spectrogram_png
 from ._synthesize import synthesize as synthesize
@@ -43,6 +45,7 @@ from .text import phonemize as phonemize
 
 __all__ = [
     "CharTokenizer",
+    "CopySynthesizeOptions",
     "EnglishG2P",
     "FastPitchConfig",
     "FastPitchModel",
@@ -57,6 +60,7 @@ __all__ = [
     "MelFrontEnd",
     "PhonemeTokenizer",
     "Speech",
+    "SynthesizeOptions",
     "Tacotron2Config",
     "Tacotron2Model",
     "Tacotron2ModelConfig",

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, NamedTuple, Protocol, Union, cast, overload, runtime_checkable
+from typing import Any, NamedTuple, Protocol, TypedDict, Union, Unpack, cast, overload, runtime_checkable
 
 import torch
 from torch import Tensor
@@ -160,34 +160,26 @@ def _speech(audio: Tensor, mel: Tensor, frames: int, sample_rate: int) -> Speech
     )
 
 
+class SynthesizeOptions(TypedDict, total=False):
+    """The keywords of `synthesize`, which the spectrogram generators' `synthesize` method takes too."""
+
+    vocoder: ModelReference | None
+    pace: float
+    progress: bool | None
+    device: str | torch.device | None
+    noise_scale: float | None
+    noise_w: float | None
+    seed: int | None
+
+
 @overload
 def synthesize(  # type: ignore[overload-overlap]  # a str is also a Sequence[str]: the first match wins
-    model: ModelReference,
-    texts: str,
-    *,
-    vocoder: ModelReference | None = None,
-    pace: float = 1.0,
-    progress: bool | None = None,
-    device: str | torch.device | None = None,
-    noise_scale: float | None = None,
-    noise_w: float | None = None,
-    seed: int | None = None,
+    model: ModelReference, texts: str, **options: Unpack[SynthesizeOptions]
 ) -> Speech: ...
 
 
 @overload
-def synthesize(
-    model: ModelReference,
-    texts: Sequence[str],
-    *,
-    vocoder: ModelReference | None = None,
-    pace: float = 1.0,
-    progress: bool | None = None,
-    device: str | torch.device | None = None,
-    noise_scale: float | None = None,
-    noise_w: float | None = None,
-    seed: int | None = None,
-) -> list[Speech]: ...
+def synthesize(model: ModelReference, texts: Sequence[str], **options: Unpack[SynthesizeOptions]) -> list[Speech]: ...
 
 
 def synthesize(
@@ -330,27 +322,24 @@ def _speak(
     return results[0] if single else results
 
 
+class CopySynthesizeOptions(TypedDict, total=False):
+    """The keywords of `copy_synthesize`."""
+
+    sample_rate: int | None
+    resample: bool
+    progress: bool | None
+    device: str | torch.device | None
+
+
 @overload
 def copy_synthesize(  # type: ignore[overload-overlap]  # a path is also a Sequence: the first match wins
-    vocoder: ModelReference,
-    audio: AudioInput,
-    *,
-    sample_rate: int | None = None,
-    resample: bool = True,
-    progress: bool | None = None,
-    device: str | torch.device | None = None,
+    vocoder: ModelReference, audio: AudioInput, **options: Unpack[CopySynthesizeOptions]
 ) -> Speech: ...
 
 
 @overload
 def copy_synthesize(
-    vocoder: ModelReference,
-    audio: Sequence[AudioInput],
-    *,
-    sample_rate: int | None = None,
-    resample: bool = True,
-    progress: bool | None = None,
-    device: str | torch.device | None = None,
+    vocoder: ModelReference, audio: Sequence[AudioInput], **options: Unpack[CopySynthesizeOptions]
 ) -> list[Speech]: ...
 
 
@@ -422,4 +411,12 @@ def save_spectrogram_png(path: str | os.PathLike[str], mel: Tensor, title: str =
         plt.close(figure)
 
 
-__all__ = ["ModelReference", "Speech", "copy_synthesize", "save_spectrogram_png", "synthesize"]
+__all__ = [
+    "CopySynthesizeOptions",
+    "ModelReference",
+    "Speech",
+    "SynthesizeOptions",
+    "copy_synthesize",
+    "save_spectrogram_png",
+    "synthesize",
+]

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal, Protocol, Self, overload
-
-import torch
+from typing import TYPE_CHECKING, Any, Literal, Protocol, Self, Unpack, overload
 
 from ...common import NeuralModel
 from ..modules._features import _SpectrogramContract
@@ -19,7 +17,7 @@ from ..text._g2p_gru import GruG2P
 from ..text._tokenizers import CharTokenizer, PhonemeTokenizer
 
 if TYPE_CHECKING:  # the verb imports the models: import it back only when called
-    from .._synthesize import ModelReference, Speech
+    from .._synthesize import Speech, SynthesizeOptions
 
 PHONEME_DICT_ARTIFACT = "phoneme_dict.txt"
 HETERONYMS_ARTIFACT = "heteronyms.txt"
@@ -146,35 +144,11 @@ class _SpectrogramGenerator(NeuralModel):
 
     @overload
     def synthesize(  # type: ignore[overload-overlap]  # a str is also a Sequence[str]: the first match wins
-        self,
-        texts: str,
-        *,
-        vocoder: ModelReference | None = None,
-        pace: float = 1.0,
-        progress: bool | None = None,
-        device: str | torch.device | None = None,
+        self, texts: str, **options: Unpack[SynthesizeOptions]
     ) -> Speech: ...
-
     @overload
-    def synthesize(
-        self,
-        texts: Sequence[str],
-        *,
-        vocoder: ModelReference | None = None,
-        pace: float = 1.0,
-        progress: bool | None = None,
-        device: str | torch.device | None = None,
-    ) -> list[Speech]: ...
-
-    def synthesize(
-        self,
-        texts: str | Sequence[str],
-        *,
-        vocoder: ModelReference | None = None,
-        pace: float = 1.0,
-        progress: bool | None = None,
-        device: str | torch.device | None = None,
-    ) -> Speech | list[Speech]:
+    def synthesize(self, texts: Sequence[str], **options: Unpack[SynthesizeOptions]) -> list[Speech]: ...
+    def synthesize(self, texts: str | Sequence[str], **options: Unpack[SynthesizeOptions]) -> Speech | list[Speech]:
         """Speak one text (one `Speech`) or a list of texts (a list); see `neuraltypes_collections.tts.synthesize`.
 
         ```python
@@ -184,7 +158,7 @@ class _SpectrogramGenerator(NeuralModel):
         """
         from .._synthesize import synthesize
 
-        return synthesize(self, texts, vocoder=vocoder, pace=pace, progress=progress, device=device)
+        return synthesize(self, texts, **options)
 
 
 __all__ = ["HETERONYMS_ARTIFACT", "PHONEME_DICT_ARTIFACT", "TextConfig", "build_tokenizer"]
