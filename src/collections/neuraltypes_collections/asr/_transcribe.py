@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol, TypedDict, Unpack, overload, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, Unpack, overload, runtime_checkable
 
 import torch
 from torch import Tensor
@@ -26,7 +26,7 @@ import neuraltypes as nt
 from ..common._audio import AudioInput, batch_audio, is_single_audio, load_audio_list
 from ..common._errors import InputError
 from ..common._model import eval_mode
-from ..common._verbs import batches, check_batch_size, model_device, resolve_model
+from ..common._verbs import AudioVerbOptions, batches, check_batch_size, model_device, resolve_model
 from ._decoding import CTCBeamDecoder, collapse_ctc
 
 if TYPE_CHECKING:
@@ -144,14 +144,9 @@ def _on(device: torch.device, tensor: Tensor) -> Tensor:
     return nt.tag(moved, meaning) if meaning is not None and moved is not tensor else moved
 
 
-class TranscribeOptions(TypedDict, total=False):
+class TranscribeOptions(AudioVerbOptions, total=False):
     """The keywords of `transcribe`, which the models' `transcribe` methods take too."""
 
-    batch_size: int
-    progress: bool | None
-    device: str | torch.device | None
-    sample_rate: int | None
-    resample: bool
     timestamps: bool
     beam: CTCBeamDecoder | int | None
 

@@ -15,16 +15,28 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Sequence
-from typing import TypeVar
+from typing import TypedDict, TypeVar
 
 import torch
 
 from ._errors import InputError
 from ._model import NeuralModel
 
-__all__ = ["batches", "check_batch_size", "model_device", "resolve_model"]
+__all__ = ["AudioVerbOptions", "batches", "check_batch_size", "model_device", "resolve_model"]
 
 M = TypeVar("M", bound=NeuralModel)
+
+
+class AudioVerbOptions(TypedDict, total=False):
+    """The keywords every audio-consuming verb takes (`transcribe`, `classify`, `detect_speech`): the shared three,
+    and how the audio is read (`sample_rate` of in-memory audio, `resample` or refuse other rates). Each verb's
+    options (`TranscribeOptions`, ...) extend these, for the ``**options: Unpack[...]`` of its overloads and method."""
+
+    batch_size: int
+    progress: bool | None
+    device: str | torch.device | None
+    sample_rate: int | None
+    resample: bool
 
 
 def resolve_model(model: M | str | os.PathLike[str], expected: type[M], *, function: str) -> M:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypedDict, Unpack, overload
+from typing import Any, Unpack, overload
 
 import torch
 from torch import Tensor
@@ -17,6 +17,7 @@ from neuraltypes import AudioSignal, ClassificationTarget, Lengths, Logits, Loss
 from ...common import MelConfig, MelFrontEnd, NeuralModel, register_model
 from ...common._audio import AudioInput
 from ...common._errors import ConfigError
+from ...common._verbs import AudioVerbOptions
 from ..modules._jasper import ConvASREncoderConfig, JasperBlockConfig
 from ..modules._preprocessor import MFCCConfig, MFCCPreprocessor, SpecAugmentConfig
 from ..vad._detect import detect_speech_method
@@ -107,14 +108,8 @@ class Classification:
     probabilities: Mapping[str, float]
 
 
-class ClassifyOptions(TypedDict, total=False):
-    """The keywords of `classify`, which `ClassificationModel.classify` takes too."""
-
-    batch_size: int
-    progress: bool | None
-    device: str | torch.device | None
-    sample_rate: int | None
-    resample: bool
+class ClassifyOptions(AudioVerbOptions, total=False):
+    """The keywords of `classify`, which `ClassificationModel.classify` takes too: the shared ones only."""
 
 
 @register_model("asr.classification")

@@ -10,12 +10,13 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, NamedTuple, TypedDict
+from typing import TYPE_CHECKING, NamedTuple
 
 import torch
 from torch import Tensor
 
 from ...common._errors import InputError
+from ...common._verbs import AudioVerbOptions
 
 if TYPE_CHECKING:
     from ._silero import SileroVad
@@ -59,14 +60,9 @@ class SpeechDetection:
         return sum(segment.duration_s for segment in self.segments)
 
 
-class DetectSpeechOptions(TypedDict, total=False):
-    """The keywords of `detect_speech`, for the models' `detect_speech` methods (which take the same ones)."""
+class DetectSpeechOptions(AudioVerbOptions, total=False):
+    """The keywords of `detect_speech`, which the speech detectors' `detect_speech` method takes too."""
 
-    sample_rate: int | None
-    resample: bool
-    progress: bool | None
-    device: str | torch.device | None
-    batch_size: int
     threshold: float
     neg_threshold: float | None
     min_speech_duration_s: float
