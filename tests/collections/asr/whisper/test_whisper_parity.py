@@ -57,6 +57,23 @@ def test_greedy_tokens_equal_faster_whisper(tiny_en: WhisperModel) -> None:
                                      list(tiny_en.config.suppress_ids), list(tiny_en.config.suppress_ids_begin),
                                      GreedyOptions())  # fmt: skip
         assert list(window.tokens) == ORACLE[f"{path.stem}/tokens"].tolist(), path.stem
+        assert window.no_speech_prob == pytest.approx(REPORT["clips"][path.stem]["no_speech_prob"], abs=1e-4)
+
+
+def test_silence_is_skipped_as_faster_whisper_skips_it(tiny_en: WhisperModel) -> None:
+    tokenizer = tiny_en.tokenizer
+    assert tokenizer is not None
+    with torch.inference_mode():
+        encoded = tiny_en.encoder(tiny_en.front_end(torch.zeros(1, 32000), torch.tensor([32000])))
+        [window] = greedy_decode(tiny_en.decoder, encoded, tokenizer, tokenizer.sot_sequence(),
+                                 list(tiny_en.config.suppress_ids), list(tiny_en.config.suppress_ids_begin),
+                                 GreedyOptions())  # fmt: skip
+    expected = REPORT["silence"]
+    assert list(window.tokens) == expected["tokens"]
+    assert window.no_speech_prob == pytest.approx(expected["no_speech_prob"], abs=1e-4)
+    assert window.is_silent(GreedyOptions()) and not window.is_silent(GreedyOptions(no_speech_threshold=None))
+    result = tiny_en.transcribe(torch.zeros(32000))
+    assert (result.text, result.segments) == (expected["text"], ())
 
 
 def test_transcripts_segments_and_logprobs_equal_faster_whisper(results: list[Transcription]) -> None:

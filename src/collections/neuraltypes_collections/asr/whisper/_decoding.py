@@ -10,7 +10,9 @@ The rules are OpenAI's logit filters (`whisper/decoding.py`), which CTranslate2 
   a timestamp is taken.
 
 The average log-probability is faster-whisper's: the sum over the generated tokens and end-of-text, divided by the
-number of generated tokens plus one.
+number of generated tokens plus one. The no-speech probability is that of ``<|nospeech|>`` (``<|nocaptions|>``)
+after ``<|startoftranscript|>``, from the unfiltered logits; a window whose no-speech probability is above
+`no_speech_threshold` and whose average log-probability is below `log_prob_threshold` holds no speech (empty text).
 """
 
 from __future__ import annotations
@@ -40,11 +42,15 @@ class GreedyOptions:
     - `max_initial_timestamp_s`: the latest first timestamp, in seconds (faster-whisper's default 1.0).
     - `suppress_blank`: forbid a space or end-of-text as the first token.
     - `max_length`: the most tokens, prompt included (the decoder's 448 positions).
+    - `no_speech_threshold`, `log_prob_threshold`: a window is silent when its no-speech probability is above the
+      first and its average log-probability below the second (faster-whisper's 0.6 and -1.0); `None` never.
     """
 
     max_initial_timestamp_s: float = 1.0
     suppress_blank: bool = True
     max_length: int = 448
+    no_speech_threshold: float | None = 0.6
+    log_prob_threshold: float | None = -1.0
 
     def __post_init__(self) -> None:
         if not self.max_initial_timestamp_s >= 0:
@@ -58,14 +64,22 @@ class GreedyOptions:
 
 @dataclass(frozen=True)
 class DecodedWindow:
-    """The tokens generated for one window (timestamps included, end-of-text excluded) and their log-probability."""
+    """The tokens generated for one window (timestamps included, end-of-text excluded), their log-probability,
+    and the probability that the window holds no speech."""
 
     tokens: tuple[int, ...]
     sum_logprob: float
+    no_speech_prob: float
 
     @property
     def avg_logprob(self) -> float:
         return self.sum_logprob / (len(self.tokens) + 1)
+
+    def is_silent(self, options: GreedyOptions) -> bool:
+        """Whether `options`' thresholds call this window silent (faster-whisper's rule)."""
+        if options.no_speech_threshold is None or self.no_speech_prob <= options.no_speech_threshold:
+            return False
+        return options.log_prob_threshold is None or self.avg_logprob <= options.log_prob_threshold
 
 
 def _apply_rules(
@@ -129,8 +143,13 @@ def greedy_decode(
     sums = [0.0] * batch
     done = [False] * batch
     tokens = torch.tensor([prompt] * batch, dtype=torch.long, device=device)
-    for _ in range(options.max_length - len(prompt)):
-        logits = decoder.step(tokens, cache)[:, -1].float()
+    no_speech = [0.0] * batch
+    for step in range(options.max_length - len(prompt)):
+        all_logits = decoder.step(tokens, cache)
+        if step == 0:
+            at_sot = all_logits[:, prompt.index(tokenizer.sot)].float().softmax(dim=-1)
+            no_speech = at_sot[:, tokenizer.no_speech].tolist()
+        logits = all_logits[:, -1].float()
         _apply_rules(logits, generated, tokenizer, suppressed, suppressed_first, last_initial)
         best = logits.argmax(dim=-1)
         logprobs = torch.log_softmax(logits, dim=-1).gather(1, best[:, None])[:, 0]
@@ -145,7 +164,10 @@ def greedy_decode(
         if all(done):
             break
         tokens = best[:, None]
-    return [DecodedWindow(tuple(seq), total) for seq, total in zip(generated, sums, strict=True)]
+    return [
+        DecodedWindow(tuple(seq), total, probability)
+        for seq, total, probability in zip(generated, sums, no_speech, strict=True)
+    ]
 
 
 def segments_of(

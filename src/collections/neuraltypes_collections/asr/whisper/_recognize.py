@@ -1,6 +1,6 @@
 """`transcribe` for Whisper: loaded 16 kHz clips in, one `Transcription` each (text, segments, log-probability).
 
-Clips are sorted by length and decoded in batches (the results do not depend on the batch size); each clip is one
+A window that the no-speech rule calls silent (see `GreedyOptions`) gives an empty text and no segments. Clips are sorted by length and decoded in batches (the results do not depend on the batch size); each clip is one
 window, so clips longer than a window (30 s) are refused for now with a one-line `InputError`.
 """
 
@@ -76,10 +76,11 @@ def recognize(
             for row, index in enumerate(batch):
                 decoded = windows[row]
                 duration_s = clips[index].shape[0] / model.sample_rate
+                silent = decoded.is_silent(options)
                 results[index] = Transcription(
-                    tokenizer.decode(decoded.tokens).strip(),
+                    "" if silent else tokenizer.decode(decoded.tokens).strip(),
                     decoded.sum_logprob,
-                    segments=segments_of(decoded.tokens, tokenizer, duration_s),
+                    segments=() if silent else segments_of(decoded.tokens, tokenizer, duration_s),
                     avg_logprob=decoded.avg_logprob,
                 )
     return [results[index] for index in range(len(clips))]
