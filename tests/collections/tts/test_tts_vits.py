@@ -94,6 +94,26 @@ def test_a_batch_gives_each_utterance_its_own_audio(
     assert out.durations[0, short.numel() :].eq(0).all()  # padding takes no time
 
 
+def test_each_stage_has_its_typed_boundary(voice: VitsModel, reference: dict[str, np.ndarray]) -> None:
+    ids = torch.from_numpy(reference["ids_1"])[None]
+    lengths = torch.tensor([ids.shape[1]])
+    out = voice(ids, lengths, 1.0, 0.0, 0.0)
+    assert torch.equal(voice.predict_durations(ids, lengths, 1.0, 0.0), out.durations)
+    frames = torch.tensor([7])
+    audio = voice.decode(torch.zeros(1, voice.config.network.inter_channels, 7), frames)
+    assert audio.shape == (1, 7 * voice.hop_length) and nt.tag_of(audio) == nt.tags.AudioSignal(22050)
+    with pytest.raises(nt.ContractViolation, match="parameter 'prior'"):
+        voice.decode(nt.tag(torch.zeros(1, 192, 7), nt.tags.AudioSignal(22050)), frames)
+
+
+def test_stream_yields_each_sentence(voice: VitsModel) -> None:
+    parts = list(voice.stream("One. Two, three!", noise_scale=0.0, noise_w=0.0))
+    assert len(parts) == 2
+    whole = voice.speak("One. Two, three!", noise_scale=0.0, noise_w=0.0)
+    assert torch.equal(torch.cat([p.audio for p in parts]), whole.audio)
+    assert all(int(p.durations.sum()) * voice.hop_length == p.audio.shape[0] for p in parts)
+
+
 def test_a_seed_makes_sampling_reproducible(voice: VitsModel) -> None:
     ids = voice.phoneme_ids_of("hˈaɪ.")[None]
     lengths = torch.tensor([ids.shape[1]])

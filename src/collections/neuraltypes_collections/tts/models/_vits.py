@@ -17,7 +17,7 @@ import torch
 from torch import Tensor
 
 import neuraltypes as nt
-from neuraltypes import AudioSignal, Lengths, TokenDuration, TokenIndex, attr
+from neuraltypes import AudioSignal, Lengths, NormalSamples, TokenDuration, TokenIndex, attr
 
 from ...common import NeuralModel, eval_mode, lengths_to_mask, register_model
 from ...common._errors import InputError
@@ -138,27 +138,55 @@ class VitsModel(NeuralModel):
         per utterance; each token's duration in frames.
         """
         c = self.config
-        length_scale = c.length_scale if length_scale is None else length_scale
         noise_scale = c.noise_scale if noise_scale is None else noise_scale
-        noise_w = c.noise_w if noise_w is None else noise_w
         mask = lengths_to_mask(lengths, ids.shape[1])[:, None].to(torch.float32)
         hidden, mean, log_scale = self.enc_p(ids, mask)
-        batch, _, tokens = hidden.shape
-        noise = torch.randn(batch, 2, tokens, generator=generator, device=ids.device) * noise_w
-        log_durations = self.dp(hidden, mask, noise)
-        durations = torch.ceil(torch.exp(log_durations) * mask * length_scale)[:, 0]
+        durations = self._durations(hidden, mask, length_scale, noise_w, generator)
         frames = durations.sum(dim=-1).clamp(min=1).long()
         frame_mask = lengths_to_mask(frames, int(frames.max()))[:, None].to(torch.float32)
         path = _alignment(durations, frame_mask.shape[-1]) * frame_mask
         mean, log_scale = mean @ path, log_scale @ path
-        latent = (
-            mean
-            + torch.randn(mean.shape, generator=generator, device=ids.device)
-            * torch.exp(log_scale)
-            * noise_scale
-        )
-        audio = self.dec(self.flow(latent, frame_mask) * frame_mask)
+        noise = torch.randn(mean.shape, generator=generator, device=ids.device)
+        audio = self.decode(mean + noise * torch.exp(log_scale) * noise_scale, frames)
         return VitsOutput(audio, frames * self.hop_length, durations.long(), frames)
+
+    def _durations(
+        self,
+        hidden: Tensor,
+        mask: Tensor,
+        length_scale: float | None,
+        noise_w: float | None,
+        generator: torch.Generator | None,
+    ) -> Tensor:
+        """Frames per token ``(batch, token)``, float: the duration predictor's noise run through its flows."""
+        c = self.config
+        length_scale = c.length_scale if length_scale is None else length_scale
+        noise_w = c.noise_w if noise_w is None else noise_w
+        batch, _, tokens = hidden.shape
+        noise = torch.randn(batch, 2, tokens, generator=generator, device=hidden.device) * noise_w
+        return torch.ceil(torch.exp(self.dp(hidden, mask, noise)) * mask * length_scale)[:, 0]
+
+    def predict_durations(
+        self,
+        ids: TokenIndex[Tensor, "batch token"],
+        lengths: Lengths[Tensor, "batch"],
+        length_scale: float | None = None,
+        noise_w: float | None = None,
+        generator: torch.Generator | None = None,
+    ) -> TokenDuration[Tensor, "batch token", torch.int64]:
+        """Each id's duration in frames, as `forward` draws it (the text encoder and the duration predictor only:
+        the targets a faster student, FastPitch, can learn from). Padding takes 0 frames."""
+        mask = lengths_to_mask(lengths, ids.shape[1])[:, None].to(torch.float32)
+        hidden, _, _ = self.enc_p(ids, mask)
+        return self._durations(hidden, mask, length_scale, noise_w, generator).long()
+
+    def decode(
+        self, prior: NormalSamples[Tensor, "batch channel frame"], frames: Lengths[Tensor, "batch"]
+    ) -> AudioSignal[Tensor, "batch time", attr("sample_rate")]:
+        """Audio of latent frames drawn from the prior (the text's means and scales spread over each token's
+        frames): the normalising flow run backwards, then the decoder; ``hop_length`` samples per frame."""
+        frame_mask = lengths_to_mask(frames, prior.shape[-1])[:, None].to(prior.dtype)
+        return cast(Tensor, self.dec(self.flow(prior, frame_mask) * frame_mask))
 
     # text -> ids --------------------------------------------------------------------------------------------
 
