@@ -24,7 +24,7 @@ from torch import Tensor
 
 from ...common._errors import InputError
 from .._transcribe import TranscriptSegment
-from ._model import DecoderCache, WhisperDecoder
+from ._modules import DecoderCache, WhisperDecoder
 from ._tokenizer import WhisperTokenizer
 
 __all__ = ["DecodedWindow", "GreedyOptions", "greedy_decode", "segments_of"]

@@ -19,7 +19,7 @@ from torch import Tensor
 
 from ...common._errors import ArchiveError, ModelNotAvailableError
 from ._ctranslate2 import CTranslate2Weights, dequantized, read_ctranslate2
-from ._model import WhisperDimensions
+from ._modules import WhisperDimensions
 
 if TYPE_CHECKING:
     from ._model import WhisperConfig

@@ -1,0 +1,296 @@
+"""Whisper as typed modules: log-mel front end, transformer encoder, transformer decoder with a key-value cache.
+
+The layout is OpenAI's (`whisper/model.py`), so that every weight of a CTranslate2 or OpenAI checkpoint has one
+place: the encoder is two convolutions with GELU, fixed sinusoidal positions and pre-norm transformer blocks; the
+decoder adds learned positions, causal self-attention and cross-attention to the encoder's output, and scores
+tokens with the transposed token embedding (tied weights). Attention runs through
+`torch.nn.functional.scaled_dot_product_attention`.
+
+Typed boundaries: audio `AudioSignal(16000)` -> `MelSpectrogram` -> `AcousticEncoded` -> token `Logits`. The
+decoder's `forward` recomputes every position; decoding uses `WhisperDecoder.start` and `WhisperDecoder.step`,
+which compute the cross-attention keys and values once per clip and extend a self-attention cache by one token
+per step (the same numbers; a test checks it).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import cast
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+import neuraltypes as nt
+from neuraltypes import (
+    AcousticEncoded,
+    AudioSignal,
+    Lengths,
+    Logits,
+    MelSpectrogram,
+    NeuralModule,
+    TokenIndex,
+    attr,
+    params,
+)
+
+from ...common._errors import ConfigError
+from ...common._mel import MelConfig, MelFrontEnd
+
+SAMPLE_RATE = 16000
+HOP_LENGTH = 160
+
+__all__ = ["DecoderCache", "WhisperDecoder", "WhisperDimensions", "WhisperEncoder", "WhisperFrontEnd"]
+
+
+@dataclass(frozen=True)
+class WhisperDimensions:
+    """Sizes of a Whisper model (OpenAI's `ModelDimensions`; the defaults are tiny.en's).
+
+    **Arguments:**
+
+    - `n_mels`: mel bands of the front end (80; 128 for large-v3).
+    - `n_audio_ctx`: encoder positions per window (1500: 30 s at 20 ms); the window is `2 * n_audio_ctx` frames.
+    - `n_audio_state`, `n_audio_head`, `n_audio_layer`: encoder width, attention heads, blocks.
+    - `n_vocab`: tokens (51864 English-only, 51865 multilingual, 51866 large-v3).
+    - `n_text_ctx`: decoder positions (448).
+    - `n_text_state`, `n_text_head`, `n_text_layer`: decoder width, attention heads, blocks.
+    """
+
+    n_mels: int = 80
+    n_audio_ctx: int = 1500
+    n_audio_state: int = 384
+    n_audio_head: int = 6
+    n_audio_layer: int = 4
+    n_vocab: int = 51864
+    n_text_ctx: int = 448
+    n_text_state: int = 384
+    n_text_head: int = 6
+    n_text_layer: int = 4
+
+    def __post_init__(self) -> None:
+        for width, heads, where in (
+            (self.n_audio_state, self.n_audio_head, "n_audio"),
+            (self.n_text_state, self.n_text_head, "n_text"),
+        ):
+            if heads < 1 or width % heads:
+                raise ConfigError(
+                    f"WhisperDimensions: {where}_state={width} is not a multiple of {where}_head={heads}; "
+                    "hint: each head takes an equal share of the width"
+                )
+
+    @property
+    def n_frames(self) -> int:
+        """Mel frames in one window (3000 for 30 s)."""
+        return 2 * self.n_audio_ctx
+
+    @property
+    def window_samples(self) -> int:
+        """Audio samples in one window (480000 for 30 s at 16 kHz)."""
+        return self.n_frames * HOP_LENGTH
+
+
+def sinusoids(length: int, channels: int, max_timescale: float = 10000.0) -> Tensor:
+    """Whisper's fixed encoder positions: sines then cosines over geometric timescales, `(length, channels)`."""
+    increment = math.log(max_timescale) / (channels // 2 - 1)
+    inverse = torch.exp(-increment * torch.arange(channels // 2, dtype=torch.float32))
+    scaled = torch.arange(length, dtype=torch.float32)[:, None] * inverse[None, :]
+    return torch.cat([scaled.sin(), scaled.cos()], dim=1)
+
+
+class _Attention(nn.Module):
+    """Multi-head attention with Whisper's projections (the key has no bias)."""
+
+    def __init__(self, n_state: int, n_head: int) -> None:
+        super().__init__()
+        self.n_head = n_head
+        self.query = nn.Linear(n_state, n_state)
+        self.key = nn.Linear(n_state, n_state, bias=False)
+        self.value = nn.Linear(n_state, n_state)
+        self.out = nn.Linear(n_state, n_state)
+
+    def heads(self, x: Tensor) -> Tensor:
+        """`(batch, time, state)` -> `(batch, head, time, state / head)`."""
+        return x.view(x.shape[0], x.shape[1], self.n_head, -1).transpose(1, 2)
+
+    def keys_values(self, source: Tensor) -> tuple[Tensor, Tensor]:
+        return self.heads(self.key(source)), self.heads(self.value(source))
+
+    def attend(self, x: Tensor, keys: Tensor, values: Tensor, mask: Tensor | None = None) -> Tensor:
+        mixed = F.scaled_dot_product_attention(self.heads(self.query(x)), keys, values, attn_mask=mask)
+        out: Tensor = self.out(mixed.transpose(1, 2).flatten(2))
+        return out
+
+
+def _mlp(n_state: int) -> nn.Sequential:
+    return nn.Sequential(nn.Linear(n_state, 4 * n_state), nn.GELU(), nn.Linear(4 * n_state, n_state))
+
+
+class _EncoderBlock(nn.Module):
+    def __init__(self, n_state: int, n_head: int) -> None:
+        super().__init__()
+        self.attn = _Attention(n_state, n_head)
+        self.attn_ln = nn.LayerNorm(n_state)
+        self.mlp = _mlp(n_state)
+        self.mlp_ln = nn.LayerNorm(n_state)
+
+    def forward(self, x: Tensor) -> Tensor:
+        normed = self.attn_ln(x)
+        x = x + self.attn.attend(normed, *self.attn.keys_values(normed))
+        out: Tensor = x + self.mlp(self.mlp_ln(x))
+        return out
+
+
+@dataclass
+class DecoderCache:
+    """What the decoder keeps between steps for one batch of windows.
+
+    - `cross`: per block, the cross-attention keys and values of the encoder output (computed once).
+    - `keys`, `values`: per block, the self-attention keys and values of the tokens seen so far.
+    """
+
+    cross: list[tuple[Tensor, Tensor]]
+    keys: list[Tensor] = field(default_factory=list)
+    values: list[Tensor] = field(default_factory=list)
+
+    @property
+    def length(self) -> int:
+        """Tokens seen so far."""
+        return self.keys[0].shape[2] if self.keys else 0
+
+
+class _DecoderBlock(nn.Module):
+    def __init__(self, n_state: int, n_head: int) -> None:
+        super().__init__()
+        self.attn = _Attention(n_state, n_head)
+        self.attn_ln = nn.LayerNorm(n_state)
+        self.cross_attn = _Attention(n_state, n_head)
+        self.cross_attn_ln = nn.LayerNorm(n_state)
+        self.mlp = _mlp(n_state)
+        self.mlp_ln = nn.LayerNorm(n_state)
+
+    def forward(
+        self, x: Tensor, past: tuple[Tensor, Tensor] | None, cross: tuple[Tensor, Tensor]
+    ) -> tuple[Tensor, tuple[Tensor, Tensor]]:
+        normed = self.attn_ln(x)
+        keys, values = self.attn.keys_values(normed)
+        if past is not None:
+            keys, values = torch.cat([past[0], keys], dim=2), torch.cat([past[1], values], dim=2)
+        new, seen = x.shape[1], keys.shape[2]
+        mask = None
+        if new > 1:  # causal among the new tokens; every earlier token is visible
+            mask = torch.ones(new, seen, dtype=torch.bool, device=x.device).tril(seen - new)
+        x = x + self.attn.attend(normed, keys, values, mask)
+        x = x + self.cross_attn.attend(self.cross_attn_ln(x), *cross)
+        out: Tensor = x + self.mlp(self.mlp_ln(x))
+        return out, (keys, values)
+
+
+class WhisperFrontEnd(NeuralModule):
+    """Audio to Whisper's normalised log-mel features, one window per clip: the collections' mel front end with
+    `MelConfig.whisper()`, after one hop of zeros is appended to the audio (faster-whisper's padding), and with
+    the frames padded with zeros (or cut) to the window's `2 * n_audio_ctx`, as Whisper's `transcribe` does."""
+
+    def __init__(self, dims: WhisperDimensions) -> None:
+        super().__init__()
+        self.mel = MelFrontEnd(MelConfig.whisper(dims.n_mels))
+        self.sample_rate = SAMPLE_RATE
+        self.hop_length = HOP_LENGTH
+        self.n_mels = dims.n_mels
+        self.n_frames = dims.n_frames
+
+    def forward(
+        self,
+        audio: AudioSignal[Tensor, "batch time", attr("sample_rate")],
+        lengths: Lengths[Tensor, "batch"],
+    ) -> MelSpectrogram[
+        Tensor,
+        "batch mel frame",
+        params(sample_rate=attr("sample_rate"), hop_length=attr("hop_length"), n_mels=attr("n_mels")),
+    ]:
+        padded = nt.tag(F.pad(audio, (0, self.hop_length)), nt.tags.AudioSignal(self.sample_rate))
+        features: Tensor = self.mel(padded, lengths)[0]
+        if features.shape[-1] >= self.n_frames:
+            return features[..., : self.n_frames].contiguous()
+        return F.pad(features, (0, self.n_frames - features.shape[-1]))
+
+
+class WhisperEncoder(NeuralModule):
+    """Log-mel frames to encoded steps at half their rate (20 ms)."""
+
+    positional_embedding: Tensor
+
+    def __init__(self, dims: WhisperDimensions) -> None:
+        super().__init__()
+        self.n_mels = dims.n_mels
+        self.conv1 = nn.Conv1d(dims.n_mels, dims.n_audio_state, kernel_size=3, padding=1)
+        self.conv2 = nn.Conv1d(dims.n_audio_state, dims.n_audio_state, kernel_size=3, stride=2, padding=1)
+        self.register_buffer("positional_embedding", sinusoids(dims.n_audio_ctx, dims.n_audio_state))
+        self.blocks = nn.ModuleList(
+            _EncoderBlock(dims.n_audio_state, dims.n_audio_head) for _ in range(dims.n_audio_layer)
+        )
+        self.ln_post = nn.LayerNorm(dims.n_audio_state)
+
+    def forward(
+        self, features: MelSpectrogram[Tensor, "batch mel frame", params(n_mels=attr("n_mels"))]
+    ) -> AcousticEncoded[Tensor, "batch step channel"]:
+        x = F.gelu(self.conv1(features))
+        x = F.gelu(self.conv2(x)).transpose(1, 2)
+        positions = self.positional_embedding
+        if x.shape[1] > positions.shape[0]:
+            raise ConfigError(
+                f"WhisperEncoder: {features.shape[-1]} frames give {x.shape[1]} steps, more than the "
+                f"{positions.shape[0]} positions of the model; hint: one window is {2 * positions.shape[0]} frames"
+            )
+        x = x + positions[: x.shape[1]]
+        for block in self.blocks:
+            x = block(x)
+        encoded: Tensor = self.ln_post(x)
+        return encoded
+
+
+class WhisperDecoder(NeuralModule):
+    """Tokens and encoded steps to the next token's logits at every position."""
+
+    def __init__(self, dims: WhisperDimensions) -> None:
+        super().__init__()
+        self.n_text_ctx = dims.n_text_ctx
+        self.token_embedding = nn.Embedding(dims.n_vocab, dims.n_text_state)
+        self.positional_embedding = nn.Parameter(torch.zeros(dims.n_text_ctx, dims.n_text_state))
+        self.blocks = nn.ModuleList(
+            _DecoderBlock(dims.n_text_state, dims.n_text_head) for _ in range(dims.n_text_layer)
+        )
+        self._blocks: list[_DecoderBlock] = cast(list[_DecoderBlock], list(self.blocks))
+        self.ln = nn.LayerNorm(dims.n_text_state)
+
+    def forward(
+        self,
+        tokens: TokenIndex[Tensor, "batch token"],
+        encoded: AcousticEncoded[Tensor, "batch step channel"],
+    ) -> Logits[Tensor, "batch token vocab"]:
+        return self.step(tokens, self.start(encoded))
+
+    def start(self, encoded: Tensor) -> DecoderCache:
+        """An empty cache for decoding `encoded` `(batch, step, channel)`: the cross-attention keys and values."""
+        return DecoderCache([block.cross_attn.keys_values(encoded) for block in self._blocks])
+
+    def step(self, tokens: Tensor, cache: DecoderCache) -> Tensor:
+        """Logits `(batch, token, vocab)` for `tokens` that follow the ones in `cache`, which is extended."""
+        offset = cache.length
+        if offset + tokens.shape[1] > self.n_text_ctx:
+            raise ConfigError(
+                f"WhisperDecoder: {offset + tokens.shape[1]} tokens exceed the {self.n_text_ctx} positions"
+            )
+        x = self.token_embedding(tokens) + self.positional_embedding[offset : offset + tokens.shape[1]]
+        first = not cache.keys
+        for index, block in enumerate(self._blocks):
+            past = None if first else (cache.keys[index], cache.values[index])
+            x, (keys, values) = block(x, past, cache.cross[index])
+            if first:
+                cache.keys.append(keys)
+                cache.values.append(values)
+            else:
+                cache.keys[index], cache.values[index] = keys, values
+        logits = F.linear(self.ln(x), self.token_embedding.weight)  # the tied projection, without a transpose
+        return logits
