@@ -111,3 +111,13 @@ def test_lengths_to_mask_and_mask_beyond() -> None:
     masked = mask_beyond(x, lengths, 7.0)
     assert masked[:, 0].tolist() == [[7, 7, 7, 7], [1, 1, 7, 7], [1, 1, 1, 1]]
     assert torch.equal(x, torch.ones(3, 2, 4))
+
+
+def test_from_nemo_reads_the_geometry_over_a_preset() -> None:
+    asr = MelConfig.from_nemo({"sample_rate": 8000, "window_size": 0.025, "features": 80, "highfreq": 3800})
+    assert (asr.sample_rate, asr.window_length, asr.hop_length, asr.n_fft, asr.n_mels) == (8000, 200, 80, 256, 80)
+    assert asr.f_max_hz == 3800.0 and asr.with_(sample_rate=16000, window_length=320, hop_length=160, n_fft=512,
+                                                n_mels=64, f_max_hz=None) == MelConfig.nemo_asr()  # fmt: skip
+    tts = MelConfig.from_nemo({"n_window_size": 1024, "n_window_stride": 256, "nfilt": 80}, MelConfig.nemo_hifigan())
+    assert tts == MelConfig.nemo_hifigan().with_(f_max_hz=None)  # highfreq missing: Nyquist, as in NeMo
+    assert MelConfig.from_nemo({}, MelConfig.nemo_fastpitch()).with_(f_max_hz=8000.0) == MelConfig.nemo_fastpitch()

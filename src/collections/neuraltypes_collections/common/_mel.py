@@ -25,6 +25,9 @@ The presets (`MelConfig` classmethods; units are in the field names, lengths are
   padding, power spectrum, `log10(max(x, 1e-10))`, values more than 8 below the clip's peak raised to it, then
   `(x + 4) / 4`; frames beyond the clip set to 0). The Whisper model appends one hop of zeros to the audio and
   pads the frames to its 30 s window.
+
+`MelConfig.from_nemo(section, base)` reads the geometry of a NeMo preprocessor section (rate, window, hop, FFT
+size, mels, band edges) over a preset: the one translation the NeMo importers share.
 """
 
 from __future__ import annotations
@@ -198,6 +201,39 @@ class MelConfig:
             n_fft=400, window_length=400, n_mels=n_mels, periodic_window=True, pad_mode="reflect", preemph=None,
             log_guard_type="clamp", log_guard_value=1e-10, normalize="whisper", pad_to=1, dither=0.0,
         )  # fmt: skip
+
+    @classmethod
+    def from_nemo(cls, preprocessor: Mapping[str, Any], base: MelConfig | None = None) -> MelConfig:
+        """The geometry of a NeMo `AudioToMelSpectrogramPreprocessor` section (parsed YAML) over `base`.
+
+        Read with NeMo's key names: `sample_rate`; the window `n_window_size` (samples) or `window_size`
+        (seconds) and the hop `n_window_stride` or `window_stride` likewise (neither: `base`'s, in seconds, at
+        this rate); `n_fft` (default: the next power of two of the window); `features` or `nfilt` (mels);
+        `lowfreq` and `highfreq` (`None`: Nyquist). Every other field is `base`'s (default `nemo_asr()`): each
+        importer states the rest of what its model's features are (the ASR importer reads the rest of the
+        section, the TTS importers start from their presets).
+        """
+        base = cls.nemo_asr() if base is None else base
+        sample_rate = int(preprocessor.get("sample_rate", base.sample_rate))
+
+        def samples(count_key: str, seconds_key: str, base_samples: int) -> int:
+            if preprocessor.get(count_key):
+                return int(preprocessor[count_key])
+            seconds = preprocessor.get(seconds_key)
+            seconds = base_samples / base.sample_rate if seconds is None else float(seconds)
+            return round(seconds * sample_rate)
+
+        window_length = samples("n_window_size", "window_size", base.window_length)
+        highfreq = preprocessor.get("highfreq")
+        return base.with_(
+            sample_rate=sample_rate,
+            n_fft=int(preprocessor.get("n_fft") or 2 ** math.ceil(math.log2(window_length))),
+            window_length=window_length,
+            hop_length=samples("n_window_stride", "window_stride", base.hop_length),
+            n_mels=int(preprocessor.get("features", preprocessor.get("nfilt", base.n_mels))),
+            f_min_hz=float(preprocessor.get("lowfreq", 0.0) or 0.0),
+            f_max_hz=None if highfreq is None else float(highfreq),
+        )
 
     def with_(self, **changes: Any) -> MelConfig:
         """A copy with some fields changed (validated again)."""

@@ -13,10 +13,11 @@ from typing import Any
 
 from torch import Tensor
 
-from ...common import NemoCheckpoint, load_state_dict_checked, register_nemo_importer
+from ...common import NemoCheckpoint, register_nemo_importer
 from ..models._nemo_import import (
     NemoImportError,
     _encoder_config,
+    _imported_model,
     _preprocessor_config,
     _renamed_state_dict,
     _spec_augment_config,
@@ -166,16 +167,14 @@ def nemo_classification_state_dict(state_dict: dict[str, Tensor], source: str = 
 @register_nemo_importer(*NEMO_CLASSIFICATION_TARGETS)
 def import_nemo_classification(checkpoint: NemoCheckpoint) -> ClassificationModel:
     """Build a `ClassificationModel` from a NeMo `EncDecClassificationModel` checkpoint (strict weights)."""
-    source = checkpoint.source or "<nemo>"
-    model = ClassificationModel(classification_config_from_nemo(checkpoint.config, source))
-    load_state_dict_checked(model, nemo_classification_state_dict(checkpoint.state_dict, source), source=source)
-    return model.eval()
+    return _imported_model(
+        checkpoint, ClassificationModel, classification_config_from_nemo, nemo_classification_state_dict
+    )
 
 
 @register_nemo_importer(*NEMO_FRAME_CLASSIFICATION_TARGETS)
 def import_nemo_frame_classification(checkpoint: NemoCheckpoint) -> FrameClassificationModel:
     """Build a `FrameClassificationModel` from a NeMo `EncDecFrameClassificationModel` checkpoint."""
-    source = checkpoint.source or "<nemo>"
-    model = FrameClassificationModel(frame_classification_config_from_nemo(checkpoint.config, source))
-    load_state_dict_checked(model, nemo_classification_state_dict(checkpoint.state_dict, source), source=source)
-    return model.eval()
+    return _imported_model(
+        checkpoint, FrameClassificationModel, frame_classification_config_from_nemo, nemo_classification_state_dict
+    )

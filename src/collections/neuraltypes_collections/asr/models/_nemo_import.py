@@ -7,9 +7,9 @@ instead of loading a model that would silently compute something else.
 
 from __future__ import annotations
 
-import math
 import re
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import torch
 from torch import Tensor
@@ -59,10 +59,6 @@ def _preprocessor_config(cfg: dict[str, Any], source: str) -> MelConfig:
     target = str(cfg.get("_target_", ""))
     if not target.endswith("AudioToMelSpectrogramPreprocessor"):
         raise _unsupported(where, "_target_", target, "CTC models need AudioToMelSpectrogramPreprocessor")
-    sample_rate = int(cfg.get("sample_rate", 16000))
-    win_length = round(float(cfg.get("window_size", 0.02)) * sample_rate)
-    hop_length = round(float(cfg.get("window_stride", 0.01)) * sample_rate)
-    n_fft = cfg.get("n_fft") or 2 ** math.ceil(math.log2(win_length))
     checks = {
         "window": ("hann", "only the Hann window is implemented"),
         "frame_splicing": (1, "frame splicing is not implemented"),
@@ -90,16 +86,7 @@ def _preprocessor_config(cfg: dict[str, Any], source: str) -> MelConfig:
     pad_to = cfg.get("pad_to", 16)
     if not isinstance(pad_to, int):
         raise _unsupported(where, "pad_to", pad_to, "use an integer")
-    return MelConfig(
-        sample_rate=sample_rate,
-        n_fft=int(n_fft),
-        window_length=win_length,
-        hop_length=hop_length,
-        n_mels=int(cfg.get("features", cfg.get("nfilt", 64))),
-        f_min_hz=float(cfg.get("lowfreq", 0.0) or 0.0),
-        f_max_hz=None if cfg.get("highfreq") is None else float(cfg["highfreq"]),
-        mel_scale="slaney",
-        periodic_window=False,
+    return MelConfig.from_nemo(cfg, MelConfig.nemo_asr()).with_(
         preemph=None if cfg.get("preemph", 0.97) is None else float(cfg.get("preemph", 0.97)),
         mag_power=float(cfg.get("mag_power", 2.0)),
         log_guard_value=float(guard),
@@ -245,10 +232,25 @@ def nemo_ctc_state_dict(state_dict: dict[str, Tensor], source: str = "<nemo>") -
     return _renamed_state_dict(state_dict, _KEY_MAP, _TRAINING_ONLY, source, "an EncDecCTCModel")
 
 
+C = TypeVar("C")
+M = TypeVar("M", bound=torch.nn.Module)
+
+
+def _imported_model(
+    checkpoint: NemoCheckpoint,
+    model: Callable[[C], M],
+    config_from_nemo: Callable[[dict[str, Any], str], C],
+    state_dict_from_nemo: Callable[[dict[str, Tensor], str], dict[str, Tensor]],
+) -> M:
+    """What every ASR importer does: `model(config_from_nemo(config))`, the renamed weights loaded strictly, in
+    eval mode; `source` (the archive, or ``"<nemo>"``) names the checkpoint in errors."""
+    source = checkpoint.source or "<nemo>"
+    built = model(config_from_nemo(checkpoint.config, source))
+    load_state_dict_checked(built, state_dict_from_nemo(checkpoint.state_dict, source), source=source)
+    return built.eval()
+
+
 @register_nemo_importer(*NEMO_CTC_TARGETS)
 def import_nemo_ctc(checkpoint: NemoCheckpoint) -> CTCModel:
     """Build a `CTCModel` from a NeMo `EncDecCTCModel` checkpoint and load its weights (strictly)."""
-    source = checkpoint.source or "<nemo>"
-    model = CTCModel(ctc_config_from_nemo(checkpoint.config, source))
-    load_state_dict_checked(model, nemo_ctc_state_dict(checkpoint.state_dict, source), source=source)
-    return model.eval()
+    return _imported_model(checkpoint, CTCModel, ctc_config_from_nemo, nemo_ctc_state_dict)

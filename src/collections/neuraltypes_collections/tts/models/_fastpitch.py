@@ -282,14 +282,8 @@ def import_nemo_fastpitch(checkpoint: NemoCheckpoint) -> FastPitchModel:
         dropatt=float(enc.get("dropatt", 0.1)),
         predictor_dropout=float(dur.get("dropout", 0.1)),
     )
-    features = MelConfig.nemo_fastpitch().with_(
-        sample_rate=network.sample_rate,
-        n_fft=int(pre.get("n_fft", 1024)),
-        window_length=int(pre.get("n_window_size", 1024)),
-        hop_length=network.hop_length,
-        n_mels=network.n_mels,
-        f_min_hz=float(pre.get("lowfreq", 0) or 0),
-        f_max_hz=None if pre.get("highfreq") is None else float(pre["highfreq"]),
+    features = MelConfig.from_nemo(pre, MelConfig.nemo_fastpitch()).with_(
+        sample_rate=network.sample_rate, hop_length=network.hop_length, n_mels=network.n_mels
     )
     model = FastPitchModel(FastPitchModelConfig(network, text, features), tokenizer)
     keep_artifacts(model, artifacts)

@@ -149,27 +149,18 @@ class HifiGan(_Vocoder):
 def _hifigan_config_from_nemo(config: dict[str, Any]) -> HifiGanModelConfig:
     gen = config["generator"]
     pre = config.get("preprocessor", {})
-    sample_rate = int(pre.get("sample_rate", 22050))
-    n_mels = int(pre.get("nfilt", 80))
+    features = MelConfig.from_nemo(pre, MelConfig.nemo_hifigan()).with_(
+        pad_value=float(pre.get("pad_value", -11.52))
+    )
     generator = HifiGanConfig(
-        n_mels=n_mels,
-        sample_rate=sample_rate,
+        n_mels=features.n_mels,
+        sample_rate=features.sample_rate,
         upsample_rates=tuple(int(x) for x in gen["upsample_rates"]),
         upsample_kernel_sizes=tuple(int(x) for x in gen["upsample_kernel_sizes"]),
         upsample_initial_channel=int(gen["upsample_initial_channel"]),
         resblock=int(gen.get("resblock", 1)),
         resblock_kernel_sizes=tuple(int(x) for x in gen["resblock_kernel_sizes"]),
         resblock_dilation_sizes=tuple(tuple(int(d) for d in ds) for ds in gen["resblock_dilation_sizes"]),
-    )
-    features = MelConfig.nemo_hifigan().with_(
-        sample_rate=sample_rate,
-        n_fft=int(pre.get("n_fft", 1024)),
-        window_length=int(pre.get("n_window_size", 1024)),
-        hop_length=int(pre.get("n_window_stride", 256)),
-        n_mels=n_mels,
-        f_min_hz=float(pre.get("lowfreq", 0) or 0),
-        f_max_hz=None if pre.get("highfreq") is None else float(pre["highfreq"]),
-        pad_value=float(pre.get("pad_value", -11.52)),
     )
     return HifiGanModelConfig(generator, features)
 
