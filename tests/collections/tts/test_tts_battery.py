@@ -7,7 +7,7 @@ from pathlib import Path
 
 from neuraltypes_collections.common import NeuralModel
 from neuraltypes_collections.tts import (
-    CharTokenizer,
+    EnglishCharsTokenizer,
     FastPitchModel,
     Tacotron2Config,
     Tacotron2Model,
@@ -22,7 +22,7 @@ FIXTURES = Path(__file__).parent / "fixtures"
 
 
 def tiny_tacotron2() -> Tacotron2Model:
-    tokenizer = CharTokenizer()
+    tokenizer = EnglishCharsTokenizer()
     network = Tacotron2Config(
         n_tokens=tokenizer.vocab_size, pad_id=tokenizer.pad_id, embedding_dim=32, encoder_convolutions=1,
         prenet_dim=16, attention_rnn_dim=32, decoder_rnn_dim=32, attention_dim=16, location_filters=4,

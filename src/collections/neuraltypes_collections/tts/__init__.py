@@ -37,14 +37,14 @@ from .modules import MelFrontEnd as MelFrontEnd
 from .modules import Tacotron2Config as Tacotron2Config
 from .modules import VitsConfig as VitsConfig
 from .modules import WaveGlowConfig as WaveGlowConfig
-from .text import CharTokenizer as CharTokenizer
+from .text import EnglishCharsTokenizer as EnglishCharsTokenizer
 from .text import EnglishG2P as EnglishG2P
 from .text import PhonemeTokenizer as PhonemeTokenizer
 from .text import normalize_text as normalize_text
 from .text import phonemize as phonemize
 
 __all__ = [
-    "CharTokenizer",
+    "EnglishCharsTokenizer",
     "CopySynthesizeOptions",
     "EnglishG2P",
     "FastPitchConfig",

