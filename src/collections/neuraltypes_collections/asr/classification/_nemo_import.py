@@ -14,6 +14,7 @@ from typing import Any
 from torch import Tensor
 
 from ...common import NemoCheckpoint, register_nemo_importer
+from ..models._nemo_import import _KEY_MAP as _CTC_KEY_MAP
 from ..models._nemo_import import (
     NemoImportError,
     _encoder_config,
@@ -45,17 +46,13 @@ NEMO_FRAME_CLASSIFICATION_TARGETS = (
 #: NeMo >= 2.3 no longer crops or pads in `forward` (EncDecClassificationModel became a speaker-label model).
 _CROP_OR_PAD_DROPPED_IN = (2, 3)
 
+# The MFCC featurizer's buffers, then the CTC importer's keys (mel front end, Jasper encoder, first decoder
+# layer), then the frame decoder's layer (first match wins).
 _KEY_MAP: tuple[tuple[str, str], ...] = (
     (r"^preprocessor\.featurizer\.dct_mat$", "preprocessor.dct"),
     (r"^preprocessor\.featurizer\.MelSpectrogram\.spectrogram\.window$", "preprocessor.window"),
     (r"^preprocessor\.featurizer\.MelSpectrogram\.mel_scale\.fb$", "preprocessor.filterbank"),
-    (r"^preprocessor\.featurizer\.window$", "preprocessor.window"),
-    (r"^preprocessor\.featurizer\.fb$", "preprocessor.filterbank"),
-    (r"^encoder\.encoder\.(\d+)\.mconv\.(\d+)\.conv\.weight$", r"encoder.blocks.\1.layers.\2.weight"),
-    (r"^encoder\.encoder\.(\d+)\.mconv\.(\d+)\.(.+)$", r"encoder.blocks.\1.layers.\2.\3"),
-    (r"^encoder\.encoder\.(\d+)\.res\.(\d+)\.0\.conv\.weight$", r"encoder.blocks.\1.residuals.\2.0.weight"),
-    (r"^encoder\.encoder\.(\d+)\.res\.(\d+)\.1\.(.+)$", r"encoder.blocks.\1.residuals.\2.1.\3"),
-    (r"^decoder\.decoder_layers\.0\.(weight|bias)$", r"decoder.projection.\1"),
+    *_CTC_KEY_MAP,
     (r"^decoder\.layer0\.(weight|bias)$", r"decoder.projection.\1"),
 )
 _TRAINING_ONLY = ("loss.", "spec_augmentation.", "crop_or_pad.", "_accuracy.", "eval_loss.")
