@@ -34,7 +34,7 @@ from neuraltypes_collections.tts import (
     HifiGan,
     TextConfig,
 )
-from neuraltypes_collections.tts.text import CharTokenizer
+from neuraltypes_collections.tts.text import EnglishCharsTokenizer
 
 import neuraltypes as nt
 
@@ -42,7 +42,7 @@ FRAMES_PER_TOKEN = 6
 
 
 def _fastpitch() -> FastPitchModel:
-    tokenizer = CharTokenizer(pad_with_space=True)
+    tokenizer = EnglishCharsTokenizer(pad_with_space=True)
     network = FastPitchConfig(
         n_tokens=tokenizer.vocab_size, pad_id=tokenizer.pad_id, d_model=384, encoder_layers=6, decoder_layers=6,
         n_head=1, d_head=64, d_inner=1536, predictor_filters=256,
@@ -134,7 +134,10 @@ def vits_against_onnxruntime(rounds: int) -> None:
 
         max_abs = float(np.abs(ours().numpy() - reference).max())
         seconds = reference.size / 22050
-        times = interleaved_times({"onnxruntime (Piper's ONNX)": lambda: session.run(None, feed), "ours": ours}, rounds)
+        def onnx_runtime(session: onnxruntime.InferenceSession = session) -> object:
+            return session.run(None, feed)
+
+        times = interleaved_times({"onnxruntime (Piper's ONNX)": onnx_runtime, "ours": ours}, rounds)
         for name, values in times.items():
             median = statistics.median(values)
             print(f"| {name:38s} | {threads:7d} | {median:8.3f} | {median / seconds:5.3f} |")
