@@ -22,7 +22,14 @@ import torch
 from ._errors import InputError
 from ._model import NeuralModel
 
-__all__ = ["AudioVerbOptions", "batches", "check_batch_size", "model_device", "resolve_model"]
+__all__ = [
+    "AudioVerbOptions",
+    "batches",
+    "check_batch_size",
+    "model_device",
+    "resolve_model",
+    "wrong_model_error",
+]
 
 M = TypeVar("M", bound=NeuralModel)
 
@@ -47,20 +54,25 @@ def resolve_model(model: M | str | os.PathLike[str], expected: type[M], *, funct
     if isinstance(model, (str, os.PathLike)):
         from ._pretrained import model_from_reference
 
-        loaded = model_from_reference(model)
-        if not isinstance(loaded, expected):
-            raise InputError(
-                f"{function}: {os.fspath(model)} holds a {type(loaded).__name__}, not a {expected.__name__}",
-                source=os.fspath(model),
-            )
-        return loaded
-    if not isinstance(model, expected):
-        raise InputError(
-            f"{function}: parameter 'model' is a {type(model).__name__}, expected a {expected.__name__} "
-            "(or its registry name or archive path)",
-            source="model",
-        )
-    return model
+        loaded: object = model_from_reference(model)
+    else:
+        loaded = model
+    if not isinstance(loaded, expected):
+        raise wrong_model_error(function, model, loaded, f"a {expected.__name__}")
+    return loaded
+
+
+def wrong_model_error(function: str, model: object, loaded: object, expected: str) -> InputError:
+    """The `InputError` (``NT309``) for a model argument of the wrong kind: `model` is a registry name or archive
+    path that holds `loaded`, or the object `loaded` itself; `expected` says what was wanted (``"a CTCModel"``)."""
+    if isinstance(model, (str, os.PathLike)):
+        path = os.fspath(model)
+        return InputError(f"{function}: {path} holds a {type(loaded).__name__}, not {expected}", source=path)
+    return InputError(
+        f"{function}: parameter 'model' is a {type(loaded).__name__}, expected {expected} "
+        "(or its registry name or archive path)",
+        source="model",
+    )
 
 
 def check_batch_size(batch_size: int, *, function: str) -> None:

@@ -18,7 +18,7 @@ from torch import Tensor
 
 from ...common._audio import AudioInput, is_single_audio, load_audio
 from ...common._errors import InputError
-from ...common._verbs import batches, check_batch_size, model_device
+from ...common._verbs import batches, check_batch_size, model_device, wrong_model_error
 from ._segments import (
     AudioChunk,
     DetectSpeechOptions,
@@ -83,20 +83,12 @@ def speech_detector(
     if isinstance(model, (str, os.PathLike)):
         from ...common._pretrained import model_from_reference
 
-        loaded = model_from_reference(model)
-        if not isinstance(loaded, SpeechDetector):
-            raise InputError(
-                f"{function}: {os.fspath(model)} holds a {type(loaded).__name__}, not {expected}",
-                source=os.fspath(model),
-            )
-        return loaded
-    if not isinstance(model, SpeechDetector) or not isinstance(model, torch.nn.Module):
-        raise InputError(
-            f"{function}: parameter 'model' is a {type(model).__name__}, expected {expected}, its registry name or "
-            f"archive path, or one of {sorted(SILERO_MODELS)}",
-            source="model",
-        )
-    return model
+        loaded: object = model_from_reference(model)
+    else:
+        loaded, expected = model, f"{expected} or one of {sorted(SILERO_MODELS)}"
+    if not isinstance(loaded, SpeechDetector) or not isinstance(loaded, torch.nn.Module):
+        raise wrong_model_error(function, model, loaded, expected)
+    return loaded
 
 
 @overload
