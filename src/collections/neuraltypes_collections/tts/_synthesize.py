@@ -117,7 +117,12 @@ _SPEAKERS = "spectrogram generator (FastPitchModel, Tacotron2Model) or a text-to
 
 
 def _speaker(model: ModelReference, function: str) -> _SpectrogramGenerator | _TextToAudio:
-    """The generator or end-to-end model `model` is or names; `InputError` for any other kind."""
+    """The generator or end-to-end model `model` is or names (a Piper ``.onnx`` voice is imported);
+    `InputError` for any other kind."""
+    if isinstance(model, (str, os.PathLike)) and os.fspath(model).endswith(".onnx"):
+        from .models._vits import VitsModel
+
+        model = VitsModel.from_piper(model)
     loaded = _loaded(model, NeuralModel, _SPEAKERS, "model", function)
     if isinstance(loaded, (_SpectrogramGenerator, _TextToAudio)):
         return loaded
@@ -209,7 +214,8 @@ def synthesize(
     **Arguments:**
 
     - `model`: a spectrogram generator (`FastPitchModel`, `Tacotron2Model`) or an end-to-end model (`VitsModel`,
-      such as the registry's ``"vits_en_joe"``), or its registry name or archive path.
+      such as the registry's ``"vits_en_joe"``), or its registry name or archive path, or a Piper voice's
+      ``.onnx`` file (its ``.onnx.json`` beside it; imported with `onnx` at each call).
     - `texts`: one text, or a list of texts.
     - `vocoder`: a vocoder (`HifiGan`, `WaveGlowModel`, `GriffinLim`) or its name or path. `None`: Griffin-Lim
       over the generator's own mel features (no weights, works for any generator, sounds phasey: for previews and
