@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from typing import Union, cast
+from typing import cast
 
 import numpy as np
 import torch
@@ -49,7 +49,7 @@ __all__ = [
 ]
 
 #: What a verb accepts as one recording.
-AudioInput = Union[str, os.PathLike[str], Tensor, np.ndarray]
+AudioInput = str | os.PathLike[str] | Tensor | np.ndarray
 
 #: The most channels a ``(channel, time)`` input may have; more rows is taken for a mistake (a transposed array).
 MAX_CHANNELS = 8
@@ -112,6 +112,8 @@ def read_audio(
     source = os.fspath(path)
     if not os.path.isfile(source):
         raise AudioError(f"{source}: no such file", source=source)
+    if os.path.getsize(source) == 0:
+        raise AudioError(f"{source}: the file is empty (0 bytes)", source=source)
     try:
         with soundfile.SoundFile(source) as handle:
             file_rate = int(handle.samplerate)
