@@ -60,6 +60,11 @@ class VitsModelConfig:
                 raise ValueError(
                     f"VitsModelConfig: phoneme {symbol!r} has id {index}, outside 0..{self.network.n_symbols - 1}"
                 )
+        framing = [symbol for symbol in (BOS, EOS, PAD) if symbol not in self.phoneme_ids]
+        if self.phoneme_ids and framing:
+            raise ValueError(
+                f"VitsModelConfig: phoneme_ids lacks the framing symbols {framing} (Piper's ^ $ _)"
+            )
         if not self.length_scale > 0 or self.noise_scale < 0 or self.noise_w < 0:
             raise ValueError("VitsModelConfig: length_scale must be > 0, noise_scale and noise_w >= 0")
 
