@@ -57,6 +57,7 @@ def transcribe_command(argv: list[str]) -> int:
     from ..common._audio import read_audio
     from ..common._model import NeuralModel
     from ..common._verbs import resolve_model
+    from ._decoding import CTCBeamDecoder
     from ._manifest import read_manifest
     from ._metrics import wer
     from ._transcribe import transcribe
@@ -71,11 +72,13 @@ def transcribe_command(argv: list[str]) -> int:
     if options.batch_size < 1:
         parser.error(f"--batch-size must be >= 1, got {options.batch_size}")
     model = resolve_model(options.model, NeuralModel, function="transcribe")  # transcribe checks the kind
-    beam = None
-    if (options.beam_size or options.lm) and not isinstance(model, CTCModel):
-        parser.error(f"--beam-size and --lm are for CTC models; {options.model} holds a {type(model).__name__}")
+    beam: CTCBeamDecoder | int | None = None
+    if options.lm and not isinstance(model, CTCModel):
+        parser.error(f"--lm is for CTC models; {options.model} holds a {type(model).__name__}")
+    if options.beam_size and not isinstance(model, CTCModel):
+        beam = options.beam_size  # Whisper: a beam search of that width
     if (options.beam_size or options.lm) and isinstance(model, CTCModel):
-        from ._decoding import BeamSearchOptions, CTCBeamDecoder
+        from ._decoding import BeamSearchOptions
 
         beam = CTCBeamDecoder(
             model.vocabulary,

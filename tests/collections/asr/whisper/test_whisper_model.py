@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 from neuraltypes_collections.asr import whisper
-from neuraltypes_collections.asr.whisper import GreedyOptions, WhisperModel
+from neuraltypes_collections.asr.whisper import DecodingOptions, WhisperModel
 from neuraltypes_collections.asr.whisper._import import ctranslate2_state
 from neuraltypes_collections.common import ArchiveError, ConfigError, InputError, MelConfig, MelFrontEnd
 from whisper_helpers import TINY, ct2_bytes, ct2_variables, tiny_whisper, write_ct2_directory
@@ -129,7 +129,7 @@ def test_options_and_dimensions_are_validated() -> None:
     with pytest.raises(ConfigError, match="n_audio_state=10 is not a multiple of n_audio_head=3"):
         whisper.WhisperDimensions(n_audio_state=10, n_audio_head=3)
     with pytest.raises(InputError, match="max_initial_timestamp_s must be >= 0"):
-        GreedyOptions(max_initial_timestamp_s=-1)
+        DecodingOptions(max_initial_timestamp_s=-1)
 
 
 def test_the_surface_is_explicit_and_public() -> None:

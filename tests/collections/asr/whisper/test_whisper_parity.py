@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 import torch
 from neuraltypes_collections.asr import Transcription, TranscriptSegment, read_audio, transcribe, wer
-from neuraltypes_collections.asr.whisper import GreedyOptions, WhisperModel
+from neuraltypes_collections.asr.whisper import DecodingOptions, WhisperModel
 from neuraltypes_collections.asr.whisper._decoding import greedy_decode
 from neuraltypes_collections.common import InputError, NeuralModel
 
@@ -55,9 +55,44 @@ def test_greedy_tokens_equal_faster_whisper(tiny_en: WhisperModel) -> None:
             encoded = tiny_en.encoder(tiny_en.front_end(audio[None], torch.tensor([audio.shape[0]])))
             [window] = greedy_decode(tiny_en.decoder, encoded, tokenizer, tokenizer.sot_sequence(),
                                      list(tiny_en.config.suppress_ids), list(tiny_en.config.suppress_ids_begin),
-                                     GreedyOptions())  # fmt: skip
+                                     DecodingOptions())  # fmt: skip
         assert list(window.tokens) == ORACLE[f"{path.stem}/tokens"].tolist(), path.stem
         assert window.no_speech_prob == pytest.approx(REPORT["clips"][path.stem]["no_speech_prob"], abs=1e-4)
+
+
+SPEECH = sorted((FIXTURES.parents[1] / "fixtures" / "speech" / "audio").glob("*.wav"))
+#: The ASR test clips on which faster-whisper's beam 5 and greedy decoding differ.
+BEAM_DIFFERS = [
+    path for path in SPEECH
+    if ORACLE[f"speech/{path.stem}/tokens"].tolist() != ORACLE[f"speech/{path.stem}/tokens_beam5"].tolist()
+]  # fmt: skip
+
+
+def test_beam_search_and_greedy_tokens_equal_faster_whisper(tiny_en: WhisperModel) -> None:
+    tokenizer = tiny_en.tokenizer
+    assert tokenizer is not None and len(BEAM_DIFFERS) >= 8
+    rules = (list(tiny_en.config.suppress_ids), list(tiny_en.config.suppress_ids_begin))
+    for path in BEAM_DIFFERS:
+        audio, _ = read_audio(path)
+        with torch.inference_mode():
+            encoded = tiny_en.encoder(tiny_en.front_end(audio[None], torch.tensor([audio.shape[0]])))
+            for beam_size, key in ((1, "tokens"), (5, "tokens_beam5")):
+                options = DecodingOptions(beam_size=beam_size)
+                [window] = greedy_decode(
+                    tiny_en.decoder, encoded, tokenizer, tokenizer.sot_sequence(), *rules, options
+                )
+                assert list(window.tokens) == ORACLE[f"speech/{path.stem}/{key}"].tolist(), (
+                    path.stem,
+                    beam_size,
+                )
+
+
+def test_beam_search_through_the_verb(tiny_en: WhisperModel, results: list[Transcription]) -> None:
+    beamed = tiny_en.transcribe(CLIPS[1:3], beam=5, batch_size=2)
+    for path, result in zip(CLIPS[1:3], beamed, strict=True):
+        expected = REPORT["clips"][path.stem]
+        assert result.text == expected["beam5_text"]
+        assert result.avg_logprob == pytest.approx(expected["beam5_avg_logprob"][0], abs=1e-3)
 
 
 def test_silence_is_skipped_as_faster_whisper_skips_it(tiny_en: WhisperModel) -> None:
@@ -67,11 +102,13 @@ def test_silence_is_skipped_as_faster_whisper_skips_it(tiny_en: WhisperModel) ->
         encoded = tiny_en.encoder(tiny_en.front_end(torch.zeros(1, 32000), torch.tensor([32000])))
         [window] = greedy_decode(tiny_en.decoder, encoded, tokenizer, tokenizer.sot_sequence(),
                                  list(tiny_en.config.suppress_ids), list(tiny_en.config.suppress_ids_begin),
-                                 GreedyOptions())  # fmt: skip
+                                 DecodingOptions())  # fmt: skip
     expected = REPORT["silence"]
     assert list(window.tokens) == expected["tokens"]
     assert window.no_speech_prob == pytest.approx(expected["no_speech_prob"], abs=1e-4)
-    assert window.is_silent(GreedyOptions()) and not window.is_silent(GreedyOptions(no_speech_threshold=None))
+    assert window.is_silent(DecodingOptions()) and not window.is_silent(
+        DecodingOptions(no_speech_threshold=None)
+    )
     result = tiny_en.transcribe(torch.zeros(32000))
     assert (result.text, result.segments) == (expected["text"], ())
 
@@ -133,8 +170,8 @@ def test_the_verb_the_registry_and_the_archive(
 def test_bad_arguments_say_what_to_do(tiny_en: WhisperModel) -> None:
     with pytest.raises(InputError, match=r"inputs\[0\]: 31.0 s is longer than one 30 s window"):
         tiny_en.transcribe(torch.zeros(16000 * 31))
-    with pytest.raises(InputError, match="Whisper models decode greedily for now"):
-        tiny_en.transcribe(torch.zeros(16000), beam=5)
+    with pytest.raises(InputError, match=r"takes beam=<beam size>, an integer >= 1 \(None: greedy\), got 0"):
+        tiny_en.transcribe(torch.zeros(16000), beam=0)
     with pytest.raises(InputError, match="word timestamps are not available for Whisper models yet"):
         tiny_en.transcribe(torch.zeros(16000), timestamps=True)
     silence = tiny_en.transcribe(torch.zeros(16000))
@@ -153,4 +190,4 @@ def test_the_command_line(tiny_en_directory: Path, tmp_path: Path) -> None:
     lm = subprocess.run(
         [*command[:5], "--model", "whisper_tiny_en", "--lm", "x.arpa"], capture_output=True, text=True
     )
-    assert lm.returncode != 0 and "--beam-size and --lm are for CTC models" in lm.stderr
+    assert lm.returncode != 0 and "--lm is for CTC models" in lm.stderr

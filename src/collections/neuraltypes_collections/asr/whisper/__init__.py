@@ -10,7 +10,7 @@ never imported.
 
 from ._ctranslate2 import CTranslate2Weights as CTranslate2Weights
 from ._ctranslate2 import read_ctranslate2 as read_ctranslate2
-from ._decoding import GreedyOptions as GreedyOptions
+from ._decoding import DecodingOptions as DecodingOptions
 from ._model import WhisperConfig as WhisperConfig
 from ._model import WhisperModel as WhisperModel
 from ._modules import DecoderCache as DecoderCache
@@ -24,7 +24,7 @@ from ._tokenizer import WhisperTokenizer as WhisperTokenizer
 __all__ = [
     "CTranslate2Weights",
     "DecoderCache",
-    "GreedyOptions",
+    "DecodingOptions",
     "WhisperConfig",
     "WhisperDecoder",
     "WhisperDimensions",

@@ -1,4 +1,4 @@
-"""Greedy decoding of one 30 s window with Whisper's token rules, and segments from its timestamp tokens.
+"""Greedy or beam-search decoding of one 30 s window with Whisper's token rules, and segments from its timestamps.
 
 The rules are OpenAI's logit filters (`whisper/decoding.py`), which CTranslate2 applies too:
 
@@ -27,21 +27,23 @@ from .._transcribe import TranscriptSegment
 from ._modules import DecoderCache, WhisperDecoder
 from ._tokenizer import WhisperTokenizer
 
-__all__ = ["DecodedWindow", "GreedyOptions", "greedy_decode", "segments_of"]
+__all__ = ["DecodedWindow", "DecodingOptions", "greedy_decode", "segments_of"]
 
 #: Seconds per timestamp token.
 TIME_PRECISION_S = 0.02
 
 
 @dataclass(frozen=True)
-class GreedyOptions:
+class DecodingOptions:
     """Options of greedy decoding, validated here.
 
     **Arguments:**
 
     - `max_initial_timestamp_s`: the latest first timestamp, in seconds (faster-whisper's default 1.0).
     - `suppress_blank`: forbid a space or end-of-text as the first token.
-    - `max_length`: the most tokens, prompt included (the decoder's 448 positions).
+    - `max_length`: the decoder's positions (448); at most half of them are generated.
+    - `beam_size`: 1 for greedy decoding, else the beams of a beam search (faster-whisper's default is 5).
+    - `patience`: a beam search stops when `beam_size * patience` hypotheses have finished.
     - `no_speech_threshold`, `log_prob_threshold`: a window is silent when its no-speech probability is above the
       first and its average log-probability below the second (faster-whisper's 0.6 and -1.0); `None` never.
     """
@@ -49,6 +51,8 @@ class GreedyOptions:
     max_initial_timestamp_s: float = 1.0
     suppress_blank: bool = True
     max_length: int = 448
+    beam_size: int = 1
+    patience: float = 1.0
     no_speech_threshold: float | None = 0.6
     log_prob_threshold: float | None = -1.0
 
@@ -60,6 +64,10 @@ class GreedyOptions:
             )
         if self.max_length < 2:
             raise InputError(f"max_length must be >= 2, got {self.max_length!r}", source="max_length")
+        if isinstance(self.beam_size, bool) or not isinstance(self.beam_size, int) or self.beam_size < 1:
+            raise InputError(f"beam_size must be an integer >= 1, got {self.beam_size!r}", source="beam_size")
+        if not self.patience > 0:
+            raise InputError(f"patience must be > 0, got {self.patience!r}", source="patience")
 
 
 @dataclass(frozen=True)
@@ -75,7 +83,7 @@ class DecodedWindow:
     def avg_logprob(self) -> float:
         return self.sum_logprob / (len(self.tokens) + 1)
 
-    def is_silent(self, options: GreedyOptions) -> bool:
+    def is_silent(self, options: DecodingOptions) -> bool:
         """Whether `options`' thresholds call this window silent (faster-whisper's rule)."""
         if options.no_speech_threshold is None or self.no_speech_prob <= options.no_speech_threshold:
             return False
@@ -121,6 +129,43 @@ def _apply_rules(
     logits[timestamp_logprob > text_logprob, :begin] = -torch.inf
 
 
+@dataclass(frozen=True)
+class _Rules:
+    """Whisper's token rules for one decoding run (see the module docstring)."""
+
+    tokenizer: WhisperTokenizer
+    suppressed: Tensor
+    suppressed_first: Tensor
+    last_initial: int
+
+    @classmethod
+    def of(
+        cls, tokenizer: WhisperTokenizer, suppress_ids: list[int], suppress_ids_begin: list[int],
+        options: DecodingOptions, device: torch.device,
+    ) -> _Rules:  # fmt: skip
+        suppressed = torch.tensor(tokenizer.suppressed(suppress_ids), dtype=torch.long, device=device)
+        first = torch.tensor(
+            suppress_ids_begin if options.suppress_blank else [], dtype=torch.long, device=device
+        )
+        last_initial = tokenizer.timestamp_begin + round(options.max_initial_timestamp_s / TIME_PRECISION_S)
+        return cls(tokenizer, suppressed, first, last_initial)
+
+    def apply(self, logits: Tensor, generated: list[list[int]]) -> None:
+        _apply_rules(
+            logits, generated, self.tokenizer, self.suppressed, self.suppressed_first, self.last_initial
+        )
+
+
+def _max_new_tokens(options: DecodingOptions, prompt: list[int]) -> int:
+    """At most half the decoder's positions are generated (OpenAI's `sample_len`, CTranslate2's `max_length`)."""
+    return min(options.max_length // 2, options.max_length - len(prompt))
+
+
+def _no_speech_probs(logits: Tensor, prompt: list[int], tokenizer: WhisperTokenizer) -> list[float]:
+    at_sot = logits[:, prompt.index(tokenizer.sot)].float().softmax(dim=-1)
+    return [float(p) for p in at_sot[:, tokenizer.no_speech].tolist()]
+
+
 def greedy_decode(
     decoder: WhisperDecoder,
     encoded: Tensor,
@@ -128,29 +173,31 @@ def greedy_decode(
     prompt: list[int],
     suppress_ids: list[int],
     suppress_ids_begin: list[int],
-    options: GreedyOptions,
+    options: DecodingOptions,
 ) -> list[DecodedWindow]:
-    """Greedy decoding of a batch of encoded windows `(batch, step, channel)`, all from the same `prompt`."""
+    """Decoding of a batch of encoded windows `(batch, step, channel)`, all from the same `prompt`: greedy, or a
+    beam search of `options.beam_size` for each window in turn."""
+    if options.beam_size > 1:
+        return [
+            _beam_decode(
+                decoder, encoded[row : row + 1], tokenizer, prompt, suppress_ids, suppress_ids_begin, options
+            )
+            for row in range(encoded.shape[0])
+        ]
     batch = encoded.shape[0]
-    device = encoded.device
     cache: DecoderCache = decoder.start(encoded)
-    suppressed = torch.tensor(tokenizer.suppressed(suppress_ids), dtype=torch.long, device=device)
-    suppressed_first = torch.tensor(
-        suppress_ids_begin if options.suppress_blank else [], dtype=torch.long, device=device
-    )
-    last_initial = tokenizer.timestamp_begin + round(options.max_initial_timestamp_s / TIME_PRECISION_S)
+    rules = _Rules.of(tokenizer, suppress_ids, suppress_ids_begin, options, encoded.device)
     generated: list[list[int]] = [[] for _ in range(batch)]
     sums = [0.0] * batch
     done = [False] * batch
-    tokens = torch.tensor([prompt] * batch, dtype=torch.long, device=device)
+    tokens = torch.tensor([prompt] * batch, dtype=torch.long, device=encoded.device)
     no_speech = [0.0] * batch
-    for step in range(options.max_length - len(prompt)):
+    for step in range(_max_new_tokens(options, prompt)):
         all_logits = decoder.step(tokens, cache)
         if step == 0:
-            at_sot = all_logits[:, prompt.index(tokenizer.sot)].float().softmax(dim=-1)
-            no_speech = at_sot[:, tokenizer.no_speech].tolist()
+            no_speech = _no_speech_probs(all_logits, prompt, tokenizer)
         logits = all_logits[:, -1].float()
-        _apply_rules(logits, generated, tokenizer, suppressed, suppressed_first, last_initial)
+        rules.apply(logits, generated)
         best = logits.argmax(dim=-1)
         logprobs = torch.log_softmax(logits, dim=-1).gather(1, best[:, None])[:, 0]
         for row, (token, logprob) in enumerate(zip(best.tolist(), logprobs.tolist(), strict=True)):
@@ -168,6 +215,73 @@ def greedy_decode(
         DecodedWindow(tuple(seq), total, probability)
         for seq, total, probability in zip(generated, sums, no_speech, strict=True)
     ]
+
+
+def _beam_decode(
+    decoder: WhisperDecoder,
+    encoded: Tensor,
+    tokenizer: WhisperTokenizer,
+    prompt: list[int],
+    suppress_ids: list[int],
+    suppress_ids_begin: list[int],
+    options: DecodingOptions,
+) -> DecodedWindow:
+    """CTranslate2's beam search over one encoded window `(1, step, channel)`.
+
+    Each step takes the best `2 * beam_size` continuations of all beams (cumulative log-probabilities of the
+    rule-filtered distributions); a continuation by end-of-text finishes a hypothesis and its beam is refilled with
+    the next candidate that does not end; the search stops when `beam_size * patience` hypotheses have finished
+    (or at the length limit, where every beam finishes). The best hypothesis by log-probability divided by its
+    length (end-of-text excluded) wins.
+    """
+    width = options.beam_size
+    vocab = decoder.token_embedding.num_embeddings
+    cache: DecoderCache = decoder.start(encoded)
+    rules = _Rules.of(tokenizer, suppress_ids, suppress_ids_begin, options, encoded.device)
+    wanted = round(width * options.patience)
+    steps = _max_new_tokens(options, prompt)
+    beams: list[list[int]] = [[]]
+    scores = torch.zeros(1, device=encoded.device)
+    finished: list[
+        tuple[float, tuple[int, ...], float]
+    ] = []  # normalised score, tokens, sum of log-probabilities
+    tokens = torch.tensor([prompt], dtype=torch.long, device=encoded.device)
+    no_speech = 0.0
+    for step in range(steps):
+        all_logits = decoder.step(tokens, cache)
+        if step == 0:
+            [no_speech] = _no_speech_probs(all_logits, prompt, tokenizer)
+        logits = all_logits[:, -1].float()
+        rules.apply(logits, beams)
+        total = (torch.log_softmax(logits, dim=-1) + scores[:, None]).flatten()
+        top_scores, top_ids = total.topk(2 * width)
+        origins, words = (top_ids // vocab).tolist(), (top_ids % vocab).tolist()
+        last = step == steps - 1
+        keep: list[int] = []
+        spare = width
+        for k in range(width):
+            chosen = k
+            if words[k] == tokenizer.eot or last:
+                ended = words[k] == tokenizer.eot
+                sequence = tuple(beams[origins[k]] + ([] if ended else [words[k]]))
+                summed = float(top_scores[k])
+                finished.append((summed / max(len(sequence), 1), sequence, summed))
+                while spare < 2 * width and words[spare] == tokenizer.eot:
+                    spare += 1
+                chosen, spare = (spare, spare + 1) if spare < 2 * width else (k, spare)
+            keep.append(chosen)
+        if last or len(finished) >= wanted:
+            break
+        origin = torch.tensor([origins[j] for j in keep], device=encoded.device)
+        if step == 0:
+            cache.cross = [(k.expand(width, -1, -1, -1), v.expand(width, -1, -1, -1)) for k, v in cache.cross]
+        cache.keys = [keys.index_select(0, origin) for keys in cache.keys]
+        cache.values = [values.index_select(0, origin) for values in cache.values]
+        beams = [beams[origins[j]] + [words[j]] for j in keep]
+        scores = top_scores[keep]
+        tokens = torch.tensor([[words[j]] for j in keep], dtype=torch.long, device=encoded.device)
+    _, sequence, summed = max(finished, key=lambda item: item[0])
+    return DecodedWindow(sequence, summed, no_speech)
 
 
 def segments_of(

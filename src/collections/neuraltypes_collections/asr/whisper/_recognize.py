@@ -1,6 +1,6 @@
 """`transcribe` for Whisper: loaded 16 kHz clips in, one `Transcription` each (text, segments, log-probability).
 
-A window that the no-speech rule calls silent (see `GreedyOptions`) gives an empty text and no segments. Clips are sorted by length and decoded in batches (the results do not depend on the batch size); each clip is one
+A window that the no-speech rule calls silent (see `DecodingOptions`) gives an empty text and no segments. Clips are sorted by length and decoded in batches (the results do not depend on the batch size); each clip is one
 window, so clips longer than a window (30 s) are refused for now with a one-line `InputError`.
 """
 
@@ -19,7 +19,7 @@ from ...common._errors import InputError
 from ...common._model import eval_mode
 from ...common._verbs import batches
 from .._transcribe import Transcription
-from ._decoding import GreedyOptions, greedy_decode, segments_of
+from ._decoding import DecodingOptions, greedy_decode, segments_of
 
 if TYPE_CHECKING:
     from ._model import WhisperModel
@@ -36,11 +36,14 @@ def recognize(
     progress: bool | None,
     timestamps: bool,
     beam: object | None,
-    options: GreedyOptions | None = None,
+    options: DecodingOptions | None = None,
 ) -> list[Transcription]:
     """Greedy Whisper transcriptions of mono `clips` at 16 kHz, in their order."""
-    if beam is not None:
-        raise InputError("transcribe: Whisper models decode greedily for now; leave beam=None", source="beam")
+    if beam is not None and (isinstance(beam, bool) or not isinstance(beam, int) or beam < 1):
+        raise InputError(
+            f"transcribe: a Whisper model takes beam=<beam size>, an integer >= 1 (None: greedy), got {beam!r}",
+            source="beam",
+        )
     if timestamps:
         raise InputError(
             "transcribe: word timestamps are not available for Whisper models yet (segment times are in "
@@ -59,7 +62,8 @@ def recognize(
                 "hint: cut the recording (neuraltypes_collections.asr.split_at_silences)",
                 source=f"inputs[{index}]",
             )
-    options = options or GreedyOptions(max_length=model.config.dimensions.n_text_ctx)
+    beam_size = beam if isinstance(beam, int) else 1
+    options = options or DecodingOptions(max_length=model.config.dimensions.n_text_ctx, beam_size=beam_size)
     prompt = tokenizer.sot_sequence()
     config = model.config
     order = sorted(range(len(clips)), key=lambda i: -clips[i].shape[0])
