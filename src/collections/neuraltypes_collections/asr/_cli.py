@@ -1,4 +1,7 @@
-"""``neuraltypes transcribe FILES... [--manifest M] --model NAME|PATH [--timestamps] [--json] ...``.
+"""``neuraltypes transcribe FILES... [--manifest M] [--model NAME|PATH] [--timestamps] [--json] ...``.
+
+The model defaults to ``whisper_tiny_en`` (the ``whisper`` extra's Whisper tiny.en); without that extra the command
+says in one line which package to install.
 
 Each file is read on its own: one that is missing, empty, not audio or not finite is reported on its own line
 on stderr and the others are still transcribed; the exit status is then 1.
@@ -35,7 +38,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--manifest", help="a JSON-lines manifest; its files are transcribed and, where it has text, scored"
     )
-    add_model_options(parser, model_help="the speech recognizer", batch_size=8)
+    add_model_options(parser, model_help="the speech recognizer", model_default="whisper_tiny_en", batch_size=8)
     parser.add_argument("--timestamps", action="store_true", help="print word start/end times in seconds")
     parser.add_argument(
         "--beam-size", type=int, default=0, help="beam search with this beam (default: greedy)"

@@ -178,9 +178,9 @@ def test_bad_arguments_say_what_to_do(tiny_en: WhisperModel) -> None:
     assert isinstance(silence.text, str) and silence.segments is not None
 
 
-def test_the_command_line(tiny_en_directory: Path, tmp_path: Path) -> None:
+def test_the_command_line_defaults_to_whisper_tiny_en(tiny_en_directory: Path, tmp_path: Path) -> None:
     command = [sys.executable, "-m", "neuraltypes_collections.common._cli", "transcribe", str(CLIPS[4]), str(tmp_path / "nope.wav"),
-               "--model", "whisper_tiny_en", "--json", "--threads", "1"]  # fmt: skip
+               "--json", "--threads", "1"]  # fmt: skip
     done = subprocess.run(command, capture_output=True, text=True, timeout=300)
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert "nope.wav" in done.stderr
