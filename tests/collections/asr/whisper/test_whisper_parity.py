@@ -18,7 +18,11 @@ import pytest
 import torch
 from neuraltypes_collections.asr import Transcription, TranscriptSegment, read_audio, transcribe, wer
 from neuraltypes_collections.asr.whisper import DecodingOptions, WhisperModel
-from neuraltypes_collections.asr.whisper._decoding import greedy_decode
+from neuraltypes_collections.asr.whisper._decoding import (
+    compression_ratio,
+    decode_windows,
+    decode_with_fallback,
+)
 from neuraltypes_collections.common import InputError, NeuralModel
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -53,7 +57,7 @@ def test_greedy_tokens_equal_faster_whisper(tiny_en: WhisperModel) -> None:
         audio, _ = read_audio(path)
         with torch.inference_mode():
             encoded = tiny_en.encoder(tiny_en.front_end(audio[None], torch.tensor([audio.shape[0]])))
-            [window] = greedy_decode(tiny_en.decoder, encoded, tokenizer, tokenizer.sot_sequence(),
+            [window] = decode_windows(tiny_en.decoder, encoded, tokenizer, tokenizer.sot_sequence(),
                                      list(tiny_en.config.suppress_ids), list(tiny_en.config.suppress_ids_begin),
                                      DecodingOptions())  # fmt: skip
         assert list(window.tokens) == ORACLE[f"{path.stem}/tokens"].tolist(), path.stem
@@ -78,7 +82,7 @@ def test_beam_search_and_greedy_tokens_equal_faster_whisper(tiny_en: WhisperMode
             encoded = tiny_en.encoder(tiny_en.front_end(audio[None], torch.tensor([audio.shape[0]])))
             for beam_size, key in ((1, "tokens"), (5, "tokens_beam5")):
                 options = DecodingOptions(beam_size=beam_size)
-                [window] = greedy_decode(
+                [window] = decode_windows(
                     tiny_en.decoder, encoded, tokenizer, tokenizer.sot_sequence(), *rules, options
                 )
                 assert list(window.tokens) == ORACLE[f"speech/{path.stem}/{key}"].tolist(), (
@@ -100,7 +104,7 @@ def test_silence_is_skipped_as_faster_whisper_skips_it(tiny_en: WhisperModel) ->
     assert tokenizer is not None
     with torch.inference_mode():
         encoded = tiny_en.encoder(tiny_en.front_end(torch.zeros(1, 32000), torch.tensor([32000])))
-        [window] = greedy_decode(tiny_en.decoder, encoded, tokenizer, tokenizer.sot_sequence(),
+        [window] = decode_windows(tiny_en.decoder, encoded, tokenizer, tokenizer.sot_sequence(),
                                  list(tiny_en.config.suppress_ids), list(tiny_en.config.suppress_ids_begin),
                                  DecodingOptions())  # fmt: skip
     expected = REPORT["silence"]
@@ -191,3 +195,28 @@ def test_the_command_line_defaults_to_whisper_tiny_en(tiny_en_directory: Path, t
         [*command[:5], "--model", "whisper_tiny_en", "--lm", "x.arpa"], capture_output=True, text=True
     )
     assert lm.returncode != 0 and "--lm is for CTC models" in lm.stderr
+
+
+def test_temperature_fallback_picks_the_most_probable_plausible_candidate(tiny_en: WhisperModel) -> None:
+    tokenizer = tiny_en.tokenizer
+    assert tokenizer is not None
+    assert (
+        compression_ratio("the same words " * 20)
+        > 2.4
+        > compression_ratio(REPORT["clips"][CLIPS[0].stem]["text"])
+    )
+    audio, _ = read_audio(SPEECH[0])
+    rules = (list(tiny_en.config.suppress_ids), list(tiny_en.config.suppress_ids_begin))
+    with torch.inference_mode():
+        encoded = tiny_en.encoder(tiny_en.front_end(audio[None], torch.tensor([audio.shape[0]])))
+        args = (tiny_en.decoder, encoded, tokenizer, tokenizer.sot_sequence(), *rules)
+        # every window fails a log-probability threshold of 0: all temperatures are tried, the best is kept
+        never = DecodingOptions(temperatures=(0.0, 0.5, 1.0), log_prob_threshold=0.0, best_of=2)
+        [kept] = decode_with_fallback(*args, never)
+        tried = [decode_windows(*args, never, temperature=t)[0] for t in never.temperatures]
+        assert kept == max(tried, key=lambda window: window.avg_logprob)
+        assert decode_with_fallback(*args, never) == [kept]  # seeded: the same every time
+        # a window that passes is kept at the first temperature
+        assert decode_with_fallback(*args, DecodingOptions(temperatures=(0.0, 1.0))) == [tried[0]]
+    with pytest.raises(InputError, match="temperatures must be a non-empty tuple of values >= 0"):
+        DecodingOptions(temperatures=())

@@ -17,6 +17,7 @@ after ``<|startoftranscript|>``, from the unfiltered logits; a window whose no-s
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass
 
 import torch
@@ -27,7 +28,14 @@ from .._transcribe import TranscriptSegment
 from ._modules import DecoderCache, WhisperDecoder
 from ._tokenizer import WhisperTokenizer
 
-__all__ = ["DecodedWindow", "DecodingOptions", "greedy_decode", "segments_of"]
+__all__ = [
+    "DecodedWindow",
+    "DecodingOptions",
+    "compression_ratio",
+    "decode_windows",
+    "decode_with_fallback",
+    "segments_of",
+]
 
 #: Seconds per timestamp token.
 TIME_PRECISION_S = 0.02
@@ -35,7 +43,7 @@ TIME_PRECISION_S = 0.02
 
 @dataclass(frozen=True)
 class DecodingOptions:
-    """Options of greedy decoding, validated here.
+    """Options of decoding, validated here (faster-whisper's names and, except `temperatures`, its defaults).
 
     **Arguments:**
 
@@ -46,6 +54,11 @@ class DecodingOptions:
     - `patience`: a beam search stops when `beam_size * patience` hypotheses have finished.
     - `no_speech_threshold`, `log_prob_threshold`: a window is silent when its no-speech probability is above the
       first and its average log-probability below the second (faster-whisper's 0.6 and -1.0); `None` never.
+    - `temperatures`: decoded at the first; when the text is too repetitive (its zlib compression ratio above
+      `compression_ratio_threshold`) or too improbable (average log-probability below `log_prob_threshold`) and
+      the window is not silent, decoded again at the next (sampling `best_of` candidates, best by log-probability
+      per token). The default `(0.0,)` never falls back; faster-whisper's is `(0.0, 0.2, 0.4, 0.6, 0.8, 1.0)`.
+    - `seed`: seeds the sampling, so that a fallback gives the same text every time.
     """
 
     max_initial_timestamp_s: float = 1.0
@@ -55,8 +68,19 @@ class DecodingOptions:
     patience: float = 1.0
     no_speech_threshold: float | None = 0.6
     log_prob_threshold: float | None = -1.0
+    temperatures: tuple[float, ...] = (0.0,)
+    compression_ratio_threshold: float | None = 2.4
+    best_of: int = 5
+    seed: int = 0
 
     def __post_init__(self) -> None:
+        if not self.temperatures or not all(t >= 0 for t in self.temperatures):
+            raise InputError(
+                f"temperatures must be a non-empty tuple of values >= 0, got {self.temperatures!r}",
+                source="temperatures",
+            )
+        if isinstance(self.best_of, bool) or not isinstance(self.best_of, int) or self.best_of < 1:
+            raise InputError(f"best_of must be an integer >= 1, got {self.best_of!r}", source="best_of")
         if not self.max_initial_timestamp_s >= 0:
             raise InputError(
                 f"max_initial_timestamp_s must be >= 0, got {self.max_initial_timestamp_s!r}",
@@ -166,7 +190,7 @@ def _no_speech_probs(logits: Tensor, prompt: list[int], tokenizer: WhisperTokeni
     return [float(p) for p in at_sot[:, tokenizer.no_speech].tolist()]
 
 
-def greedy_decode(
+def decode_windows(
     decoder: WhisperDecoder,
     encoded: Tensor,
     tokenizer: WhisperTokenizer,
@@ -174,9 +198,26 @@ def greedy_decode(
     suppress_ids: list[int],
     suppress_ids_begin: list[int],
     options: DecodingOptions,
+    *,
+    temperature: float = 0.0,
 ) -> list[DecodedWindow]:
-    """Decoding of a batch of encoded windows `(batch, step, channel)`, all from the same `prompt`: greedy, or a
-    beam search of `options.beam_size` for each window in turn."""
+    """Decoding of a batch of encoded windows `(batch, step, channel)`, all from the same `prompt`: greedy, a beam
+    search of `options.beam_size` for each window in turn, or at a `temperature` above 0, `options.best_of`
+    samples of each window in turn (the best by log-probability per token)."""
+    if temperature > 0:
+        return [
+            _sample_decode(
+                decoder,
+                encoded[row : row + 1],
+                tokenizer,
+                prompt,
+                suppress_ids,
+                suppress_ids_begin,
+                options,
+                temperature,
+            )  # fmt: skip
+            for row in range(encoded.shape[0])
+        ]
     if options.beam_size > 1:
         return [
             _beam_decode(
@@ -184,6 +225,21 @@ def greedy_decode(
             )
             for row in range(encoded.shape[0])
         ]
+    return _sequential_decode(decoder, encoded, tokenizer, prompt, suppress_ids, suppress_ids_begin, options)
+
+
+def _sequential_decode(
+    decoder: WhisperDecoder,
+    encoded: Tensor,
+    tokenizer: WhisperTokenizer,
+    prompt: list[int],
+    suppress_ids: list[int],
+    suppress_ids_begin: list[int],
+    options: DecodingOptions,
+    temperature: float = 0.0,
+    generator: torch.Generator | None = None,
+) -> list[DecodedWindow]:
+    """One token per row and step: the most probable, or one sampled at `temperature` with `generator`."""
     batch = encoded.shape[0]
     cache: DecoderCache = decoder.start(encoded)
     rules = _Rules.of(tokenizer, suppress_ids, suppress_ids_begin, options, encoded.device)
@@ -198,7 +254,10 @@ def greedy_decode(
             no_speech = _no_speech_probs(all_logits, prompt, tokenizer)
         logits = all_logits[:, -1].float()
         rules.apply(logits, generated)
-        best = logits.argmax(dim=-1)
+        if generator is None:
+            best = logits.argmax(dim=-1)
+        else:
+            best = torch.multinomial((logits / temperature).softmax(dim=-1), 1, generator=generator)[:, 0]
         logprobs = torch.log_softmax(logits, dim=-1).gather(1, best[:, None])[:, 0]
         for row, (token, logprob) in enumerate(zip(best.tolist(), logprobs.tolist(), strict=True)):
             if done[row]:
@@ -215,6 +274,75 @@ def greedy_decode(
         DecodedWindow(tuple(seq), total, probability)
         for seq, total, probability in zip(generated, sums, no_speech, strict=True)
     ]
+
+
+def _sample_decode(
+    decoder: WhisperDecoder,
+    encoded: Tensor,
+    tokenizer: WhisperTokenizer,
+    prompt: list[int],
+    suppress_ids: list[int],
+    suppress_ids_begin: list[int],
+    options: DecodingOptions,
+    temperature: float,
+) -> DecodedWindow:
+    """`options.best_of` samples of one window at `temperature`; the best by log-probability per token."""
+    generator = torch.Generator(device=encoded.device).manual_seed(options.seed)
+    samples = _sequential_decode(
+        decoder, encoded.expand(options.best_of, -1, -1), tokenizer, prompt, suppress_ids, suppress_ids_begin,
+        options, temperature, generator,
+    )  # fmt: skip
+    return max(samples, key=lambda window: window.sum_logprob / max(len(window.tokens), 1))
+
+
+def compression_ratio(text: str) -> float:
+    """How well `text` compresses with zlib (faster-whisper's measure of repetition; 2.4 and above: a loop)."""
+    data = text.encode("utf-8")
+    return len(data) / len(zlib.compress(data))
+
+
+def decode_with_fallback(
+    decoder: WhisperDecoder,
+    encoded: Tensor,
+    tokenizer: WhisperTokenizer,
+    prompt: list[int],
+    suppress_ids: list[int],
+    suppress_ids_begin: list[int],
+    options: DecodingOptions,
+) -> list[DecodedWindow]:
+    """`decode_windows` at `options.temperatures[0]`, and each window whose text fails the thresholds again at the
+    next temperatures (faster-whisper's `generate_with_fallback`): the first that passes is kept, else the most
+    probable of those not too repetitive (else of all)."""
+    args = (decoder, encoded, tokenizer, prompt, suppress_ids, suppress_ids_begin, options)
+    first, *others = options.temperatures
+    windows = decode_windows(*args, temperature=first)
+    kept: list[DecodedWindow] = []
+    for row, window in enumerate(windows):
+        tried = [window]
+        for temperature in others:
+            if not _needs_fallback(tried[-1], tokenizer, options):
+                break
+            row_args = (decoder, encoded[row : row + 1], *args[2:])
+            tried += decode_windows(*row_args, temperature=temperature)
+        if not _needs_fallback(tried[-1], tokenizer, options):
+            kept.append(tried[-1])
+            continue
+        threshold = options.compression_ratio_threshold
+        plausible = [
+            w
+            for w in tried
+            if threshold is None or compression_ratio(tokenizer.decode(w.tokens).strip()) <= threshold
+        ]
+        kept.append(max(plausible or tried, key=lambda w: w.avg_logprob))
+    return kept
+
+
+def _needs_fallback(window: DecodedWindow, tokenizer: WhisperTokenizer, options: DecodingOptions) -> bool:
+    threshold = options.compression_ratio_threshold
+    if threshold is not None and compression_ratio(tokenizer.decode(window.tokens).strip()) > threshold:
+        return True
+    low = options.log_prob_threshold is not None and window.avg_logprob < options.log_prob_threshold
+    return low and not window.is_silent(options)
 
 
 def _beam_decode(

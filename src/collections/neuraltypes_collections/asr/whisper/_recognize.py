@@ -19,7 +19,7 @@ from ...common._errors import InputError
 from ...common._model import eval_mode
 from ...common._verbs import batches
 from .._transcribe import Transcription
-from ._decoding import DecodingOptions, greedy_decode, segments_of
+from ._decoding import DecodingOptions, decode_with_fallback, segments_of
 
 if TYPE_CHECKING:
     from ._model import WhisperModel
@@ -73,7 +73,7 @@ def recognize(
             signal, lengths = batch_audio([clips[i] for i in batch], model.sample_rate)
             signal = nt.tag(signal.to(device), nt.tags.AudioSignal(model.sample_rate))
             encoded = model.encoder(model.front_end(signal, lengths.to(device)))
-            windows = greedy_decode(
+            windows = decode_with_fallback(
                 model.decoder, encoded, tokenizer, prompt,
                 list(config.suppress_ids), list(config.suppress_ids_begin), options,
             )  # fmt: skip
