@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from neuraltypes_collections.asr import CTCModel, load_model_config, model_config_names
-from neuraltypes_collections.common import NeuralModel
+from neuraltypes_collections.common import InputError, NeuralModel
 
 ROOT = Path(__file__).resolve().parents[3]
 SPEECH = Path(__file__).parent / "fixtures" / "speech"
@@ -22,7 +22,7 @@ def test_shipped_configs_load_and_quartznet_15x5_has_nemos_parameter_count() -> 
     # NeMo 3.0's QuartzNet 15x5 (parity NOTES.md): 18,924,381 parameters
     assert sum(p.numel() for p in CTCModel(load_model_config("quartznet_15x5")).parameters()) == 18_924_381
     assert load_model_config("quartznet_15x5").labels[14] == "n"  # YAML 1.1 'n' stays a string
-    with pytest.raises(FileNotFoundError, match="available: jasper_10x5dr"):
+    with pytest.raises(InputError, match="available: jasper_10x5dr"):
         load_model_config("quartznet_99x9")
 
 

@@ -93,5 +93,5 @@ def test_bad_manifest_lines_name_file_and_line(tmp_path: Path, line: str, match:
 
 
 def test_missing_manifest() -> None:
-    with pytest.raises(FileNotFoundError, match="manifest"):
+    with pytest.raises(ManifestError, match="manifest does not exist"):
         read_manifest("/nonexistent/manifest.jsonl")

@@ -18,6 +18,7 @@ from neuraltypes_collections.asr import (
     train_bpe_tokenizer,
     wer,
 )
+from neuraltypes_collections.common import ConfigError, InputError
 
 ARPA = """
 \\data\\
@@ -99,7 +100,7 @@ def test_an_unloadable_lm_is_reported_with_its_path(tmp_path: Path) -> None:
 def test_beam_options_are_validated() -> None:
     with pytest.raises(ValueError, match="nbest <= beam_size"):
         BeamSearchOptions(beam_size=2, nbest=3)
-    with pytest.raises(FileNotFoundError, match="lm_path"):
+    with pytest.raises(ConfigError, match="lm_path"):
         BeamSearchOptions(lm_path="/no/such.arpa")
 
 
@@ -126,5 +127,5 @@ def test_error_rates_count_substitutions_insertions_deletions() -> None:
     assert wer([""], [""]).rate == 0.0 and wer([""], ["x"]).rate == float("inf")
     with pytest.raises(ValueError, match="2 references but 1 hypotheses"):
         wer(["a", "b"], ["a"])
-    with pytest.raises(TypeError, match="sequences of sentences"):
+    with pytest.raises(InputError, match="sequences of sentences"):
         wer("a b", "a b")

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 from ..common import config_from_yaml
+from ..common._errors import InputError
 from .models._ctc import CTCModelConfig
 
 __all__ = ["load_model_config", "model_config_names"]
@@ -28,7 +29,8 @@ def load_model_config(name_or_path: str | os.PathLike[str]) -> CTCModelConfig:
     if not path.suffix:
         path = CONFIG_DIR / f"{name_or_path}.yaml"
         if not path.is_file():
-            raise FileNotFoundError(
-                f"no shipped model config {str(name_or_path)!r}; available: {', '.join(model_config_names())}"
+            raise InputError(
+                f"load_model_config: no shipped model config {str(name_or_path)!r}; "
+                f"available: {', '.join(model_config_names())}"
             )
     return config_from_yaml(CTCModelConfig, path.read_text(encoding="utf-8"), where=str(path))

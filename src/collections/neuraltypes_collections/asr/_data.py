@@ -14,6 +14,7 @@ from torch import Tensor
 import neuraltypes as nt
 
 from ..common._audio import read_audio
+from ..common._errors import ConfigError, ManifestError
 from ._manifest import ManifestEntry
 
 __all__ = ["AudioAugmentConfig", "AudioTextDataset", "augment_waveform", "collate_audio_text"]
@@ -37,12 +38,12 @@ class AudioAugmentConfig:
 
     def __post_init__(self) -> None:
         if any(f <= 0 for f in self.speed_factors):
-            raise ValueError(f"AudioAugmentConfig: speed factors must be positive, got {self.speed_factors}")
+            raise ConfigError(f"AudioAugmentConfig: speed factors must be positive, got {self.speed_factors}")
         if not 0.0 <= self.noise_probability <= 1.0:
-            raise ValueError(f"AudioAugmentConfig: noise_probability must be in [0, 1], got {self.noise_probability}")
+            raise ConfigError(f"AudioAugmentConfig: noise_probability must be in [0, 1], got {self.noise_probability}")
         low, high = self.noise_snr_db
         if low > high:
-            raise ValueError(f"AudioAugmentConfig: noise_snr_db must be (low, high), got {self.noise_snr_db}")
+            raise ConfigError(f"AudioAugmentConfig: noise_snr_db must be (low, high), got {self.noise_snr_db}")
 
 
 def augment_waveform(audio: Tensor, config: AudioAugmentConfig, rng: random.Random) -> Tensor:
@@ -91,7 +92,7 @@ class AudioTextDataset(torch.utils.data.Dataset[tuple[Tensor, Tensor]]):
     ) -> None:
         missing = [e.line for e in entries if e.text is None]
         if missing:
-            raise ValueError(f"AudioTextDataset: entries on manifest lines {missing[:5]} have no text")
+            raise ManifestError(f"AudioTextDataset: entries on manifest lines {missing[:5]} have no text")
         self.entries = list(entries)
         self.tokenizer = tokenizer
         self.sample_rate = sample_rate

@@ -11,6 +11,8 @@ from typing import Any, Protocol
 import torch
 from torch import Tensor
 
+from ..common._errors import ConfigError, InputError, ModelNotAvailableError
+
 __all__ = ["BeamSearchOptions", "CTCBeamDecoder", "Tokenizer", "collapse_ctc", "greedy_decode"]
 
 
@@ -86,13 +88,13 @@ class BeamSearchOptions:
 
     def __post_init__(self) -> None:
         if self.beam_size < 1 or self.nbest < 1 or self.nbest > self.beam_size:
-            raise ValueError(
+            raise ConfigError(
                 f"BeamSearchOptions: need 1 <= nbest <= beam_size, got beam_size={self.beam_size}, nbest={self.nbest}"
             )
         for name in ("lm_path", "lexicon_path"):
             path = getattr(self, name)
             if path is not None and not os.path.isfile(path):
-                raise FileNotFoundError(f"BeamSearchOptions: {name} {path!r} does not exist")
+                raise ConfigError(f"BeamSearchOptions: {name} {path!r} does not exist (hint: check the path)")
 
 
 def _arpa_words(path: str) -> list[str]:
@@ -102,8 +104,8 @@ def _arpa_words(path: str) -> list[str]:
     with open(path, encoding="utf-8", errors="replace") as handle:
         first = handle.readline()
         if not first.strip().startswith("\\data\\") and first.strip() != "":
-            raise ValueError(
-                f"{path}: not an ARPA text file (hint: pass lexicon_path for a binary KenLM model)"
+            raise InputError(
+                f"{path}: not an ARPA text file (hint: pass lexicon_path for a binary KenLM model)", source=path
             )
         for line in handle:
             stripped = line.strip()
@@ -115,7 +117,7 @@ def _arpa_words(path: str) -> list[str]:
                 if len(parts) >= 2 and parts[1] not in ("<s>", "</s>", "<unk>"):
                     words.append(parts[1])
     if not words:
-        raise ValueError(f"{path}: no unigrams found in the ARPA file")
+        raise InputError(f"{path}: no unigrams found in the ARPA file", source=path)
     return words
 
 
@@ -143,11 +145,11 @@ class CTCBeamDecoder:
         try:
             from torchaudio.models.decoder import ctc_decoder  # type: ignore[import-untyped]
         except ImportError as error:  # pragma: no cover - depends on the environment
-            raise ImportError(
-                "beam search needs torchaudio and flashlight-text: pip install torchaudio flashlight-text"
+            raise ModelNotAvailableError(
+                "beam search needs torchaudio and flashlight-text: pip install 'neuraltypes[lm]'"
             ) from error
         if " " not in vocabulary:
-            raise ValueError("CTCBeamDecoder: the vocabulary needs a space character as word separator")
+            raise InputError("CTCBeamDecoder: the vocabulary needs a space character as word separator")
         self.vocabulary = list(vocabulary)
         self.options = options
         blank, silence = "<blank>", "|"
@@ -164,9 +166,10 @@ class CTCBeamDecoder:
         except RuntimeError as error:
             if options.lm_path is None:
                 raise
-            raise ValueError(
+            raise InputError(
                 f"{options.lm_path}: KenLM cannot load this language model ({str(error).splitlines()[0][-160:]}); "
-                "hint: it must be an ARPA or KenLM binary file with at least bigrams"
+                "hint: it must be an ARPA or KenLM binary file with at least bigrams",
+                source=options.lm_path,
             ) from error
 
     def _build(self, ctc_decoder: Any, lexicon: str | None, tokens: list[str], blank: str, silence: str) -> Any:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import errno
 import json
 import os
 from dataclasses import dataclass, field
@@ -56,12 +55,11 @@ def read_manifest(
     - `check_files`: every `audio_filepath` must exist.
 
     **Returns:** the entries in file order. Raises `ManifestError` (``NT307``, `file:line: what is wrong`) for
-    invalid JSON, a missing or mistyped key, or a missing audio file, and `FileNotFoundError` naming the
-    manifest when it is missing.
+    invalid JSON, a missing or mistyped key, a missing audio file, or a missing manifest.
     """
     manifest = Path(path)
     if not manifest.is_file():
-        raise FileNotFoundError(errno.ENOENT, "manifest does not exist", str(manifest))
+        raise ManifestError(f"{manifest}: the manifest does not exist", source=str(manifest))
     entries = []
     with manifest.open(encoding="utf-8") as handle:
         for number, raw in enumerate(handle, start=1):

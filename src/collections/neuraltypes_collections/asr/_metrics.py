@@ -14,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ..common._errors import InputError
+
 __all__ = ["ErrorRate", "cer", "edit_operations", "wer"]
 
 
@@ -84,10 +86,12 @@ def edit_operations(reference: Sequence[object], hypothesis: Sequence[object]) -
 
 def _corpus(references: Sequence[str], hypotheses: Sequence[str], split_words: bool) -> ErrorRate:
     if isinstance(references, str) or isinstance(hypotheses, str):
-        raise TypeError("wer/cer take sequences of sentences; wrap a single sentence in a list")
+        raise InputError(
+            "wer/cer: references and hypotheses are sequences of sentences; wrap a single sentence in a list"
+        )
     if len(references) != len(hypotheses):
-        raise ValueError(
-            f"got {len(references)} references but {len(hypotheses)} hypotheses; they must pair up one to one"
+        raise InputError(
+            f"wer/cer: got {len(references)} references but {len(hypotheses)} hypotheses; they must pair up one to one"
         )
     total = ErrorRate(0, 0, 0, 0)
     for reference, hypothesis in zip(references, hypotheses, strict=True):

@@ -10,6 +10,8 @@ import os
 import tempfile
 from collections.abc import Iterable, Sequence
 
+from ..common._errors import InputError
+
 __all__ = ["BPETokenizer", "CharTokenizer", "train_bpe_tokenizer"]
 
 
@@ -29,11 +31,11 @@ class CharTokenizer:
     def __init__(self, vocabulary: Sequence[str], unknown: str = "error") -> None:
         bad = [label for label in vocabulary if len(label) != 1]
         if bad:
-            raise ValueError(f"CharTokenizer: every label must be one character, got {bad[:5]!r}")
+            raise InputError(f"CharTokenizer: every label must be one character, got {bad[:5]!r}")
         if len(set(vocabulary)) != len(vocabulary):
-            raise ValueError("CharTokenizer: the vocabulary has duplicate labels")
+            raise InputError("CharTokenizer: the vocabulary has duplicate labels")
         if unknown not in ("error", "skip"):
-            raise ValueError(f"CharTokenizer: unknown must be 'error' or 'skip', got {unknown!r}")
+            raise InputError(f"CharTokenizer: unknown must be 'error' or 'skip', got {unknown!r}")
         self.vocabulary = list(vocabulary)
         self.unknown = unknown
         self._index = {label: index for index, label in enumerate(self.vocabulary)}
@@ -50,7 +52,7 @@ class CharTokenizer:
             if index is None:
                 if self.unknown == "skip":
                     continue
-                raise ValueError(
+                raise InputError(
                     f"CharTokenizer.encode: character {char!r} at position {position} of {text!r} is not in the "
                     f"vocabulary {''.join(self.vocabulary)!r} (hint: normalise the text, e.g. lowercase it, or "
                     "build the tokenizer with unknown='skip')"
@@ -123,7 +125,7 @@ def train_bpe_tokenizer(texts: Iterable[str], vocab_size: int, *, character_cove
 
     lines = [line.strip() for line in texts if line.strip()]
     if not lines:
-        raise ValueError("train_bpe_tokenizer: no non-empty text to train on")
+        raise InputError("train_bpe_tokenizer: no non-empty text to train on")
     with tempfile.TemporaryDirectory() as folder:
         corpus = os.path.join(folder, "corpus.txt")
         with open(corpus, "w", encoding="utf-8") as handle:

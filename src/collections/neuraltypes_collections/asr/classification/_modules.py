@@ -12,6 +12,7 @@ from torch import Tensor, nn
 
 from neuraltypes import AcousticEncoded, Lengths, Logits, NeuralModule, Spectrogram
 
+from ...common._errors import ConfigError
 from ...common._masks import mask_beyond
 from ..modules._jasper import ConvASREncoder
 from ..modules._preprocessor import SpecAugment
@@ -74,7 +75,7 @@ class PooledDecoder(NeuralModule):
     def __init__(self, in_channels: int, num_labels: int, pooling: str = "avg") -> None:
         super().__init__()
         if pooling not in POOLINGS:
-            raise ValueError(f"PooledDecoder: pooling must be one of {POOLINGS}, got {pooling!r}")
+            raise ConfigError(f"PooledDecoder: pooling must be one of {POOLINGS}, got {pooling!r}")
         self.pooling = pooling
         self.projection = nn.Linear(in_channels, num_labels)
 

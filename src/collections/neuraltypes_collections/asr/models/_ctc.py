@@ -15,6 +15,7 @@ from torch import Tensor
 from neuraltypes import AudioSignal, Lengths, LogProbs, Loss, Predictions, TokenIndex, attr, checked
 
 from ...common import MelConfig, MelFrontEnd, NeuralModel, register_model
+from ...common._errors import ConfigError
 from .._tokenizers import BPETokenizer, CharTokenizer
 from ..modules._jasper import ConvASREncoder, ConvASREncoderConfig, CTCDecoder, JasperBlockConfig
 from ..modules._preprocessor import SpecAugment, SpecAugmentConfig
@@ -68,7 +69,7 @@ class CTCModelConfig:
                 f"encoder.feat_in ({self.encoder.feat_in}) must equal preprocessor.n_mels ({self.preprocessor.n_mels})"
             )
         if problems:
-            raise ValueError("CTCModelConfig: " + "; ".join(problems))
+            raise ConfigError("CTCModelConfig: " + "; ".join(problems))
 
     @property
     def num_classes(self) -> int:
@@ -111,7 +112,7 @@ class CTCModel(NeuralModel):
         self.tokenizer = tokenizer
         if isinstance(tokenizer, BPETokenizer):
             if len(tokenizer.vocabulary) != config.bpe_vocab_size:
-                raise ValueError(
+                raise ConfigError(
                     f"CTCModel: the BPE tokenizer has {len(tokenizer.vocabulary)} pieces but the config says "
                     f"bpe_vocab_size={config.bpe_vocab_size}"
                 )
@@ -124,7 +125,7 @@ class CTCModel(NeuralModel):
         tokenizer = None
         if config.tokenizer == "bpe":
             if BPE_ARTIFACT not in artifacts:
-                raise ValueError(f"CTCModel: a bpe model needs the artifact {BPE_ARTIFACT!r}; got {sorted(artifacts)}")
+                raise ConfigError(f"CTCModel: a bpe model needs the artifact {BPE_ARTIFACT!r}; got {sorted(artifacts)}")
             tokenizer = BPETokenizer(artifacts[BPE_ARTIFACT])
         model = cls(config, tokenizer)
         for name, data in artifacts.items():

@@ -20,6 +20,7 @@ from torch import Tensor, nn
 
 from neuraltypes import AcousticEncoded, Lengths, LogProbs, MelSpectrogram, NeuralModule, attr, params
 
+from ...common._errors import ConfigError
 from ...common._masks import mask_beyond
 from ._fast import ConvStep, state_version
 
@@ -68,7 +69,7 @@ class JasperBlockConfig:
         if not 0.0 <= self.dropout < 1.0:
             problems.append(f"dropout must be in [0, 1), got {self.dropout}")
         if problems:
-            raise ValueError("JasperBlockConfig: " + "; ".join(problems))
+            raise ConfigError("JasperBlockConfig: " + "; ".join(problems))
 
 
 @dataclass(frozen=True)
@@ -82,9 +83,9 @@ class ConvASREncoderConfig:
 
     def __post_init__(self) -> None:
         if not self.blocks:
-            raise ValueError("ConvASREncoderConfig: needs at least one block")
+            raise ConfigError("ConvASREncoderConfig: needs at least one block")
         if self.activation not in _ACTIVATIONS:
-            raise ValueError(
+            raise ConfigError(
                 f"ConvASREncoderConfig: activation {self.activation!r} is not one of {sorted(_ACTIVATIONS)}"
             )
 

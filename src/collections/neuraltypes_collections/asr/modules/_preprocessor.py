@@ -26,7 +26,7 @@ __all__ = ["MFCCConfig", "MFCCPreprocessor", "SpecAugment", "SpecAugmentConfig",
 
 def _require(condition: bool, owner: str, message: str) -> None:
     if not condition:
-        raise ValueError(f"{owner}: {message}")
+        raise ConfigError(f"{owner}: {message}")
 
 
 @dataclass(frozen=True)
