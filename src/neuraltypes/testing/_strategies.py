@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from .._annotations import spec_of
 from .._check import describe_value
 from .._dims import AnyDim, ExprDim, FixedDim, NamedDim, VariadicDim
+from .._errors import AnnotationError
 from .._spec import ListNode, Node, OptionalNode, TensorNode, TensorSpec
 from .._tags import Void, tag
 from .._vocabulary import Lengths, LogProbs, Mask, Probs, TokenIndex
@@ -306,8 +307,11 @@ def tensors(
     """
     spec = annotation if isinstance(annotation, TensorSpec) else spec_of(annotation)
     if spec is None:
-        raise TypeError(f"tensors() takes a neural-type annotation such as AudioSignal[Tensor, \"batch time\"], "
-                        f"got {annotation!r}")
+        raise AnnotationError(
+            f"tensors() takes a neural-type annotation such as AudioSignal[Tensor, \"batch time\"], "
+            f"got {annotation!r}",
+            code="NT101",
+        )
     node = resolve_node(TensorNode(spec), owner)
     assert isinstance(node, TensorNode)
     options.setdefault("dtypes", "any")

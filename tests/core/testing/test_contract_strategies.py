@@ -192,5 +192,6 @@ def test_usage_errors_say_what_to_pass() -> None:
     with pytest.raises(nt.AnnotationError, match="declares no neural types") as info:
         arguments(lambda x: x)
     assert info.value.code == "NT108"
-    with pytest.raises(TypeError, match="tensors\\(\\) takes a neural-type annotation"):
+    with pytest.raises(nt.AnnotationError, match="tensors\\(\\) takes a neural-type annotation") as info:
         tensors(Tensor)
+    assert info.value.code == "NT101"
