@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from neuraltypes_collections.common import InputError, restore_from
+from neuraltypes_collections.common import InputError, UnknownModelError, restore_from
 from neuraltypes_collections.nlp import (
     PunctuationCapitalizationConfig,
     PunctuationCapitalizationModel,
@@ -90,5 +90,5 @@ def test_base_encoder_archive_holds_only_stored_layers(tmp_path: Path) -> None:
 
 def test_unknown_base_encoder() -> None:
     config = dataclasses.replace(PunctuationCapitalizationConfig(), base_encoder="no-such-wheel")
-    with pytest.raises(KeyError, match="unknown base encoder 'no-such-wheel'"):
+    with pytest.raises(UnknownModelError, match="unknown base encoder 'no-such-wheel'"):
         PunctuationCapitalizationModel.from_config(config)

@@ -23,6 +23,7 @@ import numpy as np
 import torch
 
 from ..common._archive import atomic_output
+from ..common._errors import InputError
 from ._labels import CAPIT_LABELS, PUNCT_LABELS, LabelledText
 
 __all__ = [
@@ -54,7 +55,7 @@ def tokenize_words(tokenizer: Any, sentences: Sequence[Sequence[str]]) -> list[l
     For each sentence, for each word, its subword ids (a word the tokenizer drops entirely gets `[UNK]`).
     """
     if not getattr(tokenizer, "is_fast", False):
-        raise TypeError(
+        raise InputError(
             f"tokenize_words needs a fast tokenizer (with word_ids), got {type(tokenizer).__name__}; "
             f"hint: load the directory's tokenizer.json or build BertTokenizerFast(vocab_file=...)."
         )
@@ -98,7 +99,7 @@ def plan_windows(word_starts: Sequence[int], num_tokens: int, window: int, step:
     Windows in order; each word index appears in exactly one window's `word_indices`.
     """
     if window < 1 or not 1 <= step <= window:
-        raise ValueError(f"plan_windows: need window >= 1 and 1 <= step <= window, got window={window}, step={step}")
+        raise InputError(f"plan_windows: need window >= 1 and 1 <= step <= window, got window={window}, step={step}")
     if num_tokens <= window:
         return [Window(0, num_tokens, tuple(range(len(word_starts))))]
     starts = list(range(0, num_tokens - window, step)) + [num_tokens - window]

@@ -18,6 +18,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..common._errors import InputError, ManifestError
+
 __all__ = [
     "CAPIT_LABELS",
     "PUNCT_LABELS",
@@ -46,16 +48,16 @@ class LabelledText:
 
     def __post_init__(self) -> None:
         if not len(self.words) == len(self.punct) == len(self.capit):
-            raise ValueError(
+            raise InputError(
                 f"LabelledText: {len(self.words)} words but {len(self.punct)} punctuation and "
                 f"{len(self.capit)} capitalization labels; each word needs exactly one of each."
             )
         for label in self.punct:
             if label not in PUNCT_LABELS:
-                raise ValueError(f"LabelledText: unknown punctuation label {label!r}; expected one of {PUNCT_LABELS}")
+                raise InputError(f"LabelledText: unknown punctuation label {label!r}; expected one of {PUNCT_LABELS}")
         for label in self.capit:
             if label not in CAPIT_LABELS:
-                raise ValueError(
+                raise InputError(
                     f"LabelledText: unknown capitalization label {label!r}; expected one of {CAPIT_LABELS}"
                 )
 
@@ -178,26 +180,29 @@ def read_nemo_files(text_path: str | os.PathLike[str], labels_path: str | os.Pat
     text_lines = Path(text_path).read_text(encoding="utf-8").splitlines()
     label_lines = Path(labels_path).read_text(encoding="utf-8").splitlines()
     if len(text_lines) != len(label_lines):
-        raise ValueError(
+        raise ManifestError(
             f"{text_path} has {len(text_lines)} lines but {labels_path} has {len(label_lines)}; "
-            f"the files must be aligned line by line."
+            f"the files must be aligned line by line.",
+            source=str(labels_path),
         )
     items = []
     for number, (text_line, label_line) in enumerate(zip(text_lines, label_lines, strict=True), start=1):
         words, labels = text_line.split(), label_line.split()
         if len(words) != len(labels):
-            raise ValueError(
+            raise ManifestError(
                 f"{labels_path}, line {number}: {len(labels)} labels for {len(words)} words in {text_path}; "
-                f"expected one label per word."
+                f"expected one label per word.",
+                source=f"{labels_path}:{number}",
             )
         punct, capit = [], []
         for index, label in enumerate(labels):
             if label == "O":
                 label = "OO"
             if len(label) != 2 or label[0] not in PUNCT_LABELS or label[1] not in CAPIT_LABELS:
-                raise ValueError(
+                raise ManifestError(
                     f"{labels_path}, line {number}, word {index + 1} ({words[index]!r}): label {label!r} is not "
-                    f"punctuation {PUNCT_LABELS} followed by capitalization {CAPIT_LABELS}, e.g. ',U'."
+                    f"punctuation {PUNCT_LABELS} followed by capitalization {CAPIT_LABELS}, e.g. ',U'.",
+                    source=f"{labels_path}:{number}",
                 )
             punct.append(label[0])
             capit.append(label[1])

@@ -3,6 +3,7 @@
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ..common._errors import InputError
 from ._labels import LabelledText
 
 __all__ = ["LabelScore", "PunctuationReport", "evaluate_labels"]
@@ -86,14 +87,14 @@ def evaluate_labels(reference: Sequence[LabelledText], predicted: Sequence[Label
     A `PunctuationReport`; `report.table()` prints it.
     """
     if len(reference) != len(predicted):
-        raise ValueError(f"evaluate_labels: {len(reference)} reference items but {len(predicted)} predicted")
+        raise InputError(f"evaluate_labels: {len(reference)} reference items but {len(predicted)} predicted")
     ref_p: list[str] = []
     pred_p: list[str] = []
     ref_c: list[str] = []
     pred_c: list[str] = []
     for number, (ref, pred) in enumerate(zip(reference, predicted, strict=True)):
         if ref.words != pred.words:
-            raise ValueError(f"evaluate_labels: item {number} has different words in reference and prediction")
+            raise InputError(f"evaluate_labels: item {number} has different words in reference and prediction")
         ref_p += ref.punct
         pred_p += pred.punct
         ref_c += ref.capit

