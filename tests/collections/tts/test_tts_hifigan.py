@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from neuraltypes_collections.common import NeuralModel
+from neuraltypes_collections.common import NeuralModel, WeightsMismatchError
 from neuraltypes_collections.tts import HifiGan, HifiGanModelConfig
 from neuraltypes_collections.tts.modules import HifiGanConfig, MelConfig, MelFrontEnd, fold_weight_norm
 
@@ -66,7 +66,7 @@ def test_fold_weight_norm_equals_torch_weight_norm() -> None:
 
 
 def test_fold_weight_norm_names_missing_gain() -> None:
-    with pytest.raises(KeyError, match="conv.weight_g"):
+    with pytest.raises(WeightsMismatchError, match="conv.weight_g"):
         fold_weight_norm({"conv.weight_v": torch.ones(2, 2, 1)})
 
 

@@ -17,6 +17,7 @@ import torch
 from torch import Tensor
 
 from ..common._audio import read_audio, resample
+from ..common._errors import InputError, ManifestError
 from ..common._mel import MelConfig, MelFrontEnd
 from .modules._pitch import yin_pitch
 
@@ -37,7 +38,7 @@ def uniform_durations(num_tokens: int, num_frames: int) -> Tensor:
     **Returns:** an int64 tensor of `num_tokens` durations summing to `num_frames`.
     """
     if num_tokens <= 0:
-        raise ValueError(f"uniform_durations: need at least one token, got {num_tokens}")
+        raise InputError(f"uniform_durations: need at least one token, got {num_tokens}")
     base, extra = divmod(num_frames, num_tokens)
     durations = torch.full((num_tokens,), base, dtype=torch.long)
     durations[:extra] += 1
@@ -54,9 +55,12 @@ def read_manifest(path: str | os.PathLike[str]) -> list[dict[str, object]]:
         try:
             entry = json.loads(line)
         except json.JSONDecodeError as error:
-            raise ValueError(f"{path}:{number}: not JSON ({error.msg})") from None
+            raise ManifestError(f"{path}:{number}: not JSON ({error.msg})", source=f"{path}:{number}") from None
         if "audio_filepath" not in entry or "text" not in entry:
-            raise ValueError(f"{path}:{number}: an entry needs 'audio_filepath' and 'text', got {sorted(entry)}")
+            raise ManifestError(
+                f"{path}:{number}: an entry needs 'audio_filepath' and 'text', got {sorted(entry)}",
+                source=f"{path}:{number}",
+            )
         entry["audio_filepath"] = str(base / entry["audio_filepath"])
         entries.append(entry)
     return entries
@@ -94,8 +98,9 @@ def make_examples(
             durations(tokens, n_frames, audio[0]) if durations is not None else uniform_durations(len(tokens), n_frames)
         )
         if int(token_durations.sum()) != n_frames:
-            raise ValueError(
-                f"{entry['audio_filepath']}: durations sum to {int(token_durations.sum())} frames, the audio has {n_frames}"
+            raise InputError(
+                f"{entry['audio_filepath']}: durations sum to {int(token_durations.sum())} frames, the audio has {n_frames}",
+                source=str(entry["audio_filepath"]),
             )
         frame_pitch = torch.zeros(n_frames)
         if pitch:
@@ -109,7 +114,9 @@ def pitch_statistics(examples: Sequence[TTSExample]) -> tuple[float, float]:
     """Mean and standard deviation (Hz) of the voiced frames of `examples` (FastPitch's `pitch_mean`/`pitch_std`)."""
     voiced = torch.cat([e.pitch[e.pitch > 0] for e in examples])
     if voiced.numel() < 2:
-        raise ValueError("pitch_statistics: fewer than two voiced frames; was the pitch tracked (pitch=True)?")
+        raise InputError(
+            "pitch_statistics: fewer than two voiced frames; was the pitch tracked (pitch=True)?"
+        )
     return float(voiced.mean()), float(voiced.std())
 
 
@@ -163,7 +170,7 @@ class CTCDurations:
         from .text._tokenizers import EnglishCharsTokenizer
 
         if not isinstance(tokenizer, EnglishCharsTokenizer):
-            raise ValueError("CTCDurations aligns characters: use TextConfig(tokenizer='chars')")
+            raise InputError("CTCDurations aligns characters: use TextConfig(tokenizer='chars')")
         self.model = ctc_model.eval()
         self.tokens = tokenizer.tokens
         self.features = features

@@ -34,6 +34,7 @@ from ...common import (
     register_model,
     register_nemo_importer,
 )
+from ...common._errors import InputError, NemoImportError
 from ..modules._aligner import beta_binomial_prior, binarize_alignment, forward_sum_loss
 from ..modules._fastpitch import FastPitch, FastPitchConfig, FastPitchOutput
 from ..modules._features import require_same_contract
@@ -127,7 +128,7 @@ class FastPitchModel(_SpectrogramGenerator):
             text = normalize_text(text)
         ids = self.tokenizer.encode(text)
         if not ids:
-            raise ValueError(f"FastPitchModel.parse: {text!r} has no token the vocabulary knows")
+            raise InputError(f"FastPitchModel.parse: {text!r} has no token the vocabulary knows")
         return torch.tensor([ids], dtype=torch.long, device=self.fastpitch.proj.weight.device)
 
     @checked
@@ -181,7 +182,7 @@ class FastPitchModel(_SpectrogramGenerator):
         """
         aligner = self.fastpitch.aligner
         if aligner is None:
-            raise ValueError("FastPitchModel.align: this model has no aligner (FastPitchConfig(use_aligner=True))")
+            raise InputError("FastPitchModel.align: this model has no aligner (FastPitchConfig(use_aligner=True))")
         mask = tokens != self.config.fastpitch.pad_id
         token_lengths = mask.sum(1)
         prior = mel.new_zeros(tokens.shape[0], mel.shape[-1], tokens.shape[1])
@@ -228,7 +229,10 @@ def _text_config_from_nemo(tokenizer: Mapping[str, Any]) -> TextConfig:
     if target.endswith("EnglishCharsTokenizer"):
         return TextConfig(tokenizer="chars", pad_with_space=bool(tokenizer.get("pad_with_space", False)), normalize=True)
     if not target.endswith("EnglishPhonemesTokenizer"):
-        raise ValueError(f"FastPitch import: text tokenizer {target!r} is not supported (EnglishPhonemesTokenizer, EnglishCharsTokenizer)")
+        raise NemoImportError(
+            f"FastPitch import: text tokenizer {target!r} is not supported "
+            "(EnglishPhonemesTokenizer, EnglishCharsTokenizer)"
+        )
     return TextConfig(
         tokenizer="phonemes",
         dictionary="artifact",

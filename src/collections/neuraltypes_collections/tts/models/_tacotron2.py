@@ -12,6 +12,7 @@ from torch import Tensor
 from neuraltypes import AudioSignal, Lengths, Loss, MelSpectrogram, TokenIndex, attr, checked, params
 
 from ...common import MelConfig, MelFrontEnd, eval_mode, lengths_to_mask, register_model
+from ...common._errors import InputError
 from ..modules._features import require_same_contract
 from ..modules._tacotron2 import Tacotron2, Tacotron2Config, Tacotron2Output
 from ..modules._waveglow import WaveGlow, WaveGlowConfig
@@ -70,7 +71,7 @@ class Tacotron2Model(_SpectrogramGenerator):
     def generate_spectrogram(self, tokens: TokenIndex[Tensor, "batch token"], pace: float = 1.0) -> _MEL:
         """Free-running inference until the stop gate fires (`pace` is not supported and must be 1)."""
         if pace != 1.0:
-            raise ValueError("Tacotron2Model.generate_spectrogram: pace control needs a duration model (use FastPitch)")
+            raise InputError("Tacotron2Model.generate_spectrogram: pace control needs a duration model (use FastPitch)")
         with eval_mode(self):
             out: Tacotron2Output = self(tokens, torch.full((tokens.shape[0],), tokens.shape[1], device=tokens.device))
         return out.mel[..., : int(out.frames.max())]

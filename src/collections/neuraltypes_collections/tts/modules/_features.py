@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from ...common._errors import ConfigError
 from ...common._mel import MelConfig
 
 
@@ -37,7 +38,7 @@ def require_same_contract(owner: str, part: str, network: _SpectrogramContract, 
     ours = (network.sample_rate, network.n_mels, network.hop_length)
     theirs = (features.sample_rate, features.n_mels, features.hop_length)
     if ours != theirs:
-        raise ValueError(
+        raise ConfigError(
             f"{owner}: the {part}'s (sample_rate, n_mels, hop) {ours} differs from the features' {theirs}; "
             "build both from the same values"
         )

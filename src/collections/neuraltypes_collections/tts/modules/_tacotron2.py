@@ -15,6 +15,7 @@ from torch import Tensor, nn
 
 from neuraltypes import Alignment, Lengths, Logits, MelSpectrogram, NeuralModule, TokenIndex, attr, params
 
+from ...common._errors import ConfigError
 from ...common._masks import lengths_to_mask
 
 
@@ -59,9 +60,11 @@ class Tacotron2Config:
 
     def __post_init__(self) -> None:
         if not 0 <= self.pad_id < self.n_tokens:
-            raise ValueError(f"Tacotron2Config: pad_id {self.pad_id} is outside the vocabulary [0, {self.n_tokens})")
+            raise ConfigError(f"Tacotron2Config: pad_id {self.pad_id} is outside the vocabulary [0, {self.n_tokens})")
         if self.embedding_dim % 2:
-            raise ValueError(f"Tacotron2Config: embedding_dim must be even (a BiLSTM halves it), got {self.embedding_dim}")
+            raise ConfigError(
+                f"Tacotron2Config: embedding_dim must be even (a BiLSTM halves it), got {self.embedding_dim}"
+            )
 
 
 def _conv_bn(c_in: int, c_out: int, kernel: int) -> nn.Sequential:

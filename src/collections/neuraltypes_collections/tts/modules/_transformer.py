@@ -8,6 +8,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from ...common._errors import InputError
+
 
 class _SinusoidalPositions(nn.Module):
     inv_freq: Tensor
@@ -121,7 +123,7 @@ class FFTransformer(nn.Module):
         **Returns:** (batch, token, d_model) embeddings.
         """
         if self.word_emb is None:
-            raise ValueError("FFTransformer.embed_tokens: this stack embeds no tokens (build it with n_embed)")
+            raise InputError("FFTransformer.embed_tokens: this stack embeds no tokens (build it with n_embed)")
         return cast(Tensor, self.word_emb(tokens))
 
     def forward(self, x: Tensor, mask: Tensor, conditioning: Tensor | None = None) -> Tensor:

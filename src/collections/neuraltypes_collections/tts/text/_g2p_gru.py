@@ -16,6 +16,7 @@ from torch import Tensor, nn
 
 from neuraltypes import NeuralModule, TokenIndex
 
+from ...common._errors import ModelNotAvailableError
 from ...common._weights import load_state_dict_checked
 
 LETTERS = ("<pad>", "<unk>", "</s>", *"abcdefghijklmnopqrstuvwxyz")
@@ -35,10 +36,15 @@ def g2p_en_checkpoint() -> Path:
     """Path of `checkpoint20.npz` inside the installed `g2p-en` package (never imported)."""
     spec = importlib.util.find_spec("g2p_en")
     if spec is None or not spec.submodule_search_locations:
-        raise ModuleNotFoundError("the neural G2P fallback reads the optional package 'g2p-en': pip install g2p-en")
+        raise ModelNotAvailableError(
+            "the neural G2P fallback reads the optional package 'g2p-en': pip install 'neuraltypes[pretrained]'"
+        )
     path = Path(next(iter(spec.submodule_search_locations))) / "checkpoint20.npz"
     if not path.is_file():
-        raise FileNotFoundError(f"{path}: g2p-en is installed but its checkpoint is missing")
+        raise ModelNotAvailableError(
+            f"{path}: g2p-en is installed but its checkpoint is missing; "
+            "reinstall it with `pip install --force-reinstall g2p-en`"
+        )
     return path
 
 

