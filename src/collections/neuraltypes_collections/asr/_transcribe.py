@@ -194,8 +194,8 @@ def transcribe(
     - `resample`: resample audio at another rate to the model's (default); `False` refuses it with ``NT208``.
     - `timestamps`: add word timestamps (from CTC forced alignment) to each result (CTC models).
     - `beam`: a `CTCBeamDecoder` for beam search (optionally with an n-gram LM) instead of greedy decoding
-      (CTC models); for Whisper models a beam size (`None`: greedy). Whisper transcribes clips of at most 30 s,
-      with segment times in every result.
+      (CTC models); for Whisper models a beam size (`None`: greedy). Whisper reads long recordings in 30 s
+      windows, with segment times in every result.
 
     **Returns:** one `Transcription` for one recording, a list of them (input order) for a list. The model is
     left in the train/eval mode it had. Raises `AudioError` (``NT306``) naming the input for unusable

@@ -1,4 +1,4 @@
-"""Greedy or beam-search decoding of one 30 s window with Whisper's token rules, and segments from its timestamps.
+"""Decoding of one 30 s window with Whisper's token rules: greedy, beam search, sampling, temperature fallback.
 
 The rules are OpenAI's logit filters (`whisper/decoding.py`), which CTranslate2 applies too:
 
@@ -24,7 +24,6 @@ import torch
 from torch import Tensor
 
 from ...common._errors import InputError
-from .._transcribe import TranscriptSegment
 from ._modules import DecoderCache, WhisperDecoder
 from ._tokenizer import WhisperTokenizer
 
@@ -34,7 +33,6 @@ __all__ = [
     "compression_ratio",
     "decode_windows",
     "decode_with_fallback",
-    "segments_of",
 ]
 
 #: Seconds per timestamp token.
@@ -181,8 +179,9 @@ class _Rules:
 
 
 def _max_new_tokens(options: DecodingOptions, prompt: list[int]) -> int:
-    """At most half the decoder's positions are generated (OpenAI's `sample_len`, CTranslate2's `max_length`)."""
-    return min(options.max_length // 2, options.max_length - len(prompt))
+    """At most half the decoder's positions are generated, and no more than fit after the prompt (CTranslate2's
+    `max_length`: the last generated token is never fed back)."""
+    return min(options.max_length // 2, options.max_length - len(prompt) + 1)
 
 
 def _no_speech_probs(logits: Tensor, prompt: list[int], tokenizer: WhisperTokenizer) -> list[float]:
@@ -410,33 +409,3 @@ def _beam_decode(
         tokens = torch.tensor([[words[j]] for j in keep], dtype=torch.long, device=encoded.device)
     _, sequence, summed = max(finished, key=lambda item: item[0])
     return DecodedWindow(sequence, summed, no_speech)
-
-
-def segments_of(
-    tokens: tuple[int, ...], tokenizer: WhisperTokenizer, duration_s: float
-) -> tuple[TranscriptSegment, ...]:
-    """Segments from the timestamp tokens of one window (OpenAI's rule): a pair of consecutive timestamps ends
-    one segment and starts the next; a window without a pair is one segment up to its last timestamp (or to
-    `duration_s`)."""
-    begin = tokenizer.timestamp_begin
-    is_time = [token >= begin for token in tokens]
-    cuts = [i + 1 for i in range(len(tokens) - 1) if is_time[i] and is_time[i + 1]]
-    segments: list[TranscriptSegment] = []
-    if cuts:
-        if is_time[-2:] == [False, True]:  # a single timestamp ending: the last segment is complete
-            cuts.append(len(tokens))
-        start = 0
-        for cut in cuts:
-            part = tokens[start:cut]
-            text = tokenizer.decode(part).strip()
-            segments.append(
-                TranscriptSegment(
-                    text, (part[0] - begin) * TIME_PRECISION_S, (part[-1] - begin) * TIME_PRECISION_S
-                )
-            )
-            start = cut
-        return tuple(segments)
-    times = [token for token in tokens if token >= begin]
-    end_s = (times[-1] - begin) * TIME_PRECISION_S if times and times[-1] != begin else duration_s
-    text = tokenizer.decode(tokens).strip()
-    return (TranscriptSegment(text, 0.0, end_s),) if text else ()

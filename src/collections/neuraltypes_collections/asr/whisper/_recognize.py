@@ -1,30 +1,107 @@
 """`transcribe` for Whisper: loaded 16 kHz clips in, one `Transcription` each (text, segments, log-probability).
 
-A window that the no-speech rule calls silent (see `DecodingOptions`) gives an empty text and no segments. Clips are sorted by length and decoded in batches (the results do not depend on the batch size); each clip is one
-window, so clips longer than a window (30 s) are refused for now with a one-line `InputError`.
+A recording of any length is read in 30 s windows, as faster-whisper reads it (`generate_segments` without VAD):
+the log-mel features of the whole recording are computed once; a window starts at the seek position, is decoded
+with the text so far as its prompt (``<|startofprev|>`` and the last 223 tokens), and the seek moves to the last
+complete segment's end (or by the whole window when the window ends on a single timestamp, holds no timestamp
+pair, or is silent). The first window of every clip is decoded in batches (sorted by length, so the results do not
+depend on the batch size); the windows after it, one clip at a time.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor
 
 import neuraltypes as nt
 
-from ...common._audio import batch_audio
 from ...common._errors import InputError
 from ...common._model import eval_mode
 from ...common._verbs import batches
-from .._transcribe import Transcription
-from ._decoding import DecodingOptions, decode_with_fallback, segments_of
+from .._transcribe import Transcription, TranscriptSegment
+from ._decoding import TIME_PRECISION_S, DecodedWindow, DecodingOptions, decode_with_fallback
+from ._tokenizer import WhisperTokenizer
 
 if TYPE_CHECKING:
     from ._model import WhisperModel
 
 __all__ = ["recognize"]
+
+
+@dataclass
+class _Clip:
+    """One recording being transcribed: its features, where the next window starts, what was found so far."""
+
+    features: Tensor  # (mel, frame), the whole recording
+    content_frames: int
+    seek: int = 0
+    tokens: list[int] = field(default_factory=list)  # the kept segments' tokens: the next window's prompt
+    segments: list[TranscriptSegment] = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)
+    sum_logprob: float = 0.0
+    token_count: int = 0
+
+    def window(self, n_frames: int) -> Tensor:
+        part = self.features[:, self.seek : self.seek + min(n_frames, self.content_frames - self.seek)]
+        return F.pad(part, (0, n_frames - part.shape[-1]))
+
+
+def _prompt(tokenizer: WhisperTokenizer, previous: list[int], n_text_ctx: int) -> list[int]:
+    """faster-whisper's prompt: the previous text's last tokens after ``<|startofprev|>``, then the start sequence."""
+    history = [tokenizer.sot_prev, *previous[-(n_text_ctx // 2 - 1) :]] if previous else []
+    return [*history, *tokenizer.sot_sequence()]
+
+
+def _advance(clip: _Clip, decoded: DecodedWindow, tokenizer: WhisperTokenizer, options: DecodingOptions,
+             n_frames: int) -> None:  # fmt: skip
+    """Keep the window's complete segments and move the seek (faster-whisper's `_split_segments_by_timestamps`)."""
+    size = min(n_frames, clip.content_frames - clip.seek)
+    offset_s = clip.seek * HOP_S
+    clip.sum_logprob += decoded.sum_logprob
+    clip.token_count += len(decoded.tokens) + 1
+    if decoded.is_silent(options):
+        clip.seek += size
+        return
+    tokens, begin = list(decoded.tokens), tokenizer.timestamp_begin
+    single_ending = len(tokens) >= 2 and tokens[-2] < begin <= tokens[-1]
+    pairs = [i for i in range(1, len(tokens)) if tokens[i] >= begin and tokens[i - 1] >= begin]
+    pieces: list[tuple[float, float, list[int]]] = []
+    if pairs:
+        cuts = pairs + [len(tokens)] if single_ending else pairs
+        start = 0
+        for cut in cuts:
+            part = tokens[start:cut]
+            pieces.append((offset_s + (part[0] - begin) * TIME_PRECISION_S,
+                           offset_s + (part[-1] - begin) * TIME_PRECISION_S, part))  # fmt: skip
+            start = cut
+        clip.seek += size if single_ending else (tokens[start - 1] - begin) * 2
+    else:
+        times = [token for token in tokens if token >= begin]
+        duration_s = (times[-1] - begin) * TIME_PRECISION_S if times and times[-1] != begin else size * HOP_S
+        pieces.append((offset_s, offset_s + duration_s, tokens))
+        clip.seek += size
+    for start_s, end_s, part in pieces:
+        text = tokenizer.decode(part)
+        if start_s == end_s or not text.strip():
+            continue
+        clip.tokens += part
+        clip.texts.append(text)
+        clip.segments.append(TranscriptSegment(text.strip(), start_s, end_s))
+
+
+def _result(clip: _Clip) -> Transcription:
+    return Transcription(
+        "".join(clip.texts).strip(), clip.sum_logprob, segments=tuple(clip.segments),
+        avg_logprob=clip.sum_logprob / max(clip.token_count, 1),
+    )  # fmt: skip
+
+
+HOP_S = 0.01  # seconds per mel frame
 
 
 def recognize(
@@ -38,7 +115,7 @@ def recognize(
     beam: object | None,
     options: DecodingOptions | None = None,
 ) -> list[Transcription]:
-    """Greedy Whisper transcriptions of mono `clips` at 16 kHz, in their order."""
+    """Whisper transcriptions of mono `clips` at 16 kHz, in their order (greedy, or a beam search of `beam`)."""
     if beam is not None and (isinstance(beam, bool) or not isinstance(beam, int) or beam < 1):
         raise InputError(
             f"transcribe: a Whisper model takes beam=<beam size>, an integer >= 1 (None: greedy), got {beam!r}",
@@ -53,38 +130,38 @@ def recognize(
     tokenizer = model.tokenizer
     if tokenizer is None:
         raise InputError("transcribe: the Whisper model has no tokenizer.json artifact", source="model")
-    window = model.config.dimensions.window_samples
-    for index, clip in enumerate(clips):
-        if clip.shape[0] > window:
-            raise InputError(
-                f"inputs[{index}]: {clip.shape[0] / model.sample_rate:.1f} s is longer than one "
-                f"{window / model.sample_rate:.0f} s window, which is what Whisper transcribes for now; "
-                "hint: cut the recording (neuraltypes_collections.asr.split_at_silences)",
-                source=f"inputs[{index}]",
-            )
+    config, dims = model.config, model.config.dimensions
     beam_size = beam if isinstance(beam, int) else 1
-    options = options or DecodingOptions(max_length=model.config.dimensions.n_text_ctx, beam_size=beam_size)
-    prompt = tokenizer.sot_sequence()
-    config = model.config
+    options = options or DecodingOptions(max_length=dims.n_text_ctx, beam_size=beam_size)
+    rules = (list(config.suppress_ids), list(config.suppress_ids_begin))
     order = sorted(range(len(clips)), key=lambda i: -clips[i].shape[0])
-    results: dict[int, Transcription] = {}
+    state: dict[int, _Clip] = {}
     with eval_mode(model), torch.inference_mode():
         for batch in batches(order, batch_size, progress=progress, description="transcribe"):
-            signal, lengths = batch_audio([clips[i] for i in batch], model.sample_rate)
-            signal = nt.tag(signal.to(device), nt.tags.AudioSignal(model.sample_rate))
-            encoded = model.encoder(model.front_end(signal, lengths.to(device)))
-            windows = decode_with_fallback(
-                model.decoder, encoded, tokenizer, prompt,
-                list(config.suppress_ids), list(config.suppress_ids_begin), options,
-            )  # fmt: skip
-            for row, index in enumerate(batch):
-                decoded = windows[row]
-                duration_s = clips[index].shape[0] / model.sample_rate
-                silent = decoded.is_silent(options)
-                results[index] = Transcription(
-                    "" if silent else tokenizer.decode(decoded.tokens).strip(),
-                    decoded.sum_logprob,
-                    segments=() if silent else segments_of(decoded.tokens, tokenizer, duration_s),
-                    avg_logprob=decoded.avg_logprob,
+            for index in batch:
+                audio = clips[index].to(device)
+                padded = nt.tag(
+                    F.pad(audio, (0, model.front_end.hop_length))[None], nt.tags.AudioSignal(16000)
                 )
-    return [results[index] for index in range(len(clips))]
+                features, frames = model.front_end.mel(padded, torch.tensor([audio.shape[0]], device=device))
+                state[index] = _Clip(features[0], int(frames[0]))
+            first = [state[i].window(dims.n_frames) for i in batch if state[i].content_frames > 0]
+            if first:
+                encoded = model.encoder(torch.stack(first))
+                prompt = _prompt(tokenizer, [], dims.n_text_ctx)
+                windows = iter(
+                    decode_with_fallback(model.decoder, encoded, tokenizer, prompt, *rules, options)
+                )
+                for index in batch:
+                    if state[index].content_frames > 0:
+                        _advance(state[index], next(windows), tokenizer, options, dims.n_frames)
+            for index in batch:
+                clip = state[index]
+                while clip.seek < clip.content_frames:
+                    encoded = model.encoder(clip.window(dims.n_frames)[None])
+                    prompt = _prompt(tokenizer, clip.tokens, dims.n_text_ctx)
+                    [decoded] = decode_with_fallback(
+                        model.decoder, encoded, tokenizer, prompt, *rules, options
+                    )
+                    _advance(clip, decoded, tokenizer, options, dims.n_frames)
+    return [_result(state[index]) for index in range(len(clips))]
