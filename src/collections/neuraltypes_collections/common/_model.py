@@ -25,7 +25,7 @@ from torch import Tensor
 from neuraltypes import NeuralModule
 
 from ._config import register_target
-from ._errors import ConfigError, UnknownModelError
+from ._errors import ConfigError, InputError, UnknownModelError
 
 __all__ = ["NeuralModel", "eval_mode", "register_model", "model_class", "registered_models"]
 
@@ -96,7 +96,7 @@ class NeuralModel(NeuralModule):
         super().__init__()
         expected = getattr(type(self), "Config", None)
         if not (isinstance(expected, type) and dataclasses.is_dataclass(expected)):
-            raise TypeError(
+            raise ConfigError(
                 f"{type(self).__name__} must set the class attribute Config to a frozen dataclass"
             )
         if not isinstance(config, expected):
@@ -135,7 +135,7 @@ class NeuralModel(NeuralModule):
         - ``data``: the file's bytes.
         """
         if not name or "/" in name or "\\" in name or name in (".", "..") or name.startswith("."):
-            raise ValueError(f"artifact name {name!r} must be a plain file name such as 'vocab.txt'")
+            raise InputError(f"artifact name {name!r} must be a plain file name such as 'vocab.txt'")
         self.artifacts[name] = bytes(data)
 
     # ------------------------------------------------------------------------------------- persistence
@@ -251,17 +251,17 @@ def register_model(name: str) -> Callable[[type[M]], type[M]]:
     """
     parts = name.split(".")
     if len(parts) < 2 or not all(part.replace("-", "_").isidentifier() for part in parts):
-        raise ValueError(f"model name {name!r} must look like '<collection>.<model>', e.g. 'asr.ctc'")
+        raise ConfigError(f"model name {name!r} must look like '<collection>.<model>', e.g. 'asr.ctc'")
 
     def decorator(cls: type[M]) -> type[M]:
         if not (isinstance(cls, type) and issubclass(cls, NeuralModel)):
-            raise TypeError(f"register_model({name!r}) decorates NeuralModel subclasses, not {cls!r}")
+            raise ConfigError(f"register_model({name!r}) decorates NeuralModel subclasses, not {cls!r}")
         existing = _MODELS.get(name)
         if existing is not None and (existing.__module__, existing.__qualname__) != (
             cls.__module__,
             cls.__qualname__,
         ):
-            raise ValueError(
+            raise ConfigError(
                 f"model name {name!r} is already registered for {existing.__module__}.{existing.__qualname__}"
             )
         cls.model_name = name

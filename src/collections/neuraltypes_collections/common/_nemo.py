@@ -244,7 +244,7 @@ def register_nemo_importer(
     **Returns:** a decorator that registers the function and returns it unchanged.
     """
     if not targets:
-        raise TypeError("register_nemo_importer needs at least one NeMo target string")
+        raise ConfigError("register_nemo_importer needs at least one NeMo target string")
 
     def decorator(function: Callable[[NemoCheckpoint], M]) -> Callable[[NemoCheckpoint], M]:
         for target in targets:
@@ -255,7 +255,7 @@ def register_nemo_importer(
                 and (existing.__module__, existing.__qualname__)
                 != (function.__module__, function.__qualname__)
             ):
-                raise ValueError(
+                raise ConfigError(
                     f"a NeMo importer for {target!r} is already registered: "
                     f"{existing.__module__}.{existing.__qualname__}"
                 )

@@ -15,7 +15,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from ._errors import ConfigError
+from ._errors import ConfigError, InputError
 
 __all__ = [
     "NovoGrad",
@@ -65,11 +65,11 @@ class NovoGrad(torch.optim.Optimizer):
         amsgrad: bool = False,
     ) -> None:
         if lr <= 0.0:
-            raise ValueError(f"NovoGrad: lr must be positive, got {lr}")
+            raise ConfigError(f"NovoGrad: lr must be positive, got {lr}")
         if not (0.0 <= betas[0] < 1.0 and 0.0 <= betas[1] < 1.0):
-            raise ValueError(f"NovoGrad: betas must lie in [0, 1), got {betas}")
+            raise ConfigError(f"NovoGrad: betas must lie in [0, 1), got {betas}")
         if eps < 0.0 or weight_decay < 0.0:
-            raise ValueError(
+            raise ConfigError(
                 f"NovoGrad: eps and weight_decay must be non-negative, got {eps}, {weight_decay}"
             )
         defaults = dict(
@@ -96,7 +96,7 @@ class NovoGrad(torch.optim.Optimizer):
                     continue
                 grad = parameter.grad
                 if grad.is_sparse:
-                    raise RuntimeError("NovoGrad does not support sparse gradients")
+                    raise InputError("NovoGrad does not support sparse gradients")
                 state = self.state[parameter]
                 # the second moment is kept in at least float32, also for half-precision gradients
                 norm = (grad if grad.dtype == torch.float64 else grad.float()).pow(2).sum()

@@ -110,7 +110,7 @@ def register_pretrained(entry: PretrainedEntry) -> None:
     """Add an entry to the built-in registry (collections call this when imported)."""
     existing = _REGISTERED.get(entry.name)
     if existing is not None and existing != entry:
-        raise ValueError(f"pretrained model {entry.name!r} is already registered with a different entry")
+        raise ConfigError(f"pretrained model {entry.name!r} is already registered with a different entry")
     _REGISTERED[entry.name] = entry
 
 
@@ -126,7 +126,7 @@ def register_pretrained_builder(name: str, build: Callable[[], NeuralModel]) -> 
     """
     existing = _BUILDERS.get(name)
     if existing is not None and existing is not build:
-        raise ValueError(f"pretrained model {name!r} already has a builder")
+        raise ConfigError(f"pretrained model {name!r} already has a builder")
     _BUILDERS[name] = build
 
 

@@ -13,6 +13,7 @@ from typing import Any
 import lightning
 from torch import Tensor
 
+from ._errors import InputError
 from ._model import NeuralModel
 from ._optim import TrainingConfig, build_optimizer, build_schedule
 
@@ -85,7 +86,7 @@ def fit(
     task = ModelTask(model, training)
     train = train_dataloaders if train_dataloaders is not None else model.train_dataloader()
     if train is None:
-        raise ValueError(
+        raise InputError(
             f"{type(model).__name__}.train_dataloader() returned None and no train_dataloaders were given"
         )
     val = val_dataloaders if val_dataloaders is not None else model.val_dataloader()
