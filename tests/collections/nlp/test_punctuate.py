@@ -98,9 +98,9 @@ def _run(argv: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
     ids=["missing", "empty", "text-as-wav", "all-nan-wav", "binary", "bad-model-path", "truncated-archive",
          "empty-text"],
 )
-def test_bad_inputs_give_one_line(bad_inputs: Path, argv: list[str], named: str) -> None:
+def test_bad_inputs_give_one_line(bad_inputs: Path, argv: list[str], named: str, cli) -> None:
     model = [] if "--model" in argv else ["--model", str(NEMO)]
-    result = _run([*argv, *model], bad_inputs)
+    result = cli("punctuate", *argv, *model, "--threads", "1", cwd=bad_inputs)
     assert result.returncode == 1, result
     assert "Traceback" not in result.stderr
     lines = result.stderr.strip().splitlines()
@@ -114,7 +114,7 @@ def test_one_bad_input_does_not_stop_the_others(bad_inputs: Path) -> None:
     assert len(result.stdout.splitlines()) == 2  # good.txt's line and the text
 
 
-def test_text_flag_keeps_file_like_words_as_text(bad_inputs: Path) -> None:
-    result = _run(["--text", "missing.txt", "--model", str(NEMO)], bad_inputs)
+def test_text_flag_keeps_file_like_words_as_text(bad_inputs: Path, cli) -> None:
+    result = cli("punctuate", "--text", "missing.txt", "--model", str(NEMO), "--threads", "1", cwd=bad_inputs)
     assert result.returncode == 0, result.stderr
     assert "missing.txt" in result.stdout.lower()

@@ -89,8 +89,10 @@ def _run(argv: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
     ids=["missing", "empty", "text-as-wav", "all-nan", "bad-model-path", "truncated-archive", "empty-text",
          "wrong-model-kind"],  # fmt: skip
 )
-def test_bad_inputs_give_one_line_and_no_output(bad_inputs: Path, argv: list[str], named: str) -> None:
-    result = _run([*argv, "-o", "out.wav", "--vocoder", "griffin-lim"], bad_inputs)
+def test_bad_inputs_give_one_line_and_no_output(
+    bad_inputs: Path, argv: list[str], named: str, cli
+) -> None:
+    result = cli("synthesize", *argv, "-o", "out.wav", "--vocoder", "griffin-lim", "--threads", "1", cwd=bad_inputs)
     assert result.returncode == 1, result
     assert "Traceback" not in result.stderr
     lines = result.stderr.strip().splitlines()

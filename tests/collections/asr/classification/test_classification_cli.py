@@ -1,4 +1,5 @@
-"""`neuraltypes classify` in a subprocess: bad inputs give one line each, never a traceback."""
+"""`neuraltypes classify`: bad inputs give one line each, never a traceback (the batch of bad files in a subprocess,
+bad models through the command line's `main`)."""
 
 from __future__ import annotations
 
@@ -56,11 +57,13 @@ def test_a_bad_file_is_reported_on_its_own_line_and_the_others_are_classified(fi
 
 
 @pytest.mark.parametrize("model", ["bad/path.nta", "truncated.nemo", "no-such-model", "silero"])
-def test_a_bad_model_is_one_line_naming_it(model: str, files: dict[str, Path], tmp_path: Path) -> None:
+def test_a_bad_model_is_one_line_naming_it(
+    model: str, files: dict[str, Path], tmp_path: Path, cli
+) -> None:
     if model == "truncated.nemo":
         (tmp_path / model).write_bytes(MATCHBOXNET.read_bytes()[:3000])
     reference = str(tmp_path / model) if model == "truncated.nemo" else model
-    result = _run("classify", str(files["good 8 kHz"]), "--model", reference)
+    result = cli("classify", str(files["good 8 kHz"]), "--model", reference)
     assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
     (line,) = result.stderr.splitlines()
     assert line.startswith("neuraltypes classify: ") and reference in line

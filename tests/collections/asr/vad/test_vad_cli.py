@@ -1,4 +1,5 @@
-"""`neuraltypes detect-speech` (alias `vad`) in a subprocess: bad inputs give one line each, never a traceback."""
+"""`neuraltypes detect-speech` (alias `vad`): bad inputs give one line each, never a traceback (the batch of bad files
+in a subprocess, the rest through the command line's `main`)."""
 
 from __future__ import annotations
 
@@ -56,8 +57,8 @@ def test_a_bad_file_is_reported_on_its_own_line_and_the_others_are_processed(
     assert len(rows) == 1 and rows[0][0] == str(CLIP) and float(rows[0][1]) < 0.5 < float(rows[0][2])
 
 
-def test_json_gives_one_object_per_file_and_a_frame_vad_works_too() -> None:
-    result = _run(
+def test_json_gives_one_object_per_file_and_a_frame_vad_works_too(cli) -> None:
+    result = cli(
         "detect-speech", str(CLIP), str(CLIP), "--model", str(FRAME_VAD), "--json", "--threshold", "0.9"
     )
     assert result.returncode == 0, result.stderr
@@ -66,13 +67,13 @@ def test_json_gives_one_object_per_file_and_a_frame_vad_works_too() -> None:
 
 
 @pytest.mark.parametrize("model", ["bad/path.nta", "truncated.nemo", "no-such-model", "text.wav"])
-def test_a_bad_model_is_one_line_naming_it(model: str, tmp_path: Path) -> None:
+def test_a_bad_model_is_one_line_naming_it(model: str, tmp_path: Path, cli) -> None:
     if model == "truncated.nemo":
         (tmp_path / model).write_bytes(FRAME_VAD.read_bytes()[:3000])
     if model == "text.wav":
         (tmp_path / model).write_text("not a model")
     reference = str(tmp_path / model) if model in ("truncated.nemo", "text.wav") else model
-    result = _run("detect-speech", str(CLIP), "--model", reference)
+    result = cli("detect-speech", str(CLIP), "--model", reference)
     assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
     (line,) = result.stderr.splitlines()
     assert line.startswith("neuraltypes detect-speech: ") and reference in line
