@@ -56,6 +56,9 @@ from ._tokenizers import (
     train_bpe_tokenizer as train_bpe_tokenizer,
 )
 from ._transcribe import (
+    Recognition as Recognition,
+)
+from ._transcribe import (
     SpeechRecognizer as SpeechRecognizer,
 )
 from ._transcribe import (
@@ -135,6 +138,7 @@ from .whisper import WhisperDimensions as WhisperDimensions
 from .whisper import WhisperModel as WhisperModel
 
 __all__ = [
+    "Recognition",
     "SpeechRecognizer",
     "TranscriptSegment",
     "WhisperConfig",

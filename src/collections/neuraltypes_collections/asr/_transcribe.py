@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from .whisper import WhisperModel
 
 __all__ = [
+    "Recognition",
     "SpeechRecognizer",
     "TranscriptSegment",
     "TranscribeOptions",
@@ -83,6 +84,26 @@ class Transcription:
     avg_logprob: float | None = None
 
 
+@dataclass(frozen=True)
+class Recognition:
+    """What `transcribe` asks of a recognizer besides the clips: the checked keywords of the call.
+
+    **Attributes:**
+
+    - `device`: where the model runs; the clips are moved there.
+    - `batch_size`: clips per forward pass.
+    - `progress`: a progress bar (`None`: when there are more than four batches).
+    - `timestamps`: add word timestamps.
+    - `beam`: the model's own beam argument (a `CTCBeamDecoder` for CTC, a beam size for Whisper), or `None`.
+    """
+
+    device: torch.device
+    batch_size: int
+    progress: bool | None
+    timestamps: bool
+    beam: Any | None
+
+
 @runtime_checkable
 class SpeechRecognizer(Protocol):
     """A model that decodes speech on its own (Whisper): what `transcribe` needs from it.
@@ -93,16 +114,7 @@ class SpeechRecognizer(Protocol):
 
     sample_rate: int
 
-    def recognize(
-        self,
-        clips: Sequence[Tensor],
-        *,
-        device: torch.device,
-        batch_size: int,
-        progress: bool | None,
-        timestamps: bool,
-        beam: Any | None,
-    ) -> list[Transcription]: ...
+    def recognize(self, clips: Sequence[Tensor], settings: Recognition) -> list[Transcription]: ...
 
 
 def word_timestamps(
@@ -220,27 +232,19 @@ def transcribe(
         audio, rate, sample_rate=sample_rate, resample_audio=resample, function="transcribe"
     )
     target = model_device(recognizer, device)
+    settings = Recognition(target, batch_size, progress, timestamps, beam)
     if isinstance(recognizer, CTCModel):
         if isinstance(beam, int):
             raise InputError("transcribe: a CTC model takes beam=CTCBeamDecoder(...), not a beam size", source="beam")
-        transcriptions = _recognize_ctc(recognizer, clips, target, batch_size, progress, timestamps, beam)
+        transcriptions = _recognize_ctc(recognizer, clips, settings)
     else:
-        transcriptions = recognizer.recognize(
-            clips, device=target, batch_size=batch_size, progress=progress, timestamps=timestamps, beam=beam
-        )
+        transcriptions = recognizer.recognize(clips, settings)
     return transcriptions[0] if is_single_audio(audio) else transcriptions
 
 
-def _recognize_ctc(
-    recognizer: CTCModel,
-    clips: Sequence[Tensor],
-    target: torch.device,
-    batch_size: int,
-    progress: bool | None,
-    timestamps: bool,
-    beam: CTCBeamDecoder | None,
-) -> list[Transcription]:
+def _recognize_ctc(recognizer: CTCModel, clips: Sequence[Tensor], settings: Recognition) -> list[Transcription]:
     """Greedy or beam CTC decoding of loaded clips, in batches sorted by length; results in input order."""
+    target, beam, timestamps = settings.device, settings.beam, settings.timestamps
     tokenizer = recognizer.tokenizer
     if tokenizer is None:
         raise InputError(
@@ -253,7 +257,7 @@ def _recognize_ctc(
     )
     results: dict[int, Transcription] = {}
     with eval_mode(recognizer), torch.inference_mode():
-        for batch in batches(order, batch_size, progress=progress, description="transcribe"):
+        for batch in batches(order, settings.batch_size, progress=settings.progress, description="transcribe"):
             signal, lengths = batch_audio([clips[i] for i in batch], rate)
             out = recognizer(_on(target, signal), _on(target, lengths))
             log_probs, steps = out.log_probs.float().cpu(), out.encoded_lengths.cpu()

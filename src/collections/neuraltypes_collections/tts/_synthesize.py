@@ -23,6 +23,7 @@ from ..common._audio import AudioInput, is_single_audio, load_audio_list, write_
 from ..common._errors import InputError
 from ..common._verbs import batches, model_device
 from .models._generator import _SpectrogramGenerator
+from .models._vits import SpeakOptions
 from .models._vocoders import GriffinLim, GriffinLimConfig, _Vocoder
 
 #: A model argument: the model itself, or a registry name or archive path that holds one.
@@ -52,17 +53,7 @@ class _TextToAudio(Protocol):
     sample_rate: int
     hop_length: int
 
-    def speak(
-        self,
-        text: str,
-        *,
-        length_scale: float | None = None,
-        noise_scale: float | None = None,
-        noise_w: float | None = None,
-        generator: torch.Generator | None = None,
-        normalize: bool = True,
-        source: str = "text",
-    ) -> _Spoken: ...
+    def speak(self, text: str, **options: Unpack[SpeakOptions]) -> _Spoken: ...
 
 
 @dataclass(frozen=True, eq=False)

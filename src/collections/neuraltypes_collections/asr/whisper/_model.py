@@ -12,7 +12,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, overload
 
-import torch
 from torch import Tensor
 
 from neuraltypes import AudioSignal, Lengths, Logits, TokenIndex, attr
@@ -24,7 +23,7 @@ from ._tokenizer import ARTIFACT as TOKENIZER_ARTIFACT
 from ._tokenizer import WhisperTokenizer
 
 if TYPE_CHECKING:
-    from .._transcribe import Transcription
+    from .._transcribe import Recognition, Transcription
 
 __all__ = ["WhisperConfig", "WhisperModel"]
 
@@ -128,21 +127,11 @@ class WhisperModel(NeuralModel):
         logits: Tensor = self.decoder(tokens, self.encoder(self.front_end(audio, lengths)))
         return logits
 
-    def recognize(
-        self,
-        clips: Sequence[Tensor],
-        *,
-        device: torch.device,
-        batch_size: int,
-        progress: bool | None,
-        timestamps: bool,
-        beam: object | None,
-    ) -> list[Transcription]:
+    def recognize(self, clips: Sequence[Tensor], settings: Recognition) -> list[Transcription]:
         """`transcribe`'s work for Whisper: decode loaded 16 kHz clips (see `SpeechRecognizer`)."""
         from ._recognize import recognize
 
-        return recognize(self, clips, device=device, batch_size=batch_size, progress=progress,
-                         timestamps=timestamps, beam=beam)  # fmt: skip
+        return recognize(self, clips, settings)
 
     @overload
     def transcribe(self, audio: AudioInput, **options: Any) -> Transcription: ...

@@ -23,7 +23,7 @@ import neuraltypes as nt
 from ...common._errors import InputError
 from ...common._model import eval_mode
 from ...common._verbs import batches
-from .._transcribe import Transcription, TranscriptSegment
+from .._transcribe import Recognition, Transcription, TranscriptSegment
 from ._decoding import TIME_PRECISION_S, DecodedWindow, DecodingOptions, decode_with_fallback
 from ._tokenizer import WhisperTokenizer
 
@@ -105,23 +105,16 @@ HOP_S = 0.01  # seconds per mel frame
 
 
 def recognize(
-    model: WhisperModel,
-    clips: Sequence[Tensor],
-    *,
-    device: torch.device,
-    batch_size: int,
-    progress: bool | None,
-    timestamps: bool,
-    beam: object | None,
-    options: DecodingOptions | None = None,
+    model: WhisperModel, clips: Sequence[Tensor], settings: Recognition, options: DecodingOptions | None = None
 ) -> list[Transcription]:
     """Whisper transcriptions of mono `clips` at 16 kHz, in their order (greedy, or a beam search of `beam`)."""
+    beam, device = settings.beam, settings.device
     if beam is not None and (isinstance(beam, bool) or not isinstance(beam, int) or beam < 1):
         raise InputError(
             f"transcribe: a Whisper model takes beam=<beam size>, an integer >= 1 (None: greedy), got {beam!r}",
             source="beam",
         )
-    if timestamps:
+    if settings.timestamps:
         raise InputError(
             "transcribe: word timestamps are not available for Whisper models yet (segment times are in "
             "result.segments); leave timestamps=False",
@@ -137,7 +130,7 @@ def recognize(
     order = sorted(range(len(clips)), key=lambda i: -clips[i].shape[0])
     state: dict[int, _Clip] = {}
     with eval_mode(model), torch.inference_mode():
-        for batch in batches(order, batch_size, progress=progress, description="transcribe"):
+        for batch in batches(order, settings.batch_size, progress=settings.progress, description="transcribe"):
             for index in batch:
                 audio = clips[index].to(device)
                 padded = nt.tag(

@@ -10,6 +10,7 @@ from ._tacotron2 import Tacotron2Model as Tacotron2Model
 from ._tacotron2 import Tacotron2ModelConfig as Tacotron2ModelConfig
 from ._tacotron2 import WaveGlowModel as WaveGlowModel
 from ._tacotron2 import WaveGlowModelConfig as WaveGlowModelConfig
+from ._vits import SpeakOptions as SpeakOptions
 from ._vits import VitsModel as VitsModel
 from ._vits import VitsModelConfig as VitsModelConfig
 from ._vits import VitsOutput as VitsOutput
@@ -32,6 +33,7 @@ __all__ = [
     "Tacotron2Model",
     "Tacotron2ModelConfig",
     "TextConfig",
+    "SpeakOptions",
     "VitsModel",
     "VitsModelConfig",
     "VitsOutput",

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import NamedTuple, cast
+from typing import NamedTuple, TypedDict, Unpack, cast
 
 import torch
 from torch import Tensor
@@ -91,6 +91,25 @@ def _alignment(durations: Tensor, frames: int) -> Tensor:
     end = torch.cumsum(durations, dim=-1)
     position = torch.arange(frames, device=durations.device)
     return ((position < end[..., None]) & (position >= (end - durations)[..., None])).float()
+
+
+class SpeakOptions(TypedDict, total=False):
+    """The keywords of `VitsModel.stream` and `speak`: the controls of `forward` and the text front end's.
+
+    **Attributes:**
+
+    - `length_scale`, `noise_scale`, `noise_w`: as in `forward` (`None`: the voice's defaults).
+    - `generator`: the noise's random generator (seeded for reproducible speech).
+    - `normalize`: expand numbers and abbreviations first (default `True`).
+    - `source`: how messages name the text (default ``"text"``).
+    """
+
+    length_scale: float | None
+    noise_scale: float | None
+    noise_w: float | None
+    generator: torch.Generator | None
+    normalize: bool
+    source: str
 
 
 @register_model("tts.vits")
@@ -237,45 +256,26 @@ class VitsModel(NeuralModel):
 
     # text -> speech -----------------------------------------------------------------------------------------
 
-    def stream(
-        self,
-        text: str,
-        *,
-        length_scale: float | None = None,
-        noise_scale: float | None = None,
-        noise_w: float | None = None,
-        generator: torch.Generator | None = None,
-        normalize: bool = True,
-        source: str = "text",
-    ) -> Iterator[VitsSpeech]:
+    def stream(self, text: str, **options: Unpack[SpeakOptions]) -> Iterator[VitsSpeech]:
         """Speak `text` sentence by sentence, yielding each sentence's speech as soon as it is made.
 
         The controls are those of `forward`. Each sentence runs on its own (eval mode, no gradients), as Piper does.
         """
         device = next(self.parameters()).device
+        controls = (options.get("length_scale"), options.get("noise_scale"), options.get("noise_w"),
+                    options.get("generator"))  # fmt: skip
         with torch.no_grad(), eval_mode(self):
-            for ids in self.parse(text, normalize, source=source):
+            for ids in self.parse(text, options.get("normalize", True), source=options.get("source", "text")):
                 out = cast(VitsOutput, self(ids[None].to(device), torch.tensor([ids.numel()], device=device),
-                                            length_scale, noise_scale, noise_w, generator))  # fmt: skip
+                                            *controls))  # fmt: skip
                 audio = out.audio[0, : int(out.samples[0])].cpu()
                 yield VitsSpeech(
                     nt.tag(audio, nt.tags.AudioSignal(self.sample_rate)), ids, out.durations[0].cpu()
                 )
 
-    def speak(
-        self,
-        text: str,
-        *,
-        length_scale: float | None = None,
-        noise_scale: float | None = None,
-        noise_w: float | None = None,
-        generator: torch.Generator | None = None,
-        normalize: bool = True,
-        source: str = "text",
-    ) -> VitsSpeech:
+    def speak(self, text: str, **options: Unpack[SpeakOptions]) -> VitsSpeech:
         """All of `text` as one `VitsSpeech`: the sentences of `stream`, joined (audio, ids and durations)."""
-        parts = list(self.stream(text, length_scale=length_scale, noise_scale=noise_scale, noise_w=noise_w,
-                                 generator=generator, normalize=normalize, source=source))  # fmt: skip
+        parts = list(self.stream(text, **options))
         audio = torch.cat([part.audio for part in parts])
         return VitsSpeech(
             nt.tag(audio, nt.tags.AudioSignal(self.sample_rate)),
@@ -301,4 +301,4 @@ class VitsModel(NeuralModel):
         return cast(VitsModel, read_piper_voice(cls, onnx_path, config_path))
 
 
-__all__ = ["VitsModel", "VitsModelConfig", "VitsOutput", "VitsSpeech"]
+__all__ = ["SpeakOptions", "VitsModel", "VitsModelConfig", "VitsOutput", "VitsSpeech"]
