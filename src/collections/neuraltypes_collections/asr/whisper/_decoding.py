@@ -189,6 +189,21 @@ def _no_speech_probs(logits: Tensor, prompt: list[int], tokenizer: WhisperTokeni
     return [float(p) for p in at_sot[:, tokenizer.no_speech].tolist()]
 
 
+@dataclass(frozen=True)
+class _Task:
+    """What every decoding of one call shares: the decoder, the tokenizer, the prompt, the rules' ids, options."""
+
+    decoder: WhisperDecoder
+    tokenizer: WhisperTokenizer
+    prompt: list[int]
+    suppress_ids: list[int]
+    suppress_ids_begin: list[int]
+    options: DecodingOptions
+
+    def rules(self, device: torch.device) -> _Rules:
+        return _Rules.of(self.tokenizer, self.suppress_ids, self.suppress_ids_begin, self.options, device)
+
+
 def decode_windows(
     decoder: WhisperDecoder,
     encoded: Tensor,
@@ -203,51 +218,29 @@ def decode_windows(
     """Decoding of a batch of encoded windows `(batch, step, channel)`, all from the same `prompt`: greedy, a beam
     search of `options.beam_size` for each window in turn, or at a `temperature` above 0, `options.best_of`
     samples of each window in turn (the best by log-probability per token)."""
+    task = _Task(decoder, tokenizer, prompt, suppress_ids, suppress_ids_begin, options)
+    rows = [encoded[row : row + 1] for row in range(encoded.shape[0])]
     if temperature > 0:
-        return [
-            _sample_decode(
-                decoder,
-                encoded[row : row + 1],
-                tokenizer,
-                prompt,
-                suppress_ids,
-                suppress_ids_begin,
-                options,
-                temperature,
-            )  # fmt: skip
-            for row in range(encoded.shape[0])
-        ]
+        return [_sample_decode(task, window, temperature) for window in rows]
     if options.beam_size > 1:
-        return [
-            _beam_decode(
-                decoder, encoded[row : row + 1], tokenizer, prompt, suppress_ids, suppress_ids_begin, options
-            )
-            for row in range(encoded.shape[0])
-        ]
-    return _sequential_decode(decoder, encoded, tokenizer, prompt, suppress_ids, suppress_ids_begin, options)
+        return [_beam_decode(task, window) for window in rows]
+    return _sequential_decode(task, encoded)
 
 
 def _sequential_decode(
-    decoder: WhisperDecoder,
-    encoded: Tensor,
-    tokenizer: WhisperTokenizer,
-    prompt: list[int],
-    suppress_ids: list[int],
-    suppress_ids_begin: list[int],
-    options: DecodingOptions,
-    temperature: float = 0.0,
-    generator: torch.Generator | None = None,
+    task: _Task, encoded: Tensor, temperature: float = 0.0, generator: torch.Generator | None = None
 ) -> list[DecodedWindow]:
     """One token per row and step: the most probable, or one sampled at `temperature` with `generator`."""
+    decoder, tokenizer, prompt = task.decoder, task.tokenizer, task.prompt
     batch = encoded.shape[0]
     cache: DecoderCache = decoder.start(encoded)
-    rules = _Rules.of(tokenizer, suppress_ids, suppress_ids_begin, options, encoded.device)
+    rules = task.rules(encoded.device)
     generated: list[list[int]] = [[] for _ in range(batch)]
     sums = [0.0] * batch
     done = [False] * batch
     tokens = torch.tensor([prompt] * batch, dtype=torch.long, device=encoded.device)
     no_speech = [0.0] * batch
-    for step in range(_max_new_tokens(options, prompt)):
+    for step in range(_max_new_tokens(task.options, prompt)):
         all_logits = decoder.step(tokens, cache)
         if step == 0:
             no_speech = _no_speech_probs(all_logits, prompt, tokenizer)
@@ -275,22 +268,11 @@ def _sequential_decode(
     ]
 
 
-def _sample_decode(
-    decoder: WhisperDecoder,
-    encoded: Tensor,
-    tokenizer: WhisperTokenizer,
-    prompt: list[int],
-    suppress_ids: list[int],
-    suppress_ids_begin: list[int],
-    options: DecodingOptions,
-    temperature: float,
-) -> DecodedWindow:
+def _sample_decode(task: _Task, encoded: Tensor, temperature: float) -> DecodedWindow:
     """`options.best_of` samples of one window at `temperature`; the best by log-probability per token."""
+    options = task.options
     generator = torch.Generator(device=encoded.device).manual_seed(options.seed)
-    samples = _sequential_decode(
-        decoder, encoded.expand(options.best_of, -1, -1), tokenizer, prompt, suppress_ids, suppress_ids_begin,
-        options, temperature, generator,
-    )  # fmt: skip
+    samples = _sequential_decode(task, encoded.expand(options.best_of, -1, -1), temperature, generator)
     return max(samples, key=lambda window: window.sum_logprob / max(len(window.tokens), 1))
 
 
@@ -344,15 +326,7 @@ def _needs_fallback(window: DecodedWindow, tokenizer: WhisperTokenizer, options:
     return low and not window.is_silent(options)
 
 
-def _beam_decode(
-    decoder: WhisperDecoder,
-    encoded: Tensor,
-    tokenizer: WhisperTokenizer,
-    prompt: list[int],
-    suppress_ids: list[int],
-    suppress_ids_begin: list[int],
-    options: DecodingOptions,
-) -> DecodedWindow:
+def _beam_decode(task: _Task, encoded: Tensor) -> DecodedWindow:
     """CTranslate2's beam search over one encoded window `(1, step, channel)`.
 
     Each step takes the best `2 * beam_size` continuations of all beams (cumulative log-probabilities of the
@@ -361,10 +335,11 @@ def _beam_decode(
     (or at the length limit, where every beam finishes). The best hypothesis by log-probability divided by its
     length (end-of-text excluded) wins.
     """
+    decoder, tokenizer, prompt, options = task.decoder, task.tokenizer, task.prompt, task.options
     width = options.beam_size
     vocab = decoder.token_embedding.num_embeddings
     cache: DecoderCache = decoder.start(encoded)
-    rules = _Rules.of(tokenizer, suppress_ids, suppress_ids_begin, options, encoded.device)
+    rules = task.rules(encoded.device)
     wanted = round(width * options.patience)
     steps = _max_new_tokens(options, prompt)
     beams: list[list[int]] = [[]]
