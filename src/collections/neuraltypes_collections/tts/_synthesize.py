@@ -20,7 +20,7 @@ from neuraltypes import NeuralTypesError
 from ..common import MelConfig, MelFrontEnd, NeuralModel, eval_mode
 from ..common._archive import atomic_output
 from ..common._audio import AudioInput, is_single_audio, load_audio_list, write_audio
-from ..common._errors import InputError
+from ..common._errors import InputError, ModelNotAvailableError
 from ..common._verbs import batches, model_device
 from .models._generator import _SpectrogramGenerator
 from .models._vits import SpeakOptions
@@ -392,7 +392,9 @@ def save_spectrogram_png(path: str | os.PathLike[str], mel: Tensor, title: str =
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ModuleNotFoundError as error:  # pragma: no cover - depends on the environment
-        raise ModuleNotFoundError("writing a spectrogram PNG needs matplotlib: pip install matplotlib") from error
+        raise ModelNotAvailableError(
+            "save_spectrogram_png: writing a spectrogram PNG needs matplotlib: pip install 'neuraltypes[collections]'"
+        ) from error
     figure, axis = plt.subplots(figsize=(10, 3.5))
     image = axis.imshow(mel.detach().cpu().float().numpy(), origin="lower", aspect="auto", interpolation="none")
     axis.set_xlabel("frame")

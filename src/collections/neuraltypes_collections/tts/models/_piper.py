@@ -46,7 +46,7 @@ def _read_onnx(path: Path) -> Any:
     try:
         import onnx
     except ModuleNotFoundError:
-        raise ModuleNotFoundError(
+        raise ModelNotAvailableError(
             "importing a Piper voice needs the onnx package: pip install 'neuraltypes[vits]'"
         ) from None
     try:

@@ -20,7 +20,7 @@ import neuraltypes as nt
 from neuraltypes import AudioSignal, Lengths, NormalSamples, TokenDuration, TokenIndex, attr
 
 from ...common import NeuralModel, eval_mode, lengths_to_mask, register_model
-from ...common._errors import InputError
+from ...common._errors import ConfigError, InputError
 from ..modules._vits import (
     Decoder,
     ResidualCouplingFlow,
@@ -57,16 +57,16 @@ class VitsModelConfig:
     def __post_init__(self) -> None:
         for symbol, index in self.phoneme_ids.items():
             if not 0 <= index < self.network.n_symbols:
-                raise ValueError(
+                raise ConfigError(
                     f"VitsModelConfig: phoneme {symbol!r} has id {index}, outside 0..{self.network.n_symbols - 1}"
                 )
         framing = [symbol for symbol in (BOS, EOS, PAD) if symbol not in self.phoneme_ids]
         if self.phoneme_ids and framing:
-            raise ValueError(
+            raise ConfigError(
                 f"VitsModelConfig: phoneme_ids lacks the framing symbols {framing} (Piper's ^ $ _)"
             )
         if not self.length_scale > 0 or self.noise_scale < 0 or self.noise_w < 0:
-            raise ValueError("VitsModelConfig: length_scale must be > 0, noise_scale and noise_w >= 0")
+            raise ConfigError("VitsModelConfig: length_scale must be > 0, noise_scale and noise_w >= 0")
 
 
 class VitsSpeech(NamedTuple):

@@ -19,6 +19,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from ...common._errors import ConfigError
 from ._spline import spline_inverse
 
 _LRELU_SLOPE = 0.1
@@ -62,17 +63,17 @@ class VitsConfig:
 
     def __post_init__(self) -> None:
         if self.hidden_channels % self.n_heads:
-            raise ValueError(
+            raise ConfigError(
                 f"VitsConfig: hidden_channels {self.hidden_channels} must divide into {self.n_heads} heads"
             )
         if len(self.upsample_rates) != len(self.upsample_kernel_sizes):
-            raise ValueError("VitsConfig: upsample_rates and upsample_kernel_sizes must have the same length")
+            raise ConfigError("VitsConfig: upsample_rates and upsample_kernel_sizes must have the same length")
         if len(self.resblock_kernel_sizes) != len(self.resblock_dilation_sizes):
-            raise ValueError(
+            raise ConfigError(
                 "VitsConfig: resblock_kernel_sizes and resblock_dilation_sizes must have the same length"
             )
         if self.resblock not in (1, 2):
-            raise ValueError(f"VitsConfig: resblock must be 1 or 2, got {self.resblock!r}")
+            raise ConfigError(f"VitsConfig: resblock must be 1 or 2, got {self.resblock!r}")
 
     @property
     def hop_length(self) -> int:

@@ -17,7 +17,7 @@ import threading
 import unicodedata
 from pathlib import Path
 
-from ...common._errors import ModelNotAvailableError
+from ...common._errors import InputError, ModelNotAvailableError
 
 _AUDIO_OUTPUT_SYNCHRONOUS = 0x02
 _CHARS_UTF8 = 1
@@ -59,7 +59,7 @@ def _clauses(text: str, voice: str) -> list[tuple[str, str]]:
         library = _library()
         if _VOICE[0] != voice:
             if library.espeak_SetVoiceByName(voice.encode()) != 0:
-                raise ValueError(f"espeak-ng has no voice {voice!r}")
+                raise InputError(f"espeak-ng has no voice {voice!r}", source="voice")
             _VOICE[0] = voice
         encoded = text.encode("utf-8")
         buffer = ctypes.create_string_buffer(encoded)
