@@ -55,6 +55,11 @@ def test_a_missing_file_is_reported_and_the_others_transcribed(
     assert captured.err.strip() == f"neuraltypes transcribe: {tmp_path / 'nope.wav'}: no such file"
 
 
+def test_a_directory_is_reported_as_a_directory(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert transcribe_command([str(tmp_path), "--model", MODEL]) == 1
+    assert capsys.readouterr().err.strip() == f"neuraltypes transcribe: {tmp_path}: is a directory, not an audio file"
+
+
 def test_manifest_windows_are_read_and_its_missing_files_reported(
     wav: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -111,7 +111,8 @@ def read_audio(
 
     source = os.fspath(path)
     if not os.path.isfile(source):
-        raise AudioError(f"{source}: no such file", source=source)
+        what = "is a directory, not an audio file" if os.path.isdir(source) else "no such file"
+        raise AudioError(f"{source}: {what}", source=source)
     if os.path.getsize(source) == 0:
         raise AudioError(f"{source}: the file is empty (0 bytes)", source=source)
     try:
@@ -260,8 +261,8 @@ def load_audio_list(
 ) -> list[Tensor]:
     """Every recording of a verb's `inputs` (one, or a list) through `load_audio`; messages name ``inputs[i]``
     for in-memory clips and the path for files."""
-    items: list[AudioInput] = [inputs] if is_single_audio(inputs) else list(inputs)  # type: ignore[list-item, arg-type]
     single = is_single_audio(inputs)
+    items: list[AudioInput] = [inputs] if single else list(inputs)  # type: ignore[list-item, arg-type]
     return [
         load_audio(
             item,
