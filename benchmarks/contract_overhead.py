@@ -231,13 +231,12 @@ def main() -> None:
     warnings.filterwarnings("ignore")
     torch.set_num_threads(1)
     features, lengths = features_and_lengths()
-    local = LOCAL
-    modules = {op: {name: cls(op) for name, (cls, _, _) in local.items()} for op in OPS}
+    modules = {op: {name: cls(op) for name, (cls, _, _) in LOCAL.items()} for op in OPS}
     nemo = NemoSide(args.nemo_python) if args.nemo_python else None
     print("\n".join(prove_rejections(nemo)))
 
     def timed(op: str, name: str) -> Callable[[], object]:
-        module, mode = modules[op][name], local[name][1]
+        module, mode = modules[op][name], LOCAL[name][1]
 
         def run() -> None:
             with nt.checking(mode):  # type: ignore[arg-type]
@@ -246,15 +245,15 @@ def main() -> None:
 
         return run
 
-    variants: dict[str, Callable[[], object]] = {f"{op}/{name}": timed(op, name) for op in OPS for name in local}
+    variants: dict[str, Callable[[], object]] = {f"{op}/{name}": timed(op, name) for op in OPS for name in LOCAL}
     if nemo is not None:
         for op in OPS:
             variants[f"{op}/nemo_typecheck"] = nemo.timer(op, args.calls)
     with torch.no_grad():
         seconds = interleaved_times(variants, args.rounds)
-    results = {op: {name: min(seconds[f"{op}/{name}"]) / args.calls * 1e6 for name in local} for op in OPS}
+    results = {op: {name: min(seconds[f"{op}/{name}"]) / args.calls * 1e6 for name in LOCAL} for op in OPS}
     rows = [(name, results["identity"][name], results["identity"]["plain"], results["conv"][name],
-             results["conv"]["plain"]) for name in local]
+             results["conv"]["plain"]) for name in LOCAL]
     if nemo is not None:
         nemo.close()
         # the first sample is interleaved_times' warm-up call
@@ -268,7 +267,7 @@ def main() -> None:
           f"{'conv us':>8} | {'over plain':>10} |")
     print(f"|{'-' * 22}|{'-' * 22}|{'-' * 13}|{'-' * 12}|{'-' * 10}|{'-' * 12}|")
     for name, ident, ident_base, conv, conv_base in rows:
-        checks = "yes" if name == "nemo_typecheck" or local[name][2] else "no (baseline)"
+        checks = "yes" if name == "nemo_typecheck" or LOCAL[name][2] else "no (baseline)"
         print(f"| {name:<20} | {checks:<20} | {ident:>11.2f} | {ident - ident_base:>+10.2f} | {conv:>8.2f} | "
               f"{conv - conv_base:>+10.2f} |")
     if nemo is not None:
