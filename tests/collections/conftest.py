@@ -30,3 +30,18 @@ def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> 
         return subprocess.CompletedProcess(list(args), status, captured.out, captured.err)
 
     return run
+
+
+@pytest.fixture(scope="session")
+def bad_audio(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Audio files no command can read, by kind: ``missing``, ``empty`` (0 bytes), ``text`` (not audio), ``nan``
+    (a float wav of NaNs). Copy the dict before adding to it: it is shared by the whole session."""
+    import numpy as np
+    import soundfile
+
+    folder = tmp_path_factory.mktemp("bad audio")
+    files = {kind: folder / f"{kind}.wav" for kind in ("missing", "empty", "text", "nan")}
+    files["empty"].write_bytes(b"")
+    files["text"].write_text("this is not audio\n", encoding="utf-8")
+    soundfile.write(files["nan"], np.full(1600, np.nan, dtype=np.float32), 16000, subtype="FLOAT")
+    return files

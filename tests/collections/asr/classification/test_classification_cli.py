@@ -22,19 +22,9 @@ def _run(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.fixture(scope="module")
-def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+def files(bad_audio: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("clips")
-    made = {
-        "missing": folder / "missing.wav",
-        "empty": folder / "empty.wav",
-        "text": folder / "text.wav",
-        "nan": folder / "nan.wav",
-        "good 8 kHz": folder / "good8k.wav",
-        "good 10 samples": folder / "tiny.wav",
-    }
-    made["empty"].write_bytes(b"")
-    made["text"].write_text("this is not audio\n")
-    soundfile.write(made["nan"], np.full(1600, np.nan, dtype="float32"), 16000, subtype="FLOAT")
+    made = {**bad_audio, "good 8 kHz": folder / "good8k.wav", "good 10 samples": folder / "tiny.wav"}
     noise = np.random.default_rng(0).normal(0, 0.05, 8000).astype("float32")
     soundfile.write(made["good 8 kHz"], noise, 8000, subtype="FLOAT")
     soundfile.write(made["good 10 samples"], noise[:10], 16000, subtype="FLOAT")

@@ -25,18 +25,8 @@ def _run(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.fixture(scope="module")
-def bad_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    folder = tmp_path_factory.mktemp("bad")
-    files = {
-        "missing": folder / "missing.wav",
-        "empty": folder / "empty.wav",
-        "text": folder / "text.wav",
-        "nan": folder / "nan.wav",
-        "no frames": folder / "no_frames.wav",
-    }
-    files["empty"].write_bytes(b"")
-    files["text"].write_text("this is not audio\n")
-    soundfile.write(files["nan"], np.full(1600, np.nan, dtype="float32"), 16000, subtype="FLOAT")
+def bad_files(bad_audio: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    files = {**bad_audio, "no frames": tmp_path_factory.mktemp("bad") / "no_frames.wav"}
     soundfile.write(files["no frames"], np.zeros(0, dtype="float32"), 16000)
     return files
 
