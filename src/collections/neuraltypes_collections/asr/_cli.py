@@ -72,8 +72,6 @@ def transcribe_command(argv: list[str]) -> int:
         inputs += [_Input(str(e.audio_filepath), e.offset, e.duration, e.text) for e in entries]
     if not inputs:
         parser.error("give audio FILES or --manifest")
-    if options.batch_size < 1:
-        parser.error(f"--batch-size must be >= 1, got {options.batch_size}")
     model = resolve_model(options.model, NeuralModel, function="transcribe")  # transcribe checks the kind
     beam: CTCBeamDecoder | int | None = None
     if options.lm and not isinstance(model, CTCModel):

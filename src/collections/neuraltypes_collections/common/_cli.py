@@ -169,12 +169,14 @@ def add_model_options(
 
 
 def apply_model_options(options: argparse.Namespace) -> None:
-    """Apply ``--threads`` (the other shared options are passed to the verb)."""
-    if options.threads is not None:
-        if options.threads < 1:
-            from ._errors import InputError
+    """Check ``--threads`` and ``--batch-size`` and apply ``--threads`` (the other shared options are passed to
+    the verb)."""
+    from ._errors import InputError
 
-            raise InputError(f"--threads must be >= 1, got {options.threads}")
+    for flag, value in (("--threads", options.threads), ("--batch-size", getattr(options, "batch_size", None))):
+        if value is not None and value < 1:
+            raise InputError(f"{flag} must be >= 1, got {value}")
+    if options.threads is not None:
         import torch
 
         torch.set_num_threads(options.threads)
