@@ -51,6 +51,14 @@ def test_frames_beyond_a_clip_are_zero_and_do_not_depend_on_the_batch() -> None:
     assert torch.allclose(together[1], alone[0], atol=1e-5)
 
 
+def test_a_clip_shorter_than_half_an_fft_window_has_features() -> None:
+    # one sample: the STFT's reflection padding needs more than n_fft / 2 samples, so the front end pads more
+    model = tiny_whisper()
+    features = model.front_end(torch.zeros(1, 1), torch.tensor([1]))
+    assert features.shape == (1, TINY.n_mels, TINY.n_frames)
+    assert model.front_end.mel_frames(torch.zeros(1, 1), torch.tensor([1]))[1].tolist() == [0]
+
+
 def test_the_whisper_preset_of_the_mel_front_end() -> None:
     config = MelConfig.whisper(128)
     assert (config.n_fft, config.hop_length, config.n_mels, config.normalize) == (400, 160, 128, "whisper")

@@ -200,6 +200,14 @@ class WhisperFrontEnd(NeuralModule):
         self.n_mels = dims.n_mels
         self.n_frames = dims.n_frames
 
+    def mel_frames(self, audio: Tensor, lengths: Tensor) -> tuple[Tensor, Tensor]:
+        """The mel features of `(batch, time)` audio at 16 kHz and their frame counts, not cut to a window: after
+        one hop of zeros, or more for a clip so short that the STFT's reflection needs them (> n_fft / 2)."""
+        tail = max(self.hop_length, self.mel.config.n_fft // 2 + 1 - audio.shape[-1])
+        padded = nt.tag(F.pad(audio, (0, tail)), nt.tags.AudioSignal(self.sample_rate))
+        features, frames = self.mel(padded, lengths)
+        return features, frames
+
     def forward(
         self,
         audio: AudioSignal[Tensor, "batch time", attr("sample_rate")],
@@ -209,8 +217,7 @@ class WhisperFrontEnd(NeuralModule):
         "batch mel frame",
         params(sample_rate=attr("sample_rate"), hop_length=attr("hop_length"), n_mels=attr("n_mels")),
     ]:
-        padded = nt.tag(F.pad(audio, (0, self.hop_length)), nt.tags.AudioSignal(self.sample_rate))
-        features: Tensor = self.mel(padded, lengths)[0]
+        features = self.mel_frames(audio, lengths)[0]
         if features.shape[-1] >= self.n_frames:
             return features[..., : self.n_frames].contiguous()
         return F.pad(features, (0, self.n_frames - features.shape[-1]))

@@ -18,8 +18,6 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-import neuraltypes as nt
-
 from ...common._errors import InputError
 from ...common._model import eval_mode
 from ...common._verbs import batches
@@ -133,10 +131,9 @@ def recognize(
         for batch in batches(order, settings.batch_size, progress=settings.progress, description="transcribe"):
             for index in batch:
                 audio = clips[index].to(device)
-                padded = nt.tag(
-                    F.pad(audio, (0, model.front_end.hop_length))[None], nt.tags.AudioSignal(16000)
+                features, frames = model.front_end.mel_frames(
+                    audio[None], torch.tensor([audio.shape[0]], device=device)
                 )
-                features, frames = model.front_end.mel(padded, torch.tensor([audio.shape[0]], device=device))
                 state[index] = _Clip(features[0], int(frames[0]))
             first = [state[i].window(dims.n_frames) for i in batch if state[i].content_frames > 0]
             if first:
