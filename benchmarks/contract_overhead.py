@@ -211,7 +211,8 @@ def prove_rejections(nemo: NemoSide | None) -> list[str]:
         if checks is None:
             lines.append(f"  {name:<20} checks nothing by design (a baseline)")
         else:
-            lines.append(f"  {name:<20} rejects it: {rejection(cls('identity'), checks)}")
+            verdicts = [rejection(cls(op), checks) for op in OPS]  # the conv module too, not only the identity one
+            lines.append(f"  {name:<20} rejects it: {verdicts[0]}")
     if nemo is None:
         lines.append(f"  {'nemo_typecheck':<20} skipped: no --nemo-python given (the interpreter of an environment "
                      "with nemo-toolkit)")
