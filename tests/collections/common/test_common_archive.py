@@ -198,9 +198,3 @@ def test_the_battery_catches_a_model_that_does_not_round_trip(tmp_path):
     with pytest.raises(AssertionError, match=r"Drift\.forward: outputs differ after save_to/restore_from"):
         common.check_neural_model(Drift(DriftConfig()), (torch.randn(2, 2),), directory=tmp_path)
 
-
-def test_saving_into_a_missing_folder_names_the_folder(tmp_path):
-    with pytest.raises(FileNotFoundError) as caught:
-        TinyRegressor(TinyRegressorConfig(features=2, hidden=3)).save_to(tmp_path / "nope" / "tiny.nta")
-    assert caught.value.filename == str(tmp_path / "nope")
-    assert not (tmp_path / "nope").exists()

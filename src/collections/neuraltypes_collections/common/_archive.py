@@ -15,7 +15,6 @@ not list. The model class is found by its registered name; nothing named in the 
 from __future__ import annotations
 
 import contextlib
-import errno
 import hashlib
 import io
 import json
@@ -129,8 +128,6 @@ def atomic_output(path: str | os.PathLike[str], *, suffix: str = ".tmp", durable
     """
     target = os.path.abspath(os.fspath(path))
     directory = os.path.dirname(target)
-    if not os.path.isdir(directory):  # name the missing folder, not the temporary file mkstemp would report
-        raise FileNotFoundError(errno.ENOENT, "No such folder", directory)
     handle, temporary = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.", suffix=suffix, dir=directory)
     try:
         with os.fdopen(handle, "wb") as file:
