@@ -118,6 +118,9 @@ def test_window_probabilities_cover_the_recording_chunk_by_chunk() -> None:
         assert probs.numel() == math.ceil(samples / 1280) and bool(((probs >= 0) & (probs <= 1)).all())
     with pytest.raises(InputError, match="need 0 < shift_s <= window_s"):
         window_speech_probs(model, torch.zeros(100), window_s=0.1, shift_s=0.2)
+    for window_s, shift_s in ((1e9, 0.08), (float("inf"), 0.08), (float("nan"), 0.08), (0.63, float("nan"))):
+        with pytest.raises(InputError, match="need 0 < shift_s <= window_s <= 0.63 s"):  # not an OOM or ValueError
+            window_speech_probs(model, torch.zeros(100), window_s=window_s, shift_s=shift_s)
 
 
 def test_segment_vad_finds_the_words_and_not_silence_noise_or_tones(segment_vad: ClassificationModel, tmp_path: Path) -> None:

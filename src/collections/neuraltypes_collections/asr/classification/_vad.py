@@ -56,6 +56,14 @@ def window_speech_probs(
     **Returns:** a 1-D tensor of `ceil(len(waveform) / shift)` probabilities.
     """
     rate = model.sample_rate
+    # a window longer than both the recording and the default only scores zero padding (and can exhaust memory)
+    longest = max(waveform.numel(), round(0.63 * rate))
+    if not (0 < shift_s <= window_s and window_s * rate <= longest):  # False for nan; inf is over `longest`
+        raise InputError(
+            f"window_speech_probs: need 0 < shift_s <= window_s <= {longest / rate:g} s (the recording, or 0.63 s), "
+            f"got shift_s={shift_s}, window_s={window_s}",
+            source="window_s" if not 0 < window_s * rate <= longest else "shift_s",
+        )
     window, shift = round(window_s * rate), round(shift_s * rate)
     if not 0 < shift <= window:
         raise InputError(
