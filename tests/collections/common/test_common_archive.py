@@ -198,3 +198,15 @@ def test_the_battery_catches_a_model_that_does_not_round_trip(tmp_path):
     with pytest.raises(AssertionError, match=r"Drift\.forward: outputs differ after save_to/restore_from"):
         common.check_neural_model(Drift(DriftConfig()), (torch.randn(2, 2),), directory=tmp_path)
 
+
+@pytest.mark.parametrize("where", ["missing", "folder"])
+def test_atomic_output_names_an_unusable_destination(tmp_path, where):
+    from neuraltypes_collections.common._archive import atomic_output
+    from neuraltypes_collections.common._errors import InputError
+
+    path = tmp_path / "missing" / "out.wav" if where == "missing" else tmp_path
+    with pytest.raises(InputError, match="cannot write it") as caught, atomic_output(path) as file:
+        file.write(b"never")
+    assert str(caught.value).startswith(str(path))
+    expected = str(tmp_path / "missing") if where == "missing" else str(tmp_path)
+    assert caught.value.source == expected and list(tmp_path.iterdir()) == []

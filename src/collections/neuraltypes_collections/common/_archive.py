@@ -31,7 +31,7 @@ import torch
 from torch import Tensor
 
 from ._config import config_from_yaml, config_to_yaml
-from ._errors import ArchiveError, ConfigError
+from ._errors import ArchiveError, ConfigError, InputError
 from ._nemo import CONFIG_MEMBER as NEMO_CONFIG
 from ._nemo import nemo_checkpoint_from_members, nemo_importer
 from ._safe_tar import SizeLimits, read_tar_members
@@ -121,13 +121,18 @@ def atomic_output(path: str | os.PathLike[str], *, suffix: str = ".tmp", durable
 
     **Arguments:**
 
-    - ``path``: the destination; its directory must exist.
+    - ``path``: the destination; its directory must exist (else `InputError`, naming the folder).
     - ``suffix``: the temporary file's suffix (``.part`` for a download, ``.tmp`` otherwise).
     - ``durable``: flush the data and the directory entry to disk, and give the file mode 0o644 (the temporary
       file is created 0o600).
     """
     target = os.path.abspath(os.fspath(path))
     directory = os.path.dirname(target)
+    if not os.path.isdir(directory):
+        problem = "does not exist" if not os.path.exists(directory) else "is not a folder"
+        raise InputError(f"{os.fspath(path)}: cannot write it: the folder {directory} {problem}", source=directory)
+    if os.path.isdir(target):
+        raise InputError(f"{os.fspath(path)}: cannot write it: it is a folder", source=target)
     handle, temporary = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.", suffix=suffix, dir=directory)
     try:
         with os.fdopen(handle, "wb") as file:
