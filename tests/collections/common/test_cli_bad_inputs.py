@@ -84,19 +84,23 @@ def cases(bad: dict[str, str], out: str) -> dict[str, list[tuple[list[str], str]
 
     return {
         "transcribe": files("transcribe", ["--model", str(CTC)]),
-        "classify": files("classify", ["--model", str(CLASSIFIER)]),
+        "classify": files("classify", ["--model", str(CLASSIFIER)])
+        + [(["classify", "--model", str(CLASSIFIER), "--top", "0", bad["good"]], "--top")],
         "detect-speech": files("detect-speech", []),
         "vad": files("vad", [])[:1],
         "synthesize": [(["synthesize", "--copy", path, "-o", out], path) for path in audio]
         + [(["synthesize", "", "-o", out, "--model", str(FASTPITCH)], "text")]
-        + models("synthesize", ["Hello.", "-o", out]),
+        + models("synthesize", ["Hello.", "-o", out])
+        + [(["synthesize", "Hello.", "-o", str(Path(out).parent / "no" / "out.wav")], str(Path(out).parent / "no"))]
+        + [(["synthesize", "Hello.", "-o", out, "--seed", "9" * 30], "--seed")],
         "punctuate": [
             (["punctuate", ""], "text"),
             (["punctuate", bad["empty_text_file"]], bad["empty_text_file"]),
             (["punctuate", bad["nan"]], bad["nan"]),
         ]
         + models("punctuate", ["hello there"]),
-        "inspect": [(["inspect", bad[name]], bad[name]) for name in (*BAD_AUDIO, "truncated")],
+        "inspect": [(["inspect", bad[name]], bad[name]) for name in (*BAD_AUDIO, "truncated")]
+        + [(["inspect", str(Path(out).parent)], str(Path(out).parent))],
         "models": [(["models", "--index", bad[name]], bad[name]) for name in ("missing", "empty", "text")],
         "fetch": [(["fetch", "no-such-model"], "no-such-model")]
         + [(["fetch", "x", "--index", bad[name]], bad[name]) for name in ("missing", "text")],
@@ -123,7 +127,7 @@ def test_every_subcommand_names_a_bad_input_in_one_line(bad, tmp_path):
             problems.append(f"{result['argv']}: status {result['status']}, stderr {stderr[-600:]!r}")
         elif named not in stderr:
             problems.append(f"{result['argv']}: the message does not name {named!r}: {stderr!r}")
-        elif len([line for line in stderr.splitlines() if line.strip()]) > 2:  # argparse: usage + one line
+        elif len([line for line in stderr.splitlines() if line.strip() and not line.startswith(("usage:", " "))]) > 1:
             problems.append(f"{result['argv']}: more than one line: {stderr!r}")
     assert not problems, "\n".join(problems)
     assert not Path(out).exists(), "a failed synthesis left an output file"

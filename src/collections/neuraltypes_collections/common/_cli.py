@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from importlib.metadata import entry_points
 from typing import Any, TypeVar
 
-__all__ = ["SUBCOMMANDS", "add_model_options", "apply_model_options", "load_each", "main"]
+__all__ = ["SUBCOMMANDS", "add_model_options", "apply_model_options", "load_each", "main", "positive_int", "seed"]
 
 #: name -> (one-line summary, "module:function"); the function takes argv (list of str) and returns a status.
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
@@ -180,6 +180,22 @@ def apply_model_options(options: argparse.Namespace) -> None:
         import torch
 
         torch.set_num_threads(options.threads)
+
+
+def positive_int(text: str) -> int:
+    """An argparse ``type`` for a count option (``--top``): an integer >= 1."""
+    value = int(text) if text.lstrip("-").isdigit() else None
+    if value is None or value < 1:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 1, got {text!r}")
+    return value
+
+
+def seed(text: str) -> int:
+    """An argparse ``type`` for ``--seed``: an integer torch accepts as a seed, 0 to 2**63 - 1."""
+    value = int(text) if text.isdigit() else None
+    if value is None or value >= 2**63:
+        raise argparse.ArgumentTypeError(f"must be an integer from 0 to 2**63 - 1, got {text!r}")
+    return value
 
 
 T = TypeVar("T")

@@ -61,6 +61,8 @@ def normalise_member_name(archive: str, name: str) -> str:
 
 
 def _open(path: str) -> tarfile.TarFile:
+    if os.path.isdir(path):
+        raise ArchiveError(path, "is a folder, not an archive file")
     with open(path, "rb") as file:
         magic = file.read(2)
     compressed = magic == b"\x1f\x8b"

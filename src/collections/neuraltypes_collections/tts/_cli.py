@@ -38,7 +38,7 @@ def _named_vocoder(name: str) -> _Vocoder | str:
 def synthesize_command(argv: list[str]) -> int:
     """Entry point of `neuraltypes synthesize` (argv without the program and command names)."""
     from ..common._audio import read_audio
-    from ..common._cli import add_model_options, apply_model_options
+    from ..common._cli import add_model_options, apply_model_options, seed
     from ..common._errors import InputError
     from ._synthesize import copy_synthesize, save_spectrogram_png, synthesize
 
@@ -56,7 +56,7 @@ def synthesize_command(argv: list[str]) -> int:
     )
     parser.add_argument("--noise-scale", type=float, help="VITS: spread of the latent frames (voice's default)")
     parser.add_argument("--noise-w", type=float, help="VITS: spread of the durations (the voice's default)")
-    parser.add_argument("--seed", type=int, help="VITS: seed of the noise, for reproducible output")
+    parser.add_argument("--seed", type=seed, help="VITS: seed of the noise, for reproducible output")
     parser.add_argument("--pace", type=float, default=1.0, help="speaking rate (> 1 is faster)")
     parser.add_argument("--copy", metavar="AUDIO", help="vocode this recording's mel features instead of text")
     parser.add_argument("--png", metavar="FILE", help="also draw the spectrogram to this PNG")

@@ -15,7 +15,7 @@ def classify_command(argv: list[str]) -> int:
     status is then 1.
     """
     from ...common._audio import load_audio
-    from ...common._cli import SUBCOMMANDS, add_model_options, apply_model_options, load_each
+    from ...common._cli import SUBCOMMANDS, add_model_options, apply_model_options, load_each, positive_int
     from ...common._verbs import resolve_model
     from ._classifier import ClassificationModel
     from ._classify import classify
@@ -25,7 +25,7 @@ def classify_command(argv: list[str]) -> int:
         "files", nargs="+", help="wav/flac/ogg files (any sample rate: resampled to the model's)"
     )
     add_model_options(parser, model_help="the classifier (MatchboxNet, MarbleNet)", batch_size=16)
-    parser.add_argument("--top", type=int, default=1, help="print the N most probable labels (default 1)")
+    parser.add_argument("--top", type=positive_int, default=1, help="print the N most probable labels (default 1)")
     options = parser.parse_args(argv)
     apply_model_options(options)
 
