@@ -62,16 +62,19 @@ def resolve_model(model: M | str | os.PathLike[str], expected: type[M], *, funct
     return loaded
 
 
-def wrong_model_error(function: str, model: object, loaded: object, expected: str) -> InputError:
+def wrong_model_error(
+    function: str, model: object, loaded: object, expected: str, *, parameter: str = "model"
+) -> InputError:
     """The `InputError` (``NT309``) for a model argument of the wrong kind: `model` is a registry name or archive
-    path that holds `loaded`, or the object `loaded` itself; `expected` says what was wanted (``"a CTCModel"``)."""
+    path that holds `loaded`, or the object `loaded` itself; `expected` says what was wanted (``"a CTCModel"``);
+    `parameter` names the argument (``"vocoder"``)."""
     if isinstance(model, (str, os.PathLike)):
         path = os.fspath(model)
         return InputError(f"{function}: {path} holds a {type(loaded).__name__}, not {expected}", source=path)
     return InputError(
-        f"{function}: parameter 'model' is a {type(loaded).__name__}, expected {expected} "
+        f"{function}: parameter {parameter!r} is a {type(loaded).__name__}, expected {expected} "
         "(or its registry name or archive path)",
-        source="model",
+        source=parameter,
     )
 
 

@@ -21,7 +21,7 @@ from ..common import MelConfig, MelFrontEnd, NeuralModel, eval_mode
 from ..common._archive import atomic_output
 from ..common._audio import AudioInput, is_single_audio, load_audio_list, write_audio
 from ..common._errors import InputError, ModelNotAvailableError
-from ..common._verbs import batches, model_device
+from ..common._verbs import batches, model_device, wrong_model_error
 from .models._generator import _SpectrogramGenerator
 from .models._vits import SpeakOptions
 from .models._vocoders import GriffinLim, GriffinLimConfig, _Vocoder
@@ -88,20 +88,14 @@ class Speech:
 
 def _loaded(model: ModelReference, expected: type[NeuralModel], kind: str, parameter: str, function: str) -> NeuralModel:
     """`model`, or the model its name or path holds; `InputError` unless it is an `expected`."""
+    loaded = model
     if isinstance(model, (str, os.PathLike)):
         from ..common._pretrained import model_from_reference
 
-        name = os.fspath(model)
-        model = model_from_reference(model)
-        if not isinstance(model, expected):
-            raise InputError(f"{name}: holds a {type(model).__name__}, not a {kind}", source=name)
-    if not isinstance(model, expected):
-        raise InputError(
-            f"{function}: parameter {parameter!r} is a {type(model).__name__}, expected a {kind} "
-            "(or its registry name or archive path)",
-            source=parameter,
-        )
-    return model
+        loaded = model_from_reference(model)
+    if not isinstance(loaded, expected):
+        raise wrong_model_error(function, model, loaded, f"a {kind}", parameter=parameter)
+    return loaded
 
 
 _SPEAKERS = "spectrogram generator (FastPitchModel, Tacotron2Model) or a text-to-speech model (VitsModel)"
@@ -117,14 +111,7 @@ def _speaker(model: ModelReference, function: str) -> _SpectrogramGenerator | _T
     loaded = _loaded(model, NeuralModel, _SPEAKERS, "model", function)
     if isinstance(loaded, (_SpectrogramGenerator, _TextToAudio)):
         return loaded
-    if isinstance(model, (str, os.PathLike)):
-        name = os.fspath(model)
-        raise InputError(f"{name}: holds a {type(loaded).__name__}, not a {_SPEAKERS}", source=name)
-    raise InputError(
-        f"{function}: parameter 'model' is a {type(loaded).__name__}, expected a {_SPEAKERS} "
-        "(or its registry name or archive path)",
-        source="model",
-    )
+    raise wrong_model_error(function, model, loaded, f"a {_SPEAKERS}")
 
 
 def _vocoder(vocoder: ModelReference, function: str) -> _Vocoder:
