@@ -26,6 +26,8 @@ from ._export import dynamic_shapes as dynamic_shapes
 from ._spec import TensorSpec as TensorSpec
 from ._spec import attr as attr
 from ._spec import params as params
+from ._stages import Stage as Stage
+from ._stages import TextForm as TextForm
 from ._state import CheckState as CheckState
 from ._state import Mode as Mode
 from ._state import checking as checking
@@ -129,11 +131,13 @@ __all__ = [
     "Probs",
     "RegressionValues",
     "Spectrogram",
+    "Stage",
     "StringLabel",
     "StringValue",
     "Tag",
     "Target",
     "TensorSpec",
+    "TextForm",
     "TokenDuration",
     "TokenIndex",
     "TokenLogDuration",

@@ -8,10 +8,11 @@ from typing import Any
 
 from ._annotations import spec_of
 from ._check import article
-from ._contract import get_contract
+from ._contract import Contract, get_contract
 from ._dims import AnyDim, Dim, FixedDim, NamedDim, VariadicDim
 from ._errors import AnnotationError, ContractViolation
 from ._spec import OptionalNode, TensorNode, TensorSpec, TupleNode, axis_places, rank_fits
+from ._stages import Stage, TextForm, text_mismatch
 from ._tags import Compatibility, tag_relation
 
 __all__ = ["WiringProblem", "WiringReport", "check_wiring", "compare"]
@@ -116,8 +117,8 @@ class WiringProblem:
     target: str
     output: str
     parameter: str
-    expected: TensorSpec | None
-    actual: TensorSpec | None
+    expected: TensorSpec | TextForm | None
+    actual: TensorSpec | TextForm | None
     result: Compatibility | None
     reason: str
 
@@ -185,6 +186,41 @@ def _wiring_compare(expected: TensorSpec, actual: TensorSpec) -> Compatibility:
     return relation
 
 
+def _stage_io(stage: object, contract: Any, side: str) -> TensorSpec | TextForm | None:
+    """What a chain element gives (``side == "gives"``: a `Stage`'s form, a module's output 0) or takes (a
+    `Stage`'s form, a module's first input), resolved on the module."""
+    if isinstance(stage, Stage):
+        return stage.gives if side == "gives" else stage.takes  # type: ignore[no-any-return]
+    if side == "gives":
+        out = contract.output
+        node = out.items[0] if isinstance(out, TupleNode) and out.items else out
+    else:
+        params = [n for n in contract.signature.parameters if n != contract.owner]
+        node = contract.inputs.get(params[0]) if params else None
+    if isinstance(node, OptionalNode):
+        node = node.inner
+    return node.spec.resolve(stage) if isinstance(node, TensorNode) else None
+
+
+def _stage_problem(source: str, target: str, parameter: str, expected: TensorSpec | TextForm,
+                   actual: TensorSpec | TextForm) -> WiringProblem | None:
+    """The problem of feeding `actual` (what `source` gives) to `target`, which takes `expected`, or ``None``."""
+    if isinstance(expected, TextForm) and isinstance(actual, TextForm):
+        reason = text_mismatch(expected, actual)
+        if reason is None:
+            return None
+        return WiringProblem(source, target, "text", parameter, expected, actual,
+                             Compatibility.SAME_TYPE_INCOMPATIBLE_PARAMS, reason)
+    if isinstance(expected, TensorSpec) and isinstance(actual, TensorSpec):
+        result = _wiring_compare(expected, actual)
+        if result.accepted:
+            return None
+        return WiringProblem(source, target, "output 0", parameter, expected, actual, result,
+                             _explain(result, expected, actual))
+    return WiringProblem(source, target, "output 0", parameter, expected, actual, Compatibility.INCOMPATIBLE,
+                         f"{actual} does not fit {expected}: one is text, the other a tensor")
+
+
 def check_wiring(modules: Sequence[object], *, method: str = "forward") -> WiringReport:
     """Check, before any data flows, that each module's outputs fit the next module's inputs.
 
@@ -192,23 +228,39 @@ def check_wiring(modules: Sequence[object], *, method: str = "forward") -> Wirin
     the next stage must be fed. Tag parameters read with `attr` are resolved on each module instance. Axis names
     are local to each module, as at run time: ``batch mel frame`` feeds ``batch feature frame``, but not
     ``batch frame mel`` (a transposition).
+
+    The chain may hold `Stage`s beside typed modules: a stage that is not a module (a text stage, a verb around
+    a model) declares what it takes and gives, text as a `TextForm` (language, cased, punctuated). A stage's
+    `gives` is compared with the next element's first input, and a module's output 0 with a stage's `takes`.
     """
-    names = tuple(type(m).__name__ for m in modules)
+    names = tuple(m.name if isinstance(m, Stage) else type(m).__name__ for m in modules)
     problems: list[WiringProblem] = []
-    contracts = []
+    contracts: list[Contract | None] = []
     for module, name in zip(modules, names, strict=True):
+        if isinstance(module, Stage):
+            contracts.append(None)
+            continue
         contract = get_contract(getattr(type(module), method, None) or getattr(module, method))
         if contract is None:
             raise AnnotationError(f"check_wiring(): {name}.{method} declares no neural types", code="NT108")
         contracts.append(contract)
     for i in range(len(modules) - 1):
         source, target = modules[i], modules[i + 1]
-        out = contracts[i].output
+        before, after = contracts[i], contracts[i + 1]
+        if before is None or after is None:  # a Stage on either side
+            gives = _stage_io(source, before, "gives")
+            takes = _stage_io(target, after, "takes")
+            parameter = "text" if after is None else next(n for n in after.signature.parameters if n != after.owner)
+            if gives is not None and takes is not None:
+                found = _stage_problem(names[i], names[i + 1], parameter, takes, gives)
+                problems += [found] if found is not None else []
+            continue
+        out = before.output
         items = list(out.items) if isinstance(out, TupleNode) else [out]
         outputs = [node.spec.resolve(source) if isinstance(node, TensorNode) else None for node in items]
-        params = [(n, p) for n, p in contracts[i + 1].signature.parameters.items() if n != contracts[i + 1].owner]
+        params = [(n, p) for n, p in after.signature.parameters.items() if n != after.owner]
         for k, (pname, param) in enumerate(params):
-            node = contracts[i + 1].inputs.get(pname)
+            node = after.inputs.get(pname)
             optional = isinstance(node, OptionalNode) or param.default is not param.empty
             if isinstance(node, OptionalNode):
                 node = node.inner
