@@ -12,6 +12,7 @@ from ..common._errors import AudioError as AudioError
 from ..common._mel import MelConfig as MelConfig
 from ..common._mel import MelFrontEnd as MelFrontEnd
 from . import classification as classification
+from . import speaker as speaker
 from . import whisper as whisper
 from ._configs import load_model_config as load_model_config
 from ._configs import model_config_names as model_config_names

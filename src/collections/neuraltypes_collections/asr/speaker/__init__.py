@@ -1,0 +1,51 @@
+"""Speaker recognition: embeddings, verification, identification and diarization with the GE2E encoder.
+
+    from neuraltypes_collections.asr.speaker import GE2EModel, verify, diarize
+    model = GE2EModel.from_pretrained("ge2e_resemblyzer")   # the weights `resemblyzer` installs
+    print(model.verify("a.wav", "b.wav").same_speaker)      # or verify(model, "a.wav", "b.wav")
+    print(model.diarize("meeting.wav").to_rttm("meeting"))
+"""
+
+from ._diarize import Diarization as Diarization
+from ._diarize import SpeakerTurn as SpeakerTurn
+from ._diarize import cluster_embeddings as cluster_embeddings
+from ._diarize import diarize as diarize
+from ._embed import Identification as Identification
+from ._embed import SpeakerEmbedding as SpeakerEmbedding
+from ._embed import Verification as Verification
+from ._embed import embed_speakers as embed_speakers
+from ._embed import identify as identify
+from ._embed import verify as verify
+from ._ge2e import GE2EConfig as GE2EConfig
+from ._ge2e import GE2EEncoder as GE2EEncoder
+from ._ge2e import GE2EMelFrontEnd as GE2EMelFrontEnd
+from ._ge2e import GE2EModel as GE2EModel
+from ._ge2e import ge2e_mel_config as ge2e_mel_config
+from ._ge2e import normalize_volume as normalize_volume
+from ._ge2e import partial_starts as partial_starts
+from ._weights import ge2e_resemblyzer as ge2e_resemblyzer
+from ._weights import load_ge2e as load_ge2e
+from ._weights import resemblyzer_weights_file as resemblyzer_weights_file
+
+__all__ = [
+    "Diarization",
+    "GE2EConfig",
+    "GE2EEncoder",
+    "GE2EMelFrontEnd",
+    "GE2EModel",
+    "Identification",
+    "SpeakerEmbedding",
+    "SpeakerTurn",
+    "Verification",
+    "cluster_embeddings",
+    "diarize",
+    "embed_speakers",
+    "ge2e_mel_config",
+    "ge2e_resemblyzer",
+    "identify",
+    "load_ge2e",
+    "normalize_volume",
+    "partial_starts",
+    "resemblyzer_weights_file",
+    "verify",
+]

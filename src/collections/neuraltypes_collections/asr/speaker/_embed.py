@@ -1,0 +1,279 @@
+"""`embed_speakers`, `verify`, `identify`: who is speaking, from the GE2E encoder's embeddings.
+
+Each verb takes the model first (a `GE2EModel`, a registry name or an archive path; `None`: the pretrained
+``ge2e_resemblyzer``), one recording or a list of them, and returns one frozen result or a list. Where a verb takes
+recordings it also takes `SpeakerEmbedding` results, so that a voice is embedded once and compared many times.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Union
+
+import torch
+from torch import Tensor
+
+from ...common import eval_mode
+from ...common._audio import AudioInput, batch_audio, is_single_audio, load_audio_list
+from ...common._errors import InputError
+from ...common._verbs import batches, check_batch_size, model_device, resolve_model
+from ._ge2e import GE2EModel
+
+__all__ = [
+    "Identification",
+    "SpeakerEmbedding",
+    "Verification",
+    "embed_speakers",
+    "identify",
+    "speaker_model",
+    "verify",
+]
+
+ModelArgument = Union[GE2EModel, str, os.PathLike[str], None]
+
+
+@dataclass(frozen=True)
+class SpeakerEmbedding:
+    """What `embed_speakers` returns for one recording.
+
+    **Attributes:**
+
+    - `vector`: the unit-length embedding `(embedding,)`, float32 on the CPU.
+    - `duration_s`: the recording's length in seconds.
+    """
+
+    vector: Tensor
+    duration_s: float
+
+    def similarity(self, other: SpeakerEmbedding) -> float:
+        """Cosine similarity with another embedding, in [-1, 1] (GE2E's are in [0, 1]: its vectors are >= 0)."""
+        return float(torch.dot(self.vector, other.vector))
+
+
+@dataclass(frozen=True)
+class Verification:
+    """What `verify` returns for one pair: the cosine `score`, whether it reaches `threshold` (`same_speaker`), and
+    the `threshold` used."""
+
+    score: float
+    same_speaker: bool
+    threshold: float
+
+
+@dataclass(frozen=True)
+class Identification:
+    """What `identify` returns for one recording.
+
+    **Attributes:**
+
+    - `speaker`: the enrolled name with the highest score, or `None` when no score reaches the threshold.
+    - `score`: that highest cosine similarity.
+    - `scores`: every enrolled name's score, in enrolment order.
+    """
+
+    speaker: str | None
+    score: float
+    scores: Mapping[str, float]
+
+
+Voice = Union[AudioInput, SpeakerEmbedding]
+
+
+def speaker_model(model: ModelArgument, *, function: str) -> GE2EModel:
+    """The `GE2EModel` a verb's `model` argument names; `None` is the pretrained ``ge2e_resemblyzer`` (shared)."""
+    if model is None:
+        from ._weights import default_ge2e
+
+        return default_ge2e()
+    return resolve_model(model, GE2EModel, function=function)
+
+
+def _embed(
+    encoder: GE2EModel,
+    recordings: Sequence[AudioInput],
+    *,
+    batch_size: int,
+    progress: bool | None,
+    device: str | torch.device | None,
+    sample_rate: int | None,
+    resample: bool,
+    function: str,
+) -> list[SpeakerEmbedding]:
+    check_batch_size(batch_size, function=function)
+    rate = encoder.sample_rate
+    waveforms = load_audio_list(list(recordings), rate, sample_rate=sample_rate, resample_audio=resample, function=function)
+    run_on = model_device(encoder, device)
+    # Longest first, so that clips of like length share a batch; the results go back to input order.
+    order = sorted(range(len(waveforms)), key=lambda index: -waveforms[index].shape[-1])
+    results: dict[int, SpeakerEmbedding] = {}
+    with eval_mode(encoder), torch.inference_mode():
+        for run in batches(order, batch_size, progress=progress, description=function):
+            audio, lengths = batch_audio([waveforms[index] for index in run], rate)
+            vectors = encoder(audio.to(run_on), lengths.to(run_on)).float().cpu()
+            for index, vector in zip(run, vectors, strict=True):
+                results[index] = SpeakerEmbedding(vector.clone(), waveforms[index].shape[-1] / rate)
+    return [results[index] for index in range(len(waveforms))]
+
+
+def embed_speakers(
+    model: ModelArgument,
+    audio: AudioInput | Sequence[AudioInput],
+    *,
+    batch_size: int = 16,
+    progress: bool | None = None,
+    device: str | torch.device | None = None,
+    sample_rate: int | None = None,
+    resample: bool = True,
+) -> SpeakerEmbedding | list[SpeakerEmbedding]:
+    """The speaker embedding of one recording, or of each recording of a list.
+
+    **Arguments:**
+
+    - `model`: a `GE2EModel`, its registry name or archive path; `None`: ``ge2e_resemblyzer``.
+    - `audio`: a path, a ``(time,)`` or ``(channel, time)`` tensor or array in [-1, 1], or a list of them (the
+      rules of ``docs/collections.md``).
+    - `batch_size`, `progress`, `device`, `sample_rate`, `resample`: the verbs' shared keywords.
+
+    **Returns:** one `SpeakerEmbedding` for one recording; a list, in order, for a list.
+
+    >>> from neuraltypes_collections.asr.speaker import GE2EConfig, GE2EModel
+    >>> model = GE2EModel(GE2EConfig(hidden_size=16, num_layers=1, embedding_size=8))
+    >>> embed_speakers(model, torch.randn(16000) * 0.1).vector.shape
+    torch.Size([8])
+    """
+    encoder = speaker_model(model, function="embed_speakers")
+    single = is_single_audio(audio)
+    recordings: list[AudioInput] = [audio] if single else list(audio)  # type: ignore[list-item, arg-type]
+    results = _embed(encoder, recordings, batch_size=batch_size, progress=progress, device=device,
+                     sample_rate=sample_rate, resample=resample, function="embed_speakers")  # fmt: skip
+    return results[0] if single else results
+
+
+def _voices(
+    encoder: GE2EModel, voices: Sequence[Voice], function: str, **options: object
+) -> list[SpeakerEmbedding]:
+    """Embeddings of `voices`: the `SpeakerEmbedding`s as given, the recordings embedded in one pass."""
+    recordings = [(index, voice) for index, voice in enumerate(voices) if not isinstance(voice, SpeakerEmbedding)]
+    embedded = _embed(encoder, [voice for _, voice in recordings], function=function, **options) if recordings else []  # type: ignore[arg-type]
+    found: dict[int, SpeakerEmbedding] = {index: value for (index, _), value in zip(recordings, embedded, strict=True)}
+    result = [voice if isinstance(voice, SpeakerEmbedding) else found[index] for index, voice in enumerate(voices)]
+    for index, embedding in enumerate(result):
+        if embedding.vector.shape != (encoder.embedding_size,):
+            raise InputError(
+                f"{function}: inputs[{index}] is an embedding of shape {list(embedding.vector.shape)}; the model's "
+                f"are ({encoder.embedding_size},); hint: embed both sides with the same model",
+                source=f"inputs[{index}]",
+            )
+    return result
+
+
+def _threshold(encoder: GE2EModel, threshold: float | None, function: str) -> float:
+    value = encoder.config.verification_threshold if threshold is None else threshold
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not -1.0 <= float(value) <= 1.0:
+        raise InputError(f"{function}: threshold is a cosine similarity in [-1, 1], got {value!r}", source="threshold")
+    return float(value)
+
+
+def _is_one(voice: object) -> bool:
+    return isinstance(voice, SpeakerEmbedding) or is_single_audio(voice)
+
+
+def verify(
+    model: ModelArgument,
+    first: Voice | Sequence[Voice],
+    second: Voice | Sequence[Voice],
+    *,
+    threshold: float | None = None,
+    batch_size: int = 16,
+    progress: bool | None = None,
+    device: str | torch.device | None = None,
+    sample_rate: int | None = None,
+    resample: bool = True,
+) -> Verification | list[Verification]:
+    """Whether two recordings hold the same voice: their cosine similarity against a threshold.
+
+    **Arguments:**
+
+    - `model`: a `GE2EModel`, its registry name or archive path; `None`: ``ge2e_resemblyzer``.
+    - `first`, `second`: one recording (or `SpeakerEmbedding`) each, or two lists of the same length (pairs).
+    - `threshold`: "same speaker" at a cosine of at least this (default: the model's calibrated
+      `verification_threshold`).
+    - the shared keywords, as for `embed_speakers`.
+
+    **Returns:** one `Verification` for one pair; a list, in order, for two lists.
+    """
+    encoder = speaker_model(model, function="verify")
+    limit = _threshold(encoder, threshold, "verify")
+    single = _is_one(first)
+    if single != _is_one(second) or (not single and len(first) != len(second)):  # type: ignore[arg-type]
+        raise InputError(
+            "verify: first and second must be one recording each, or two lists of the same length "
+            f"(got {'one' if single else f'{len(first)}'} and {'one' if _is_one(second) else len(second)})",  # type: ignore[arg-type]
+            source="second",
+        )
+    lefts: list[Voice] = [first] if single else list(first)  # type: ignore[list-item, arg-type]
+    rights: list[Voice] = [second] if single else list(second)  # type: ignore[list-item, arg-type]
+    options = dict(batch_size=batch_size, progress=progress, device=device, sample_rate=sample_rate, resample=resample)
+    embedded = _voices(encoder, [*lefts, *rights], "verify", **options)
+    results = []
+    for left, right in zip(embedded[: len(lefts)], embedded[len(lefts) :], strict=True):
+        score = left.similarity(right)
+        results.append(Verification(score, score >= limit, limit))
+    return results[0] if single else results
+
+
+def identify(
+    model: ModelArgument,
+    audio: Voice | Sequence[Voice],
+    enrolled: Mapping[str, Voice | Sequence[Voice]],
+    *,
+    threshold: float | None = None,
+    batch_size: int = 16,
+    progress: bool | None = None,
+    device: str | torch.device | None = None,
+    sample_rate: int | None = None,
+    resample: bool = True,
+) -> Identification | list[Identification]:
+    """Which enrolled speaker is speaking in a recording (or in each recording of a list).
+
+    **Arguments:**
+
+    - `model`: a `GE2EModel`, its registry name or archive path; `None`: ``ge2e_resemblyzer``.
+    - `audio`: one recording (or `SpeakerEmbedding`), or a list of them.
+    - `enrolled`: name -> one recording, a list of recordings of that speaker (their embeddings are averaged and
+      normalised, as resemblyzer's `embed_speaker` does) or a `SpeakerEmbedding`.
+    - `threshold`: below this best score the speaker is `None` (default: the model's `verification_threshold`;
+      `-1` always names the closest).
+    - the shared keywords, as for `embed_speakers`.
+
+    **Returns:** one `Identification` for one recording; a list, in order, for a list.
+    """
+    encoder = speaker_model(model, function="identify")
+    limit = _threshold(encoder, threshold, "identify")
+    if not isinstance(enrolled, Mapping) or not enrolled:
+        raise InputError("identify: enrolled must be a non-empty mapping name -> recordings", source="enrolled")
+    names = list(enrolled)
+    groups: list[list[Voice]] = [[voices] if _is_one(voices) else list(voices) for voices in enrolled.values()]  # type: ignore[list-item, arg-type]
+    for name, group in zip(names, groups, strict=True):
+        if not group:
+            raise InputError(f"identify: enrolled[{name!r}] holds no recording", source="enrolled")
+    single = _is_one(audio)
+    queries: list[Voice] = [audio] if single else list(audio)  # type: ignore[list-item, arg-type]
+    options = dict(batch_size=batch_size, progress=progress, device=device, sample_rate=sample_rate, resample=resample)
+    flat = [voice for group in groups for voice in group]
+    embedded = _voices(encoder, [*queries, *flat], "identify", **options)
+    centroids, position = [], len(queries)
+    for group in groups:
+        vectors = torch.stack([item.vector for item in embedded[position : position + len(group)]])
+        centroids.append(torch.nn.functional.normalize(vectors.mean(dim=0), dim=0))
+        position += len(group)
+    table = torch.stack(centroids)
+    results = []
+    for query in embedded[: len(queries)]:
+        scores = (table @ query.vector).tolist()
+        best = max(range(len(names)), key=lambda index: scores[index])
+        speaker = names[best] if scores[best] >= limit else None
+        results.append(Identification(speaker, scores[best], dict(zip(names, scores, strict=True))))
+    return results[0] if single else results
