@@ -58,6 +58,7 @@ class Compatibility(Enum):
 
 
 _INTERNED: dict[tuple[type, tuple[Any, ...]], Any] = {}
+_BARE: dict[type, Any] = {}  #: each class's tag with every parameter unset
 
 
 class _TagMeta(type):
@@ -92,6 +93,8 @@ class Tag(metaclass=_TagMeta):
     #: parameters that fix the size of a named axis, e.g. MelSpectrogram's ``n_mels`` fixes the ``mel`` axis
     axis_params: ClassVar[dict[str, str]] = {}
     default_dtypes: ClassVar[frozenset[torch.dtype] | None] = None
+    #: other keyword names of parameters, e.g. NeMo's ``freq`` for AudioSignal's ``sample_rate``
+    param_aliases: ClassVar[dict[str, str]] = {}
     _values: tuple[Any, ...]
 
     def __init_subclass__(
@@ -100,6 +103,7 @@ class Tag(metaclass=_TagMeta):
         params: tuple[str, ...] = (),
         dtypes: frozenset[torch.dtype] | None | str = "inherit",
         axes: dict[str, str] | None = None,
+        aliases: dict[str, str] | None = None,
         **kw: Any,
     ) -> None:
         super().__init_subclass__(**kw)
@@ -118,8 +122,14 @@ class Tag(metaclass=_TagMeta):
             if unknown:
                 raise AnnotationError(f"tag {cls.__name__}: axes= names unknown parameters {unknown}", code="NT103")
             cls.axis_params = {**cls.axis_params, **axes}
+        if aliases:
+            cls.param_aliases = {**cls.param_aliases, **aliases}
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Tag:
+        if not args and not kwargs:  # the common ``MelSpectrogram()``: one dict lookup
+            bare = _BARE.get(cls)
+            if bare is not None:
+                return bare
         names = cls.param_names
         if len(args) > len(names):
             raise AnnotationError(
@@ -128,6 +138,7 @@ class Tag(metaclass=_TagMeta):
             )
         values = dict(zip(names, args, strict=False))
         for key, value in kwargs.items():
+            key = cls.param_aliases.get(key, key)
             if key not in names:
                 raise AnnotationError(
                     f"{cls.__name__} has no parameter {key!r}; its parameters are {names or '(none)'}", code="NT103"
@@ -142,6 +153,8 @@ class Tag(metaclass=_TagMeta):
             interned = object.__new__(cls)
             object.__setattr__(interned, "_values", key_values)
             _INTERNED[(cls, key_values)] = interned
+            if not any(v is not None for v in key_values):
+                _BARE[cls] = interned
         return interned
 
     def __setattr__(self, name: str, value: Any) -> None:

@@ -25,8 +25,8 @@ def _negative(value: torch.Tensor, what: str) -> str | None:
     return None
 
 
-class AudioSignal(Tag, params=("sample_rate",), dtypes=FLOATING):
-    """A waveform. `sample_rate` in Hz."""
+class AudioSignal(Tag, params=("sample_rate",), dtypes=FLOATING, aliases={"freq": "sample_rate"}):
+    """A waveform. `sample_rate` in Hz (``freq=`` also names it, as in NeMo)."""
 
 
 class VideoSignal(Tag, params=("fps",), dtypes=NUMERIC):
