@@ -93,6 +93,10 @@ def cases(bad: dict[str, str], out: str) -> dict[str, list[tuple[list[str], str]
         + models("synthesize", ["Hello.", "-o", out])
         + [(["synthesize", "Hello.", "-o", str(Path(out).parent / "no" / "out.wav")], str(Path(out).parent / "no"))]
         + [(["synthesize", "Hello.", "-o", out, "--seed", "9" * 30], "--seed")],
+        "voice-swap": [(["voice-swap", path, "-o", out], path) for path in audio]
+        + [(["voice-swap", bad["good"], "-o", out, "--asr", "no/such/model.nta"], "no/such/model.nta")]
+        + [(["voice-swap", bad["good"], "-o", out, "--tts", bad["truncated"]], bad["truncated"])]
+        + [(["voice-swap", bad["good"], "-o", str(Path(out).parent / "no" / "out.wav")], str(Path(out).parent / "no"))],
         "punctuate": [
             (["punctuate", ""], "text"),
             (["punctuate", bad["empty_text_file"]], bad["empty_text_file"]),

@@ -60,6 +60,10 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
         "the same as detect-speech",
         "neuraltypes_collections.asr.vad._cli:detect_speech_command",
     ),
+    "voice-swap": (
+        "recognise a recording, punctuate it and speak it with another voice (ASR -> NLP -> TTS)",
+        "neuraltypes_collections.pipelines._cli:voice_swap_command",
+    ),
 }
 
 ENTRY_POINT_GROUP = "neuraltypes.commands"
