@@ -184,9 +184,20 @@ def _max_new_tokens(options: DecodingOptions, prompt: list[int]) -> int:
     return min(options.max_length // 2, options.max_length - len(prompt) + 1)
 
 
-def _no_speech_probs(logits: Tensor, prompt: list[int], tokenizer: WhisperTokenizer) -> list[float]:
-    at_sot = logits[:, prompt.index(tokenizer.sot)].float().softmax(dim=-1)
-    return [float(p) for p in at_sot[:, tokenizer.no_speech].tolist()]
+def _no_speech_probs(at_sot: Tensor, tokenizer: WhisperTokenizer) -> list[float]:
+    return [float(p) for p in at_sot.softmax(dim=-1)[:, tokenizer.no_speech].tolist()]
+
+
+def _next_logits(
+    decoder: WhisperDecoder, tokens: Tensor, cache: DecoderCache, sot: int | None
+) -> tuple[Tensor, Tensor | None]:
+    """The float32 logits `(batch, vocab)` after the last of `tokens` (which extend `cache`) and, when `sot` is
+    given, those at that position of `tokens` (the start-of-transcript): the only positions decoding reads."""
+    states = decoder.advance(tokens, cache)
+    if sot is None:
+        return decoder.logits(states[:, -1]).float(), None
+    both = decoder.logits(states[:, [-1, sot]]).float()
+    return both[:, 0], both[:, 1]
 
 
 @dataclass(frozen=True)
@@ -241,10 +252,11 @@ def _sequential_decode(
     tokens = torch.tensor([prompt] * batch, dtype=torch.long, device=encoded.device)
     no_speech = [0.0] * batch
     for step in range(_max_new_tokens(task.options, prompt)):
-        all_logits = decoder.step(tokens, cache)
-        if step == 0:
-            no_speech = _no_speech_probs(all_logits, prompt, tokenizer)
-        logits = all_logits[:, -1].float()
+        logits, at_sot = _next_logits(
+            decoder, tokens, cache, prompt.index(tokenizer.sot) if step == 0 else None
+        )
+        if at_sot is not None:
+            no_speech = _no_speech_probs(at_sot, tokenizer)
         rules.apply(logits, generated)
         if generator is None:
             best = logits.argmax(dim=-1)
@@ -350,10 +362,11 @@ def _beam_decode(task: _Task, encoded: Tensor) -> DecodedWindow:
     tokens = torch.tensor([prompt], dtype=torch.long, device=encoded.device)
     no_speech = 0.0
     for step in range(steps):
-        all_logits = decoder.step(tokens, cache)
-        if step == 0:
-            [no_speech] = _no_speech_probs(all_logits, prompt, tokenizer)
-        logits = all_logits[:, -1].float()
+        logits, at_sot = _next_logits(
+            decoder, tokens, cache, prompt.index(tokenizer.sot) if step == 0 else None
+        )
+        if at_sot is not None:
+            [no_speech] = _no_speech_probs(at_sot, tokenizer)
         rules.apply(logits, beams)
         total = (torch.log_softmax(logits, dim=-1) + scores[:, None]).flatten()
         top_scores, top_ids = total.topk(2 * width)
@@ -375,10 +388,7 @@ def _beam_decode(task: _Task, encoded: Tensor) -> DecodedWindow:
         if last or len(finished) >= wanted:
             break
         origin = torch.tensor([origins[j] for j in keep], device=encoded.device)
-        if step == 0:
-            cache.cross = [(k.expand(width, -1, -1, -1), v.expand(width, -1, -1, -1)) for k, v in cache.cross]
-        cache.keys = [keys.index_select(0, origin) for keys in cache.keys]
-        cache.values = [values.index_select(0, origin) for values in cache.values]
+        cache.reorder(origin)  # the beams share the window's cross-attention keys and values
         beams = [beams[origins[j]] + [words[j]] for j in keep]
         scores = top_scores[keep]
         tokens = torch.tensor([[words[j]] for j in keep], dtype=torch.long, device=encoded.device)

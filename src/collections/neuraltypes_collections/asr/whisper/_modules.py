@@ -37,6 +37,7 @@ from neuraltypes import (
 
 from ...common._errors import ConfigError
 from ...common._mel import MelConfig, MelFrontEnd
+from ._packed import packed_linear
 
 SAMPLE_RATE = 16000
 HOP_LENGTH = 160
@@ -146,18 +147,25 @@ class _EncoderBlock(nn.Module):
 class DecoderCache:
     """What the decoder keeps between steps for one batch of windows.
 
-    - `cross`: per block, the cross-attention keys and values of the encoder output (computed once).
-    - `keys`, `values`: per block, the self-attention keys and values of the tokens seen so far.
+    - `cross`: per block, the cross-attention keys and values of the encoder output `(batch, head, step, dim)`,
+      computed once. A batch of 1 serves any number of rows (the beams of one window attend to it together).
+    - `keys`, `values`: per block, the self-attention keys and values, allocated for all positions once
+      `(batch, head, n_text_ctx, dim)`; the first `length` positions are the tokens seen so far.
     """
 
     cross: list[tuple[Tensor, Tensor]]
     keys: list[Tensor] = field(default_factory=list)
     values: list[Tensor] = field(default_factory=list)
+    length: int = 0
 
-    @property
-    def length(self) -> int:
-        """Tokens seen so far."""
-        return self.keys[0].shape[2] if self.keys else 0
+    def reorder(self, rows: Tensor) -> None:
+        """Keep row `rows[i]` of the self-attention cache as row `i` (beam search: the beams that go on)."""
+        seen = self.length
+        for store in (self.keys, self.values):
+            for index, old in enumerate(store):
+                new = old.new_empty((rows.shape[0], *old.shape[1:]))
+                new[:, :, :seen] = old[:, :, :seen].index_select(0, rows)
+                store[index] = new
 
 
 class _DecoderBlock(nn.Module):
@@ -171,20 +179,41 @@ class _DecoderBlock(nn.Module):
         self.mlp_ln = nn.LayerNorm(n_state)
 
     def forward(
-        self, x: Tensor, past: tuple[Tensor, Tensor] | None, cross: tuple[Tensor, Tensor]
-    ) -> tuple[Tensor, tuple[Tensor, Tensor]]:
-        normed = self.attn_ln(x)
-        keys, values = self.attn.keys_values(normed)
-        if past is not None:
-            keys, values = torch.cat([past[0], keys], dim=2), torch.cat([past[1], values], dim=2)
-        new, seen = x.shape[1], keys.shape[2]
+        self, x: Tensor, keys: Tensor, values: Tensor, offset: int, cross: tuple[Tensor, Tensor]
+    ) -> Tensor:
+        """`x` `(batch, token, state)` after the `offset` tokens whose keys and values are in `keys`, `values`
+        (which receive those of `x`); `cross`: the encoder output's keys and values."""
+        attn, cross_attn = self.attn, self.cross_attn
+        batch, new = x.shape[0], x.shape[1]
+        qkv = packed_linear(attn, self.attn_ln(x), (attn.query.weight, attn.key.weight, attn.value.weight),
+                            (attn.query.bias, None, attn.value.bias))  # fmt: skip
+        query, key, value = qkv.view(batch, new, 3, attn.n_head, -1).permute(2, 0, 3, 1, 4)
+        seen = offset + new
+        keys[:, :, offset:seen] = key
+        values[:, :, offset:seen] = value
         mask = None
         if new > 1:  # causal among the new tokens; every earlier token is visible
-            mask = torch.ones(new, seen, dtype=torch.bool, device=x.device).tril(seen - new)
-        x = x + self.attn.attend(normed, keys, values, mask)
-        x = x + self.cross_attn.attend(self.cross_attn_ln(x), *cross)
-        out: Tensor = x + self.mlp(self.mlp_ln(x))
-        return out, (keys, values)
+            mask = torch.ones(new, seen, dtype=torch.bool, device=x.device).tril(offset)
+        mixed = F.scaled_dot_product_attention(query, keys[:, :, :seen], values[:, :, :seen], attn_mask=mask)
+        x = x + packed_linear(attn.out, _merge(mixed), (attn.out.weight,), (attn.out.bias,))
+        query = packed_linear(cross_attn.query, self.cross_attn_ln(x), (cross_attn.query.weight,),
+                              (cross_attn.query.bias,))  # fmt: skip
+        shared = cross[0].shape[0] == 1 and batch > 1
+        if shared:  # every row attends to the same window: the rows are queries of one batch
+            query = query.reshape(1, batch * new, -1)
+        mixed = _merge(F.scaled_dot_product_attention(cross_attn.heads(query), *cross))
+        if shared:
+            mixed = mixed.reshape(batch, new, -1)
+        x = x + packed_linear(cross_attn.out, mixed, (cross_attn.out.weight,), (cross_attn.out.bias,))
+        inner, outer = self.mlp[0], self.mlp[2]
+        hidden = F.gelu(packed_linear(inner, self.mlp_ln(x), (inner.weight,), (inner.bias,)))
+        out: Tensor = x + packed_linear(outer, hidden, (outer.weight,), (outer.bias,))
+        return out
+
+
+def _merge(heads: Tensor) -> Tensor:
+    """`(batch, head, time, dim)` -> `(batch, time, head * dim)`."""
+    return heads.transpose(1, 2).flatten(2)
 
 
 class WhisperFrontEnd(NeuralModule):
@@ -284,20 +313,26 @@ class WhisperDecoder(NeuralModule):
 
     def step(self, tokens: Tensor, cache: DecoderCache) -> Tensor:
         """Logits `(batch, token, vocab)` for `tokens` that follow the ones in `cache`, which is extended."""
-        offset = cache.length
-        if offset + tokens.shape[1] > self.n_text_ctx:
-            raise ConfigError(
-                f"WhisperDecoder: {offset + tokens.shape[1]} tokens exceed the {self.n_text_ctx} positions"
-            )
-        x = self.token_embedding(tokens) + self.positional_embedding[offset : offset + tokens.shape[1]]
-        first = not cache.keys
+        return self.logits(self.advance(tokens, cache))
+
+    def advance(self, tokens: Tensor, cache: DecoderCache) -> Tensor:
+        """The final states `(batch, token, state)` of `tokens` that follow the ones in `cache`, which is extended
+        by them; `logits` scores the states (decoding scores only the positions it reads)."""
+        offset, new = cache.length, tokens.shape[1]
+        if offset + new > self.n_text_ctx:
+            raise ConfigError(f"WhisperDecoder: {offset + new} tokens exceed the {self.n_text_ctx} positions")
+        x = self.token_embedding(tokens) + self.positional_embedding[offset : offset + new]
+        if not cache.keys:
+            heads = self._blocks[0].attn.n_head
+            shape = (tokens.shape[0], heads, self.n_text_ctx, x.shape[-1] // heads)
+            cache.keys = [x.new_empty(shape) for _ in self._blocks]
+            cache.values = [x.new_empty(shape) for _ in self._blocks]
         for index, block in enumerate(self._blocks):
-            past = None if first else (cache.keys[index], cache.values[index])
-            x, (keys, values) = block(x, past, cache.cross[index])
-            if first:
-                cache.keys.append(keys)
-                cache.values.append(values)
-            else:
-                cache.keys[index], cache.values[index] = keys, values
-        logits = F.linear(self.ln(x), self.token_embedding.weight)  # the tied projection, without a transpose
-        return logits
+            x = block(x, cache.keys[index], cache.values[index], offset, cache.cross[index])
+        cache.length = offset + new
+        states: Tensor = self.ln(x)
+        return states
+
+    def logits(self, states: Tensor) -> Tensor:
+        """Token logits `(..., vocab)` of final states `(..., state)`: the tied projection by the token embedding."""
+        return packed_linear(self.token_embedding, states, (self.token_embedding.weight,), (None,))
