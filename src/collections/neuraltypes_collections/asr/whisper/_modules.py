@@ -205,7 +205,7 @@ class _DecoderBlock(nn.Module):
         if shared:
             mixed = mixed.reshape(batch, new, -1)
         x = x + packed_linear(cross_attn.out, mixed, (cross_attn.out.weight,), (cross_attn.out.bias,))
-        inner, outer = self.mlp[0], self.mlp[2]
+        inner, outer = cast(nn.Linear, self.mlp[0]), cast(nn.Linear, self.mlp[2])
         hidden = F.gelu(packed_linear(inner, self.mlp_ln(x), (inner.weight,), (inner.bias,)))
         out: Tensor = x + packed_linear(outer, hidden, (outer.weight,), (outer.bias,))
         return out
