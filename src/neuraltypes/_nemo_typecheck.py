@@ -22,7 +22,6 @@ import torch
 from ._check import describe_value
 from ._errors import AnnotationError, ContractViolation
 from ._nemo_types import NeuralType
-from ._spec import rank_fits
 from ._state import STATE, checking
 from ._tags import TAG_ATTRIBUTE, Compatibility, Void, tag_relation
 
@@ -31,6 +30,7 @@ __all__ = ["NeuralModule", "Typing", "TypingRequired", "is_semantic_typecheck_en
 
 _SWITCHES = {"enabled": True, "semantic": True}  # NeMo's process-wide switches (set_typecheck_enabled...)
 _SHAPES = 1  # CheckState.level of "shapes": no meaning checked
+Tensor = torch.Tensor
 
 
 class TypingRequired(AnnotationError, RuntimeError):
@@ -87,7 +87,9 @@ def _fail(where: str, port: str, value: object, expected: object, code: str, pro
 def _check_tensor(where: str, port: str, value: torch.Tensor, declared: NeuralType, semantic: bool) -> None:
     if semantic:
         carried = value.__dict__.get("neural_type")
-        if isinstance(carried, NeuralType):
+        if carried is declared:
+            pass
+        elif isinstance(carried, NeuralType):
             result = declared.compare(carried)
             if not result.accepted:
                 _fail(where, port, value, declared, "NT207", f"it carries {carried!r}: {result.name}",
@@ -99,16 +101,15 @@ def _check_tensor(where: str, port: str, value: torch.Tensor, declared: NeuralTy
                 if not relation.accepted:
                     code = "NT208" if relation is Compatibility.SAME_TYPE_INCOMPATIBLE_PARAMS else "NT207"
                     _fail(where, port, value, declared, code, f"it is tagged {actual!r}: {relation.name}")
-    if declared.axes is not None:
-        dims = declared.spec.dims
+    rank = declared.rank
+    if rank is not None:
         shape = value.shape
-        if not rank_fits(dims, len(shape)):
-            _fail(where, port, value, declared, "NT203", f"rank {len(shape)}, expected {len(dims)} axes")
-        for axis, dim in enumerate(dims):
-            size = getattr(dim, "size", None)
-            if size is not None and shape[axis] != size:
-                _fail(where, port, value, declared, "NT204", f"axis {axis} ({dim}) has size {shape[axis]}, "
-                      f"expected {size}")
+        if len(shape) != rank:
+            _fail(where, port, value, declared, "NT203", f"rank {len(shape)}, expected {rank} axes")
+        for axis, size in declared.fixed:
+            if shape[axis] != size:
+                _fail(where, port, value, declared, "NT204", f"axis {axis} ({declared.spec.dims[axis]}) has size "
+                      f"{shape[axis]}, expected {size}")
 
 
 def _walk(where: str, port: str, value: object, declared: NeuralType, depth: int, at: int, loose: bool,
@@ -124,27 +125,48 @@ def _walk(where: str, port: str, value: object, declared: NeuralType, depth: int
     if not isinstance(value, torch.Tensor):
         return  # NeMo checks tensors only (a port may carry any object)
     if attach:
-        value.neural_type = declared  # type: ignore[attr-defined]
-        if type(declared.elements_type) is not Void:
-            setattr(value, TAG_ATTRIBUTE, declared.elements_type)
-    _check_tensor(where, port, value, declared, semantic and not attach)
+        _attach(where, port, value, declared)
+    else:
+        _check_tensor(where, port, value, declared, semantic)
 
 
 def _check_inputs(where: str, types: dict[str, Any], kwargs: dict[str, Any], loose: bool, semantic: bool) -> None:
-    ports = {name: _unnest(declared, name) for name, declared in types.items()}
-    mandatory = sum(1 for declared, _ in ports.values() if not declared.optional)
-    if not mandatory <= len(kwargs) <= len(ports):
-        _fail(where, "(arguments)", None, f"{mandatory} to {len(ports)} of {list(ports)}", "NT213",
-              f"{len(kwargs)} argument(s) given: {list(kwargs)}")
+    if len(kwargs) != len(types):  # fewer arguments than ports: are the missing ones optional?
+        ports = {name: _unnest(declared, name) for name, declared in types.items()}
+        mandatory = sum(1 for declared, _ in ports.values() if not declared.optional)
+        if not mandatory <= len(kwargs) <= len(ports):
+            _fail(where, "(arguments)", None, f"{mandatory} to {len(ports)} of {list(ports)}", "NT213",
+                  f"{len(kwargs)} argument(s) given: {list(kwargs)}")
     for name, value in kwargs.items():
-        found = ports.get(name)
-        if found is None:
-            _fail(where, name, value, f"one of {list(ports)}", "NT213", f"no input port is named '{name}'")
+        declared = types.get(name)
+        if type(declared) is NeuralType and type(value) is torch.Tensor:  # the common case, checked inline
+            _check_tensor(where, name, value, declared, semantic)
+        elif declared is None:
+            _fail(where, name, value, f"one of {list(types)}", "NT213", f"no input port is named '{name}'")
         else:
-            _walk(where, name, value, found[0], found[1], 0, loose, semantic, False)
+            found, depth = _unnest(declared, name)
+            _walk(where, name, value, found, depth, 0, loose, semantic, False)
+
+
+def _attach(where: str, port: str, value: torch.Tensor, declared: NeuralType) -> None:
+    value.neural_type = declared  # type: ignore[attr-defined]
+    if declared.tag is not None:
+        setattr(value, TAG_ATTRIBUTE, declared.tag)
+    _check_tensor(where, port, value, declared, False)
 
 
 def _attach_outputs(where: str, types: dict[str, Any], result: Any, loose: bool) -> None:
+    if type(result) is torch.Tensor and len(types) == 1:  # the common cases first: one tensor...
+        ((name, declared),) = types.items()
+        if type(declared) is NeuralType:
+            _attach(where, name, result, declared)
+            return
+    elif type(result) is tuple and len(result) == len(types) > 1:  # ... or a tuple of tensors, one per port
+        pairs = list(zip(types.items(), result, strict=True))
+        if all(type(d) is NeuralType and type(v) is torch.Tensor for (_, d), v in pairs):
+            for (name, declared), value in pairs:
+                _attach(where, name, value, declared)
+            return
     ports = [(name, *_unnest(declared, name)) for name, declared in types.items()]
     if len(ports) == 1 and ports[0][2]:  # one list port: a returned list is that port (a 1-tuple wraps it)
         name, declared, depth = ports[0]
@@ -189,6 +211,9 @@ class typecheck:  # noqa: N801 - NeMo's name
         name = getattr(wrapped, "__qualname__", repr(wrapped))
         switches, state = _SWITCHES, STATE
 
+        def where(instance: object) -> str:
+            return f"{type(instance).__qualname__}.{wrapped.__name__}"
+
         @functools.wraps(wrapped)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             if not switches["enabled"]:
@@ -204,16 +229,49 @@ class typecheck:  # noqa: N801 - NeMo's name
             output_types = fixed_out if override_out else instance.output_types
             if input_types is None and output_types is None:
                 return wrapped(*args, **kwargs)
-            where = f"{type(instance).__qualname__}.{wrapped.__name__}"
             if input_types is not None:
                 if len(args) > 1:
-                    _fail(where, "(arguments)", args[1], f"keyword arguments {list(input_types)}", "NT213",
+                    _fail(where(instance), "(arguments)", args[1], f"keyword arguments {list(input_types)}", "NT213",
                           f"{len(args) - 1} positional argument(s)",
                           "call typed NeMo methods with keywords, e.g. module(audio_signal=x, length=n)")
-                _check_inputs(where, input_types, kwargs, loose, switches["semantic"] and level > _SHAPES)
+                semantic = switches["semantic"] and level > _SHAPES
+                slow = len(kwargs) != len(input_types)
+                if not slow:  # the common case inline: one tensor per port, carrying its declared type or none
+                    for port, value in kwargs.items():
+                        declared = input_types.get(port)
+                        if type(declared) is not NeuralType or type(value) is not Tensor:
+                            slow = True
+                            break
+                        if semantic:
+                            carried = value.__dict__
+                            if (carried.get("neural_type") is not declared
+                                    and ("neural_type" in carried or TAG_ATTRIBUTE in carried)):
+                                slow = True
+                                break
+                        rank = declared.rank
+                        if rank is not None and (value.ndim != rank or declared.fixed):
+                            slow = True
+                            break
+                if slow:
+                    _check_inputs(where(instance), input_types, kwargs, loose, semantic)
             result = wrapped(*args, **kwargs)
             if output_types is not None:
-                _attach_outputs(where, output_types, result, loose)
+                done = False
+                if type(result) is tuple and len(result) == len(output_types):
+                    done = True
+                    for (port, declared), value in zip(output_types.items(), result, strict=True):
+                        if type(declared) is not NeuralType or type(value) is not Tensor:
+                            done = False
+                            break
+                        value.neural_type = declared
+                        if declared.tag is not None:
+                            setattr(value, TAG_ATTRIBUTE, declared.tag)
+                        rank = declared.rank
+                        if rank is not None and (value.ndim != rank or declared.fixed):
+                            done = False
+                            break
+                if not done:
+                    _attach_outputs(where(instance), output_types, result, loose)
             return result
 
         return wrapper

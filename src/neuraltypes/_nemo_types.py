@@ -119,12 +119,15 @@ class NeuralType:
     semantics; ``==`` is a real boolean (SAME).
     """
 
-    __slots__ = ("axes", "elements_type", "list_depth", "optional", "spec")
+    __slots__ = ("axes", "elements_type", "fixed", "list_depth", "optional", "rank", "spec", "tag")
     axes: tuple[AxisType, ...] | None
     elements_type: Tag
     list_depth: int  #: how many leading axes are Python lists
     optional: bool
     spec: TensorSpec  #: the tensor axes and the tag, as our engine checks them
+    rank: int | None  #: the rank a tensor must have (None: any)
+    fixed: tuple[tuple[int, int], ...]  #: (axis, size) of each axis of fixed size
+    tag: Tag | None  #: the tag outputs get (None for Void, which declares nothing)
 
     def __new__(cls, axes: Any = None, elements_type: Tag | None = None, optional: bool = False) -> NeuralType:
         key = (cls, axes, elements_type, optional)
@@ -160,6 +163,10 @@ class NeuralType:
         object.__setattr__(self, "list_depth", depth)
         object.__setattr__(self, "optional", bool(optional))
         object.__setattr__(self, "spec", TensorSpec(meaning, dims, " ".join(map(str, dims)), ANY_DTYPE))
+        object.__setattr__(self, "rank", None if kept is None else len(dims))
+        sizes = tuple((i, d.size) for i, d in enumerate(dims) if isinstance(d, NamedDim) and d.size is not None)
+        object.__setattr__(self, "fixed", sizes)
+        object.__setattr__(self, "tag", None if type(meaning) is Void else meaning)
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError("NeuralType is immutable (types are shared between modules)")
