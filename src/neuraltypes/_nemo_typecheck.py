@@ -137,6 +137,10 @@ def _check_inputs(where: str, types: dict[str, Any], kwargs: dict[str, Any], loo
         if not mandatory <= len(kwargs) <= len(ports):
             _fail(where, "(arguments)", None, f"{mandatory} to {len(ports)} of {list(ports)}", "NT213",
                   f"{len(kwargs)} argument(s) given: {list(kwargs)}")
+        missing = [name for name, (declared, _) in ports.items() if not declared.optional and name not in kwargs]
+        if missing and set(kwargs) <= set(ports):  # NeMo counted arguments only
+            _fail(where, missing[0], None, f"{mandatory} to {len(ports)} of {list(ports)}", "NT213",
+                  f"the mandatory port '{missing[0]}' is not given (given: {list(kwargs)})")
     for name, value in kwargs.items():
         declared = types.get(name)
         if type(declared) is NeuralType and type(value) is torch.Tensor:  # the common case, checked inline
@@ -259,11 +263,11 @@ class typecheck:  # noqa: N801 - NeMo's name
                 done = False
                 if type(result) is tuple and len(result) == len(output_types):
                     done = True
-                    for (port, declared), value in zip(output_types.items(), result, strict=True):
+                    for declared, value in zip(output_types.values(), result, strict=True):
                         if type(declared) is not NeuralType or type(value) is not Tensor:
                             done = False
                             break
-                        value.neural_type = declared
+                        value.neural_type = declared  # type: ignore[attr-defined]
                         if declared.tag is not None:
                             setattr(value, TAG_ATTRIBUTE, declared.tag)
                         rank = declared.rank

@@ -130,9 +130,9 @@ class NeuralType:
     tag: Tag | None  #: the tag outputs get (None for Void, which declares nothing)
 
     def __new__(cls, axes: Any = None, elements_type: Tag | None = None, optional: bool = False) -> NeuralType:
-        key = (cls, axes, elements_type, optional)
+        key: tuple[Any, ...] | None = (cls, axes, elements_type, optional)
         try:
-            found = _INTERNED.get(key)
+            found = _INTERNED.get(key)  # type: ignore[arg-type]  # not None here
         except TypeError:  # unhashable axes (a list): built each time
             key, found = None, None
         if found is not None:
