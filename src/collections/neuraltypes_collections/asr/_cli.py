@@ -32,14 +32,17 @@ class _Input:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="neuraltypes transcribe",
-        description="transcribe audio files with a CTC speech recognizer",
+        description="transcribe audio files with Whisper (the default model) or a CTC speech recognizer",
     )
     parser.add_argument("files", nargs="*", help="wav/flac/ogg files (any sample rate; resampled)")
     parser.add_argument(
         "--manifest", help="a JSON-lines manifest; its files are transcribed and, where it has text, scored"
     )
     add_model_options(parser, model_help="the speech recognizer", model_default="whisper_tiny_en", batch_size=8)
-    parser.add_argument("--timestamps", action="store_true", help="print word start/end times in seconds")
+    parser.add_argument(
+        "--timestamps", "--word-timestamps", action="store_true",
+        help="word start/end times in seconds (Whisper: and each word's probability in --json)",
+    )  # fmt: skip
     parser.add_argument(
         "--beam-size", type=int, default=0, help="beam search with this beam (default: greedy)"
     )
@@ -115,7 +118,8 @@ def transcribe_command(argv: list[str]) -> int:
             }
             if result.words is not None:
                 record["words"] = [
-                    {"word": w.word, "start": round(w.start_s, 3), "end": round(w.end_s, 3)}
+                    {"word": w.word.strip(), "start": round(w.start_s, 3), "end": round(w.end_s, 3)}
+                    | ({} if w.probability is None else {"probability": round(w.probability, 4)})
                     for w in result.words
                 ]
             if result.segments is not None:
@@ -126,7 +130,7 @@ def transcribe_command(argv: list[str]) -> int:
                 record["avg_logprob"] = result.avg_logprob
             print(json.dumps(record))
         elif result.words is not None:
-            timed = " ".join(f"{w.word}[{w.start_s:.2f}-{w.end_s:.2f}]" for w in result.words)
+            timed = " ".join(f"{w.word.strip()}[{w.start_s:.2f}-{w.end_s:.2f}]" for w in result.words)
             print(f"{item.path}\t{timed}")
         else:
             print(f"{item.path}\t{result.text}")

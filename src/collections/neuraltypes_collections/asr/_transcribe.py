@@ -47,11 +47,19 @@ __all__ = [
 
 @dataclass(frozen=True)
 class WordTimestamp:
-    """A word and where it is spoken, in seconds from the start of the clip."""
+    """A word and where it is spoken, in seconds from the start of the clip.
+
+    **Attributes:**
+
+    - `word`: the word as the model wrote it (Whisper: with its leading space and joined punctuation).
+    - `start_s`, `end_s`: where it starts and ends.
+    - `probability`: the mean probability of its tokens (Whisper), else `None` (CTC alignment).
+    """
 
     word: str
     start_s: float
     end_s: float
+    probability: float | None = None
 
 
 @dataclass(frozen=True)

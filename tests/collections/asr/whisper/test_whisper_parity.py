@@ -176,8 +176,6 @@ def test_bad_arguments_say_what_to_do(tiny_en: WhisperModel) -> None:
     assert isinstance(longer.text, str) and longer.segments is not None
     with pytest.raises(InputError, match=r"takes beam=<beam size>, an integer >= 1 \(None: greedy\), got 0"):
         tiny_en.transcribe(torch.zeros(16000), beam=0)
-    with pytest.raises(InputError, match="word timestamps are not available for Whisper models yet"):
-        tiny_en.transcribe(torch.zeros(16000), timestamps=True)
     silence = tiny_en.transcribe(torch.zeros(16000))
     assert isinstance(silence.text, str) and silence.segments is not None
 

@@ -10,9 +10,9 @@ depend on the batch size); the windows after it, one clip at a time.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import torch
 import torch.nn.functional as F
@@ -21,8 +21,9 @@ from torch import Tensor
 from ...common._errors import InputError
 from ...common._model import eval_mode
 from ...common._verbs import batches
-from .._transcribe import Recognition, Transcription, TranscriptSegment
+from .._transcribe import Recognition, Transcription, TranscriptSegment, WordTimestamp
 from ._decoding import TIME_PRECISION_S, DecodedWindow, DecodingOptions, decode_with_fallback
+from ._timestamps import WindowPiece, window_words
 from ._tokenizer import WhisperTokenizer
 
 if TYPE_CHECKING:
@@ -41,6 +42,8 @@ class _Clip:
     tokens: list[int] = field(default_factory=list)  # the kept segments' tokens: the next window's prompt
     segments: list[TranscriptSegment] = field(default_factory=list)
     texts: list[str] = field(default_factory=list)
+    words: list[WordTimestamp] | None = None  # a list when word timestamps were asked for
+    last_speech_s: float = 0.0  # where the last word ended (word timestamps)
     sum_logprob: float = 0.0
     token_count: int = 0
 
@@ -55,9 +58,18 @@ def _prompt(tokenizer: WhisperTokenizer, previous: list[int], n_text_ctx: int) -
     return [*history, *tokenizer.sot_sequence()]
 
 
+#: Word times of a window's pieces: `(pieces, offset_s, frames, last_speech_s)` -> `window_words`' result.
+_Aligner = Callable[
+    [list[WindowPiece], float, int, float],
+    tuple[list[TranscriptSegment], list[tuple[WordTimestamp, ...]], float],
+]
+
+
 def _advance(clip: _Clip, decoded: DecodedWindow, tokenizer: WhisperTokenizer, options: DecodingOptions,
-             n_frames: int) -> None:  # fmt: skip
-    """Keep the window's complete segments and move the seek (faster-whisper's `_split_segments_by_timestamps`)."""
+             n_frames: int, aligner: _Aligner | None = None) -> None:  # fmt: skip
+    """Keep the window's complete segments and move the seek (faster-whisper's `_split_segments_by_timestamps`);
+    with an `aligner`, add their words, and move the seek to the last word's end unless the window ended on a
+    single timestamp (faster-whisper with `word_timestamps=True`)."""
     size = min(n_frames, clip.content_frames - clip.seek)
     offset_s = clip.seek * HOP_S
     clip.sum_logprob += decoded.sum_logprob
@@ -68,38 +80,67 @@ def _advance(clip: _Clip, decoded: DecodedWindow, tokenizer: WhisperTokenizer, o
     tokens, begin = list(decoded.tokens), tokenizer.timestamp_begin
     single_ending = len(tokens) >= 2 and tokens[-2] < begin <= tokens[-1]
     pairs = [i for i in range(1, len(tokens)) if tokens[i] >= begin and tokens[i - 1] >= begin]
-    pieces: list[tuple[float, float, list[int]]] = []
+    pieces: list[WindowPiece] = []
     if pairs:
         cuts = pairs + [len(tokens)] if single_ending else pairs
         start = 0
         for cut in cuts:
             part = tokens[start:cut]
-            pieces.append((offset_s + (part[0] - begin) * TIME_PRECISION_S,
-                           offset_s + (part[-1] - begin) * TIME_PRECISION_S, part))  # fmt: skip
+            pieces.append(WindowPiece(tuple(part), offset_s + (part[0] - begin) * TIME_PRECISION_S,
+                                      offset_s + (part[-1] - begin) * TIME_PRECISION_S))  # fmt: skip
             start = cut
         clip.seek += size if single_ending else (tokens[start - 1] - begin) * 2
     else:
         times = [token for token in tokens if token >= begin]
         duration_s = (times[-1] - begin) * TIME_PRECISION_S if times and times[-1] != begin else size * HOP_S
-        pieces.append((offset_s, offset_s + duration_s, tokens))
+        pieces.append(WindowPiece(tuple(tokens), offset_s, offset_s + duration_s))
         clip.seek += size
-    for start_s, end_s, part in pieces:
-        text = tokenizer.decode(part)
-        if start_s == end_s or not text.strip():
+    segments = [TranscriptSegment("", piece.start_s, piece.end_s) for piece in pieces]
+    words: list[tuple[WordTimestamp, ...]] = [() for _ in pieces]
+    if aligner is not None and pieces:
+        segments, words, _ = aligner(pieces, offset_s, size, clip.last_speech_s)
+        ends = [word.end_s for placed in words for word in placed]
+        last_end = ends[-1] if ends else segments[-1].end_s
+        if not single_ending and last_end > offset_s:
+            clip.seek = round(last_end * FRAMES_PER_S)
+        clip.last_speech_s = last_end
+    for piece, segment, placed in zip(pieces, segments, words, strict=True):
+        text = tokenizer.decode(piece.tokens)
+        if segment.start_s == segment.end_s or not text.strip():
             continue
-        clip.tokens += part
+        clip.tokens += piece.tokens
         clip.texts.append(text)
-        clip.segments.append(TranscriptSegment(text.strip(), start_s, end_s))
+        clip.segments.append(TranscriptSegment(text.strip(), segment.start_s, segment.end_s))
+        if clip.words is not None:
+            clip.words += placed
 
 
 def _result(clip: _Clip) -> Transcription:
     return Transcription(
         "".join(clip.texts).strip(), clip.sum_logprob, segments=tuple(clip.segments),
         avg_logprob=clip.sum_logprob / max(clip.token_count, 1),
+        words=None if clip.words is None else tuple(clip.words),
     )  # fmt: skip
 
 
 HOP_S = 0.01  # seconds per mel frame
+FRAMES_PER_S = 100
+
+
+def _aligner(model: WhisperModel, encoded: Tensor, prompt: list[int], wanted: bool) -> _Aligner | None:
+    """Word times for the window encoded as `encoded` `(1, step, channel)` and decoded after `prompt`."""
+    tokenizer = model.tokenizer
+    if not wanted or tokenizer is None:
+        return None
+    start = prompt[prompt.index(tokenizer.sot) :]
+
+    def align(pieces: list[WindowPiece], offset_s: float, frames: int, last_speech_s: float) -> Any:
+        return window_words(
+            model.decoder, encoded, tokenizer, pieces, start_sequence=start, frames=frames, offset_s=offset_s,
+            alignment_heads=model.config.alignment_heads, last_speech_s=last_speech_s,
+        )  # fmt: skip
+
+    return align
 
 
 def recognize(
@@ -112,16 +153,17 @@ def recognize(
             f"transcribe: a Whisper model takes beam=<beam size>, an integer >= 1 (None: greedy), got {beam!r}",
             source="beam",
         )
-    if settings.timestamps:
-        raise InputError(
-            "transcribe: word timestamps are not available for Whisper models yet (segment times are in "
-            "result.segments); leave timestamps=False",
-            source="timestamps",
-        )
     tokenizer = model.tokenizer
     if tokenizer is None:
         raise InputError("transcribe: the Whisper model has no tokenizer.json artifact", source="model")
     config, dims = model.config, model.config.dimensions
+    if settings.timestamps and not config.alignment_heads:
+        raise InputError(
+            "transcribe: word timestamps need the model's alignment_heads (config.json of its CTranslate2 "
+            "directory), and this model has none; hint: reconvert it with a current ctranslate2, or leave "
+            "timestamps=False (segment times are in result.segments)",
+            source="timestamps",
+        )
     beam_size = beam if isinstance(beam, int) else 1
     options = options or DecodingOptions(max_length=dims.n_text_ctx, beam_size=beam_size)
     rules = (list(config.suppress_ids), list(config.suppress_ids_begin))
@@ -135,6 +177,7 @@ def recognize(
                     audio[None], torch.tensor([audio.shape[0]], device=device)
                 )
                 state[index] = _Clip(features[0], int(frames[0]))
+                state[index].words = [] if settings.timestamps else None
             first = [state[i].window(dims.n_frames) for i in batch if state[i].content_frames > 0]
             if first:
                 encoded = model.encoder(torch.stack(first))
@@ -142,9 +185,11 @@ def recognize(
                 windows = iter(
                     decode_with_fallback(model.decoder, encoded, tokenizer, prompt, *rules, options)
                 )
+                rows = iter(range(encoded.shape[0]))
                 for index in batch:
                     if state[index].content_frames > 0:
-                        _advance(state[index], next(windows), tokenizer, options, dims.n_frames)
+                        aligner = _aligner(model, encoded[next(rows)][None], prompt, settings.timestamps)
+                        _advance(state[index], next(windows), tokenizer, options, dims.n_frames, aligner)
             for index in batch:
                 clip = state[index]
                 while clip.seek < clip.content_frames:
@@ -153,5 +198,6 @@ def recognize(
                     [decoded] = decode_with_fallback(
                         model.decoder, encoded, tokenizer, prompt, *rules, options
                     )
-                    _advance(clip, decoded, tokenizer, options, dims.n_frames)
+                    aligner = _aligner(model, encoded, prompt, settings.timestamps)
+                    _advance(clip, decoded, tokenizer, options, dims.n_frames, aligner)
     return [_result(state[index]) for index in range(len(clips))]
