@@ -8,8 +8,11 @@
 
 from ._diarize import Diarization as Diarization
 from ._diarize import SpeakerTurn as SpeakerTurn
+from ._diarize import SpeakerWindows as SpeakerWindows
 from ._diarize import cluster_embeddings as cluster_embeddings
+from ._diarize import cluster_windows as cluster_windows
 from ._diarize import diarize as diarize
+from ._diarize import embed_windows as embed_windows
 from ._embed import Identification as Identification
 from ._embed import SpeakerEmbedding as SpeakerEmbedding
 from ._embed import Verification as Verification
@@ -36,10 +39,13 @@ __all__ = [
     "Identification",
     "SpeakerEmbedding",
     "SpeakerTurn",
+    "SpeakerWindows",
     "Verification",
     "cluster_embeddings",
+    "cluster_windows",
     "diarize",
     "embed_speakers",
+    "embed_windows",
     "ge2e_mel_config",
     "ge2e_resemblyzer",
     "identify",

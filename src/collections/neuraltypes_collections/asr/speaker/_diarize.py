@@ -29,7 +29,7 @@ from ...common._verbs import batches, check_batch_size, model_device
 from ._embed import ModelArgument, speaker_model
 from ._ge2e import GE2EModel, normalize_volume
 
-__all__ = ["Diarization", "SpeakerTurn", "cluster_embeddings", "diarize"]
+__all__ = ["Diarization", "SpeakerTurn", "SpeakerWindows", "cluster_embeddings", "cluster_windows", "diarize", "embed_windows"]
 
 #: The resolution of the turns, in seconds (GE2E's hop: 10 ms).
 FRAME_S = 0.01
@@ -68,7 +68,7 @@ class Diarization:
 
 
 def cluster_embeddings(
-    vectors: Tensor, *, num_speakers: int | None = None, threshold: float = 0.3, max_speakers: int = 8
+    vectors: Tensor, *, num_speakers: int | None = None, threshold: float = 0.2, max_speakers: int = 8
 ) -> list[int]:
     """Cluster unit vectors `(item, embedding)`: average linkage on cosine distance, cut at `num_speakers` clusters
     or at distance `threshold` (at most `max_speakers`), then each item moved to its nearest centroid.
@@ -131,13 +131,98 @@ def _embed_windows(
     return vectors
 
 
+@dataclass(frozen=True)
+class SpeakerWindows:
+    """The embedded windows of one recording, what `diarize` clusters (`embed_windows` makes them).
+
+    **Attributes:**
+
+    - `segments`: the speech segments, `(start, end)` in 10 ms frames.
+    - `spans`: the windows, `(start, end)` in frames, each inside a segment.
+    - `vectors`: the windows' unit-length GE2E embeddings `(window, embedding)`.
+    - `duration_s`: the recording's length in seconds.
+    """
+
+    segments: tuple[tuple[int, int], ...]
+    spans: tuple[tuple[int, int], ...]
+    vectors: Tensor
+    duration_s: float
+
+
+def _check_number(name: str, value: object, low: float, high: float) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not (math.isfinite(value) and low <= value <= high):
+        raise InputError(f"diarize: {name} must be a number from {low} to {high}, got {value!r}", source=name)
+
+
+def embed_windows(
+    model: ModelArgument,
+    audio: AudioInput,
+    *,
+    window_s: float = 1.6,
+    step_s: float = 0.4,
+    vad: Any = None,
+    batch_size: int = 64,
+    progress: bool | None = None,
+    device: str | torch.device | None = None,
+    sample_rate: int | None = None,
+    resample: bool = True,
+    source: str | None = None,
+) -> SpeakerWindows:
+    """Steps 1 and 2 of `diarize` for one recording: its speech segments and the embeddings of windows inside them
+    (the arguments are `diarize`'s)."""
+    from ..vad import detect_speech
+
+    check_batch_size(batch_size, function="diarize")
+    _check_number("window_s", window_s, 0.05, 60.0)
+    _check_number("step_s", step_s, 0.01, 60.0)
+    encoder = speaker_model(model, function="diarize")
+    rate, hop = encoder.sample_rate, encoder.config.mel.hop_length
+    size, step = max(1, round(window_s * rate / hop)), max(1, round(step_s * rate / hop))
+    waveform = load_audio(audio, rate, sample_rate=sample_rate, resample_audio=resample, function="diarize", source=source)
+    duration_s = waveform.numel() / rate
+    speech = detect_speech(vad, waveform, sample_rate=rate)
+    frames = round(duration_s / FRAME_S)
+    segments = [(round(s.start_s / FRAME_S), min(frames, round(s.end_s / FRAME_S))) for s in speech.segments]
+    segments = [(start, end) for start, end in segments if end > start]
+    spans = _window_spans(segments, size, step)
+    vectors = torch.empty(0, encoder.embedding_size)
+    if spans:
+        run_on = model_device(encoder, device)
+        with eval_mode(encoder), torch.inference_mode():
+            row = waveform.float()[None].to(run_on)
+            if encoder.config.target_dbfs is not None:
+                row = normalize_volume(row, torch.tensor([waveform.numel()], device=run_on), encoder.config.target_dbfs)
+            vectors = _embed_windows(encoder, encoder.front_end(row)[0], spans, batch_size, progress)
+    return SpeakerWindows(tuple(segments), tuple(spans), vectors, duration_s)
+
+
+def cluster_windows(
+    windows: SpeakerWindows,
+    *,
+    num_speakers: int | None = None,
+    max_speakers: int = 8,
+    cluster_threshold: float = 0.2,
+) -> Diarization:
+    """Steps 3 and 4 of `diarize`: cluster the windows and label the speech (the arguments are `diarize`'s)."""
+    if num_speakers is not None and (isinstance(num_speakers, bool) or not isinstance(num_speakers, int) or num_speakers < 1):
+        raise InputError(f"diarize: num_speakers must be an integer >= 1 or None, got {num_speakers!r}", source="num_speakers")
+    if isinstance(max_speakers, bool) or not isinstance(max_speakers, int) or max_speakers < 1:
+        raise InputError(f"diarize: max_speakers must be an integer >= 1, got {max_speakers!r}", source="max_speakers")
+    _check_number("cluster_threshold", cluster_threshold, 0.0, 2.0)
+    if not windows.spans:
+        return Diarization((), 0, windows.duration_s)
+    labels = cluster_embeddings(windows.vectors, num_speakers=num_speakers, threshold=cluster_threshold,
+                                max_speakers=max_speakers)  # fmt: skip
+    return Diarization(_turns(list(windows.segments), list(windows.spans), labels), len(set(labels)), windows.duration_s)
+
+
 def diarize(
     model: ModelArgument,
     audio: AudioInput | list[AudioInput],
     *,
     num_speakers: int | None = None,
     max_speakers: int = 8,
-    cluster_threshold: float = 0.3,
+    cluster_threshold: float = 0.2,
     window_s: float = 1.6,
     step_s: float = 0.4,
     vad: Any = None,
@@ -162,43 +247,19 @@ def diarize(
 
     **Returns:** one `Diarization` for one recording; a list, in order, for a list.
     """
-    from ..vad import detect_speech
-
-    check_batch_size(batch_size, function="diarize")
-    if num_speakers is not None and (isinstance(num_speakers, bool) or not isinstance(num_speakers, int) or num_speakers < 1):
-        raise InputError(f"diarize: num_speakers must be an integer >= 1 or None, got {num_speakers!r}", source="num_speakers")
-    if isinstance(max_speakers, bool) or not isinstance(max_speakers, int) or max_speakers < 1:
-        raise InputError(f"diarize: max_speakers must be an integer >= 1, got {max_speakers!r}", source="max_speakers")
-    for name, value, low, high in (("cluster_threshold", cluster_threshold, 0.0, 2.0), ("window_s", window_s, 0.05, 60.0), ("step_s", step_s, 0.01, 60.0)):
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not (math.isfinite(value) and low <= value <= high):
-            raise InputError(f"diarize: {name} must be a number from {low} to {high}, got {value!r}", source=name)
     encoder = speaker_model(model, function="diarize")
-    rate, hop = encoder.sample_rate, encoder.config.mel.hop_length
-    size, step = max(1, round(window_s * rate / hop)), max(1, round(step_s * rate / hop))
+    cluster_windows(SpeakerWindows((), (), torch.empty(0), 0.0), num_speakers=num_speakers,
+                    max_speakers=max_speakers, cluster_threshold=cluster_threshold)  # checks the options first  # fmt: skip
     single = is_single_audio(audio)
     items: list[AudioInput] = [audio] if single else list(audio)  # type: ignore[list-item, arg-type]
-    run_on = model_device(encoder, device)
     results = []
     for index, item in enumerate(items):
-        name = None if not isinstance(item, (Tensor, np.ndarray)) else ("audio" if single else f"inputs[{index}]")
-        waveform = load_audio(item, rate, sample_rate=sample_rate, resample_audio=resample, function="diarize", source=name)
-        duration_s = waveform.numel() / rate
-        speech = detect_speech(vad, waveform, sample_rate=rate)
-        frames = round(duration_s / FRAME_S)
-        segments = [(round(s.start_s / FRAME_S), min(frames, round(s.end_s / FRAME_S))) for s in speech.segments]
-        segments = [(start, end) for start, end in segments if end > start]
-        spans = _window_spans(segments, size, step)
-        if not spans:
-            results.append(Diarization((), 0, duration_s))
-            continue
-        with eval_mode(encoder), torch.inference_mode():
-            audio_row = waveform.float()[None].to(run_on)
-            if encoder.config.target_dbfs is not None:
-                audio_row = normalize_volume(audio_row, torch.tensor([waveform.numel()], device=run_on), encoder.config.target_dbfs)
-            mel = encoder.front_end(audio_row)[0]
-            vectors = _embed_windows(encoder, mel, spans, batch_size, progress)
-        labels = cluster_embeddings(vectors, num_speakers=num_speakers, threshold=cluster_threshold, max_speakers=max_speakers)
-        results.append(Diarization(_turns(segments, spans, labels), len(set(labels)), duration_s))
+        source = None if not isinstance(item, (Tensor, np.ndarray)) else ("audio" if single else f"inputs[{index}]")
+        windows = embed_windows(encoder, item, window_s=window_s, step_s=step_s, vad=vad, batch_size=batch_size,
+                                progress=progress, device=device, sample_rate=sample_rate, resample=resample,
+                                source=source)  # fmt: skip
+        results.append(cluster_windows(windows, num_speakers=num_speakers, max_speakers=max_speakers,
+                                       cluster_threshold=cluster_threshold))  # fmt: skip
     return results[0] if single else results
 
 

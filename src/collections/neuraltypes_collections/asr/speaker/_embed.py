@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Union
 
 import torch
 from torch import Tensor
@@ -31,7 +30,7 @@ __all__ = [
     "verify",
 ]
 
-ModelArgument = Union[GE2EModel, str, os.PathLike[str], None]
+ModelArgument = GE2EModel | str | os.PathLike[str] | None
 
 
 @dataclass(frozen=True)
@@ -78,7 +77,7 @@ class Identification:
     scores: Mapping[str, float]
 
 
-Voice = Union[AudioInput, SpeakerEmbedding]
+Voice = AudioInput | SpeakerEmbedding
 
 
 def speaker_model(model: ModelArgument, *, function: str) -> GE2EModel:

@@ -84,7 +84,7 @@ class GE2EConfig:
     partial_rate_hz: float = 1.3
     min_coverage: float = 0.75
     target_dbfs: float | None = -30.0
-    verification_threshold: float = 0.75
+    verification_threshold: float = 0.78
 
     def __post_init__(self) -> None:
         problems = []
