@@ -67,7 +67,9 @@ class VitsConfig:
                 f"VitsConfig: hidden_channels {self.hidden_channels} must divide into {self.n_heads} heads"
             )
         if len(self.upsample_rates) != len(self.upsample_kernel_sizes):
-            raise ConfigError("VitsConfig: upsample_rates and upsample_kernel_sizes must have the same length")
+            raise ConfigError(
+                "VitsConfig: upsample_rates and upsample_kernel_sizes must have the same length"
+            )
         if len(self.resblock_kernel_sizes) != len(self.resblock_dilation_sizes):
             raise ConfigError(
                 "VitsConfig: resblock_kernel_sizes and resblock_dilation_sizes must have the same length"
@@ -114,35 +116,30 @@ class _RelativeAttention(nn.Module):
             torch.randn(1, 2 * window_size + 1, self.k_channels) * self.k_channels**-0.5
         )
 
-    def _relative(self, embeddings: Tensor, length: int) -> Tensor:
-        """The ``2 * length - 1`` embeddings for offsets ``-(length - 1) .. length - 1`` (zero beyond the window)."""
-        pad = max(length - (self.window_size + 1), 0)
-        start = max(self.window_size + 1 - length, 0)
-        return F.pad(embeddings, (0, 0, pad, pad))[:, start : start + 2 * length - 1]
-
     def forward(self, x: Tensor, mask: Tensor) -> Tensor:
         batch, channels, length = x.shape
         q, k, v = (conv(x).view(batch, self.n_heads, self.k_channels, length).transpose(2, 3)
                    for conv in (self.conv_q, self.conv_k, self.conv_v))  # fmt: skip
         q = q / math.sqrt(self.k_channels)
         scores = q @ k.transpose(-2, -1)
-        relative = q @ self._relative(self.emb_rel_k, length).unsqueeze(0).transpose(
-            -2, -1
-        )  # (b, h, l, 2l-1)
-        # relative -> absolute positions: pad, flatten and re-view so that row i reads offsets -i .. l-1-i
-        flat = F.pad(
-            F.pad(relative, (0, 1)).reshape(batch, self.n_heads, 2 * length * length), (0, length - 1)
-        )
-        scores = (
-            scores + flat.view(batch, self.n_heads, length + 1, 2 * length - 1)[:, :, :length, length - 1 :]
-        )
+        # relative positions: only offsets -window .. window have embeddings (the others are zero), so query i
+        # meets key i + offset on the score matrix's diagonal `offset`; logits and values are added band by band
+        window = min(self.window_size, length - 1)
+        offsets = range(-window, window + 1)
+        centre = self.window_size
+        # (batch, head, query, offset)
+        logits = q @ self.emb_rel_k[0, centre - window : centre + window + 1].T
+        for column, offset in enumerate(offsets):
+            rows = slice(max(-offset, 0), length - max(offset, 0))
+            torch.diagonal(scores, offset, -2, -1).add_(logits[:, :, rows, column])
         scores = scores.masked_fill(mask.unsqueeze(2) * mask.unsqueeze(-1) == 0, -1e4)
         weights = F.softmax(scores, dim=-1)
         out = weights @ v
-        # absolute -> relative positions, the inverse re-view
-        flat = F.pad(F.pad(weights, (0, length - 1)).reshape(batch, self.n_heads, -1), (length, 0))
-        by_offset = flat.view(batch, self.n_heads, length, 2 * length)[:, :, :, 1:]
-        out = out + by_offset @ self._relative(self.emb_rel_v, length).unsqueeze(0)
+        banded = weights.new_zeros(batch, self.n_heads, length, len(offsets))
+        for column, offset in enumerate(offsets):
+            rows = slice(max(-offset, 0), length - max(offset, 0))
+            banded[:, :, rows, column] = torch.diagonal(weights, offset, -2, -1)
+        out = out + banded @ self.emb_rel_v[0, centre - window : centre + window + 1]
         return cast(Tensor, self.conv_o(out.transpose(2, 3).reshape(batch, channels, length)))
 
 
@@ -379,6 +376,22 @@ class ResidualCouplingFlow(nn.Module):
 # decoder ------------------------------------------------------------------------------------------------------
 
 
+def _conv(conv: nn.Module, x: Tensor) -> Tensor:
+    """`conv` applied to ``(batch, channel, 1, time)`` channels-last `x` as the 2-D convolution it equals.
+
+    oneDNN runs a channels-last 2-D convolution of HiFi-GAN's sizes 2-4 times faster on a CPU than the 1-D one,
+    which it runs through a reorder to a blocked layout and back at every call; the element-wise operations
+    between the convolutions keep the channels-last order, so the decoder's signal stays in it throughout.
+    """
+    one_d = cast(nn.Conv1d, conv)  # or nn.ConvTranspose1d: the same fields
+    weight, bias = one_d.weight.unsqueeze(2), one_d.bias
+    stride, dilation = (1, one_d.stride[0]), (1, one_d.dilation[0])
+    padding = (0, cast(tuple[int], one_d.padding)[0])
+    if isinstance(conv, nn.ConvTranspose1d):
+        return F.conv_transpose2d(x, weight, bias, stride, padding, dilation=dilation)
+    return F.conv2d(x, weight, bias, stride, padding, dilation)
+
+
 class _ResBlock(nn.Module):
     """Dilated residual convolutions; type 1 adds a plain convolution after each dilated one."""
 
@@ -402,12 +415,15 @@ class _ResBlock(nn.Module):
         self.kind = kind
 
     def forward(self, x: Tensor) -> Tensor:
+        """`x`: ``(batch, channel, 1, time)`` in channels-last order (see `Decoder`)."""
+        # the residual is added into each convolution's fresh output (no temporary; `x` itself is shared)
         if self.kind == 1:
             for first, second in zip(self.convs1, self.convs2, strict=True):
-                x = x + second(F.leaky_relu(first(F.leaky_relu(x, _LRELU_SLOPE)), _LRELU_SLOPE))
+                hidden = F.leaky_relu(_conv(first, F.leaky_relu(x, _LRELU_SLOPE)), _LRELU_SLOPE)
+                x = _conv(second, hidden).add_(x)
         else:
             for conv in self.convs:
-                x = x + conv(F.leaky_relu(x, _LRELU_SLOPE))
+                x = _conv(conv, F.leaky_relu(x, _LRELU_SLOPE)).add_(x)
         return x
 
 
@@ -432,15 +448,16 @@ class Decoder(nn.Module):
         self.conv_post = nn.Conv1d(first // 2 ** len(c.upsample_rates), 1, 7, padding=3, bias=False)
 
     def forward(self, z: Tensor) -> Tensor:
-        x = self.conv_pre(z)
+        # (batch, channel, 1, time), channels last: see `_conv`
+        x = _conv(self.conv_pre, z.unsqueeze(2).contiguous(memory_format=torch.channels_last))
         for i, up in enumerate(self.ups):
-            x = up(F.leaky_relu(x, _LRELU_SLOPE))
+            x = _conv(up, F.leaky_relu(x, _LRELU_SLOPE))
             blocks = self.resblocks[i * self.kernels : (i + 1) * self.kernels]
             total = blocks[0](x)
             for block in blocks[1:]:
                 total.add_(block(x))  # in place: a quarter of the decoder's time went to temporaries
             x = total.mul_(1 / self.kernels)
-        return torch.tanh(self.conv_post(F.leaky_relu(x)))[:, 0]
+        return torch.tanh(_conv(self.conv_post, F.leaky_relu(x)))[:, 0, 0]
 
 
 __all__ = ["Decoder", "ResidualCouplingFlow", "StochasticDurationPredictor", "TextEncoder", "VitsConfig"]
