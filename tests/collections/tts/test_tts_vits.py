@@ -215,19 +215,61 @@ def test_parse_normalises_numbers_and_abbreviations_first(voice: VitsModel) -> N
     assert spoken.startswith("dˈɑːktɚ smˈɪθ pˈeɪd fˈaɪv dˈɑːlɚz")
 
 
-def test_ids_match_piper_tts_phonemization(voice: VitsModel) -> None:
-    """Identical ids, but for 'ʲ': piper-tts 1.8.0's espeak-ng inserts that glide between some vowels ("the
-    apple" -> ðɪʲ ˈæpəl) and espeakng-loader 0.2.4's (espeak-ng 1.52.0) does not; both are in the voice's map."""
-    recorded = json.loads((FIXTURE / "piper_phonemes.json").read_text(encoding="utf-8"))["sentences"]
+#: texts whose ids differ from piper-tts 1.8.0's by more than the glide 'ʲ', and why (see `test_ids_match_piper_tts`)
+OTHER_READINGS = {
+    "(CMM) The Software Engineering Institute's model of software engineering that specifies five levels of "
+    "maturity of the processes of a software organisation. CMM offers a framework for evolutionary process "
+    "improvement. Originally applied to software development (SE-CMM), it has been expanded to cover other areas "
+    "including Human Resources and Software Acquitition.": "'has been': espeak-ng 1.52.0 (espeakng-loader) reads "
+    "it stressed, hˈæzbiːn; piper-tts's 1.52.0.1 build has the weak forms, hɐzbɪn (and the glides)",
+}
+
+
+def test_ids_match_piper_tts(voice: VitsModel) -> None:
+    """Our ids against piper-tts 1.8.0's on the first 200 lines of ../shared/data/text-punct/test.txt and 5 more
+    (`fixtures/vits_joe/piper_phonemes.json`, made by `make_piper_phonemes.py` where piper-tts is installed).
+
+    Two espeak-ng builds speak here: espeakng-loader's 1.52.0 (ours) and the 1.52.0.1 that piper-tts bundles. They
+    differ in one way on most texts and in one other way on one text:
+
+    - piper's inserts the glide 'ʲ' after an i-vowel before a vowel, inside a word or across words ("the apple",
+      ðɪʲ ˈæpəl; "see any", sˈiːʲ ˌɛni; letters "R T F M", ˌɑːɹtˌiːʲˌɛfˈɛm), not everywhere ("three and",
+      θɹˈiː ænd): 123 of the 205 texts differ only by such glides, and ours never writes one;
+    - `OTHER_READINGS`, each with its reason.
+
+    The test lists the texts in each group and fails if any text differs otherwise, or a listed one agrees.
+    """
+    data = json.loads((FIXTURE / "piper_phonemes.json").read_text(encoding="utf-8"))
+    assert data["texts_from_test_txt"] == 200 and len(data["texts"]) == 205
     glide = voice.config.phoneme_ids["ʲ"]
-    differing = []
-    for text, sentences in recorded.items():
-        theirs = [voice.phoneme_ids_of(s.replace("ʲ", "")).tolist() for s in sentences if s]
-        ours = [voice.phoneme_ids_of(s).tolist() for s in phonemize(text)]
-        assert all(glide not in row for row in ours)
-        if ours != theirs:
-            differing.append(text)
-    assert differing == []
+    same, glide_only, other = [], [], []
+    for row in data["texts"]:
+        ours = [voice.phoneme_ids_of(s).tolist() for s in phonemize(row["text"])]
+        assert all(glide not in ids for ids in ours)
+        without_glides = [_drop_glides(ids, glide) for ids in row["ids"]]
+        if ours == row["ids"]:
+            same.append(row["text"])
+        elif ours == without_glides:
+            glide_only.append(row["text"])
+        else:
+            other.append(row["text"])
+    assert sorted(other) == sorted(OTHER_READINGS), other
+    assert (len(same), len(glide_only)) == (81, 123), glide_only
+
+
+def _drop_glides(ids: list[int], glide: int) -> list[int]:
+    """Piper's ids without its glides: each glide id goes with the pad id after it."""
+    out: list[int] = []
+    skip = False
+    for index in ids:
+        if skip:
+            skip = False
+            continue
+        if index == glide:
+            skip = True
+            continue
+        out.append(index)
+    return out
 
 
 # the verb and the registry ----------------------------------------------------------------------------------
