@@ -250,7 +250,8 @@ def check_wiring(modules: Sequence[object], *, method: str = "forward") -> Wirin
         if before is None or after is None:  # a Stage on either side
             gives = _stage_io(source, before, "gives")
             takes = _stage_io(target, after, "takes")
-            parameter = "text" if after is None else next(n for n in after.signature.parameters if n != after.owner)
+            parameter = next(n for n in after.signature.parameters if n != after.owner) if after is not None else (
+                "text" if isinstance(takes, TextForm) else "input")
             if gives is not None and takes is not None:
                 found = _stage_problem(names[i], names[i + 1], parameter, takes, gives)
                 problems += [found] if found is not None else []

@@ -203,12 +203,12 @@ class VoiceSwapper:
     def _speak(self, transcript: str) -> tuple[str, float]:
         """The text to speak for `transcript` (stripped and punctuated as the chain says) and the seconds taken."""
         from ..nlp._inference import punctuate
-        from ..nlp._labels import words_from_query
+        from ._words import unpunctuated
 
         start = time.perf_counter()
         text = transcript
         if self.strip:
-            text = " ".join(words_from_query(text))
+            text = unpunctuated(text)
         if self.punctuator is not None:
             text = punctuate(self.punctuator, text).text
         return text, time.perf_counter() - start

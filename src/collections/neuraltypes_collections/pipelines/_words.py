@@ -17,7 +17,7 @@ from typing import Any, cast
 import torch
 from torch import Tensor
 
-__all__ = ["Word", "spoken_words", "transcript_words"]
+__all__ = ["Word", "spoken_form", "spoken_words", "transcript_words", "unpunctuated"]
 
 _IGNORED = set("ˈˌ .,?!:;'\"-")
 
@@ -93,3 +93,22 @@ def spoken_words(text: str, durations: Tensor, voice: object, offset_s: float = 
             end = ends[last[index] + 1]  # the symbol's PAD after it
             result.append(Word(word.strip(".,?!:;\"'"), offset_s + start * seconds, offset_s + end * seconds))
     return tuple(result)
+
+
+def spoken_form(text: str) -> str:
+    """`text` as words to compare for a word error rate: numbers and abbreviations expanded as a voice says them
+    (the collection's `normalize_text`: ``Mr.`` -> ``mister``, ``1990`` -> ``nineteen ninety``), lowercased,
+    hyphens split, other punctuation dropped."""
+    from ..tts.text import normalize_text
+
+    spoken = normalize_text(text).lower().replace("-", " ")
+    kept = "".join(character if character.isalnum() or character in " '" else " " for character in spoken)
+    return " ".join(word.strip("'") for word in kept.split() if word.strip("'"))
+
+
+def unpunctuated(text: str) -> str:
+    """`text` lowercased and without punctuation, as the punctuation model reads it (``punctuate="always"``
+    strips a transcript so; the demo speaks it to hear what punctuation adds)."""
+    from ..nlp._labels import words_from_query
+
+    return " ".join(words_from_query(text))
