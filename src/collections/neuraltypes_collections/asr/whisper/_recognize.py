@@ -1,7 +1,8 @@
 """`transcribe` for Whisper: loaded 16 kHz clips in, one `Transcription` each (text, segments, log-probability).
 
 A recording of any length is read in 30 s windows, as faster-whisper reads it (`generate_segments` without VAD):
-the log-mel features of the whole recording are computed once; a window starts at the seek position, is decoded
+the log-mel features are computed a window at a time (`WindowedFeatures`: equal to those of the whole recording,
+in memory that does not grow with its length); a window starts at the seek position, is decoded
 with the text so far as its prompt (``<|startofprev|>`` and the last 223 tokens), and the seek moves to the last
 complete segment's end (or by the whole window when the window ends on a single timestamp, holds no timestamp
 pair, or is silent). The first window of every clip is decoded in batches (sorted by length, so the results do not
@@ -23,6 +24,7 @@ from ...common._model import eval_mode
 from ...common._verbs import batches
 from .._transcribe import Recognition, Transcription, TranscriptSegment, WordTimestamp
 from ._decoding import TIME_PRECISION_S, DecodedWindow, DecodingOptions, decode_with_fallback
+from ._features import WindowedFeatures
 from ._timestamps import WindowPiece, window_words
 from ._tokenizer import WhisperTokenizer
 
@@ -36,7 +38,7 @@ __all__ = ["recognize"]
 class _Clip:
     """One recording being transcribed: its features, where the next window starts, what was found so far."""
 
-    features: Tensor  # (mel, frame), the whole recording
+    features: WindowedFeatures
     content_frames: int
     seek: int = 0
     tokens: list[int] = field(default_factory=list)  # the kept segments' tokens: the next window's prompt
@@ -48,7 +50,7 @@ class _Clip:
     token_count: int = 0
 
     def window(self, n_frames: int) -> Tensor:
-        part = self.features[:, self.seek : self.seek + min(n_frames, self.content_frames - self.seek)]
+        part = self.features.frames(self.seek, self.seek + n_frames)
         return F.pad(part, (0, n_frames - part.shape[-1]))
 
 
@@ -172,11 +174,8 @@ def recognize(
     with eval_mode(model), torch.inference_mode():
         for batch in batches(order, settings.batch_size, progress=settings.progress, description="transcribe"):
             for index in batch:
-                audio = clips[index].to(device)
-                features, frames = model.front_end.mel_frames(
-                    audio[None], torch.tensor([audio.shape[0]], device=device)
-                )
-                state[index] = _Clip(features[0], int(frames[0]))
+                features = WindowedFeatures(model.front_end, clips[index].to(device))
+                state[index] = _Clip(features, features.content_frames)
                 state[index].words = [] if settings.timestamps else None
             first = [state[i].window(dims.n_frames) for i in batch if state[i].content_frames > 0]
             if first:
