@@ -36,6 +36,10 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
         "make a pretrained model's archive available locally (cache) and print its path",
         "neuraltypes_collections.common._cli:fetch_command",
     ),
+    "port": (
+        "rewrite NeMo-style modules (input_types/output_types, @typecheck()) into annotated forwards",
+        "neuraltypes_collections.common._port_cli:port_command",
+    ),
     "transcribe": (
         "transcribe audio files with a speech recognizer (ASR)",
         "neuraltypes_collections.asr._cli:transcribe_command",

@@ -1,0 +1,222 @@
+"""`neuraltypes port` on snippets: what it converts, what it leaves with a reason, and that the result runs."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+from typing import Any
+
+import pytest
+import torch
+from neuraltypes_collections.common._cli import main
+from neuraltypes_collections.common._port import NOTE, port_source
+from neuraltypes_collections.common._port_cli import check_ports
+
+import neuraltypes as nt
+from neuraltypes import Compatibility, ContractViolation
+
+HEADER = """\
+from collections import OrderedDict
+
+import torch
+from neuraltypes.nemo_compat import (
+    AudioSignal, AxisKind, AxisType, LengthsType, MelSpectrogramType, NeuralModule, NeuralType, typecheck,
+)
+"""
+
+ENCODER = HEADER + '''
+
+class Encoder(NeuralModule):
+    """Halves the time axis and doubles the channels."""
+
+    def __init__(self, feat_in):
+        super().__init__()
+        self.conv = torch.nn.Conv1d(feat_in, 2 * feat_in, 3, stride=2, padding=1)
+
+    @property
+    def input_types(self):
+        """Input ports."""
+        return OrderedDict(
+            {
+                "audio_signal": NeuralType(('B', 'D', 'T'), MelSpectrogramType()),
+                "length": NeuralType(tuple('B'), LengthsType()),
+            }
+        )
+
+    @property
+    def output_types(self):
+        return {
+            "outputs": NeuralType(('B', 'D', 'T'), MelSpectrogramType()),
+            "encoded_lengths": NeuralType(tuple('B'), LengthsType()),
+        }
+
+    @typecheck()
+    def forward(self, audio_signal, length):
+        return self.conv(audio_signal), (length + 1) // 2
+'''
+
+
+def run(source: str) -> dict[str, Any]:
+    namespace: dict[str, Any] = {"__name__": "ported"}
+    exec(compile(source, "<ported>", "exec"), namespace)  # noqa: S102 - our own snippet, ported
+    return namespace
+
+
+def test_properties_and_typecheck_become_an_annotated_checked_forward_that_runs() -> None:
+    result = port_source(ENCODER)
+    new = result.new_source
+    assert "def input_types" not in new and "def output_types" not in new and "@typecheck" not in new
+    assert "import neuraltypes as nt\nfrom torch import Tensor\n" in new
+    assert ('def forward(self, audio_signal: nt.MelSpectrogram[Tensor, "batch channel time"], length: '
+            'nt.Lengths[Tensor, "batch"]) -> tuple[nt.MelSpectrogram[Tensor, "batch channel_outputs time_outputs"], '
+            'nt.Lengths[Tensor, "batch"]]:') in new
+    assert "    @nt.checked\n" in new and f"    {NOTE} give two ports one name" in new
+    assert "\n\n\n    def __init__" not in new  # the blank line after a removed property goes with it
+    encoder = run(new)["Encoder"](4)
+    out, lengths = encoder(torch.zeros(2, 4, 10), torch.tensor([10, 7]))  # positional calls are checked too
+    assert out.shape == (2, 8, 5) and nt.tag_of(out) is nt.tags.MelSpectrogram()
+    with pytest.raises(ContractViolation, match="parameter 'length'"):
+        encoder(torch.zeros(2, 4, 10), torch.zeros(2, 1, dtype=torch.long))
+    with pytest.raises(ContractViolation, match="dim 'batch'"):
+        encoder(torch.zeros(2, 4, 10), torch.tensor([10, 7, 3]))
+
+
+def test_each_converted_port_compares_same_to_the_original() -> None:
+    (ported,) = port_source(ENCODER).converted
+    results = check_ports(ported)
+    assert all(kinds is Compatibility.SAME for kinds, _ in results.values())
+    assert results["outputs"][1] is Compatibility.INCOMPATIBLE  # renamed axes differ by name, not by kind
+    assert results["audio_signal"][1] is Compatibility.SAME
+
+
+def test_check_ports_can_fail() -> None:
+    (ported,) = port_source(ENCODER).converted
+    wrong = ported.inputs[0].__class__(**{**ported.inputs[0].__dict__,
+                                          "annotation": 'nt.MelSpectrogram[Tensor, "batch time channel"]'})
+    broken = ported.__class__(ported.name, (wrong,), ())
+    assert check_ports(broken)["audio_signal"][0] is Compatibility.TRANSPOSE_SAME
+
+
+def test_sample_rates_sizes_optional_and_list_ports_carry_over() -> None:
+    source = HEADER + '''
+
+class Front(NeuralModule):
+    @property
+    def input_types(self):
+        return {
+            "audio": NeuralType(('B', 'T'), AudioSignal(freq=self._sample_rate)),
+            "mel": NeuralType((AxisType(AxisKind.Batch), AxisType(AxisKind.Dimension, 80), 'T'), MelSpectrogramType()),
+            "extra": [NeuralType(('B',), LengthsType(), optional=True)],
+        }
+
+    @typecheck()
+    def forward(self, audio, mel, extra=None):
+        return audio
+'''
+    (ported,) = port_source(source).converted
+    texts = {p.name: p.annotation for p in ported.inputs}
+    assert texts["audio"] == 'nt.AudioSignal[Tensor, "batch time", nt.attr(\'_sample_rate\')]'
+    assert texts["mel"] == 'nt.MelSpectrogram[Tensor, "batch channel:80 time_mel"]'  # time is audio's
+    assert texts["extra"] == 'list[nt.Lengths[Tensor, "batch"]] | None'
+    assert "extra: list[nt.Lengths[Tensor, \"batch\"]] | None = None" in port_source(source).new_source
+    assert all(kinds is Compatibility.SAME for kinds, _ in check_ports(ported).values())
+
+
+def test_an_inherited_forward_gets_an_annotated_override() -> None:
+    source = HEADER + '''
+
+class Base(NeuralModule):
+    @typecheck()
+    def forward(self, input_signal, length):
+        return input_signal * 2, length
+
+
+class Child(Base):
+    @property
+    def input_types(self):
+        return {"input_signal": NeuralType(('B', 'T'), AudioSignal(16000)), "length": NeuralType(('B',), LengthsType())}
+
+    @property
+    def output_types(self):
+        return {"out": NeuralType(('B', 'T'), AudioSignal(16000)), "out_length": NeuralType(('B',), LengthsType())}
+'''
+    new = port_source(source).new_source
+    assert "return super().forward(input_signal=input_signal, length=length)" in new
+    child = run(new)["Child"]()
+    out, _ = child(torch.zeros(2, 100), torch.tensor([100, 50]))
+    assert nt.tag_of(out) is nt.tags.AudioSignal(16000)
+    with pytest.raises(ContractViolation, match="parameter 'input_signal'"):
+        child(nt.tag(torch.zeros(2, 100), nt.tags.AudioSignal(8000)), torch.tensor([100, 50]))
+
+
+@pytest.mark.parametrize(("body", "why"), [
+    ("if self.flag:\n            return {'x': NeuralType(('B',), LengthsType())}\n        return None",
+     "is not one `return {...}`"),
+    ("return {'x': NeuralType(('B',), MyType())}", "element type 'MyType()' is not one of NeMo's"),
+    ("return {'x': NeuralType(self.axes, LengthsType())}", "are not a literal tuple"),
+    ("return {'y': NeuralType(('B',), LengthsType())}", "no parameter for port(s) ['y']"),
+])
+def test_what_cannot_be_converted_stays_with_the_reason(body: str, why: str) -> None:
+    source = HEADER + f'''
+
+class Odd(NeuralModule):
+    @property
+    def input_types(self):
+        {body}
+
+    @typecheck()
+    def forward(self, x):
+        return x
+'''
+    result = port_source(source)
+    (ported,) = result.classes
+    assert why in ported.why_not
+    assert result.new_source.replace(f"    {NOTE} not converted: {ported.why_not}\n", "") == source
+    added = [line for line in result.diff("odd.py").splitlines() if line.startswith("+") and line[:3] != "+++"]
+    assert added == [f"+    {NOTE} not converted: {ported.why_not}"]
+
+
+def test_a_forward_without_typecheck_is_annotated_and_flagged() -> None:
+    source = HEADER + '''
+
+class Loose(NeuralModule):
+    @property
+    def input_types(self):
+        return {"x": NeuralType(('B', 'T'), MelSpectrogramType())}
+
+    def forward(self, x, **kwargs):
+        return x
+'''
+    new = port_source(source).new_source
+    assert f"{NOTE} NeMo did not @typecheck this forward: add @nt.checked" in new
+    assert "@nt.checked" not in new.replace("add @nt.checked", "")
+    ast.parse(new)
+
+
+def test_porting_twice_changes_nothing_more() -> None:
+    once = port_source(ENCODER).new_source
+    again = port_source(once)
+    assert again.classes == () and again.new_source == once
+
+
+def test_cli_prints_a_diff_checks_and_writes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "encoder.py"
+    path.write_text(ENCODER)
+    assert main(["port", str(path), "--check"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out.startswith(f"--- a/{path}") and "+    @nt.checked" in captured.out
+    assert "Encoder.outputs: SAME (as written: INCOMPATIBLE)" in captured.err
+    assert path.read_text() == ENCODER
+    assert main(["port", str(path), "--write"]) == 0
+    assert "1 of 1 module(s) converted and written" in capsys.readouterr().err
+    assert "@nt.checked" in path.read_text()
+
+
+@pytest.mark.parametrize(("content", "says"), [(b"def (:\n", "not Python source"), (b"\xff\xfe", "not UTF-8")])
+def test_cli_names_a_file_it_cannot_port(tmp_path: Path, capsys: pytest.CaptureFixture[str], content: bytes,
+                                         says: str) -> None:
+    path = tmp_path / "bad.py"
+    path.write_bytes(content)
+    assert main(["port", str(path)]) != 0
+    err = capsys.readouterr().err
+    assert str(path) in err and says in err and "Traceback" not in err
