@@ -106,6 +106,8 @@ def cases(bad: dict[str, str], out: str) -> dict[str, list[tuple[list[str], str]
         "inspect": [(["inspect", bad[name]], bad[name]) for name in (*BAD_AUDIO, "truncated")]
         + [(["inspect", str(Path(out).parent)], str(Path(out).parent))],
         "models": [(["models", "--index", bad[name]], bad[name]) for name in ("missing", "empty", "text")],
+        "port": [(["port", bad[name]], bad[name]) for name in ("missing", "nan", "truncated")]
+        + [(["port", str(Path(out).parent)], str(Path(out).parent))],
         "fetch": [(["fetch", "no-such-model"], "no-such-model")]
         + [(["fetch", "x", "--index", bad[name]], bad[name]) for name in ("missing", "text")],
     }
