@@ -13,7 +13,7 @@ import pytest
 import neuraltypes as nt
 
 ROOT = Path(__file__).resolve().parents[2]
-PAGES = ["README.md", "docs/annotating.md", "docs/tags.md", "docs/errors.md"]
+PAGES = ["README.md", "docs/annotating.md", "docs/tags.md", "docs/errors.md", "docs/porting-from-nemo.md"]
 BLOCK = re.compile(r"```python\n(.*?)```", re.S)
 
 
