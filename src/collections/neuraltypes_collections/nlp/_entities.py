@@ -1,0 +1,166 @@
+"""Named-entity recognition: words -> windows -> batched encoder passes -> BIO labels -> character spans.
+
+The verb is `recognize_entities` (one text in, one `RecognizedEntities` out; a list in, a list out), also a method
+of `TokenClassificationModel`. Texts of any length are read in overlapping windows (see `plan_windows`).
+"""
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Union, overload
+
+import torch
+
+from ..common import eval_mode
+from ..common._errors import InputError
+from ..common._verbs import batches, check_batch_size, model_device, resolve_model
+from ._data import plan_windows, tokenize_words
+from ._entity_labels import spans_from_bio, split_words
+
+if TYPE_CHECKING:
+    from ._token_classification import TokenClassificationModel
+
+__all__ = ["Entity", "RecognizedEntities", "entity_word_labels", "recognize_entities", "word_class_logits"]
+
+
+@torch.no_grad()
+def word_class_logits(model: "TokenClassificationModel", sentences: Sequence[Sequence[str]], batch_size: int = 32,
+                      *, progress: bool | None = False) -> list[torch.Tensor]:
+    """Per-word logits `[words, len(model.config.labels)]` (read on each word's first subword, in its most central
+    window), float32 on CPU; all windows of all sentences run in batches of `batch_size` sorted by length."""
+    check_batch_size(batch_size, function="word_class_logits")
+    tokenizer = model.encoder.tokenizer
+    config = model.config
+    jobs: list[tuple[int, list[int], list[tuple[int, int]]]] = []  # sentence, token ids, (word, position)
+    for index, per_word in enumerate(tokenize_words(tokenizer, sentences)):
+        flat: list[int] = []
+        starts: list[int] = []
+        for ids in per_word:
+            starts.append(len(flat))
+            flat.extend(ids)
+        for w in plan_windows(starts, len(flat), config.max_length - 2, config.window_step):
+            jobs.append((index, flat[w.start : w.stop], [(i, starts[i] - w.start) for i in w.word_indices]))
+    results = [torch.zeros(len(s), len(config.labels)) for s in sentences]
+    order = sorted(range(len(jobs)), key=lambda j: len(jobs[j][1]))
+    device = next(model.parameters()).device
+    with eval_mode(model):
+        for run in batches(order, batch_size, progress=progress, description="recognize_entities"):
+            chunk = [jobs[j] for j in run]
+            width = max(len(ids) for _, ids, _ in chunk) + 2
+            input_ids = torch.full((len(chunk), width), int(tokenizer.pad_token_id), dtype=torch.long)
+            mask = torch.zeros((len(chunk), width), dtype=torch.bool)
+            for row, (_, ids, _) in enumerate(chunk):
+                input_ids[row, : len(ids) + 2] = torch.tensor(
+                    [tokenizer.cls_token_id, *ids, tokenizer.sep_token_id], dtype=torch.long)
+                mask[row, : len(ids) + 2] = True
+            logits = model(input_ids.to(device), mask.to(device)).float().cpu()
+            for row, (sentence, _, words) in enumerate(chunk):
+                for word, position in words:
+                    results[sentence][word] = logits[row, position + 1]
+    return results
+
+
+def entity_word_labels(model: "TokenClassificationModel", sentences: Sequence[Sequence[str]], batch_size: int = 32,
+                       *, progress: bool | None = False) -> list[list[str]]:
+    """The most likely label of each word of pre-split sentences (the argmax of `word_class_logits`)."""
+    labels = model.config.labels
+    return [[labels[i] for i in logits.argmax(-1).tolist()]
+            for logits in word_class_logits(model, sentences, batch_size, progress=progress)]
+
+
+@dataclass(frozen=True)
+class Entity:
+    """One named entity of a text.
+
+    **Attributes:**
+
+    - `text`: the entity as written, `text[start:end]` of the input.
+    - `label`: its type (`PERSON`, `ORG`, `GPE`, `DATE`, ...).
+    - `start`: offset of its first character in the input text.
+    - `end`: offset just past its last character.
+    - `score`: the mean probability of its words' labels, in (0, 1].
+    """
+
+    text: str
+    label: str
+    start: int
+    end: int
+    score: float
+
+
+@dataclass(frozen=True)
+class RecognizedEntities:
+    """One text's result of `recognize_entities`: the `text` as given and its `entities` in text order."""
+
+    text: str
+    entities: tuple[Entity, ...]
+
+
+ModelReference = Union["TokenClassificationModel", str, "os.PathLike[str]"]
+
+
+@overload
+def recognize_entities(model: ModelReference, texts: str, *, batch_size: int = 32,  # type: ignore[overload-overlap]
+                       progress: bool | None = None,
+                       device: str | torch.device | None = None) -> RecognizedEntities: ...
+
+
+@overload
+def recognize_entities(model: ModelReference, texts: Sequence[str], *, batch_size: int = 32,
+                       progress: bool | None = None,
+                       device: str | torch.device | None = None) -> list[RecognizedEntities]: ...
+
+
+def recognize_entities(model: ModelReference, texts: str | Sequence[str], *, batch_size: int = 32,
+                       progress: bool | None = None,
+                       device: str | torch.device | None = None) -> RecognizedEntities | list[RecognizedEntities]:
+    """Find the named entities of one text or of a list of texts.
+
+    The text is split into words (punctuation marks are words of their own, see `split_words`), each word is
+    labelled, and the BIO labels are read back as entities with character offsets into the text as given. Cased,
+    punctuated text and a speech recogniser's lowercased, unpunctuated output are both fine for the shipped
+    `ner_en_minilm`. A text without words gives no entities.
+
+    **Arguments:**
+
+    - `model`: a `TokenClassificationModel`, or its registry name or archive path (`.nta`, `.nemo`).
+    - `texts`: one text, or a list of texts.
+    - `batch_size`: encoder windows per forward pass (windows of all texts are batched together).
+    - `progress`: show a progress bar over the batches (`None`: when there are more than four).
+    - `device`: run there (the model is moved and stays); `None`: where the model is.
+
+    **Returns:**
+
+    One `RecognizedEntities` for one text, a list of them (in order) for a list.
+
+    **Raises:**
+
+    - `InputError`: (`NT309`) for an item that is not a str (naming `texts[i]`), a `batch_size` < 1, or a model
+      of another kind.
+    """
+    from ._token_classification import TokenClassificationModel
+
+    single = isinstance(texts, str)
+    items: list[str] = [texts] if isinstance(texts, str) else list(texts)
+    for index, text in enumerate(items):
+        if not isinstance(text, str):
+            name = "text" if single else f"texts[{index}]"
+            raise InputError(f"{name}: expected a str, got {type(text).__name__}", source=name)
+    check_batch_size(batch_size, function="recognize_entities")
+    resolved = resolve_model(model, TokenClassificationModel, function="recognize_entities")
+    model_device(resolved, device)
+    words = [split_words(text) for text in items]
+    sentences = [[text[w.start : w.end] for w in ws] for text, ws in zip(items, words, strict=True)]
+    logits = word_class_logits(resolved, sentences, batch_size, progress=progress)
+    labels = resolved.config.labels
+    results = []
+    for text, ws, scores in zip(items, words, logits, strict=True):
+        probabilities, best = scores.softmax(-1).max(-1)
+        spans = spans_from_bio([labels[i] for i in best.tolist()])
+        entities = tuple(
+            Entity(text[ws[first].start : ws[last].end], name, ws[first].start, ws[last].end,
+                   float(probabilities[first : last + 1].mean()))
+            for name, first, last in spans
+        )
+        results.append(RecognizedEntities(text, entities))
+    return results[0] if single else results

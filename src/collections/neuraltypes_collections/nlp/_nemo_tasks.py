@@ -1,0 +1,144 @@
+"""Import of NeMo 1.x-2.4 `TokenClassificationModel` (NER) and `QAModel` / `BERTQAModel` checkpoints (`.nemo`).
+
+Both hold (see the parity fixtures' generator, `tests/collections/nlp/fixtures/_generator`):
+
+- `model_config.yaml`: the artifact references `language_model.config_file` (a Hugging Face `BertConfig` JSON) and
+  `tokenizer.vocab_file` (WordPiece); for NER the label map `label_ids` and the head `head` (`num_fc_layers`,
+  `activation`, `fc_dropout`); for QA the head `token_classifier` (`num_layers`, `num_classes: 2`, ...) and the
+  windowing in `dataset` (`max_seq_length`, `doc_stride`, `max_query_length`, `max_answer_length`);
+- `model_weights.ckpt`: `bert_model.*` (a plain Hugging Face `BertModel`) and `classifier.mlp.layer{2i}.*` (linear
+  layers at even indices, activations at odd ones).
+
+The encoder is built from those artifacts alone: no network, no `AutoModel.from_pretrained(name)`.
+"""
+
+import json
+import re
+from typing import Any
+
+from torch import Tensor
+
+from ..common import NemoCheckpoint, load_state_dict_checked, register_nemo_importer
+from ..common._errors import ArchiveError
+from ._model import ENCODER_CONFIG_ARTIFACT, VOCAB_ARTIFACT, HeadConfig
+from ._question_answering import QuestionAnsweringConfig, QuestionAnsweringModel
+from ._token_classification import TokenClassificationConfig, TokenClassificationModel
+
+__all__ = ["NEMO_QA_TARGETS", "NEMO_TOKEN_CLASSIFICATION_TARGETS", "import_nemo_question_answering",
+           "import_nemo_token_classification"]
+
+NEMO_TOKEN_CLASSIFICATION_TARGETS: tuple[str, ...] = (
+    "nemo.collections.nlp.models.token_classification.token_classification_model.TokenClassificationModel",
+    "nemo.collections.nlp.models.TokenClassificationModel",
+)
+NEMO_QA_TARGETS: tuple[str, ...] = (
+    "nemo.collections.nlp.models.question_answering.qa_model.QAModel",
+    "nemo.collections.nlp.models.QAModel",
+    "nemo.collections.nlp.models.question_answering.qa_bert_model.BERTQAModel",
+    "nemo.collections.nlp.models.BERTQAModel",
+)
+
+_CLASSIFIER_KEY = re.compile(r"^classifier\.mlp\.layer(\d+)\.(weight|bias)$")
+
+
+def _encoder_artifacts(checkpoint: NemoCheckpoint) -> tuple[dict[str, bytes], bool, int]:
+    """The encoder's artifacts, whether its tokenizer lowercases, and its number of positions."""
+    config: dict[str, Any] = checkpoint.config
+    language_model = config.get("language_model") or {}
+    tokenizer = config.get("tokenizer") or {}
+    config_ref, vocab_ref = language_model.get("config_file"), tokenizer.get("vocab_file")
+    if not config_ref or not vocab_ref:
+        raise ArchiveError(
+            checkpoint.source,
+            "model_config.yaml lacks language_model.config_file or tokenizer.vocab_file; only checkpoints that "
+            "carry their encoder config and WordPiece vocabulary can be imported offline",
+        )
+    artifacts = {ENCODER_CONFIG_ARTIFACT: checkpoint.artifact(str(config_ref)),
+                 VOCAB_ARTIFACT: checkpoint.artifact(str(vocab_ref))}
+    name = str(tokenizer.get("tokenizer_name") or language_model.get("pretrained_model_name") or "")
+    dataset = config.get("dataset") or {}
+    lower = bool(dataset.get("do_lower_case", "uncased" in name or "cased" not in name))
+    positions = int(json.loads(artifacts[ENCODER_CONFIG_ARTIFACT]).get("max_position_embeddings", 512))
+    return artifacts, lower, positions
+
+
+def _state(checkpoint: NemoCheckpoint) -> dict[str, Tensor]:
+    out: dict[str, Tensor] = {}
+    for key, value in checkpoint.state_dict.items():
+        match = _CLASSIFIER_KEY.match(key)
+        if key.startswith("bert_model."):
+            out["encoder.model." + key[len("bert_model."):]] = value
+        elif match:
+            out[f"head.layers.{match[1]}.{match[2]}"] = value
+        else:
+            out[key] = value
+    return out
+
+
+def import_nemo_token_classification(checkpoint: NemoCheckpoint) -> TokenClassificationModel:
+    """Build a `TokenClassificationModel` from a NeMo token-classification (NER) checkpoint.
+
+    **Arguments:**
+
+    - `checkpoint`: the checkpoint read by `read_nemo` (restore_from calls this for the NeMo target).
+
+    **Returns:**
+
+    The model in eval mode; its `forward` reproduces NeMo's logits.
+    """
+    ids = checkpoint.config.get("label_ids")
+    if not isinstance(ids, dict) or not ids:
+        raise ArchiveError(checkpoint.source, "model_config.yaml has no label_ids (label -> id map)")
+    ordered = sorted(ids.items(), key=lambda item: int(item[1]))
+    if [int(i) for _, i in ordered] != list(range(len(ordered))):
+        raise ArchiveError(checkpoint.source, f"label_ids are not 0..{len(ordered) - 1}: {ids}")
+    labels = tuple(str(label) for label, _ in ordered)
+    if "O" not in labels:
+        raise ArchiveError(checkpoint.source, f"label_ids have no 'O' (outside) label: {ids}")
+    head = checkpoint.config.get("head") or {}
+    artifacts, lower, positions = _encoder_artifacts(checkpoint)
+    config = TokenClassificationConfig(
+        do_lower_case=lower, labels=labels, max_length=min(positions, 512),
+        head=HeadConfig(num_layers=int(head.get("num_fc_layers", 1)), activation=str(head.get("activation", "relu")),
+                        dropout=float(head.get("fc_dropout", 0.1))),
+    )
+    model = TokenClassificationModel.from_config(config, artifacts)
+    load_state_dict_checked(model, _state(checkpoint), source=checkpoint.source or "model_weights.ckpt",
+                            ignore_unexpected=("encoder.model.embeddings.position_ids",))
+    return model.eval()
+
+
+def import_nemo_question_answering(checkpoint: NemoCheckpoint) -> QuestionAnsweringModel:
+    """Build a `QuestionAnsweringModel` from a NeMo `QAModel` or `BERTQAModel` checkpoint.
+
+    **Arguments:**
+
+    - `checkpoint`: the checkpoint read by `read_nemo` (restore_from calls this for the NeMo target).
+
+    **Returns:**
+
+    The model in eval mode; its `forward`'s start and end logits are NeMo's logits `[..., 0]` and `[..., 1]`.
+    """
+    head = checkpoint.config.get("token_classifier") or {}
+    if int(head.get("num_classes", 2)) != 2 or bool(head.get("log_softmax", False)):
+        raise ArchiveError(checkpoint.source, "token_classifier must have num_classes 2 and log_softmax false "
+                                              f"(start and end logits), got {dict(head)}")
+    dataset = checkpoint.config.get("dataset") or {}
+    artifacts, lower, positions = _encoder_artifacts(checkpoint)
+    max_length = min(positions, int(dataset.get("max_seq_length", 384)))
+    question = min(int(dataset.get("max_query_length", 64)), max_length // 2)
+    config = QuestionAnsweringConfig(
+        do_lower_case=lower, max_length=max_length, max_question_tokens=question,
+        doc_stride=max(1, min(int(dataset.get("doc_stride", 128)), max_length - question - 3)),
+        max_answer_tokens=int(dataset.get("max_answer_length", 30)),
+        head=HeadConfig(num_layers=int(head.get("num_layers", 1)), activation=str(head.get("activation", "relu")),
+                        dropout=float(head.get("dropout", 0.0))),
+    )
+    model = QuestionAnsweringModel.from_config(config, artifacts)
+    load_state_dict_checked(model, _state(checkpoint), source=checkpoint.source or "model_weights.ckpt",
+                            ignore_unexpected=("encoder.model.embeddings.position_ids",))
+    return model.eval()
+
+
+register_nemo_importer(*NEMO_TOKEN_CLASSIFICATION_TARGETS)(import_nemo_token_classification)
+register_nemo_importer(*NEMO_QA_TARGETS)(import_nemo_question_answering)

