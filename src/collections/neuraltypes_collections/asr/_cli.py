@@ -51,6 +51,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--lm-weight", type=float, default=0.5, help="LM weight alpha (default 0.5)")
     parser.add_argument("--word-score", type=float, default=0.0, help="per-word bonus beta (default 0)")
+    parser.add_argument(
+        "--language", default=None,
+        help="the spoken language's code, e.g. fr (multilingual Whisper; default: detected from the first 30 s)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--task", choices=("transcribe", "translate"), default="transcribe",
+        help="translate: English text from speech in another language (multilingual Whisper)",
+    )  # fmt: skip
     return parser
 
 
@@ -107,6 +115,8 @@ def transcribe_command(argv: list[str]) -> int:
         device=options.device,
         timestamps=options.timestamps,
         beam=beam,
+        language=options.language,
+        task=options.task,
     )
     done = [inputs[int(key)] for key in kept]
     for item, result in zip(done, results, strict=True):
@@ -128,6 +138,9 @@ def transcribe_command(argv: list[str]) -> int:
                 ]
             if result.avg_logprob is not None:
                 record["avg_logprob"] = result.avg_logprob
+            if result.language is not None:
+                record["language"] = result.language
+                record["language_probability"] = result.language_probability
             print(json.dumps(record))
         elif result.words is not None:
             timed = " ".join(f"{w.word.strip()}[{w.start_s:.2f}-{w.end_s:.2f}]" for w in result.words)

@@ -83,6 +83,9 @@ class Transcription:
     - `words`: the words with their times when `timestamps=True` was asked for, else `None`.
     - `segments`: the segments with their times (Whisper's timestamp tokens), else `None` (CTC models).
     - `avg_logprob`: the average log-probability per token (Whisper), else `None`.
+    - `language`: the language the speech was decoded as (Whisper: the one asked for, else the detected one;
+      ``"en"`` for English-only models), else `None`.
+    - `language_probability`: the detected language's probability (1.0 when it was given), else `None`.
     """
 
     text: str
@@ -90,6 +93,8 @@ class Transcription:
     words: tuple[WordTimestamp, ...] | None = None
     segments: tuple[TranscriptSegment, ...] | None = None
     avg_logprob: float | None = None
+    language: str | None = None
+    language_probability: float | None = None
 
 
 @dataclass(frozen=True)
@@ -103,6 +108,8 @@ class Recognition:
     - `progress`: a progress bar (`None`: when there are more than four batches).
     - `timestamps`: add word timestamps.
     - `beam`: the model's own beam argument (a `CTCBeamDecoder` for CTC, a beam size for Whisper), or `None`.
+    - `language`: the spoken language's code, `None` to detect it (Whisper).
+    - `task`: ``"transcribe"``, or ``"translate"`` for English text (multilingual Whisper).
     """
 
     device: torch.device
@@ -110,6 +117,8 @@ class Recognition:
     progress: bool | None
     timestamps: bool
     beam: Any | None
+    language: str | None = None
+    task: str = "transcribe"
 
 
 @runtime_checkable
@@ -169,6 +178,8 @@ class TranscribeOptions(AudioVerbOptions, total=False):
 
     timestamps: bool
     beam: CTCBeamDecoder | int | None
+    language: str | None
+    task: str
 
 
 @overload
@@ -194,6 +205,8 @@ def transcribe(
     resample: bool = True,
     timestamps: bool = False,
     beam: CTCBeamDecoder | int | None = None,
+    language: str | None = None,
+    task: str = "transcribe",
 ) -> Transcription | list[Transcription]:
     """Transcribe recordings with a CTC or Whisper model.
 
@@ -216,6 +229,11 @@ def transcribe(
     - `beam`: a `CTCBeamDecoder` for beam search (optionally with an n-gram LM) instead of greedy decoding
       (CTC models); for Whisper models a beam size (`None`: greedy). Whisper reads long recordings in 30 s
       windows, with segment times in every result.
+    - `language`: the spoken language's code (``"fr"``) for a multilingual Whisper model; `None` detects it from
+      each recording's first 30 s (the result's `language` and `language_probability` say what was found).
+      English-only and CTC models take `None` (or ``"en"`` for English-only Whisper).
+    - `task`: ``"transcribe"`` (default), or ``"translate"`` to write speech in another language as English text
+      (multilingual Whisper models).
 
     **Returns:** one `Transcription` for one recording, a list of them (input order) for a list. The model is
     left in the train/eval mode it had. Raises `AudioError` (``NT306``) naming the input for unusable
@@ -235,12 +253,17 @@ def transcribe(
             source=os.fspath(model) if named else "model",  # type: ignore[arg-type]
         )
     check_batch_size(batch_size, function="transcribe")
+    if isinstance(recognizer, CTCModel) and (language is not None or task != "transcribe"):
+        raise InputError(
+            "transcribe: a CTC model transcribes the language it was trained on; language= and task= are for "
+            "Whisper models", source="language" if language is not None else "task",
+        )  # fmt: skip
     rate = recognizer.sample_rate
     clips = load_audio_list(
         audio, rate, sample_rate=sample_rate, resample_audio=resample, function="transcribe"
     )
     target = model_device(recognizer, device)
-    settings = Recognition(target, batch_size, progress, timestamps, beam)
+    settings = Recognition(target, batch_size, progress, timestamps, beam, language=language, task=task)
     if isinstance(recognizer, CTCModel):
         if isinstance(beam, int):
             raise InputError("transcribe: a CTC model takes beam=CTCBeamDecoder(...), not a beam size", source="beam")

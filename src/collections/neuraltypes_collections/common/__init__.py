@@ -61,10 +61,12 @@ from ._optim import ScheduleConfig as ScheduleConfig
 from ._optim import TrainingConfig as TrainingConfig
 from ._optim import build_optimizer as build_optimizer
 from ._optim import build_schedule as build_schedule
+from ._pretrained import PretrainedBuilder as PretrainedBuilder
 from ._pretrained import PretrainedEntry as PretrainedEntry
 from ._pretrained import cache_dir as cache_dir
 from ._pretrained import from_pretrained as from_pretrained
 from ._pretrained import list_available_models as list_available_models
+from ._pretrained import list_pretrained_builders as list_pretrained_builders
 from ._pretrained import load_index as load_index
 from ._pretrained import pretrained_file as pretrained_file
 from ._pretrained import register_pretrained as register_pretrained
@@ -105,6 +107,7 @@ __all__ = [
     "NeuralModel",
     "NovoGrad",
     "OptimizerConfig",
+    "PretrainedBuilder",
     "PretrainedEntry",
     "ScheduleConfig",
     "SizeLimits",
@@ -132,6 +135,7 @@ __all__ = [
     "known_nemo_targets",
     "lengths_to_mask",
     "list_available_models",
+    "list_pretrained_builders",
     "load_hf_text_encoder",
     "load_audio",
     "load_index",

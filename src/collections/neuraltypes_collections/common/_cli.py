@@ -330,21 +330,27 @@ def inspect_command(argv: list[str]) -> int:
 
 def models_command(argv: list[str]) -> int:
     """``neuraltypes models [--index FILE] [--json]``."""
-    from ._pretrained import _entry_as_json, list_available_models
+    from ._pretrained import _entry_as_json, list_available_models, list_pretrained_builders
 
     parser = argparse.ArgumentParser(prog="neuraltypes models", description=SUBCOMMANDS["models"][0])
     parser.add_argument("--index", action="append", default=None, help="an extra index file (repeatable)")
-    parser.add_argument("--json", action="store_true", help="print the entries as a JSON index")
+    parser.add_argument(
+        "--json", action="store_true", help="print the index entries as a JSON index (not the package-built models)"
+    )
     options = parser.parse_args(argv)
     entries = list_available_models(options.index)
     if options.json:
         print(json.dumps([_entry_as_json(entry) for entry in entries], indent=1))
-    elif not entries:
+        return 0
+    built = [builder for builder in list_pretrained_builders() if builder.name not in {e.name for e in entries}]
+    if not entries and not built:
         print("no pretrained models registered (point NEURALTYPES_REGISTRY at an index file)")
-    else:
-        width = max(len(entry.name) for entry in entries)
-        for entry in entries:
-            print(f"{entry.name.ljust(width)}  {entry.cls}  {entry.description}")
+        return 0
+    width = max(len(name) for name in [*(e.name for e in entries), *(b.name for b in built)])
+    for entry in entries:
+        print(f"{entry.name.ljust(width)}  {entry.cls}  {entry.description}")
+    for builder in built:  # from installed packages: loading one whose package is missing names the extra
+        print(f"{builder.name.ljust(width)}  package  {builder.description}")
     return 0
 
 

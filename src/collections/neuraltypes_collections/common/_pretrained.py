@@ -43,7 +43,9 @@ if TYPE_CHECKING:
     from ._model import NeuralModel
 
 __all__ = [
+    "PretrainedBuilder",
     "PretrainedEntry",
+    "list_pretrained_builders",
     "register_pretrained",
     "register_pretrained_builder",
     "list_available_models",
@@ -128,6 +130,30 @@ def register_pretrained_builder(name: str, build: Callable[[], NeuralModel]) -> 
     if existing is not None and existing is not build:
         raise ConfigError(f"pretrained model {name!r} already has a builder")
     _BUILDERS[name] = build
+
+
+@dataclass(frozen=True)
+class PretrainedBuilder:
+    """A pretrained model built from an installed package's weights (`register_pretrained_builder`).
+
+    **Arguments:**
+
+    - ``name``: the name passed to ``from_pretrained``.
+    - ``description``: one line for listings (the first paragraph of the builder's docstring).
+    """
+
+    name: str
+    description: str
+
+
+def list_pretrained_builders() -> list[PretrainedBuilder]:
+    """The models the collections build from installed packages (``whisper_tiny_en``, ...), sorted by name; a
+    listed model whose package is missing raises ``ModelNotAvailableError`` naming the extra when loaded."""
+    _import_collections()
+    return [
+        PretrainedBuilder(name, " ".join((_BUILDERS[name].__doc__ or "").strip().split("\n\n")[0].split()))
+        for name in sorted(_BUILDERS)
+    ]
 
 
 def load_index(path: str | os.PathLike[str]) -> list[PretrainedEntry]:

