@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Unpack, overload
 
 import numpy as np
 import torch
@@ -25,11 +25,11 @@ from torch import Tensor
 from ...common import eval_mode
 from ...common._audio import AudioInput, is_single_audio, load_audio
 from ...common._errors import InputError
-from ...common._verbs import batches, check_batch_size, model_device
+from ...common._verbs import AudioVerbOptions, batches, check_batch_size, model_device
 from ._embed import ModelArgument, speaker_model
 from ._ge2e import GE2EModel, normalize_volume
 
-__all__ = ["Diarization", "SpeakerTurn", "SpeakerWindows", "cluster_embeddings", "cluster_windows", "diarize", "embed_windows"]
+__all__ = ["Diarization", "DiarizeOptions", "SpeakerTurn", "SpeakerWindows", "cluster_embeddings", "cluster_windows", "diarize", "embed_windows"]
 
 #: The resolution of the turns, in seconds (GE2E's hop: 10 ms).
 FRAME_S = 0.01
@@ -78,7 +78,7 @@ def cluster_embeddings(
     >>> cluster_embeddings(torch.tensor([[1.0, 0.0], [0.99, 0.14], [0.0, 1.0]]))
     [0, 0, 1]
     """
-    from scipy.cluster.hierarchy import fcluster, linkage
+    from scipy.cluster.hierarchy import fcluster, linkage  # type: ignore[import-untyped]
 
     count = vectors.shape[0]
     if count == 0:
@@ -125,10 +125,21 @@ def _embed_windows(
     vectors = torch.empty(len(spans), encoder.embedding_size)
     jobs = [(length, members[i : i + batch_size]) for length, members in groups.items()
             for i in range(0, len(members), batch_size)]  # fmt: skip
-    for [(length, run)] in batches(jobs, 1, progress=progress, description="diarize"):
+    for [(length, run)] in batches(jobs, 1, progress=bool(progress), description="diarize"):
         windows = torch.stack([mel[:, spans[i][0] : spans[i][0] + length] for i in run])
         vectors[list(run)] = encoder.encoder(windows).float().cpu()
     return vectors
+
+
+class DiarizeOptions(AudioVerbOptions, total=False):
+    """The keywords of `diarize`, which the model's method takes too."""
+
+    num_speakers: int | None
+    max_speakers: int
+    cluster_threshold: float
+    window_s: float
+    step_s: float
+    vad: Any
 
 
 @dataclass(frozen=True)
@@ -216,6 +227,12 @@ def cluster_windows(
     return Diarization(_turns(list(windows.segments), list(windows.spans), labels), len(set(labels)), windows.duration_s)
 
 
+@overload
+def diarize(
+    model: ModelArgument, audio: AudioInput, **options: Unpack[DiarizeOptions]
+) -> Diarization: ...
+@overload
+def diarize(model: ModelArgument, audio: list[AudioInput], **options: Unpack[DiarizeOptions]) -> list[Diarization]: ...
 def diarize(
     model: ModelArgument,
     audio: AudioInput | list[AudioInput],

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Unpack, overload
 
 import torch
 from torch import Tensor
@@ -17,11 +18,13 @@ from torch import Tensor
 from ...common import eval_mode
 from ...common._audio import AudioInput, batch_audio, is_single_audio, load_audio_list
 from ...common._errors import InputError
-from ...common._verbs import batches, check_batch_size, model_device, resolve_model
+from ...common._verbs import AudioVerbOptions, batches, check_batch_size, model_device, resolve_model
 from ._ge2e import GE2EModel
 
 __all__ = [
+    "EmbedOptions",
     "Identification",
+    "MatchOptions",
     "SpeakerEmbedding",
     "Verification",
     "embed_speakers",
@@ -80,6 +83,16 @@ class Identification:
 Voice = AudioInput | SpeakerEmbedding
 
 
+class EmbedOptions(AudioVerbOptions, total=False):
+    """The keywords of `embed_speakers` (the shared ones), which the model's method takes too."""
+
+
+class MatchOptions(AudioVerbOptions, total=False):
+    """The keywords of `verify` and `identify`: the shared ones and `threshold`."""
+
+    threshold: float | None
+
+
 def speaker_model(model: ModelArgument, *, function: str) -> GE2EModel:
     """The `GE2EModel` a verb's `model` argument names; `None` is the pretrained ``ge2e_resemblyzer`` (shared)."""
     if model is None:
@@ -116,6 +129,14 @@ def _embed(
     return [results[index] for index in range(len(waveforms))]
 
 
+@overload
+def embed_speakers(  # type: ignore[overload-overlap]  # a str is one input, not a list
+    model: ModelArgument, audio: AudioInput, **options: Unpack[EmbedOptions]
+) -> SpeakerEmbedding: ...
+@overload
+def embed_speakers(
+    model: ModelArgument, audio: Sequence[AudioInput], **options: Unpack[EmbedOptions]
+) -> list[SpeakerEmbedding]: ...
 def embed_speakers(
     model: ModelArgument,
     audio: AudioInput | Sequence[AudioInput],
@@ -179,6 +200,14 @@ def _is_one(voice: object) -> bool:
     return isinstance(voice, SpeakerEmbedding) or is_single_audio(voice)
 
 
+@overload
+def verify(  # type: ignore[overload-overlap]  # a str is one input, not a list
+    model: ModelArgument, first: Voice, second: Voice, **options: Unpack[MatchOptions]
+) -> Verification: ...
+@overload
+def verify(
+    model: ModelArgument, first: Sequence[Voice], second: Sequence[Voice], **options: Unpack[MatchOptions]
+) -> list[Verification]: ...
 def verify(
     model: ModelArgument,
     first: Voice | Sequence[Voice],
@@ -223,6 +252,15 @@ def verify(
     return results[0] if single else results
 
 
+@overload
+def identify(  # type: ignore[overload-overlap]
+    model: ModelArgument, audio: Voice, enrolled: Mapping[str, Voice | Sequence[Voice]], **options: Unpack[MatchOptions]
+) -> Identification: ...
+@overload
+def identify(
+    model: ModelArgument, audio: Sequence[Voice], enrolled: Mapping[str, Voice | Sequence[Voice]],
+    **options: Unpack[MatchOptions],
+) -> list[Identification]: ...
 def identify(
     model: ModelArgument,
     audio: Voice | Sequence[Voice],

@@ -12,8 +12,9 @@ LSTM encoder), then `GE2EModel`, whose `forward` is `VoiceEncoder.embed_utteranc
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Unpack, overload
 
 import torch
 import torch.nn.functional as F
@@ -26,8 +27,9 @@ from ...common._mel import MelConfig, hann_window, mel_filterbank, stft, stft_ma
 from ...common._model import NeuralModel, register_model
 
 if TYPE_CHECKING:
-    from ._diarize import Diarization
-    from ._embed import Identification, SpeakerEmbedding, Verification
+    from ...common._audio import AudioInput
+    from ._diarize import Diarization, DiarizeOptions
+    from ._embed import EmbedOptions, Identification, MatchOptions, SpeakerEmbedding, Verification, Voice
 
 __all__ = [
     "GE2EConfig",
@@ -280,25 +282,54 @@ class GE2EModel(NeuralModel):
 
     # ----------------------------------------------------------------------------- the verbs, as methods
 
-    def embed_speakers(self, audio: Any, **options: Any) -> SpeakerEmbedding | list[SpeakerEmbedding]:
+    @overload
+    def embed_speakers(self, audio: AudioInput, **options: Unpack[EmbedOptions]) -> SpeakerEmbedding: ...  # type: ignore[overload-overlap]
+    @overload
+    def embed_speakers(self, audio: Sequence[AudioInput], **options: Unpack[EmbedOptions]) -> list[SpeakerEmbedding]: ...
+    def embed_speakers(
+        self, audio: AudioInput | Sequence[AudioInput], **options: Unpack[EmbedOptions]
+    ) -> SpeakerEmbedding | list[SpeakerEmbedding]:
         """`embed_speakers(self, audio, **options)`: one `SpeakerEmbedding` per recording."""
         from ._embed import embed_speakers
 
         return embed_speakers(self, audio, **options)
 
-    def verify(self, first: Any, second: Any, **options: Any) -> Verification | list[Verification]:
+    @overload
+    def verify(self, first: Voice, second: Voice, **options: Unpack[MatchOptions]) -> Verification: ...  # type: ignore[overload-overlap]
+    @overload
+    def verify(self, first: Sequence[Voice], second: Sequence[Voice], **options: Unpack[MatchOptions]) -> list[Verification]: ...
+    def verify(
+        self, first: Voice | Sequence[Voice], second: Voice | Sequence[Voice], **options: Unpack[MatchOptions]
+    ) -> Verification | list[Verification]:
         """`verify(self, first, second, **options)`: same voice or not, per pair."""
         from ._embed import verify
 
-        return verify(self, first, second, **options)
+        return verify(self, first, second, **options)  # type: ignore[arg-type]  # one or a list, as given
 
-    def identify(self, audio: Any, enrolled: Any, **options: Any) -> Identification | list[Identification]:
+    @overload
+    def identify(  # type: ignore[overload-overlap]
+        self, audio: Voice, enrolled: Mapping[str, Voice | Sequence[Voice]], **options: Unpack[MatchOptions]
+    ) -> Identification: ...
+    @overload
+    def identify(
+        self, audio: Sequence[Voice], enrolled: Mapping[str, Voice | Sequence[Voice]], **options: Unpack[MatchOptions]
+    ) -> list[Identification]: ...
+    def identify(
+        self, audio: Voice | Sequence[Voice], enrolled: Mapping[str, Voice | Sequence[Voice]],
+        **options: Unpack[MatchOptions],
+    ) -> Identification | list[Identification]:  # fmt: skip
         """`identify(self, audio, enrolled, **options)`: the closest enrolled speaker, per recording."""
         from ._embed import identify
 
         return identify(self, audio, enrolled, **options)
 
-    def diarize(self, audio: Any, **options: Any) -> Diarization | list[Diarization]:
+    @overload
+    def diarize(self, audio: AudioInput, **options: Unpack[DiarizeOptions]) -> Diarization: ...
+    @overload
+    def diarize(self, audio: list[AudioInput], **options: Unpack[DiarizeOptions]) -> list[Diarization]: ...
+    def diarize(
+        self, audio: AudioInput | list[AudioInput], **options: Unpack[DiarizeOptions]
+    ) -> Diarization | list[Diarization]:
         """`diarize(self, audio, **options)`: who spoke when, per recording."""
         from ._diarize import diarize
 
