@@ -36,6 +36,7 @@ from neuraltypes_collections.asr.classification import (
     FrameClassificationModelConfig,
     matchboxnet_encoder,
 )
+from neuraltypes_collections.asr.speaker import GE2EConfig, GE2EModel
 from neuraltypes_collections.asr.whisper import WhisperConfig, WhisperDimensions, WhisperModel
 from neuraltypes_collections.common import (
     NeuralModel,
@@ -147,6 +148,11 @@ def _frame_vad() -> FrameClassificationModel:
     return FrameClassificationModel(config)
 
 
+def _tiny_ge2e() -> GE2EModel:
+    """A random GE2E encoder: one 16-unit LSTM layer, 8-dimensional embeddings, partials of 20 frames every 10."""
+    return GE2EModel(GE2EConfig(hidden_size=16, num_layers=1, embedding_size=8, partial_frames=20, partial_rate_hz=10.0))
+
+
 # nlp ------------------------------------------------------------------------------------------------------
 
 VOCAB = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "hello", "world", "how", "are", "you", "##s"]
@@ -225,6 +231,7 @@ CASES: tuple[BatteryCase, ...] = (
     BatteryCase(ClassificationModel, "classification-matchboxnet-mfcc", _matchboxnet_mfcc, _speech),
     BatteryCase(ClassificationModel, "classification-marblenet-mel-avg", _marblenet_mel_avg, _speech),
     BatteryCase(FrameClassificationModel, "frame-vad", _frame_vad, _speech),
+    BatteryCase(GE2EModel, "ge2e-speaker", _tiny_ge2e, _speech),
     BatteryCase(PunctuationCapitalizationModel, "punctuation-tiny-bert", _tiny_punctuation, _token_ids),
     BatteryCase(TinyRegressor, "tiny_regressor", lambda: TinyRegressor(TinyRegressorConfig()),
                 lambda: (torch.randn(3, 4),)),

@@ -108,6 +108,16 @@ def cases(bad: dict[str, str], out: str) -> dict[str, list[tuple[list[str], str]
         "models": [(["models", "--index", bad[name]], bad[name]) for name in ("missing", "empty", "text")],
         "port": [(["port", bad[name]], bad[name]) for name in ("missing", "nan", "truncated")]
         + [(["port", str(Path(out).parent)], str(Path(out).parent))],
+        "speakers": [(["speakers", "embed", path], path) for path in audio]
+        + [(["speakers", "verify", bad["good"], path], path) for path in audio]
+        + [(["speakers", "identify", bad["good"], "--enroll", f"a={path}"], path) for path in audio[:2]]
+        + [(["speakers", "identify", bad["good"], "--enroll", "a"], "--enroll")]
+        + [(["speakers", "diarize", path], path) for path in audio[:2]]
+        + [(["speakers", "diarize", "--num-speakers", "0", bad["good"]], "num_speakers")]
+        + [(["speakers", "diarize", bad["good"], "-o", str(Path(out).parent / "no" / "x.rttm")], str(Path(out).parent / "no"))]
+        + [(["speakers", "verify", bad["good"], bad["good"], "--threshold", "7"], "threshold")]
+        + [(["speakers", "nonsense"], "speakers")]
+        + models("speakers", ["embed", bad["good"]]),
         "fetch": [(["fetch", "no-such-model"], "no-such-model")]
         + [(["fetch", "x", "--index", bad[name]], bad[name]) for name in ("missing", "text")],
     }

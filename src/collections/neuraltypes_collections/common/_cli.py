@@ -68,6 +68,10 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
         "recognise a recording, punctuate it and speak it with another voice (ASR -> NLP -> TTS)",
         "neuraltypes_collections.pipelines._cli:voice_swap_command",
     ),
+    "speakers": (
+        "speaker embeddings, verification, identification and diarization: speakers embed|verify|identify|diarize",
+        "neuraltypes_collections.asr.speaker._cli:speakers_command",
+    ),
 }
 
 ENTRY_POINT_GROUP = "neuraltypes.commands"
