@@ -10,6 +10,8 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -e ".[all,dev]"
+	# the GE2E speaker weights only: resemblyzer's own requirements (webrtcvad, librosa) are never imported
+	$(BIN)/python -m pip install --no-deps "resemblyzer==0.1.4"
 	touch $(STAMP)
 
 install: $(STAMP)
