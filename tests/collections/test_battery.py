@@ -46,7 +46,14 @@ from neuraltypes_collections.common import (
     register_model,
     registered_models,
 )
-from neuraltypes_collections.nlp import PunctuationCapitalizationConfig, PunctuationCapitalizationModel
+from neuraltypes_collections.nlp import (
+    PunctuationCapitalizationConfig,
+    PunctuationCapitalizationModel,
+    QuestionAnsweringConfig,
+    QuestionAnsweringModel,
+    TokenClassificationConfig,
+    TokenClassificationModel,
+)
 from neuraltypes_collections.tts import (
     EnglishCharsTokenizer,
     FastPitchModel,
@@ -167,6 +174,23 @@ def _tiny_punctuation() -> PunctuationCapitalizationModel:
     return PunctuationCapitalizationModel.from_config(config, artifacts)
 
 
+def _tiny_ner() -> TokenClassificationModel:
+    """The same random BERT under a BIO entity head."""
+    bert = {"vocab_size": len(VOCAB), "hidden_size": 16, "num_hidden_layers": 2,
+            "num_attention_heads": 2, "intermediate_size": 32, "max_position_embeddings": 32}  # fmt: skip
+    artifacts = {"encoder_config.json": json.dumps(bert).encode(), "vocab.txt": "\n".join(VOCAB).encode()}
+    return TokenClassificationModel.from_config(TokenClassificationConfig(max_length=32), artifacts)
+
+
+def _tiny_qa() -> QuestionAnsweringModel:
+    """The same random BERT under a start/end head."""
+    bert = {"vocab_size": len(VOCAB), "hidden_size": 16, "num_hidden_layers": 2,
+            "num_attention_heads": 2, "intermediate_size": 32, "max_position_embeddings": 32}  # fmt: skip
+    artifacts = {"encoder_config.json": json.dumps(bert).encode(), "vocab.txt": "\n".join(VOCAB).encode()}
+    config = QuestionAnsweringConfig(max_length=32, doc_stride=8, max_question_tokens=8)
+    return QuestionAnsweringModel.from_config(config, artifacts)
+
+
 def _token_ids() -> tuple[torch.Tensor, torch.Tensor]:
     ids = torch.tensor([[2, 5, 6, 7, 3], [2, 8, 9, 3, 0]])
     return ids, ids != 0
@@ -233,6 +257,8 @@ CASES: tuple[BatteryCase, ...] = (
     BatteryCase(FrameClassificationModel, "frame-vad", _frame_vad, _speech),
     BatteryCase(GE2EModel, "ge2e-speaker", _tiny_ge2e, _speech),
     BatteryCase(PunctuationCapitalizationModel, "punctuation-tiny-bert", _tiny_punctuation, _token_ids),
+    BatteryCase(TokenClassificationModel, "ner-tiny-bert", _tiny_ner, _token_ids),
+    BatteryCase(QuestionAnsweringModel, "qa-tiny-bert", _tiny_qa, _token_ids),
     BatteryCase(TinyRegressor, "tiny_regressor", lambda: TinyRegressor(TinyRegressorConfig()),
                 lambda: (torch.randn(3, 4),)),
     BatteryCase(HifiGan, "hifigan", _tiny_hifigan, _mel),

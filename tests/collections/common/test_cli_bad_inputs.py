@@ -22,6 +22,7 @@ TESTS = Path(__file__).resolve().parents[2]
 CTC = TESTS / "collections/asr/fixtures/quartznet5x1_small/model.nemo"
 CLASSIFIER = TESTS / "collections/asr/classification/fixtures/matchboxnet3x1x64/model.nemo"
 FASTPITCH = TESTS / "collections/tts/fixtures/fastpitch_small/model.nemo"
+QA = TESTS / "collections/nlp/fixtures/question_answering_nemo24/model.nemo"
 SPEECH = TESTS / "collections/tts/fixtures/real_speech/audio/sense_and_sensibility_01_austen_64kb-0880.wav"
 
 CHILD = r"""
@@ -103,6 +104,15 @@ def cases(bad: dict[str, str], out: str) -> dict[str, list[tuple[list[str], str]
             (["punctuate", bad["nan"]], bad["nan"]),
         ]
         + models("punctuate", ["hello there"]),
+        "ner": [(["ner", ""], "text"), (["ner", bad["empty_text_file"]], bad["empty_text_file"]),
+                (["ner", bad["nan"]], bad["nan"]), (["ner", bad["missing"].replace(".wav", ".txt")], "missing.txt")]
+        + models("ner", ["john went to paris"]),
+        "answer": [(["answer", "who?", "--context", bad["missing"].replace(".wav", ".txt"), "--model", str(QA)],
+                    "missing.txt"),
+                   (["answer", "", "--context", "some text", "--model", str(QA)], "text"),
+                   (["answer", "who?", "--context", bad["empty_text_file"], "--model", str(QA)],
+                    bad["empty_text_file"])]
+        + models("answer", ["who?", "--context", "john went to paris"]),
         "inspect": [(["inspect", bad[name]], bad[name]) for name in (*BAD_AUDIO, "truncated")]
         + [(["inspect", str(Path(out).parent)], str(Path(out).parent))],
         "models": [(["models", "--index", bad[name]], bad[name]) for name in ("missing", "empty", "text")],

@@ -52,6 +52,14 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
         "restore punctuation and capitalization of text or a file (NLP)",
         "neuraltypes_collections.nlp._cli:punctuate_command",
     ),
+    "ner": (
+        "find named entities (PERSON, ORG, GPE, DATE, ...) in text or a file (NLP)",
+        "neuraltypes_collections.nlp._cli_tasks:ner_command",
+    ),
+    "answer": (
+        "answer questions with a span of a context text (extractive QA, NLP)",
+        "neuraltypes_collections.nlp._cli_tasks:answer_command",
+    ),
     "classify": (
         "classify audio clips with a MatchboxNet/MarbleNet classifier",
         "neuraltypes_collections.asr.classification._cli:classify_command",
