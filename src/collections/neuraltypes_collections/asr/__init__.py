@@ -57,6 +57,9 @@ from ._tokenizers import (
     train_bpe_tokenizer as train_bpe_tokenizer,
 )
 from ._transcribe import (
+    Fallback as Fallback,
+)
+from ._transcribe import (
     Recognition as Recognition,
 )
 from ._transcribe import (
@@ -139,6 +142,7 @@ from .whisper import WhisperDimensions as WhisperDimensions
 from .whisper import WhisperModel as WhisperModel
 
 __all__ = [
+    "Fallback",
     "Recognition",
     "SpeechRecognizer",
     "TranscriptSegment",

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from .whisper import WhisperModel
 
 __all__ = [
+    "Fallback",
     "Recognition",
     "SpeechRecognizer",
     "TranscriptSegment",
@@ -98,6 +99,17 @@ class Transcription:
 
 
 @dataclass(frozen=True)
+class Fallback:
+    """Whisper's temperature fallback as `transcribe` takes it (checked by the Whisper model): the temperature or
+    temperatures, and the compression-ratio, log-probability and no-speech thresholds (`None`: not checked)."""
+
+    temperature: float | Sequence[float] = 0.0
+    compression_ratio_threshold: float | None = 2.4
+    log_prob_threshold: float | None = -1.0
+    no_speech_threshold: float | None = 0.6
+
+
+@dataclass(frozen=True)
 class Recognition:
     """What `transcribe` asks of a recognizer besides the clips: the checked keywords of the call.
 
@@ -108,6 +120,7 @@ class Recognition:
     - `progress`: a progress bar (`None`: when there are more than four batches).
     - `timestamps`: add word timestamps.
     - `beam`: the model's own beam argument (a `CTCBeamDecoder` for CTC, a beam size for Whisper), or `None`.
+    - `fallback`: Whisper's temperature fallback: `temperature` and the three thresholds (see `transcribe`).
     - `language`: the spoken language's code, `None` to detect it (Whisper).
     - `task`: ``"transcribe"``, or ``"translate"`` for English text (multilingual Whisper).
     """
@@ -117,6 +130,7 @@ class Recognition:
     progress: bool | None
     timestamps: bool
     beam: Any | None
+    fallback: Fallback = Fallback()
     language: str | None = None
     task: str = "transcribe"
 
@@ -178,6 +192,10 @@ class TranscribeOptions(AudioVerbOptions, total=False):
 
     timestamps: bool
     beam: CTCBeamDecoder | int | None
+    temperature: float | Sequence[float]
+    compression_ratio_threshold: float | None
+    log_prob_threshold: float | None
+    no_speech_threshold: float | None
     language: str | None
     task: str
 
@@ -205,6 +223,10 @@ def transcribe(
     resample: bool = True,
     timestamps: bool = False,
     beam: CTCBeamDecoder | int | None = None,
+    temperature: float | Sequence[float] = 0.0,
+    compression_ratio_threshold: float | None = 2.4,
+    log_prob_threshold: float | None = -1.0,
+    no_speech_threshold: float | None = 0.6,
     language: str | None = None,
     task: str = "transcribe",
 ) -> Transcription | list[Transcription]:
@@ -229,6 +251,14 @@ def transcribe(
     - `beam`: a `CTCBeamDecoder` for beam search (optionally with an n-gram LM) instead of greedy decoding
       (CTC models); for Whisper models a beam size (`None`: greedy). Whisper reads long recordings in 30 s
       windows, with segment times in every result.
+    - `temperature`: Whisper's decoding temperature, or temperatures to fall back to in turn (faster-whisper's
+      default is ``(0.0, 0.2, 0.4, 0.6, 0.8, 1.0)``; ours, ``0.0``, never falls back): a window whose text is too
+      repetitive (zlib compression ratio above `compression_ratio_threshold`) or too improbable (average
+      log-probability below `log_prob_threshold`) is decoded again at the next temperature (5 seeded samples, the
+      most probable kept).
+    - `compression_ratio_threshold`, `log_prob_threshold`, `no_speech_threshold`: faster-whisper's thresholds and
+      defaults (2.4, -1.0, 0.6; `None`: not checked); a window whose no-speech probability is above
+      `no_speech_threshold` and whose average log-probability is below `log_prob_threshold` is silent (no text).
     - `language`: the spoken language's code (``"fr"``) for a multilingual Whisper model; `None` detects it from
       each recording's first 30 s (the result's `language` and `language_probability` say what was found).
       English-only and CTC models take `None` (or ``"en"`` for English-only Whisper).
@@ -263,7 +293,8 @@ def transcribe(
         audio, rate, sample_rate=sample_rate, resample_audio=resample, function="transcribe"
     )
     target = model_device(recognizer, device)
-    settings = Recognition(target, batch_size, progress, timestamps, beam, language=language, task=task)
+    fallback = Fallback(temperature, compression_ratio_threshold, log_prob_threshold, no_speech_threshold)
+    settings = Recognition(target, batch_size, progress, timestamps, beam, fallback=fallback, language=language, task=task)
     if isinstance(recognizer, CTCModel):
         if isinstance(beam, int):
             raise InputError("transcribe: a CTC model takes beam=CTCBeamDecoder(...), not a beam size", source="beam")
@@ -276,6 +307,11 @@ def transcribe(
 def _recognize_ctc(recognizer: CTCModel, clips: Sequence[Tensor], settings: Recognition) -> list[Transcription]:
     """Greedy or beam CTC decoding of loaded clips, in batches sorted by length; results in input order."""
     target, beam, timestamps = settings.device, settings.beam, settings.timestamps
+    if settings.fallback != Fallback():
+        raise InputError(
+            "transcribe: temperature= and the fallback thresholds are for Whisper models; a CTC model decodes "
+            "without them", source="temperature",
+        )  # fmt: skip
     tokenizer = recognizer.tokenizer
     if tokenizer is None:
         raise InputError(

@@ -22,7 +22,7 @@ from torch import Tensor
 from ...common._errors import InputError
 from ...common._model import eval_mode
 from ...common._verbs import batches
-from .._transcribe import Recognition, Transcription, TranscriptSegment, WordTimestamp
+from .._transcribe import Fallback, Recognition, Transcription, TranscriptSegment, WordTimestamp
 from ._decoding import TIME_PRECISION_S, DecodedWindow, DecodingOptions, decode_with_fallback
 from ._features import WindowedFeatures
 from ._timestamps import WindowPiece, window_words
@@ -153,6 +153,24 @@ def _aligner(model: WhisperModel, encoded: Tensor, prompt: list[int], wanted: bo
     return align
 
 
+def _decoding_options(fallback: Fallback, *, max_length: int, beam_size: int) -> DecodingOptions:
+    """`transcribe`'s temperature and thresholds as `DecodingOptions`, the temperature checked here (by its name)."""
+    value = fallback.temperature
+    temperatures = (value,) if isinstance(value, (int, float)) else tuple(value)
+    if (not temperatures or any(isinstance(t, bool) or not isinstance(t, (int, float)) or not t >= 0
+                                for t in temperatures)):  # fmt: skip
+        raise InputError(
+            f"transcribe: temperature must be a number >= 0 or a non-empty sequence of them, got {value!r}; "
+            "hint: faster-whisper's fallback is temperature=(0.0, 0.2, 0.4, 0.6, 0.8, 1.0)",
+            source="temperature",
+        )
+    return DecodingOptions(
+        max_length=max_length, beam_size=beam_size, temperatures=tuple(float(t) for t in temperatures),
+        compression_ratio_threshold=fallback.compression_ratio_threshold,
+        log_prob_threshold=fallback.log_prob_threshold, no_speech_threshold=fallback.no_speech_threshold,
+    )  # fmt: skip
+
+
 def recognize(
     model: WhisperModel, clips: Sequence[Tensor], settings: Recognition, options: DecodingOptions | None = None
 ) -> list[Transcription]:
@@ -176,7 +194,7 @@ def recognize(
         )
     check_language(model, settings.language, settings.task, function="transcribe")
     beam_size = beam if isinstance(beam, int) else 1
-    options = options or DecodingOptions(max_length=dims.n_text_ctx, beam_size=beam_size)
+    options = options or _decoding_options(settings.fallback, max_length=dims.n_text_ctx, beam_size=beam_size)
     rules = (list(config.suppress_ids), list(config.suppress_ids_begin))
     order = sorted(range(len(clips)), key=lambda i: -clips[i].shape[0])
     state: dict[int, _Clip] = {}
