@@ -308,8 +308,19 @@ class WhisperDecoder(NeuralModule):
         return self.step(tokens, self.start(encoded))
 
     def start(self, encoded: Tensor) -> DecoderCache:
-        """An empty cache for decoding `encoded` `(batch, step, channel)`: the cross-attention keys and values."""
-        return DecoderCache([block.cross_attn.keys_values(encoded) for block in self._blocks])
+        """An empty cache for decoding `encoded` `(batch, step, channel)`: the cross-attention keys and values
+        (one fused projection per block, stored contiguous: each step reads them whole)."""
+        cross = []
+        for block in self._blocks:
+            attn = block.cross_attn
+            both = packed_linear(
+                attn.key, encoded, (attn.key.weight, attn.value.weight), (None, attn.value.bias)
+            )
+            keys, values = (
+                both.view(*encoded.shape[:2], 2, attn.n_head, -1).permute(2, 0, 3, 1, 4).contiguous()
+            )
+            cross.append((keys, values))
+        return DecoderCache(cross)
 
     def step(self, tokens: Tensor, cache: DecoderCache) -> Tensor:
         """Logits `(batch, token, vocab)` for `tokens` that follow the ones in `cache`, which is extended."""
