@@ -35,7 +35,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
-from typing import Any
+from typing import Any, Protocol
 
 import torch
 import torch.nn.functional as F
@@ -48,10 +48,12 @@ from ._errors import ConfigError, InputError
 from ._masks import lengths_to_mask, mask_beyond
 
 __all__ = [
+    "FilterbankFrontEnd",
     "MelConfig",
     "MelFrontEnd",
     "hann_window",
     "log_mel_spectrogram",
+    "mel_buffers",
     "mel_filterbank",
     "normalize_per_feature",
     "normalize_whisper",
@@ -533,7 +535,70 @@ def _power_mel_fast(padded: Tensor, window: Tensor, filterbank: Tensor, n_fft: i
     return out.transpose(1, 2)
 
 
-class MelFrontEnd(NeuralModule):
+class _FrameGeometry(Protocol):
+    """What a front end's contract reads from its config."""
+
+    @property
+    def sample_rate(self) -> int: ...
+    @property
+    def hop_length(self) -> int: ...
+    @property
+    def n_mels(self) -> int: ...
+
+
+def mel_buffers(config: MelConfig) -> tuple[Tensor, Tensor]:
+    """The STFT window `(window_length,)` and the mel filterbank `(n_mels, n_fft // 2 + 1)` that `config` describes
+    (Slaney-normalised filters on the Slaney scale, unnormalised ones on the HTK scale)."""
+    window = hann_window(config.window_length, periodic=config.periodic_window)
+    filterbank = mel_filterbank(
+        config.sample_rate,
+        config.n_fft,
+        config.n_mels,
+        config.f_min_hz,
+        config.f_max_hz,
+        scale=config.mel_scale,
+        norm="slaney" if config.mel_scale == "slaney" else None,
+    )
+    return window, filterbank
+
+
+class FilterbankFrontEnd(NeuralModule):
+    """The base of the front ends that window audio and apply a mel filterbank (`MelFrontEnd`, the MFCC and GE2E
+    front ends): it holds the frozen config and the `window` and `filterbank` buffers, and gives the attributes
+    their contracts name (`sample_rate` in Hz, `hop_length` in samples, `n_mels`) from the config. Not used on its
+    own: a subclass defines `forward`.
+
+    **Arguments:**
+
+    - `config`: a frozen config with `sample_rate`, `hop_length` and `n_mels`.
+    - `window`: the STFT window, `(window_length,)`.
+    - `filterbank`: the mel filterbank, `(n_mels, n_fft // 2 + 1)`.
+    - `persistent`: keep both buffers in the state dict (NeMo's checkpoints carry them).
+    """
+
+    window: Tensor
+    filterbank: Tensor
+
+    def __init__(self, config: _FrameGeometry, window: Tensor, filterbank: Tensor, *, persistent: bool) -> None:
+        super().__init__()
+        self.config = config
+        self.register_buffer("window", window, persistent=persistent)
+        self.register_buffer("filterbank", filterbank, persistent=persistent)
+
+    @property
+    def sample_rate(self) -> int:
+        return self.config.sample_rate
+
+    @property
+    def hop_length(self) -> int:
+        return self.config.hop_length
+
+    @property
+    def n_mels(self) -> int:
+        return self.config.n_mels
+
+
+class MelFrontEnd(FilterbankFrontEnd):
     """Waveforms to log-mel spectrograms: the features of the ASR models, the vocoders' input and the targets
     of the acoustic models.
 
@@ -556,38 +621,12 @@ class MelFrontEnd(NeuralModule):
     torch.Size([1, 80, 86])
     """
 
-    window: Tensor
-    filterbank: Tensor
+    config: MelConfig
 
     def __init__(self, config: MelConfig = MelConfig(), *, persistent: bool = False) -> None:
-        super().__init__()
-        self.config = config
-        window = hann_window(config.window_length, periodic=config.periodic_window)
-        filterbank = mel_filterbank(
-            config.sample_rate,
-            config.n_fft,
-            config.n_mels,
-            config.f_min_hz,
-            config.f_max_hz,
-            scale=config.mel_scale,
-            norm="slaney" if config.mel_scale == "slaney" else None,
-        )
-        self.register_buffer("window", window, persistent=persistent)
-        self.register_buffer("filterbank", filterbank, persistent=persistent)
+        super().__init__(config, *mel_buffers(config), persistent=persistent)
         self.generator: torch.Generator | None = None
         self.fast_inference = True
-
-    @property
-    def sample_rate(self) -> int:
-        return self.config.sample_rate
-
-    @property
-    def hop_length(self) -> int:
-        return self.config.hop_length
-
-    @property
-    def n_mels(self) -> int:
-        return self.config.n_mels
 
     def forward(
         self,

@@ -19,7 +19,7 @@ from neuraltypes import MFCC, AudioSignal, Lengths, MelSpectrogram, NeuralModule
 
 from ...common._config import register_config_upgrade
 from ...common._errors import ConfigError
-from ...common._mel import hann_window, mel_filterbank, stft
+from ...common._mel import FilterbankFrontEnd, hann_window, mel_filterbank, stft
 
 __all__ = ["MFCCConfig", "MFCCPreprocessor", "SpecAugment", "SpecAugmentConfig", "dct_matrix", "mfcc", "spec_augment"]
 
@@ -125,7 +125,7 @@ def mfcc(
     return features, frame_lengths
 
 
-class MFCCPreprocessor(NeuralModule):
+class MFCCPreprocessor(FilterbankFrontEnd):
     """MFCC features matching NeMo's `AudioToMFCCPreprocessor` (which wraps torchaudio's `MFCC`).
 
     >>> pre = MFCCPreprocessor()
@@ -133,29 +133,15 @@ class MFCCPreprocessor(NeuralModule):
     torch.Size([1, 64, 101])
     """
 
-    window: Tensor
-    filterbank: Tensor
+    config: MFCCConfig
     dct: Tensor
 
     def __init__(self, config: MFCCConfig = MFCCConfig()) -> None:
-        super().__init__()
-        self.config = config
-        self.register_buffer("window", hann_window(config.window_length, periodic=True))
-        self.register_buffer(
-            "filterbank",
-            mel_filterbank(
-                config.sample_rate, config.n_fft, config.n_mels, config.f_min_hz, config.f_max_hz, scale="htk", norm=None
-            ),
+        filterbank = mel_filterbank(
+            config.sample_rate, config.n_fft, config.n_mels, config.f_min_hz, config.f_max_hz, scale="htk", norm=None
         )
+        super().__init__(config, hann_window(config.window_length, periodic=True), filterbank, persistent=True)
         self.register_buffer("dct", dct_matrix(config.n_mfcc, config.n_mels))
-
-    @property
-    def sample_rate(self) -> int:
-        return self.config.sample_rate
-
-    @property
-    def hop_length(self) -> int:
-        return self.config.hop_length
 
     @property
     def n_mfcc(self) -> int:

@@ -23,7 +23,7 @@ from torch import Tensor, nn
 from neuraltypes import AudioSignal, Encoded, Lengths, MelSpectrogram, NeuralModule, attr, params
 
 from ...common._errors import ConfigError
-from ...common._mel import MelConfig, hann_window, mel_filterbank, stft, stft_magnitude
+from ...common._mel import FilterbankFrontEnd, MelConfig, mel_buffers, stft, stft_magnitude
 from ...common._model import NeuralModel, register_model
 
 if TYPE_CHECKING:
@@ -148,7 +148,7 @@ def normalize_volume(audio: Tensor, lengths: Tensor, target_dbfs: float) -> Tens
     return audio * gain[:, None].to(audio.dtype)
 
 
-class GE2EMelFrontEnd(NeuralModule):
+class GE2EMelFrontEnd(FilterbankFrontEnd):
     """Waveforms to GE2E's 40-band **power** mel spectrograms (librosa's `melspectrogram`, no logarithm).
 
     >>> front = GE2EMelFrontEnd(ge2e_mel_config())
@@ -156,28 +156,10 @@ class GE2EMelFrontEnd(NeuralModule):
     torch.Size([2, 40, 101])
     """
 
-    window: Tensor
-    filterbank: Tensor
+    config: MelConfig
 
     def __init__(self, config: MelConfig) -> None:
-        super().__init__()
-        self.config = config
-        self.register_buffer("window", hann_window(config.window_length, periodic=config.periodic_window), persistent=False)
-        bank = mel_filterbank(config.sample_rate, config.n_fft, config.n_mels, config.f_min_hz, config.f_max_hz,
-                              scale=config.mel_scale, norm="slaney" if config.mel_scale == "slaney" else None)  # fmt: skip
-        self.register_buffer("filterbank", bank, persistent=False)
-
-    @property
-    def sample_rate(self) -> int:
-        return self.config.sample_rate
-
-    @property
-    def hop_length(self) -> int:
-        return self.config.hop_length
-
-    @property
-    def n_mels(self) -> int:
-        return self.config.n_mels
+        super().__init__(config, *mel_buffers(config), persistent=False)
 
     def forward(
         self, audio: AudioSignal[Tensor, "batch time", attr("sample_rate")]
