@@ -16,7 +16,6 @@ so the same code reads Piper's "low", "medium" and "high" voices. `onnx` is impo
 from __future__ import annotations
 
 import importlib.util
-import json
 import math
 import os
 from collections.abc import Mapping
@@ -30,7 +29,7 @@ from torch import Tensor
 from ...common._errors import ArchiveError, ModelNotAvailableError, WeightsMismatchError
 from ...common._model import NeuralModel
 from ...common._pretrained import register_pretrained_builder
-from ...common._weights import load_state_dict_checked
+from ...common._weights import load_state_dict_checked, read_json
 from ..modules._vits import VitsConfig
 
 #: the one renamed tensor that is a function of a parameter: ``exp(-dp.flows.0.logs)``
@@ -146,14 +145,7 @@ def _network(
 
 
 def _voice_config(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ArchiveError(
-            str(path), "the voice's config does not exist (Piper ships it beside the .onnx)"
-        ) from None
-    except (ValueError, UnicodeDecodeError) as error:
-        raise ArchiveError(str(path), f"not valid JSON ({error})") from None
+    data = read_json(path, missing="the voice's config does not exist (Piper ships it beside the .onnx)")
     try:
         ids = {str(symbol): [int(i) for i in row] for symbol, row in data["phoneme_id_map"].items()}
         rate = int(data["audio"]["sample_rate"])
