@@ -12,15 +12,13 @@ Both hold (see the parity fixtures' generator, `tests/collections/nlp/fixtures/_
 The encoder is built from those artifacts alone: no network, no `AutoModel.from_pretrained(name)`.
 """
 
-import json
 import re
-from typing import Any
 
 from torch import Tensor
 
-from ..common import NemoCheckpoint, load_state_dict_checked, register_nemo_importer
+from ..common import NemoCheckpoint, register_nemo_importer
 from ..common._errors import ArchiveError
-from ._model import ENCODER_CONFIG_ARTIFACT, VOCAB_ARTIFACT, HeadConfig
+from ._nemo import encoder_artifacts, head_config, labels_by_id, with_nemo_weights
 from ._question_answering import QuestionAnsweringConfig, QuestionAnsweringModel
 from ._token_classification import TokenClassificationConfig, TokenClassificationModel
 
@@ -42,24 +40,11 @@ _CLASSIFIER_KEY = re.compile(r"^classifier\.mlp\.layer(\d+)\.(weight|bias)$")
 
 
 def _encoder_artifacts(checkpoint: NemoCheckpoint) -> tuple[dict[str, bytes], bool, int]:
-    """The encoder's artifacts, whether its tokenizer lowercases, and its number of positions."""
-    config: dict[str, Any] = checkpoint.config
-    language_model = config.get("language_model") or {}
-    tokenizer = config.get("tokenizer") or {}
-    config_ref, vocab_ref = language_model.get("config_file"), tokenizer.get("vocab_file")
-    if not config_ref or not vocab_ref:
-        raise ArchiveError(
-            checkpoint.source,
-            "model_config.yaml lacks language_model.config_file or tokenizer.vocab_file; only checkpoints that "
-            "carry their encoder config and WordPiece vocabulary can be imported offline",
-        )
-    artifacts = {ENCODER_CONFIG_ARTIFACT: checkpoint.artifact(str(config_ref)),
-                 VOCAB_ARTIFACT: checkpoint.artifact(str(vocab_ref))}
-    name = str(tokenizer.get("tokenizer_name") or language_model.get("pretrained_model_name") or "")
-    dataset = config.get("dataset") or {}
-    lower = bool(dataset.get("do_lower_case", "uncased" in name or "cased" not in name))
-    positions = int(json.loads(artifacts[ENCODER_CONFIG_ARTIFACT]).get("max_position_embeddings", 512))
-    return artifacts, lower, positions
+    """The encoder's artifacts, whether its tokenizer lowercases (`dataset.do_lower_case`, else as its name says),
+    and its number of positions."""
+    artifacts, lower_by_name, positions = encoder_artifacts(checkpoint)
+    dataset = checkpoint.config.get("dataset") or {}
+    return artifacts, bool(dataset.get("do_lower_case", lower_by_name)), positions
 
 
 def _state(checkpoint: NemoCheckpoint) -> dict[str, Tensor]:
@@ -86,26 +71,15 @@ def import_nemo_token_classification(checkpoint: NemoCheckpoint) -> TokenClassif
 
     The model in eval mode; its `forward` reproduces NeMo's logits.
     """
-    ids = checkpoint.config.get("label_ids")
-    if not isinstance(ids, dict) or not ids:
-        raise ArchiveError(checkpoint.source, "model_config.yaml has no label_ids (label -> id map)")
-    ordered = sorted(ids.items(), key=lambda item: int(item[1]))
-    if [int(i) for _, i in ordered] != list(range(len(ordered))):
-        raise ArchiveError(checkpoint.source, f"label_ids are not 0..{len(ordered) - 1}: {ids}")
-    labels = tuple(str(label) for label, _ in ordered)
+    labels = labels_by_id(checkpoint, checkpoint.config.get("label_ids"), "label_ids")
     if "O" not in labels:
-        raise ArchiveError(checkpoint.source, f"label_ids have no 'O' (outside) label: {ids}")
-    head = checkpoint.config.get("head") or {}
+        raise ArchiveError(checkpoint.source, f"label_ids have no 'O' (outside) label: {labels}")
     artifacts, lower, positions = _encoder_artifacts(checkpoint)
     config = TokenClassificationConfig(
         do_lower_case=lower, labels=labels, max_length=min(positions, 512),
-        head=HeadConfig(num_layers=int(head.get("num_fc_layers", 1)), activation=str(head.get("activation", "relu")),
-                        dropout=float(head.get("fc_dropout", 0.1))),
+        head=head_config(checkpoint.config.get("head") or {}),
     )
-    model = TokenClassificationModel.from_config(config, artifacts)
-    load_state_dict_checked(model, _state(checkpoint), source=checkpoint.source or "model_weights.ckpt",
-                            ignore_unexpected=("encoder.model.embeddings.position_ids",))
-    return model.eval()
+    return with_nemo_weights(TokenClassificationModel.from_config(config, artifacts), _state(checkpoint), checkpoint)
 
 
 def import_nemo_question_answering(checkpoint: NemoCheckpoint) -> QuestionAnsweringModel:
@@ -131,13 +105,9 @@ def import_nemo_question_answering(checkpoint: NemoCheckpoint) -> QuestionAnswer
         do_lower_case=lower, max_length=max_length, max_question_tokens=question,
         doc_stride=max(1, min(int(dataset.get("doc_stride", 128)), max_length - question - 3)),
         max_answer_tokens=int(dataset.get("max_answer_length", 30)),
-        head=HeadConfig(num_layers=int(head.get("num_layers", 1)), activation=str(head.get("activation", "relu")),
-                        dropout=float(head.get("dropout", 0.0))),
+        head=head_config(head, layers="num_layers", dropout="dropout", default_dropout=0.0),
     )
-    model = QuestionAnsweringModel.from_config(config, artifacts)
-    load_state_dict_checked(model, _state(checkpoint), source=checkpoint.source or "model_weights.ckpt",
-                            ignore_unexpected=("encoder.model.embeddings.position_ids",))
-    return model.eval()
+    return with_nemo_weights(QuestionAnsweringModel.from_config(config, artifacts), _state(checkpoint), checkpoint)
 
 
 register_nemo_importer(*NEMO_TOKEN_CLASSIFICATION_TARGETS)(import_nemo_token_classification)
