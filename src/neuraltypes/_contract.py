@@ -11,7 +11,7 @@ import inspect
 import typing
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import torch
 
@@ -26,6 +26,19 @@ from ._state import STATE, CheckState, Mode
 __all__ = ["Contract", "NeuralModule", "checked", "contract_of", "get_contract"]
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+if TYPE_CHECKING:
+    from typing import ParamSpec, Protocol
+
+    _P = ParamSpec("_P")
+    _R = TypeVar("_R")
+    _R_co = TypeVar("_R_co", covariant=True)
+
+    class _HasForward(Protocol[_P, _R_co]):
+        """What a module's ``forward`` takes and returns, as static checkers read it."""
+
+        def forward(self, *args: _P.args, **kwargs: _P.kwargs) -> _R_co: ...
+
 _CONTRACT_ATTRIBUTE = "__neuraltypes_contract__"
 _LAZY_ATTRIBUTE = "__neuraltypes_lazy__"
 _FULL = int(Mode.FULL)  # compared with `CheckState.level` on the hot path (an IntEnum compares ~5x slower)
@@ -387,8 +400,17 @@ class NeuralModule(torch.nn.Module):
     is left as it is. Annotations that name something defined later in the module are read at the first call.
 
     Nothing else changes: it is a plain module (``state_dict``, hooks, ``torch.compile``, ``torch.export``).
-    ``input_types`` and ``output_types`` are derived from the signature of ``forward``.
+    ``input_types`` and ``output_types`` are derived from the signature of ``forward``. Static checkers (mypy,
+    pyright) type a call of the module as a call of its ``forward``: ``out = module(x)`` has forward's return type.
     """
+
+    if TYPE_CHECKING:
+        # `torch.nn.Module.__call__` is typed `Callable[..., Any]`, so `out = module(x)` would be `Any`. Seen by
+        # static checkers only (no cost at run time): calling a module is typed as calling its `forward`, the
+        # parameters and the result read from the subclass through the self-type.
+        def __call__(self: _HasForward[_P, _R], *args: _P.args, **kwargs: _P.kwargs) -> _R:
+            """Call ``forward`` (through torch's hooks), checked against its signature."""
+            ...
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

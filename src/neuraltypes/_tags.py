@@ -57,8 +57,8 @@ class Compatibility(Enum):
         return self is Compatibility.SAME or self is Compatibility.GREATER
 
 
-_INTERNED: dict[tuple[type, tuple[Any, ...]], Any] = {}
-_BARE: dict[type, Any] = {}  #: each class's tag with every parameter unset
+_INTERNED: dict[tuple[type, tuple[Any, ...]], Tag] = {}
+_BARE: dict[type, Tag] = {}  #: each class's tag with every parameter unset
 
 
 class _TagMeta(type):

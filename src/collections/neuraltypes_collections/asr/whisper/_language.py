@@ -15,7 +15,7 @@ the caller.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Unpack, overload
 
@@ -162,7 +162,7 @@ def detect(
     reused = [encoded is not None and row < len(content_frames) and content_frames[row] >= n_frames
               for row in range(len(clips))]  # fmt: skip
     fresh = [_detection_window(model, clip) for clip, reuse in zip(clips, reused, strict=True) if not reuse]
-    encoded_fresh = iter(model.encoder(torch.stack(fresh)) if fresh else [])
+    encoded_fresh: Iterator[Tensor] = iter(model.encoder(torch.stack(fresh)) if fresh else [])
     windows = [encoded[row] if reuse and encoded is not None else next(encoded_fresh)
                for row, reuse in enumerate(reused)]  # fmt: skip
     probs = language_probabilities(model.decoder, torch.stack(windows), tokenizer, [t for _, t in pairs]).cpu()

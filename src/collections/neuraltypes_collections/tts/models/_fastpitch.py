@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
 import torch
 from torch import Tensor
@@ -113,8 +113,7 @@ class FastPitchModel(_SpectrogramGenerator):
         pace: float = 1.0,
     ) -> FastPitchOutput:
         """Spectrogram, frames and the predicted durations, log-durations and pitch (see `FastPitch`)."""
-        # torch types a module call as Any
-        return cast(FastPitchOutput, self.fastpitch(tokens, durations, pitch, energy, pace))
+        return self.fastpitch(tokens, durations, pitch, energy, pace)
 
     def parse(self, text: str, normalize: bool | None = None) -> TokenIndex[Tensor, "batch token"]:
         """Token ids of one text, shape (1, token).
@@ -136,7 +135,7 @@ class FastPitchModel(_SpectrogramGenerator):
     def generate_spectrogram(self, tokens: TokenIndex[Tensor, "batch token"], pace: float = 1.0) -> _MEL:
         """Free-running inference (eval mode): the log-mel spectrogram of `tokens` at the given pace."""
         with eval_mode(self):
-            return cast(FastPitchOutput, self(tokens, pace=pace)).spectrogram
+            return self(tokens, pace=pace).spectrogram
 
     def loss(
         self,

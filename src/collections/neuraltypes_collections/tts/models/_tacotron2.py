@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -57,8 +57,7 @@ class Tacotron2Model(_SpectrogramGenerator):
         self, tokens: TokenIndex[Tensor, "batch token"], token_lengths: Lengths[Tensor, "batch"], target: _MEL | None = None
     ) -> Tacotron2Output:
         """See `Tacotron2`: teacher-forced with `target`, free-running without."""
-        # torch types a module call as Any
-        return cast(Tacotron2Output, self.tacotron2(tokens, token_lengths, target))
+        return self.tacotron2(tokens, token_lengths, target)
 
     def parse(self, text: str, normalize: bool | None = None) -> TokenIndex[Tensor, "batch token"]:
         """Token ids of one text, shape (1, token)."""
@@ -121,7 +120,7 @@ class WaveGlowModel(_Vocoder):
 
     def forward(self, mel: _MEL) -> AudioSignal[Tensor, "batch time", attr("sample_rate")]:
         """A waveform sampled with the configured `sigma`."""
-        return cast(Tensor, self.waveglow(mel, self.config.sigma, self.config.seed))  # a module call types as Any
+        return self.waveglow(mel, self.config.sigma, self.config.seed)
 
     def training_step(self, batch: Any, batch_idx: int) -> Tensor:
         """`batch = (audio, lengths)` (segments, a multiple of hop_length long) -> the flow's negative log-likelihood."""

@@ -266,8 +266,7 @@ class VitsModel(NeuralModel):
                     options.get("generator"))  # fmt: skip
         with torch.no_grad(), eval_mode(self):
             for ids in self.parse(text, options.get("normalize", True), source=options.get("source", "text")):
-                out = cast(VitsOutput, self(ids[None].to(device), torch.tensor([ids.numel()], device=device),
-                                            *controls))  # fmt: skip
+                out = self(ids[None].to(device), torch.tensor([ids.numel()], device=device), *controls)
                 audio = out.audio[0, : int(out.samples[0])].cpu()
                 yield VitsSpeech(
                     nt.tag(audio, nt.tags.AudioSignal(self.sample_rate)), ids, out.durations[0].cpu()

