@@ -167,7 +167,7 @@ class TokenClassificationModel(NeuralModel):
         - `attention_mask`: `True` on real tokens.
         - `token_type_ids`: segment ids (zeros when `None`).
         """
-        return self.head(self.encoder(input_ids, attention_mask, token_type_ids))  # type: ignore[no-any-return]
+        return self.head(self.encoder(input_ids, attention_mask, token_type_ids))
 
     @overload
     def recognize_entities(self, texts: str, *, batch_size: int = 32,  # type: ignore[overload-overlap]
