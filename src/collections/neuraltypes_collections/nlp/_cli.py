@@ -11,14 +11,41 @@ import os
 import re
 import sys
 
-__all__ = ["DEFAULT_MODEL", "punctuate_command"]
+__all__ = ["AUDIO_SUFFIXES", "DEFAULT_MODEL", "punctuate_command", "stdin_lines", "text_file_lines"]
 
 DEFAULT_MODEL = "punctuation_en_minilm"
 
 #: Files that are audio: punctuating their bytes would be a mistake (transcribe them first).
-_AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".mp3", ".opus", ".m4a")
+AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".mp3", ".opus", ".m4a")
 #: A word ending in a file suffix (`notes.txt`) is taken for a file name, not for text.
 _FILE_NAME = re.compile(r"\.[A-Za-z][A-Za-z0-9]{0,4}$")
+
+
+def stdin_lines(nothing: str) -> list[str]:
+    """The lines of standard input (the INPUT `-`), or an `InputError` ending in `nothing` when it has no text."""
+    from ..common._errors import InputError
+
+    lines = sys.stdin.read().splitlines()
+    if not any(line.strip() for line in lines):
+        raise InputError(f"-: stdin is empty; {nothing}", source="-")
+    return lines
+
+
+def text_file_lines(item: str, *, command: str, nothing: str) -> list[str]:
+    """The lines of the UTF-8 text file `item`, which exists, or an `InputError` naming it: an audio file (the
+    `command` reads text), not UTF-8, or empty (the message ends in `nothing`)."""
+    from ..common._errors import InputError
+
+    if item.lower().endswith(AUDIO_SUFFIXES):
+        raise InputError(f"{item}: an audio file; {command} reads text (transcribe it first)", source=item)
+    try:
+        with open(item, encoding="utf-8") as handle:
+            lines = handle.read().splitlines()
+    except UnicodeDecodeError:
+        raise InputError(f"{item}: not UTF-8 text; {command} reads text files", source=item) from None
+    if not any(line.strip() for line in lines):
+        raise InputError(f"{item}: the file is empty; {nothing}", source=item)
+    return lines
 
 
 def _queries(item: str, number: int, as_text: bool) -> list[str]:
@@ -26,10 +53,7 @@ def _queries(item: str, number: int, as_text: bool) -> list[str]:
     from ..common._errors import InputError
 
     if item == "-" and not as_text:
-        lines = sys.stdin.read().splitlines()
-        if not any(line.strip() for line in lines):
-            raise InputError("-: stdin is empty; there is nothing to punctuate", source="-")
-        return lines
+        return stdin_lines("there is nothing to punctuate")
     if as_text or (" " in item.strip() and not os.path.exists(item)):
         if not item.strip():
             raise InputError(f"argument {number}: the text is empty; there is nothing to punctuate", source=item)
@@ -37,16 +61,7 @@ def _queries(item: str, number: int, as_text: bool) -> list[str]:
     if os.path.isdir(item):
         raise InputError(f"{item}: is a folder; give a text file, or text", source=item)
     if os.path.isfile(item):
-        if item.lower().endswith(_AUDIO_SUFFIXES):
-            raise InputError(f"{item}: an audio file; punctuate reads text (transcribe it first)", source=item)
-        try:
-            with open(item, encoding="utf-8") as handle:
-                lines = handle.read().splitlines()
-        except UnicodeDecodeError:
-            raise InputError(f"{item}: not UTF-8 text; punctuate reads text files", source=item) from None
-        if not any(line.strip() for line in lines):
-            raise InputError(f"{item}: the file is empty; there is nothing to punctuate", source=item)
-        return lines
+        return text_file_lines(item, command="punctuate", nothing="there is nothing to punctuate")
     if not item.strip():
         raise InputError(f"argument {number}: the text is empty; there is nothing to punctuate", source=item)
     if os.sep in item or "/" in item or _FILE_NAME.search(item):

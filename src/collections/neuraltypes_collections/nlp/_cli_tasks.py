@@ -3,7 +3,12 @@
 `ner` prints each input line with its entities marked inline, `[John Dashwood](PERSON) went to [London](GPE)`,
 or with `--json` one object per line (`entities`: text, label, start, end, score). `answer` prints one answer per
 question. An input that cannot be used (a missing, empty or non-text file, an empty text) is reported on its own
-line and the others are still processed; the exit status is then 1.
+line and the others are still processed; the exit status is then 1. Every input is read (and a bad one reported)
+before the model is loaded.
+
+**Text or file?** An INPUT, and `--context`, is a file when a file of that name exists, or when it is one line
+ending in `.txt`/`.text` (or an audio suffix), or one word holding a `/`; such a name that does not exist is an
+error naming it. Anything else is the text itself; `--text` makes every INPUT and the context text.
 """
 
 import argparse
@@ -11,25 +16,39 @@ import json
 import os
 import sys
 
-__all__ = ["DEFAULT_NER_MODEL", "answer_command", "ner_command"]
+from ._cli import AUDIO_SUFFIXES, stdin_lines, text_file_lines
+
+__all__ = ["DEFAULT_NER_MODEL", "answer_command", "names_a_file", "ner_command"]
 
 DEFAULT_NER_MODEL = "ner_en_minilm"
 
-_AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".mp3", ".opus", ".m4a")
+
+TEXT_SUFFIXES = (".txt", ".text")
+
+
+def names_a_file(item: str) -> bool:
+    """Whether an INPUT (or `--context`) names a file rather than being the text itself. It names a file when a
+    file or folder of that name exists; else when it is one line ending in a file suffix (`.txt`, `.text`, an
+    audio suffix) whatever else it holds, spaces included (`"my notes/day 1.txt"`), or one word with a path
+    separator (`notes/day1`). Anything else is text. `--text` makes every INPUT text."""
+    if os.path.exists(item):
+        return True
+    one_line = item.strip()
+    if not one_line or "\n" in one_line:
+        return False
+    if one_line.lower().endswith((*TEXT_SUFFIXES, *AUDIO_SUFFIXES)):
+        return True
+    return " " not in one_line and (os.sep in one_line or "/" in one_line)
 
 
 def _lines(item: str, as_text: bool, command: str, what: str) -> list[str]:
-    """The text lines of one INPUT (a text, a file, or `-` for stdin), or an InputError naming it."""
+    """The text lines of one INPUT (a text, a file, or `-` for stdin; see `names_a_file`), or an InputError
+    naming it."""
     from ..common._errors import InputError
 
     if item == "-" and not as_text:
-        lines = sys.stdin.read().splitlines()
-        if not any(line.strip() for line in lines):
-            raise InputError(f"-: stdin is empty; there is no {what}", source="-")
-        return lines
-    looks_like_file = not as_text and (os.path.exists(item) or (" " not in item.strip() and (
-        os.sep in item or "/" in item or item.lower().endswith((".txt", ".text", *_AUDIO_SUFFIXES)))))
-    if not looks_like_file:
+        return stdin_lines(f"there is no {what}")
+    if as_text or not names_a_file(item):
         if not item.strip():
             raise InputError(f"{item!r}: the text is empty; there is no {what}", source="text")
         return [item]
@@ -37,16 +56,7 @@ def _lines(item: str, as_text: bool, command: str, what: str) -> list[str]:
         raise InputError(f"{item}: is a folder; give a text file, or text", source=item)
     if not os.path.isfile(item):
         raise InputError(f"{item}: no such file (to use it as text, pass --text)", source=item)
-    if item.lower().endswith(_AUDIO_SUFFIXES):
-        raise InputError(f"{item}: an audio file; {command} reads text (transcribe it first)", source=item)
-    try:
-        with open(item, encoding="utf-8") as handle:
-            lines = handle.read().splitlines()
-    except UnicodeDecodeError:
-        raise InputError(f"{item}: not UTF-8 text; {command} reads text files", source=item) from None
-    if not any(line.strip() for line in lines):
-        raise InputError(f"{item}: the file is empty; there is no {what}", source=item)
-    return lines
+    return text_file_lines(item, command=command, nothing=f"there is no {what}")
 
 
 def _marked(text: str, entities: tuple) -> str:  # type: ignore[type-arg]
@@ -65,7 +75,8 @@ def ner_command(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="neuraltypes ner",
                                      description="find named entities (PERSON, ORG, GPE, DATE, ...) in text")
     parser.add_argument("inputs", nargs="+", metavar="INPUT",
-                        help='text ("john went to paris"), a text FILE (one text per line) or - for stdin')
+                        help='text ("john went to paris"), a text FILE (one text per line) or - for stdin; an '
+                             'existing path, or one ending in .txt, is a FILE')
     parser.add_argument("--text", action="store_true", help="every INPUT is text, never a file name")
     add_model_options(parser, model_help="NER model", model_default=DEFAULT_NER_MODEL, batch_size=32)
     options = parser.parse_args(argv)
@@ -99,7 +110,8 @@ def answer_command(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="neuraltypes answer",
                                      description="answer questions with a span of a context (extractive QA)")
     parser.add_argument("questions", nargs="+", metavar="QUESTION", help="a question (or a FILE of questions)")
-    parser.add_argument("--context", required=True, help="the context: text, a text FILE, or - for stdin")
+    parser.add_argument("--context", required=True, help="the context: text, a text FILE (an existing path, or one ending in .txt), "
+                                                         "or - for stdin")
     parser.add_argument("--text", action="store_true", help="QUESTION and --context are text, never file names")
     add_model_options(parser, model_help="question-answering model (none ships: a NeMo QAModel .nemo or an "
                                          "archive)", batch_size=16)
