@@ -30,7 +30,7 @@ def main() -> int:
     parser.add_argument("paths", nargs="+", type=Path, help="NeMo's asr/modules folder, or .py files")
     args = parser.parse_args()
     files = [p for path in args.paths for p in ([path / f for f in FILES] if path.is_dir() else [path])]
-    modules = converted = ports = same = same_as_written = 0
+    modules = converted = in_part = ports = same = same_as_written = 0
     for file in files:
         result = port_source(file.read_text(encoding="utf-8"), str(file))
         ast.parse(result.new_source, str(file))  # the ported code parses
@@ -40,13 +40,16 @@ def main() -> int:
                 print(f"{file.name}: {ported.name}: not converted ({ported.why_not})")
                 continue
             converted += 1
+            in_part += bool(ported.kept)
             results = check_ports(ported)
             ports += len(results)
             same += sum(kinds is Compatibility.SAME for kinds, _ in results.values())
             same_as_written += sum(direct is Compatibility.SAME for _, direct in results.values())
             verdict = ", ".join(f"{name} {kinds.name}" for name, (kinds, _) in results.items())
-            print(f"{file.name}: {ported.name}: converted; {verdict}")
-    print(f"{converted} of {modules} modules converted; {same} of {ports} ports compare SAME to the original "
+            kept = "".join(f"; kept: {why}" for why in ported.kept)
+            print(f"{file.name}: {ported.name}: converted{' in part' if kept else ''}; {verdict}{kept}")
+    print(f"{converted} of {modules} modules converted ({in_part} in part); {same} of {ports} converted ports "
+          "compare SAME to the original "
           f"({same_as_written} also by axis name, the others have per-port axis names); the ported files parse")
     return 0 if same == ports else 1
 

@@ -20,7 +20,8 @@ from collections import OrderedDict
 
 import torch
 from neuraltypes.nemo_compat import (
-    AudioSignal, AxisKind, AxisType, LengthsType, MelSpectrogramType, NeuralModule, NeuralType, typecheck,
+    AudioSignal, AxisKind, AxisType, LengthsType, LogprobsType, MelSpectrogramType, NeuralModule, NeuralType,
+    typecheck,
 )
 """
 
@@ -151,7 +152,8 @@ class Child(Base):
 
 @pytest.mark.parametrize(("body", "why"), [
     ("if self.flag:\n            return {'x': NeuralType(('B',), LengthsType())}\n        return None",
-     "is not one `return {...}`"),
+     "input_types chooses its types at run time (if self.flag)"),
+    ("ports = {'x': NeuralType(('B',), LengthsType())}\n        return ports", "is not one `return {...}`"),
     ("return {'x': NeuralType(('B',), MyType())}", "element type 'MyType()' is not one of NeMo's"),
     ("return {'x': NeuralType(self.axes, LengthsType())}", "are not a literal tuple"),
     ("return {'y': NeuralType(('B',), LengthsType())}", "no parameter for port(s) ['y']"),
@@ -174,6 +176,63 @@ class Odd(NeuralModule):
     assert result.new_source.replace(f"    {NOTE} not converted: {ported.why_not}\n", "") == source
     added = [line for line in result.diff("odd.py").splitlines() if line.startswith("+") and line[:3] != "+++"]
     assert added == [f"+    {NOTE} not converted: {ported.why_not}"]
+
+
+RECONSTRUCTION = HEADER + '''
+
+class Reconstruction(NeuralModule):
+    """NeMo 3.0's ConvASRDecoderReconstruction, reduced: its output's element type depends on a flag."""
+
+    @property
+    def input_types(self):
+        return OrderedDict({"encoder_output": NeuralType(('B', 'D', 'T'), MelSpectrogramType())})
+
+    @property
+    def output_types(self):
+        if self.apply_softmax:
+            return OrderedDict({"out": NeuralType(('B', 'T', 'D'), LogprobsType())})
+        else:
+            return OrderedDict({"out": NeuralType(('B', 'T', 'D'), MelSpectrogramType())})
+
+    def __init__(self, apply_softmax):
+        super().__init__()
+        self.apply_softmax = apply_softmax
+
+    @typecheck()
+    def forward(self, encoder_output):
+        out = encoder_output.transpose(-2, -1)
+        return out.log_softmax(-1) if self.apply_softmax else out
+'''
+
+
+def test_a_property_that_cannot_convert_stays_and_the_other_converts() -> None:
+    result = port_source(RECONSTRUCTION)
+    (ported,) = result.converted
+    assert ported.kept == ("output_types chooses its types at run time (if self.apply_softmax); "
+                           "an annotation holds one type",)
+    assert [p.name for p in ported.inputs] == ["encoder_output"] and ported.outputs == ()
+    new = result.new_source
+    assert "def input_types" not in new and "@typecheck" not in new
+    assert (f"    {NOTE} not converted: output_types chooses its types at run time (if self.apply_softmax); an "
+            "annotation holds one type\n    @property\n    def output_types(self):\n") in new
+    assert ('    @nt.checked\n    def forward(self, encoder_output: nt.MelSpectrogram[Tensor, "batch channel time"]):\n'
+            in new)  # the return stays unannotated
+    assert all(kinds is Compatibility.SAME for kinds, _ in check_ports(ported).values())
+    assert port_source(new).new_source == new  # porting again adds no second note
+    module = run(new)["Reconstruction"](apply_softmax=True)
+    assert module(torch.zeros(2, 4, 10)).shape == (2, 10, 4)
+    with pytest.raises(ContractViolation, match="parameter 'encoder_output'"):
+        module(torch.zeros(2, 10))
+
+
+def test_cli_says_what_stayed_of_a_module_converted_in_part(tmp_path: Path,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "reconstruction.py"
+    path.write_text(RECONSTRUCTION)
+    assert main(["port", str(path), "--check"]) == 0
+    err = capsys.readouterr().err
+    assert "Reconstruction: converted in part; not converted: output_types chooses" in err
+    assert "Reconstruction.encoder_output: SAME" in err and "1 of 1 module(s) converted (1 in part)" in err
 
 
 def test_a_forward_without_typecheck_is_annotated_and_flagged() -> None:
@@ -220,3 +279,13 @@ def test_cli_names_a_file_it_cannot_port(tmp_path: Path, capsys: pytest.CaptureF
     assert main(["port", str(path)]) != 0
     err = capsys.readouterr().err
     assert str(path) in err and says in err and "Traceback" not in err
+
+
+def test_the_before_and_after_of_the_porting_guide_are_what_port_does() -> None:
+    page = (Path(__file__).resolve().parents[3] / "docs" / "porting-from-nemo.md").read_text()
+    before = page.split("Before (NeMo 3.0's `ConvASRDecoder`, abridged):\n\n```text\n")[1].split("```")[0]
+    after = page.split("After `neuraltypes port conv_asr.py --write`:\n\n```text\n")[1].split("```")[0]
+    ported = port_source(before + "        return encoder_output\n").new_source.splitlines()
+    shown = [line for line in after.splitlines() if line.strip() not in ("", "...")]
+    assert [line for line in shown if line not in ported] == []
+    assert not {"def input_types(self):", "def output_types(self):", "@typecheck()"} & {x.strip() for x in ported}

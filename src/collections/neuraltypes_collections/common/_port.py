@@ -4,7 +4,9 @@ A class whose ``input_types``/``output_types`` properties each return one dict l
 or in ``OrderedDict``) loses the two properties; its ``forward`` gets a ``Tag[Tensor, "axis words"]`` annotation per
 port and a return annotation, and ``@typecheck()`` becomes ``@nt.checked``. A class whose ``forward`` is inherited
 from a class of the same file gets an annotated ``forward`` that calls the inherited one. What cannot be converted
-(types computed at run time, user element types, decorator overrides) stays as it is, under a comment saying why.
+(types computed at run time, user element types, decorator overrides) stays as it is, under a comment saying why. A
+class with one property that converts and one that cannot (an ``output_types`` choosing its element type by a flag)
+is converted in part: the one that converts moves into the signature, the other stays with its reason.
 
 Axis letters are NeMo's *kinds*, not names: ``batch`` is shared by every port (NeMo modules agree on it); any other
 kind is named by its word at its first port and ``<word>_<port>`` at later ones, so that no two ports are bound to
@@ -55,6 +57,7 @@ class PortedClass:
     inputs: tuple[PortedPort, ...] = ()
     outputs: tuple[PortedPort, ...] = ()
     why_not: str = ""  #: empty when converted
+    kept: tuple[str, ...] = ()  #: why each property left as it is stays (a class converted in part)
 
 
 @dataclass(frozen=True)
@@ -159,6 +162,9 @@ def _port(name: str, node: ast.expr) -> _Port:
 
 def _property_ports(fn: ast.FunctionDef) -> list[_Port]:
     body = [s for s in fn.body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))]
+    if body and isinstance(body[0], ast.If):
+        raise _Unconvertible(f"{fn.name} chooses its types at run time (if {ast.unparse(body[0].test)}); "
+                             "an annotation holds one type")
     if len(body) != 1 or not isinstance(body[0], ast.Return) or body[0].value is None:
         raise _Unconvertible(f"{fn.name} is not one `return {{...}}`")
     value = body[0].value
@@ -260,12 +266,28 @@ def _find_forward(cls: ast.ClassDef, classes: dict[str, ast.ClassDef]) -> tuple[
     return None, False
 
 
+def _note(src: _Source, prop: ast.FunctionDef, why: str) -> None:
+    """Put ``# neuraltypes port: not converted: <why>`` above `prop` (once: porting again adds nothing)."""
+    first = min([prop.lineno, *(d.lineno for d in prop.decorator_list)])
+    line = f"{' ' * prop.col_offset}{NOTE} not converted: {why}\n"
+    if first < 2 or src.lines[first - 2] != line:
+        src.replace(src.line_start(first), src.line_start(first), line)
+
+
 def _port_class(src: _Source, cls: ast.ClassDef, classes: dict[str, ast.ClassDef]) -> PortedClass:
     methods = _methods(cls)
     props = [methods[n] for n in ("input_types", "output_types") if n in methods]
+    ports: dict[str, list[_Port]] = {}
+    kept: dict[str, str] = {}  # a property that does not convert -> why
+    for prop in props:
+        try:
+            ports[prop.name] = _property_ports(prop)
+        except _Unconvertible as why:
+            kept[prop.name] = str(why)
+    inputs, outputs = ports.get("input_types", []), ports.get("output_types", [])
     try:
-        inputs = _property_ports(methods["input_types"]) if "input_types" in methods else []
-        outputs = _property_ports(methods["output_types"]) if "output_types" in methods else []
+        if not ports:
+            raise _Unconvertible("; ".join(kept.values()))
         forward, own = _find_forward(cls, classes)
         if forward is None:
             raise _Unconvertible("no forward in the class or its bases in this file")
@@ -279,10 +301,11 @@ def _port_class(src: _Source, cls: ast.ClassDef, classes: dict[str, ast.ClassDef
             raise _Unconvertible("@typecheck(...) overrides the types of forward")
     except _Unconvertible as why:
         for prop in props:
-            first = min([prop.lineno, *(d.lineno for d in prop.decorator_list)])
-            indent = " " * prop.col_offset
-            src.replace(src.line_start(first), src.line_start(first), f"{indent}{NOTE} not converted: {why}\n")
+            _note(src, prop, kept.get(prop.name, str(why)))
         return PortedClass(cls.name, why_not=str(why))
+    for name, why_kept in kept.items():
+        _note(src, methods[name], why_kept)
+    props = [p for p in props if p.name in ports]
     texts, renamed = _annotate([*inputs, *outputs])
     out_texts = [texts[p.name] for p in outputs]
     returns = out_texts[0] if len(out_texts) == 1 else f"tuple[{', '.join(out_texts)}]" if out_texts else None
@@ -333,7 +356,8 @@ def _port_class(src: _Source, cls: ast.ClassDef, classes: dict[str, ast.ClassDef
                   f"    return super().forward({call})"]
         first = min([first_prop.lineno, *(d.lineno for d in first_prop.decorator_list)])
         src.replace(src.line_start(first), src.line_start(first), "".join(f"{indent}{line}\n" for line in method))
-    return PortedClass(cls.name, tuple(_public(p, texts) for p in inputs), tuple(_public(p, texts) for p in outputs))
+    return PortedClass(cls.name, tuple(_public(p, texts) for p in inputs), tuple(_public(p, texts) for p in outputs),
+                       kept=tuple(why if why.startswith(name) else f"{name}: {why}" for name, why in kept.items()))
 
 
 def _public(port: _Port, texts: dict[str, str]) -> PortedPort:

@@ -79,11 +79,15 @@ def port_command(argv: list[str]) -> int:
     for ported in result.classes:
         if ported.why_not:
             print(f"{path}: {ported.name}: not converted: {ported.why_not}", file=sys.stderr)
-        elif options.check:
+            continue
+        for kept in ported.kept:
+            print(f"{path}: {ported.name}: converted in part; not converted: {kept}", file=sys.stderr)
+        if options.check:
             for port, (kinds, direct) in check_ports(ported).items():
                 same = kinds is Compatibility.SAME
                 status |= not same
                 print(f"{path}: {ported.name}.{port}: {kinds.name} (as written: {direct.name})", file=sys.stderr)
+    in_part = sum(bool(c.kept) for c in result.converted)
     print(f"{path}: {len(result.converted)} of {len(result.classes)} module(s) converted"
-          + (" and written" if options.write else ""), file=sys.stderr)
+          + (f" ({in_part} in part)" if in_part else "") + (" and written" if options.write else ""), file=sys.stderr)
     return status
