@@ -51,6 +51,7 @@ __all__ = [
     "FilterbankFrontEnd",
     "MelConfig",
     "MelFrontEnd",
+    "SpectrogramGeometry",
     "hann_window",
     "log_mel_spectrogram",
     "mel_buffers",
@@ -535,15 +536,18 @@ def _power_mel_fast(padded: Tensor, window: Tensor, filterbank: Tensor, n_fft: i
     return out.transpose(1, 2)
 
 
-class _FrameGeometry(Protocol):
-    """What a front end's contract reads from its config."""
+class SpectrogramGeometry(Protocol):
+    """A config that states the mel spectrogram it produces or consumes: `sample_rate` in Hz, `hop_length` in
+    samples, `n_mels` (a front end's or a TTS network's config)."""
 
     @property
     def sample_rate(self) -> int: ...
-    @property
-    def hop_length(self) -> int: ...
+
     @property
     def n_mels(self) -> int: ...
+
+    @property
+    def hop_length(self) -> int: ...
 
 
 def mel_buffers(config: MelConfig) -> tuple[Tensor, Tensor]:
@@ -579,7 +583,7 @@ class FilterbankFrontEnd(NeuralModule):
     window: Tensor
     filterbank: Tensor
 
-    def __init__(self, config: _FrameGeometry, window: Tensor, filterbank: Tensor, *, persistent: bool) -> None:
+    def __init__(self, config: SpectrogramGeometry, window: Tensor, filterbank: Tensor, *, persistent: bool) -> None:
         super().__init__()
         self.config = config
         self.register_buffer("window", window, persistent=persistent)

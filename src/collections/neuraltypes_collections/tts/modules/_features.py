@@ -6,26 +6,14 @@ The mel front end itself is the one every collection shares: `common.MelFrontEnd
 
 from __future__ import annotations
 
-from typing import Protocol
-
 from ...common._errors import ConfigError
-from ...common._mel import MelConfig
+from ...common._mel import MelConfig, SpectrogramGeometry
+
+#: A network config that states the spectrogram it produces or consumes (the TTS generators' protocol builds on it).
+_SpectrogramContract = SpectrogramGeometry
 
 
-class _SpectrogramContract(Protocol):
-    """A network config that states the spectrogram it produces or consumes."""
-
-    @property
-    def sample_rate(self) -> int: ...
-
-    @property
-    def n_mels(self) -> int: ...
-
-    @property
-    def hop_length(self) -> int: ...
-
-
-def require_same_contract(owner: str, part: str, network: _SpectrogramContract, features: MelConfig) -> None:
+def require_same_contract(owner: str, part: str, network: SpectrogramGeometry, features: MelConfig) -> None:
     """Raise `ValueError` unless `network` states the sample rate, mel channels and hop of `features`.
 
     **Arguments:**
