@@ -68,7 +68,6 @@ from ._train import PunctuationTrainingConfig as PunctuationTrainingConfig
 from ._train import TrainingResult as TrainingResult
 from ._train import load_text_punct_split as load_text_punct_split
 from ._train import train_punctuation as train_punctuation
-
 from ._train_entities import EntityExample as EntityExample
 from ._train_entities import EntityTrainingConfig as EntityTrainingConfig
 from ._train_entities import EntityTrainingResult as EntityTrainingResult

@@ -112,7 +112,7 @@ def answer(model: ModelReference, questions: str | Sequence[str], contexts: str 
     resolved = resolve_model(model, QuestionAnsweringModel, function="answer")
     model_device(resolved, device)
     config = resolved.config
-    tokenizer = resolved.encoder.tokenizer
+    tokenizer = resolved.tokenizer
     jobs: list[tuple[int, list[int], list[int], int]] = []  # question, question ids, context ids, context offset
     spans: list[list[tuple[int, int]]] = []
     for index, (question, context) in enumerate(zip(question_list, context_list, strict=True)):

@@ -12,8 +12,7 @@ from typing import TYPE_CHECKING, Union, overload
 import torch
 
 from ..common import eval_mode
-from ..common._errors import InputError
-from ..common._verbs import batches, check_batch_size, model_device, resolve_model
+from ..common._verbs import batches, check_batch_size, model_device, resolve_model, text_inputs
 from ._data import plan_windows, tokenize_words
 from ._entity_labels import spans_from_bio, split_words
 
@@ -29,7 +28,7 @@ def word_class_logits(model: "TokenClassificationModel", sentences: Sequence[Seq
     """Per-word logits `[words, len(model.config.labels)]` (read on each word's first subword, in its most central
     window), float32 on CPU; all windows of all sentences run in batches of `batch_size` sorted by length."""
     check_batch_size(batch_size, function="word_class_logits")
-    tokenizer = model.encoder.tokenizer
+    tokenizer = model.tokenizer
     config = model.config
     jobs: list[tuple[int, list[int], list[tuple[int, int]]]] = []  # sentence, token ids, (word, position)
     for index, per_word in enumerate(tokenize_words(tokenizer, sentences)):
@@ -141,11 +140,7 @@ def recognize_entities(model: ModelReference, texts: str | Sequence[str], *, bat
     from ._token_classification import TokenClassificationModel
 
     single = isinstance(texts, str)
-    items: list[str] = [texts] if isinstance(texts, str) else list(texts)
-    for index, text in enumerate(items):
-        if not isinstance(text, str):
-            name = "text" if single else f"texts[{index}]"
-            raise InputError(f"{name}: expected a str, got {type(text).__name__}", source=name)
+    items, _ = text_inputs(texts)
     check_batch_size(batch_size, function="recognize_entities")
     resolved = resolve_model(model, TokenClassificationModel, function="recognize_entities")
     model_device(resolved, device)

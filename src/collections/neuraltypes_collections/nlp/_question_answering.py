@@ -2,7 +2,7 @@
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, ClassVar, NamedTuple, overload
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, overload
 
 import torch
 from torch import Tensor
@@ -89,7 +89,7 @@ class QuestionAnsweringModel(NeuralModel):
     - `config`: encoder source, head and windowing.
     - `encoder`: a typed BERT-family encoder with its fast tokenizer.
 
-    Example:
+    Examples:
         >>> from neuraltypes_collections.common import restore_from                     # doctest: +SKIP
         >>> model = restore_from("qa_bert.nemo")                                         # doctest: +SKIP
         >>> model.answer("Where is the Eiffel tower?", "The Eiffel tower is in Paris.").text  # doctest: +SKIP
@@ -131,6 +131,11 @@ class QuestionAnsweringModel(NeuralModel):
         for name, data in artifacts.items():
             model.add_artifact(name, data)
         return model.eval()
+
+    @property
+    def tokenizer(self) -> Any:
+        """The encoder's fast tokenizer."""
+        return self.encoder.tokenizer
 
     def forward(
         self,

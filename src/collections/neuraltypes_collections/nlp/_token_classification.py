@@ -5,7 +5,7 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar, overload
+from typing import TYPE_CHECKING, Any, ClassVar, overload
 
 import torch
 from torch import Tensor
@@ -111,7 +111,7 @@ class TokenClassificationModel(NeuralModel):
     - `config`: encoder source, labels, head and windowing.
     - `encoder`: a typed BERT-family encoder with its fast tokenizer.
 
-    Example:
+    Examples:
         >>> from neuraltypes_collections.nlp import recognize_entities                       # doctest: +SKIP
         >>> [(e.text, e.label) for e in recognize_entities("ner_en_minilm", "john went to paris").entities]
         [('john', 'PERSON'), ('paris', 'GPE')]                                                # doctest: +SKIP
@@ -152,6 +152,11 @@ class TokenClassificationModel(NeuralModel):
         for name, data in artifacts.items():
             model.add_artifact(name, data)
         return model.eval()
+
+    @property
+    def tokenizer(self) -> Any:
+        """The encoder's fast tokenizer."""
+        return self.encoder.tokenizer
 
     def forward(
         self,

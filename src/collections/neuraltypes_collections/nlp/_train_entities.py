@@ -128,7 +128,7 @@ def _corpus(model: TokenClassificationModel, examples: Sequence[EntityExample]) 
     offsets = [0]
     for begin in range(0, len(examples), 2048):
         part = examples[begin : begin + 2048]
-        for example, per_word in zip(part, tokenize_words(model.encoder.tokenizer, [e.words for e in part]),
+        for example, per_word in zip(part, tokenize_words(model.tokenizer, [e.words for e in part]),
                                      strict=True):
             length = 0
             for word_ids, label in zip(per_word, example.labels, strict=True):
@@ -166,7 +166,7 @@ def train_entities(model: TokenClassificationModel, examples: Sequence[EntityExa
     """
     torch.manual_seed(config.seed)
     model.encoder.freeze_lower_layers(config.trainable_layers)
-    tokenizer = model.encoder.tokenizer
+    tokenizer = model.tokenizer
     corpus = _corpus(model, examples)
     log(f"corpus: {len(corpus)} examples, {len(corpus.ids)} subwords")
     encoder_params = [p for p in model.encoder.parameters() if p.requires_grad]
