@@ -164,3 +164,24 @@ def test_spoken_words_follow_the_voice_and_the_text_forms(swapper: VoiceSwapper)
     assert spoken_form(text) == "mister smith came in nineteen ninety to be fair"
     assert unpunctuated("He said: Don't, Mr. Smith!") == "he said don't mr smith"
     assert pauses(speech.audio, speech.sample_rate)  # the comma is heard
+
+
+NER = TESTS / "nlp/fixtures/token_classification_nemo24/model.nemo"
+
+
+def test_the_result_gains_the_entities_of_its_transcript_with_an_ner_model(swapper: VoiceSwapper) -> None:
+    """The small NeMo NER fixture (random weights: it tags almost every word) on the clip's transcript: the
+    result's entities are that model's entities of the transcript, offsets into it; without `ner` there are
+    none, and a model of another kind is refused before any audio is read."""
+    from neuraltypes_collections.common import restore_from
+    from neuraltypes_collections.nlp import recognize_entities
+
+    ner = restore_from(str(NER))
+    result = voice_swap(CLIP, asr=swapper, ner=ner)
+    assert result.entities is not None and len(result.entities) >= 2, result.entities
+    assert result.entities == recognize_entities(ner, result.transcript).entities
+    assert all(result.transcript[e.start : e.end] == e.text for e in result.entities)
+    assert {e.label for e in result.entities} <= {"PER", "LOC", "ORG"}
+    assert voice_swap(CLIP, asr=swapper).entities is None
+    with pytest.raises(InputError, match=f"voice_swap: {CTC} holds a CTCModel, not a TokenClassificationModel"):
+        voice_swap(TESTS / "missing.wav", asr=swapper, ner=str(CTC))

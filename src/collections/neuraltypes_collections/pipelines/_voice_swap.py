@@ -28,6 +28,7 @@ from ..common._audio import AudioInput, load_audio, read_audio
 from ..common._errors import AudioError, InputError
 from ..common._model import NeuralModel
 from ..common._verbs import resolve_model, wrong_model_error
+from ..nlp._entities import Entity, recognize_entities
 from ._stages import PunctuateMode, plan_stages
 from ._words import Word, spoken_words, transcript_words
 
@@ -113,6 +114,8 @@ class VoiceSwap:
       output, from its phoneme durations (``None`` where a model gives none).
     - `stages`: the checked chain, as `check_wiring` printed it.
     - `segments`: ``(start_s, end_s)`` of each stretch swapped on its own.
+    - `entities`: the named entities of `transcript` (offsets into it) when `voice_swap` was given an `ner`
+      model, else ``None``.
     """
 
     transcript: str
@@ -126,6 +129,7 @@ class VoiceSwap:
     output_words: tuple[Word, ...] | None
     stages: str
     segments: tuple[tuple[float, float], ...] = field(default=())
+    entities: tuple[Entity, ...] | None = None
 
     @property
     def real_time_factor(self) -> float:
@@ -343,6 +347,7 @@ def voice_swap(
     output: str | os.PathLike[str] | None = None,
     segment_s: float = 30.0,
     seed: int | None = 0,
+    ner: ModelReference | None = None,
 ) -> VoiceSwap:
     """Recognise the speech of `audio`, punctuate it as `punctuate` says, and speak it with the voice `tts`.
 
@@ -361,12 +366,19 @@ def voice_swap(
       fails); the result then keeps no audio.
     - `segment_s`: the longest stretch swapped at once, 5 to 30 s.
     - `seed`: seeds the voice's noise, for the same output at every call (``None``: torch's random state).
+    - `ner`: a `TokenClassificationModel` (or its name or path, e.g. ``"ner_en_minilm"``) whose entities of the
+      transcript the result gains (`VoiceSwap.entities`); ``None``: none.
 
     **Returns:** a `VoiceSwap`. Raises `AudioError` (``NT306``) for unusable audio or audio without speech,
     `InputError` (``NT309``) for a bad argument, ``ContractViolation`` (``NT212``) for a chain whose stages do not
     fit.
     """
     swapper = asr if isinstance(asr, VoiceSwapper) else VoiceSwapper(asr, punctuation, tts, punctuate)
+    from ..nlp._token_classification import TokenClassificationModel
+
+    # loaded (and a model of another kind refused) before any audio is read
+    recognizer = None if ner is None else cast(
+        TokenClassificationModel, resolve_model(ner, TokenClassificationModel, function="voice_swap"))
     kept: list[SwappedSegment] = []  # streamed into a file: without their audio
     pieces: list[Tensor] = []
     gap = torch.zeros(int(GAP_S * swapper.sample_rate))
@@ -395,11 +407,15 @@ def voice_swap(
             writer.setsampwidth(2)
             writer.setframerate(swapper.sample_rate)
             collect(writer)
+    transcript = " ".join(segment.transcript for segment in kept)
+    entities = None
+    if recognizer is not None:
+        entities = recognize_entities(recognizer, transcript).entities
     times = StageTimes()
     for segment in kept:
         times = times + segment.times
     return VoiceSwap(
-        transcript=" ".join(segment.transcript for segment in kept),
+        transcript=transcript,
         text=" ".join(segment.text for segment in kept),
         audio=nt.tag(torch.cat(pieces), nt.tags.AudioSignal(swapper.sample_rate)) if pieces else None,
         sample_rate=swapper.sample_rate,
@@ -410,6 +426,7 @@ def voice_swap(
         output_words=_joined([segment.output_words for segment in kept]),
         stages=swapper.stages,
         segments=tuple((segment.start_s, segment.end_s) for segment in kept),
+        entities=entities,
     )
 
 
