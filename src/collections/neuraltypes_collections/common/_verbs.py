@@ -28,6 +28,7 @@ __all__ = [
     "check_batch_size",
     "model_device",
     "resolve_model",
+    "text_inputs",
     "wrong_model_error",
 ]
 
@@ -76,6 +77,20 @@ def wrong_model_error(
         "(or its registry name or archive path)",
         source=parameter,
     )
+
+
+def text_inputs(texts: str | Sequence[str]) -> tuple[list[str], list[str]]:
+    """The texts a text verb (`punctuate`, `recognize_entities`, `synthesize`) is given, as a list, and the name of
+    each for messages: ``text`` for one text, ``texts[i]`` for the items of a list.
+
+    Raises `InputError` (``NT309``) naming the first item that is not a str.
+    """
+    items: list[str] = [texts] if isinstance(texts, str) else list(texts)
+    names = ["text"] if isinstance(texts, str) else [f"texts[{index}]" for index in range(len(items))]
+    for name, text in zip(names, items, strict=True):
+        if not isinstance(text, str):
+            raise InputError(f"{name}: expected a str, got {type(text).__name__}", source=name)
+    return items, names
 
 
 def check_batch_size(batch_size: int, *, function: str) -> None:

@@ -13,7 +13,7 @@ import torch
 
 from ..common import eval_mode
 from ..common._errors import InputError
-from ..common._verbs import batches, check_batch_size, model_device, resolve_model
+from ..common._verbs import batches, check_batch_size, model_device, resolve_model, text_inputs
 from ._data import plan_windows, tokenize_words
 from ._labels import LabelledText, words_from_query
 
@@ -231,11 +231,7 @@ def punctuate(model: ModelReference, texts: str | Sequence[str], *, batch_size: 
     from ._model import PunctuationCapitalizationModel
 
     single = isinstance(texts, str)
-    items: list[str] = [texts] if isinstance(texts, str) else list(texts)
-    for index, text in enumerate(items):
-        if not isinstance(text, str):
-            name = "text" if single else f"texts[{index}]"
-            raise InputError(f"{name}: expected a str, got {type(text).__name__}", source=name)
+    items, _ = text_inputs(texts)
     check_batch_size(batch_size, function="punctuate")
     resolved = resolve_model(model, PunctuationCapitalizationModel, function="punctuate")
     model_device(resolved, device)

@@ -21,7 +21,7 @@ from ..common import MelConfig, MelFrontEnd, NeuralModel, eval_mode
 from ..common._archive import atomic_output
 from ..common._audio import AudioInput, is_single_audio, load_audio_list, write_audio
 from ..common._errors import InputError, ModelNotAvailableError
-from ..common._verbs import batches, model_device, wrong_model_error
+from ..common._verbs import batches, model_device, text_inputs, wrong_model_error
 from .models._generator import _SpectrogramGenerator
 from .models._vits import SpeakOptions
 from .models._vocoders import GriffinLim, GriffinLimConfig, _Vocoder
@@ -213,11 +213,8 @@ def synthesize(
     end-to-end model and for `noise_scale`, `noise_w` or `seed` with a spectrogram generator.
     """
     single = isinstance(texts, str)
-    items: list[str] = [texts] if isinstance(texts, str) else list(texts)
-    names = ["text"] if single else [f"texts[{index}]" for index in range(len(items))]
+    items, names = text_inputs(texts)
     for name, text in zip(names, items, strict=True):
-        if not isinstance(text, str):
-            raise InputError(f"{name}: expected a str, got {type(text).__name__}", source=name)
         if not text.strip():
             raise InputError(f"{name}: the text is empty; there is nothing to say", source=name)
     if not pace > 0:
