@@ -28,7 +28,7 @@ def word_class_logits(model: "TokenClassificationModel", sentences: Sequence[Seq
     """Per-word logits `[words, len(model.config.labels)]` (read on each word's first subword, in its most central
     window), float32 on CPU; all windows of all sentences run in batches of `batch_size` sorted by length."""
     check_batch_size(batch_size, function="word_class_logits")
-    tokenizer = model.encoder.tokenizer
+    tokenizer = model.tokenizer
     config = model.config
     jobs: list[tuple[int, list[int], list[tuple[int, int]]]] = []  # sentence, token ids, (word, position)
     for index, per_word in enumerate(tokenize_words(tokenizer, sentences)):
