@@ -15,6 +15,13 @@ machine-readable:
 (overheads in microseconds per call; ratio = NeMo's overhead / ours; the target is at least 5).
 
 Run: ``python benchmarks/nemo_compat_overhead.py --nemo-python /path/to/nemo-venv/bin/python [--rounds 30]``
+
+A side environment that shares this one's torch (what the figures in docs/porting-from-nemo.md ran on, NeMo 3.0.0)::
+
+    python3.11 -m venv /tmp/nemo-venv
+    SITE=$(.venv/bin/python -c 'import site; print(site.getsitepackages()[0])')
+    echo "$SITE" > /tmp/nemo-venv/lib/python3.11/site-packages/main.pth
+    /tmp/nemo-venv/bin/pip install "nemo-toolkit[asr]==3.0.*"
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """Run NeMo's own tests of its type system against `neuraltypes.nemo_compat`, with only their imports changed.
 
-NeMo's files are not part of this repository: give the path of a NeMo checkout (or of its ``tests/core`` folder).
+NeMo's files are not part of this repository, nor of the nemo-toolkit wheel: give the path of a clone of NVIDIA/NeMo
+(or of its ``tests/core`` folder); NeMo itself need not be installed, the suites run in this interpreter.
 The two files ``test_neural_types.py`` and ``test_typecheck.py`` are copied to a temporary folder, every
 ``from nemo.core... import`` line is pointed at ``neuraltypes.nemo_compat`` (nothing else is changed; the lines
 rewritten are printed), and pytest runs them. The exit status is pytest's.

@@ -107,6 +107,16 @@ def test_list_axes_lead_and_differ_from_tensor_axes() -> None:
         NeuralType((AxisType("B"), AxisType("T", is_list=True)))
 
 
+def test_axes_may_mix_letters_and_axis_types() -> None:
+    # NeMo 3.0.0 fails on such axes (AttributeError; ValueError when compared): docs/porting-from-nemo.md's table
+    mixed = NeuralType(("B", AxisType(AxisKind.Dimension, 80), "T"), MelSpectrogramType())
+    spelled = NeuralType((AxisType(AxisKind.Batch), AxisType(AxisKind.Dimension, 80), AxisType(AxisKind.Time)),
+                         MelSpectrogramType())
+    assert mixed.compare(spelled) is R.SAME and spelled.compare(mixed) is R.SAME
+    assert mixed.compare(NeuralType(("B", AxisType(AxisKind.Dimension, 64), "T"), MelSpectrogramType())) \
+        is R.DIM_INCOMPATIBLE
+
+
 def test_user_element_types_with_fields_and_user_axis_kinds() -> None:
     class Kinds(AxisKindAbstract):
         Image = 0
