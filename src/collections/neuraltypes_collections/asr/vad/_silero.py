@@ -241,7 +241,7 @@ class SileroVad(NeuralModule):
 
     - `dims`: the model's sizes; `SileroVadDimensions.for_sample_rate(8000)` for the 8 kHz model.
 
-    Example:
+    Examples:
 
         >>> import torch
         >>> from neuraltypes_collections.asr.vad import SileroVad
