@@ -51,6 +51,12 @@ def test_a_real_clip_is_recognised_punctuated_and_spoken_again(swapper: VoiceSwa
     assert words is not None and [w.text.lower() for w in words] == spoken_form(result.text).split()
     assert all(a.end_s <= b.start_s + 1e-9 and a.start_s < a.end_s for a, b in zip(words, words[1:], strict=False))
     assert 0 <= words[0].start_s and words[-1].end_s <= result.duration_s + 1e-6
+    # the recogniser's word times in the recording (Whisper's cross-attention)
+    heard_words = result.input_words
+    assert heard_words is not None
+    assert spoken_form(" ".join(w.text for w in heard_words)) == spoken_form(result.transcript)
+    assert all(a.start_s <= b.start_s for a, b in zip(heard_words, heard_words[1:], strict=False))
+    assert heard_words[-1].end_s <= result.input_duration_s + 1e-6
     # the round trip: Whisper hears the voice say what it heard in the recording
     from neuraltypes_collections.asr import transcribe
 
