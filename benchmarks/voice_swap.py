@@ -1,0 +1,156 @@
+"""The voice swap's speed (real-time factor per stage and in total) and its round trip (word error rate).
+
+    python benchmarks/voice_swap.py                     # the five LibriVox clips, then a 3-minute recording
+    python benchmarks/voice_swap.py --minutes 0         # the clips only
+    python benchmarks/voice_swap.py --punctuate always  # with the punctuation model in the chain
+    python benchmarks/voice_swap.py --minutes 0 --seeds 5 --threads 1   # the round trip with five voice seeds
+
+First the output is shown to be right, then its time counts: for each of the five shared LibriVox clips
+(``shared/data/real-speech``) the recogniser's WER against the reference transcripts on the original clips and on
+the voice-swapped outputs (Whisper on the swapped speech; text compared in its spoken form: lowercase, no
+punctuation, numbers and abbreviations expanded). Acceptance: the swapped outputs' WER at most 5 points above the
+originals' (with the voice's seed 0, the pipeline's default; ``--seeds N`` repeats the swap with seeds 0..N-1 and
+gives their mean too, since 71 words make each seed's figure move by 1.4 points a word). Then the real-time factor (seconds of work per second of input; target <= 0.25 in total) of each stage
+on the clips and on a recording of `--minutes` minutes (the five clips over and over with a second of silence
+between them, swapped from a file stretch by stretch), on `--threads` threads (default 2). Model loading is
+timed apart and not counted. Timings on a shared machine are noisy: repeat with ``--repeats``; the ``cpu`` column
+(CPU seconds of the process per second of input) and the load average printed with the table say how busy the
+machine was: on one thread, CPU time is about what the wall time would be on an idle core.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import soundfile
+import torch
+
+HERE = Path(__file__).resolve().parent
+DATA_CANDIDATES = [HERE.parent.parent / "shared/data/real-speech", Path("/work/shared/data/real-speech")]
+
+
+def find_data(given: str | None) -> Path:
+    for folder in [Path(given)] if given else DATA_CANDIDATES:
+        if (folder / "manifest.jsonl").is_file():
+            return folder
+    raise SystemExit(
+        f"no real-speech data in {given or [str(p) for p in DATA_CANDIDATES]}; pass --data FOLDER"
+    )
+
+
+def stage_line(name: str, times: dict[str, float], seconds: float, cpu_s: float) -> str:
+    cells = "  ".join(f"{key} {value / seconds:6.3f}" for key, value in times.items())
+    total = sum(times.values()) / seconds
+    return f"{name:<28} {seconds:7.1f} s   {cells}   total {total:6.3f}   cpu {cpu_s / seconds:6.3f}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--data", help="the real-speech folder (manifest.jsonl, audio/)")
+    parser.add_argument("--minutes", type=float, default=3.0, help="length of the long recording (0: none)")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--repeats", type=int, default=1, help="time the clips this many times (best kept)")
+    parser.add_argument("--seeds", type=int, default=1, help="round trip with the voice's seeds 0..N-1")
+    parser.add_argument("--punctuate", choices=("auto", "always", "never"), default="auto")
+    parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
+    options = parser.parse_args()
+    torch.set_num_threads(options.threads)
+
+    from neuraltypes_collections.asr import transcribe, wer
+    from neuraltypes_collections.pipelines import VoiceSwapper, spoken_form, voice_swap
+
+    data = find_data(options.data)
+    rows = [json.loads(line) for line in (data / "manifest.jsonl").read_text().splitlines() if line.strip()]
+    start = time.perf_counter()
+    swapper = VoiceSwapper(punctuate=options.punctuate)
+    print(f"{swapper.stages}; loaded in {time.perf_counter() - start:.1f} s; {options.threads} threads")
+
+    # 1. right output first: the round trip on the five clips
+    references = [row["text"] for row in rows]
+    clips = [str(data / row["audio_filepath"]) for row in rows]
+    originals = [spoken_form(t.text) for t in transcribe(swapper.recognizer, clips)]
+    original_wer = wer(references, originals).rate * 100
+    print(f"\nround trip on {len(rows)} clips ({sum(r['duration'] for r in rows):.2f} s, "
+          f"{sum(len(r.split()) for r in references)} words), WER against the references:")  # fmt: skip
+    swapped_wers: list[float] = []
+    for seed in range(options.seeds):
+        results = [voice_swap(clip, asr=swapper, seed=seed) for clip in clips]
+        heard = transcribe(swapper.recognizer, [result.audio for result in results])
+        swapped = [spoken_form(t.text) for t in heard]
+        swapped_wers.append(wer(references, swapped).rate * 100)
+        if seed == 0:
+            for row, before, after, result in zip(rows, originals, swapped, results, strict=True):
+                print(f"  {Path(row['audio_filepath']).stem[-4:]}: heard    {before!r}\n"
+                      f"        spoken   {result.text!r}\n        heard back {after!r}")  # fmt: skip
+        verdict = "ok" if swapped_wers[-1] <= original_wer + 5 else "FAILED (more than 5 points above)"
+        print(f"  seed {seed}: original clips {original_wer:.1f} %, voice-swapped outputs {swapped_wers[-1]:.1f} %: "
+              f"{verdict}")  # fmt: skip
+    swapped_wer = sum(swapped_wers) / len(swapped_wers)
+    if options.seeds > 1:
+        verdict = "ok" if swapped_wer <= original_wer + 5 else "FAILED (more than 5 points above)"
+        print(f"  mean of {options.seeds} seeds: voice-swapped outputs {swapped_wer:.1f} % "
+              f"({swapped_wer - original_wer:+.1f} points): {verdict}")  # fmt: skip
+
+    # 2. then time: per-stage real-time factors (wall clock), and the process's CPU time per second of input
+    print(f"\nreal-time factor (seconds of work per second of input), per stage and in total; cpu: CPU seconds of "
+          f"this process per second of input; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores:")  # fmt: skip
+    best: dict[str, float] | None = None
+    best_cpu = 0.0
+    input_s = sum(row["duration"] for row in rows)
+    for _ in range(options.repeats):
+        times = {"read": 0.0, "asr": 0.0, "punctuation": 0.0, "tts": 0.0}
+        cpu_start = time.process_time()
+        for clip in clips:
+            result = voice_swap(clip, asr=swapper)
+            for key, value in zip(times, (result.times.read_s, result.times.asr_s, result.times.punctuation_s,
+                                          result.times.tts_s), strict=True):  # fmt: skip
+                times[key] += value
+        if best is None or sum(times.values()) < sum(best.values()):
+            best, best_cpu = times, time.process_time() - cpu_start
+    assert best is not None
+    print(stage_line(f"five clips (best of {options.repeats})", best, input_s, best_cpu))
+    figures: dict[str, object] = {
+        "stages": swapper.stages, "threads": options.threads, "original_wer": original_wer,
+        "swapped_wers": swapped_wers, "clips_rtf": {k: v / input_s for k, v in best.items()},
+        "clips_rtf_total": sum(best.values()) / input_s, "clips_cpu_per_s": best_cpu / input_s,
+    }  # fmt: skip
+
+    if options.minutes > 0:
+        pieces, rate = [], 16000
+        silence = np.zeros(rate, np.float32)
+        while sum(p.size for p in pieces) < options.minutes * 60 * rate:
+            for clip in clips:
+                samples, clip_rate = soundfile.read(clip, dtype="float32")
+                assert clip_rate == rate
+                pieces += [samples, silence]
+        long = np.concatenate(pieces)[: int(options.minutes * 60 * rate)]
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "long.wav"
+            soundfile.write(path, long, rate)
+            cpu_start = time.process_time()
+            result = voice_swap(path, asr=swapper, output=Path(folder) / "out.wav")
+            cpu_s = time.process_time() - cpu_start
+        t = result.times
+        times = {"read": t.read_s, "asr": t.asr_s, "punctuation": t.punctuation_s, "tts": t.tts_s}
+        print(stage_line(f"{options.minutes:g}-minute recording", times, result.input_duration_s, cpu_s)
+              + f"   ({len(result.segments)} stretches, {len(result.text.split())} words spoken)")  # fmt: skip
+        figures["long_rtf"] = {k: v / result.input_duration_s for k, v in times.items()}
+        figures["long_rtf_total"] = result.real_time_factor
+        figures["long_cpu_per_s"] = cpu_s / result.input_duration_s
+    totals = {"the clips'": figures["clips_rtf_total"], "the long recording's": figures.get("long_rtf_total")}
+    verdicts = [f"{name} {value:.3f} {'meets' if value <= 0.25 else 'misses'} it"
+                for name, value in totals.items() if isinstance(value, float)]  # fmt: skip
+    print(f"\ntarget: total real-time factor <= 0.25 on {options.threads} threads; {'; '.join(verdicts)} "
+          f"(load average {os.getloadavg()[0]:.1f})")  # fmt: skip
+    if options.json:
+        Path(options.json).write_text(json.dumps(figures, indent=1))
+
+
+if __name__ == "__main__":
+    main()
