@@ -289,3 +289,19 @@ def test_the_before_and_after_of_the_porting_guide_are_what_port_does() -> None:
     shown = [line for line in after.splitlines() if line.strip() not in ("", "...")]
     assert [line for line in shown if line not in ported] == []
     assert not {"def input_types(self):", "def output_types(self):", "@typecheck()"} & {x.strip() for x in ported}
+
+
+def test_the_port_nemo_modules_example_counts_modules_ports_and_what_stayed(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import runpy
+
+    (tmp_path / "encoder.py").write_text(ENCODER)
+    (tmp_path / "reconstruction.py").write_text(RECONSTRUCTION)
+    script = Path(__file__).resolve().parents[3] / "examples" / "nemo" / "port_nemo_modules.py"
+    monkeypatch.setattr("sys.argv", [str(script), str(tmp_path / "encoder.py"), str(tmp_path / "reconstruction.py")])
+    with pytest.raises(SystemExit) as exit_:
+        runpy.run_path(str(script), run_name="__main__")
+    out = capsys.readouterr().out
+    assert exit_.value.code == 0
+    assert "reconstruction.py: Reconstruction: converted in part; encoder_output SAME; kept: output_types chooses" in out
+    assert out.splitlines()[-1].startswith("2 of 2 modules converted (1 in part); 5 of 5 converted ports compare SAME")
