@@ -56,10 +56,12 @@ class NeuralModule(torch.nn.Module, Typing):
 
 
 def is_typecheck_enabled() -> bool:
+    """Whether `typecheck` checks calls at all (NeMo's global switch, set by ``typecheck.set_typecheck_enabled``)."""
     return _SWITCHES["enabled"]
 
 
 def is_semantic_typecheck_enabled() -> bool:
+    """Whether `typecheck` checks meaning (``.neural_type``) besides shapes (``typecheck.set_semantic_check_enabled``)."""
     return _SWITCHES["semantic"]
 
 

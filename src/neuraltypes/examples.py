@@ -54,6 +54,8 @@ class Features(NeuralModule):
 
 
 class Encoder(NeuralModule):
+    """A convolution over the frames of a `MelSpectrogram` with `feat_in` mels; padding frames never leak into valid ones."""
+
     def __init__(self, feat_in: int = 8, channels: int = 16) -> None:
         super().__init__()
         self.feat_in = feat_in
@@ -68,6 +70,8 @@ class Encoder(NeuralModule):
 
 
 class Decoder(NeuralModule):
+    """Per-frame log-probabilities over `vocab` symbols from an `AcousticEncoded` sequence."""
+
     def __init__(self, channels: int = 16, vocab: int = 5) -> None:
         super().__init__()
         self.proj = torch.nn.Conv1d(channels, vocab, 1)
@@ -78,6 +82,8 @@ class Decoder(NeuralModule):
 
 
 class Pipeline(NeuralModule):
+    """`Features` -> `Encoder` -> `Decoder`: 16 kHz audio to per-frame log-probabilities, each call checked."""
+
     def __init__(self) -> None:
         super().__init__()
         self.sample_rate = 16000

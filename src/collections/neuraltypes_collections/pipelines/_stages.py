@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 __all__ = ["PunctuateMode", "recognizer_stage", "plan_stages", "strip_stage", "punctuation_stage", "voice_stage"]
 
+#: When the punctuation model runs: "auto" (only if the recogniser writes unpunctuated text), "always", "never".
 PunctuateMode = Literal["auto", "always", "never"]
 
 

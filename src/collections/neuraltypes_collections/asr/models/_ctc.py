@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 __all__ = ["CTCModel", "CTCModelConfig", "CTCOutput", "ENGLISH_CHARACTERS"]
 
 #: NeMo's English character vocabulary: space, a-z, apostrophe (the blank comes after it).
+#: The character vocabulary of NeMo's English CTC models (QuartzNet, Jasper): space, a to z, apostrophe.
 ENGLISH_CHARACTERS: tuple[str, ...] = (" ", *"abcdefghijklmnopqrstuvwxyz", "'")
 BPE_ARTIFACT = "tokenizer.model"
 

