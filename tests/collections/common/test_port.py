@@ -115,12 +115,24 @@ class Front(NeuralModule):
         return audio
 '''
     (ported,) = port_source(source).converted
+    new = port_source(source).new_source
+    assert f"    {NOTE} 'extra' defaults to None" not in new  # its port is optional
     texts = {p.name: p.annotation for p in ported.inputs}
     assert texts["audio"] == 'nt.AudioSignal[Tensor, "batch time", nt.attr(\'_sample_rate\')]'
     assert texts["mel"] == 'nt.MelSpectrogram[Tensor, "batch channel:80 time_mel"]'  # time is audio's
     assert texts["extra"] == 'list[nt.Lengths[Tensor, "batch"]] | None'
     assert "extra: list[nt.Lengths[Tensor, \"batch\"]] | None = None" in port_source(source).new_source
     assert all(kinds is Compatibility.SAME for kinds, _ in check_ports(ported).values())
+
+
+def test_a_mandatory_port_defaulting_to_none_is_flagged() -> None:
+    source = ENCODER.replace("def forward(self, audio_signal, length):", "def forward(self, audio_signal, length=None):")
+    new = port_source(source).new_source
+    assert (f"    {NOTE} 'length' defaults to None but its port is not optional: a checked call without it is "
+            "refused (as by NeMo's typecheck); write `... | None` to allow it\n    @nt.checked\n") in new
+    assert 'length: nt.Lengths[Tensor, "batch"] = None)' in new
+    with pytest.raises(ContractViolation, match="parameter 'length'"):
+        run(new)["Encoder"](4)(torch.zeros(2, 4, 10))
 
 
 def test_an_inherited_forward_gets_an_annotated_override() -> None:

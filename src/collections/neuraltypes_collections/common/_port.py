@@ -266,6 +266,14 @@ def _find_forward(cls: ast.ClassDef, classes: dict[str, ast.ClassDef]) -> tuple[
     return None, False
 
 
+def _none_defaults(fn: ast.FunctionDef) -> set[str]:
+    """The parameters of `fn` whose default is None."""
+    positional = [*fn.args.posonlyargs, *fn.args.args]
+    pairs = [*zip(positional[len(positional) - len(fn.args.defaults):], fn.args.defaults, strict=True),
+             *zip(fn.args.kwonlyargs, fn.args.kw_defaults, strict=True)]
+    return {a.arg for a, d in pairs if isinstance(d, ast.Constant) and d.value is None}
+
+
 def _note(src: _Source, prop: ast.FunctionDef, why: str) -> None:
     """Put ``# neuraltypes port: not converted: <why>`` above `prop` (once: porting again adds nothing)."""
     first = min([prop.lineno, *(d.lineno for d in prop.decorator_list)])
@@ -325,6 +333,9 @@ def _port_class(src: _Source, cls: ast.ClassDef, classes: dict[str, ast.ClassDef
             src.replace(src.at(d.lineno, d.col_offset), src.at(d.end_lineno, d.end_col_offset), "nt.checked")  # type: ignore[arg-type]
         lead = min([forward.lineno, *(d.lineno for d in forward.decorator_list)])
         comment = note if checked else note + f"{NOTE} NeMo did not @typecheck this forward: add @nt.checked\n"
+        for name in _none_defaults(forward) & {p.name for p in inputs if not p.optional}:
+            comment += (f"{NOTE} '{name}' defaults to None but its port is not optional: a checked call without "
+                        "it is refused (as by NeMo's typecheck); write `... | None` to allow it\n")
         if comment:
             src.replace(src.line_start(lead), src.line_start(lead),
                         "".join(indent + line + "\n" for line in comment.splitlines()))
