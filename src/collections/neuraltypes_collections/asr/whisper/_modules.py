@@ -4,7 +4,9 @@ The layout is OpenAI's (`whisper/model.py`), so that every weight of a CTranslat
 place: the encoder is two convolutions with GELU, fixed sinusoidal positions and pre-norm transformer blocks; the
 decoder adds learned positions, causal self-attention and cross-attention to the encoder's output, and scores
 tokens with the transposed token embedding (tied weights). Attention runs through
-`torch.nn.functional.scaled_dot_product_attention`.
+`torch.nn.functional.scaled_dot_product_attention`; when nothing is trained, the linear layers run through packed
+weights (`_packed.packed_linear`: oneDNN for many rows, fbgemm's float16-weight kernel for a token at a time), each
+attention's query, key and value as one fused product.
 
 Typed boundaries: audio `AudioSignal(16000)` -> `MelSpectrogram` -> `AcousticEncoded` -> token `Logits`. The
 decoder's `forward` recomputes every position; decoding uses `WhisperDecoder.start` and `WhisperDecoder.step`,
@@ -115,14 +117,6 @@ class _Attention(nn.Module):
         """`(batch, time, state)` -> `(batch, head, time, state / head)`."""
         return x.view(x.shape[0], x.shape[1], self.n_head, -1).transpose(1, 2)
 
-    def keys_values(self, source: Tensor) -> tuple[Tensor, Tensor]:
-        return self.heads(self.key(source)), self.heads(self.value(source))
-
-    def attend(self, x: Tensor, keys: Tensor, values: Tensor, mask: Tensor | None = None) -> Tensor:
-        mixed = F.scaled_dot_product_attention(self.heads(self.query(x)), keys, values, attn_mask=mask)
-        out: Tensor = self.out(mixed.transpose(1, 2).flatten(2))
-        return out
-
 
 def _mlp(n_state: int) -> nn.Sequential:
     return nn.Sequential(nn.Linear(n_state, 4 * n_state), nn.GELU(), nn.Linear(4 * n_state, n_state))
@@ -137,10 +131,14 @@ class _EncoderBlock(nn.Module):
         self.mlp_ln = nn.LayerNorm(n_state)
 
     def forward(self, x: Tensor) -> Tensor:
-        normed = self.attn_ln(x)
-        x = x + self.attn.attend(normed, *self.attn.keys_values(normed))
-        out: Tensor = x + self.mlp(self.mlp_ln(x))
-        return out
+        attn = self.attn
+        batch, steps = x.shape[0], x.shape[1]
+        qkv = packed_linear(attn, self.attn_ln(x), (attn.query.weight, attn.key.weight, attn.value.weight),
+                            (attn.query.bias, None, attn.value.bias))  # fmt: skip
+        query, key, value = qkv.view(batch, steps, 3, attn.n_head, -1).permute(2, 0, 3, 1, 4)
+        mixed = F.scaled_dot_product_attention(query, key, value)
+        x = x + packed_linear(attn.out, _merge(mixed), (attn.out.weight,), (attn.out.bias,))
+        return x + _feed_forward(self.mlp, self.mlp_ln(x))
 
 
 @dataclass
@@ -205,10 +203,14 @@ class _DecoderBlock(nn.Module):
         if shared:
             mixed = mixed.reshape(batch, new, -1)
         x = x + packed_linear(cross_attn.out, mixed, (cross_attn.out.weight,), (cross_attn.out.bias,))
-        inner, outer = cast(nn.Linear, self.mlp[0]), cast(nn.Linear, self.mlp[2])
-        hidden = F.gelu(packed_linear(inner, self.mlp_ln(x), (inner.weight,), (inner.bias,)))
-        out: Tensor = x + packed_linear(outer, hidden, (outer.weight,), (outer.bias,))
-        return out
+        return x + _feed_forward(self.mlp, self.mlp_ln(x))
+
+
+def _feed_forward(mlp: nn.Sequential, x: Tensor) -> Tensor:
+    """`mlp(x)` (linear, GELU, linear) through packed weights, the GELU fused into the first product."""
+    inner, outer = cast(nn.Linear, mlp[0]), cast(nn.Linear, mlp[2])
+    hidden = packed_linear(inner, x, (inner.weight,), (inner.bias,), gelu=True)
+    return packed_linear(outer, hidden, (outer.weight,), (outer.bias,))
 
 
 def _merge(heads: Tensor) -> Tensor:

@@ -25,8 +25,8 @@ from ...common._verbs import batches
 from .._transcribe import Fallback, Recognition, Transcription, TranscriptSegment, WordTimestamp
 from ._decoding import TIME_PRECISION_S, DecodedWindow, DecodingOptions, decode_with_fallback
 from ._features import WindowedFeatures
-from ._timestamps import WindowPiece, window_words
 from ._language import check_language, choose_starts, decode_by_prompt
+from ._timestamps import WindowPiece, window_words
 from ._tokenizer import WhisperTokenizer
 
 if TYPE_CHECKING:
