@@ -205,36 +205,25 @@ class TrainingConfig:
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
 
 
+#: Each optimiser by name: its class, and the `OptimizerConfig` fields it takes besides `lr` and `weight_decay`.
+_OPTIMIZER_FIELDS: dict[str, tuple[Callable[..., torch.optim.Optimizer], tuple[str, ...]]] = {
+    "adam": (torch.optim.Adam, ("betas", "eps")),
+    "adamw": (torch.optim.AdamW, ("betas", "eps")),
+    "sgd": (torch.optim.SGD, ("momentum", "nesterov")),
+    "novograd": (NovoGrad, ("betas", "eps", "grad_averaging")),
+}
+
+
 def build_optimizer(
     parameters: Iterable[Tensor] | Iterable[dict[str, Any]], config: OptimizerConfig
 ) -> torch.optim.Optimizer:
-    """Build the optimiser ``config`` names over ``parameters``."""
-    if config.name == "adam":
-        return torch.optim.Adam(
-            parameters, lr=config.lr, betas=config.betas, eps=config.eps, weight_decay=config.weight_decay
-        )
-    if config.name == "adamw":
-        return torch.optim.AdamW(
-            parameters, lr=config.lr, betas=config.betas, eps=config.eps, weight_decay=config.weight_decay
-        )
-    if config.name == "sgd":
-        return torch.optim.SGD(
-            parameters,
-            lr=config.lr,
-            momentum=config.momentum,
-            nesterov=config.nesterov,
-            weight_decay=config.weight_decay,
-        )
-    if config.name == "novograd":
-        return NovoGrad(
-            parameters,
-            lr=config.lr,
-            betas=config.betas,
-            eps=config.eps,
-            weight_decay=config.weight_decay,
-            grad_averaging=config.grad_averaging,
-        )
-    raise ConfigError(f"optimizer name {config.name!r} is not one of adam, adamw, sgd, novograd")
+    """Build the optimiser ``config`` names over ``parameters``, with its ``lr``, ``weight_decay`` and the fields
+    that optimiser takes (see `OptimizerConfig`)."""
+    if config.name not in _OPTIMIZER_FIELDS:
+        raise ConfigError(f"optimizer name {config.name!r} is not one of adam, adamw, sgd, novograd")
+    optimizer, names = _OPTIMIZER_FIELDS[config.name]
+    settings = {name: getattr(config, name) for name in names}
+    return optimizer(parameters, lr=config.lr, weight_decay=config.weight_decay, **settings)
 
 
 def schedule_factor(config: ScheduleConfig, base_lr: float) -> Callable[[int], float]:
