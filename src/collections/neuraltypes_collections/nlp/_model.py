@@ -21,7 +21,7 @@ if TYPE_CHECKING:  # the verb imports the model: import it back only when called
     from ._inference import PunctuatedText
 
 __all__ = ["HeadConfig", "PunctCapitLogits", "PunctuationCapitalizationConfig", "PunctuationCapitalizationModel",
-           "TokenClassifierHead"]
+           "TokenClassifierHead", "build_encoder", "encoder_from_artifacts"]
 
 _ACTIVATIONS = {"relu": torch.nn.ReLU, "gelu": torch.nn.GELU, "tanh": torch.nn.Tanh}
 
@@ -158,19 +158,30 @@ ENCODER_CONFIG_ARTIFACT = "encoder_config.json"
 VOCAB_ARTIFACT = "vocab.txt"
 
 
-def _encoder_from_artifacts(config: PunctuationCapitalizationConfig, artifacts: Mapping[str, bytes]) -> HFTextEncoder:
+def encoder_from_artifacts(owner: str, artifacts: Mapping[str, bytes], do_lower_case: bool) -> HFTextEncoder:
+    """A freshly initialised encoder from the artifacts `encoder_config.json` (a Hugging Face BERT config) and
+    `vocab.txt` (WordPiece); `owner` names the model in the error for a missing artifact."""
     missing = [name for name in (ENCODER_CONFIG_ARTIFACT, VOCAB_ARTIFACT) if name not in artifacts]
     if missing:
         raise ConfigError(
-            f"PunctuationCapitalizationModel: base_encoder is empty, so the encoder is built from the artifacts "
-            f"{ENCODER_CONFIG_ARTIFACT} and {VOCAB_ARTIFACT}, but {', '.join(missing)} is missing "
+            f"{owner}: base_encoder is empty, so the encoder is built from the artifacts {ENCODER_CONFIG_ARTIFACT} "
+            f"and {VOCAB_ARTIFACT}, but {', '.join(missing)} is missing "
             f"(artifacts: {', '.join(sorted(artifacts)) or 'none'})"
         )
     encoder_config = json.loads(artifacts[ENCODER_CONFIG_ARTIFACT].decode("utf-8"))
     with tempfile.TemporaryDirectory() as folder:
         vocab = Path(folder) / VOCAB_ARTIFACT
         vocab.write_bytes(artifacts[VOCAB_ARTIFACT])
-        return hf_text_encoder_from_config(encoder_config, vocab_file=vocab, do_lower_case=config.do_lower_case)
+        return hf_text_encoder_from_config(encoder_config, vocab_file=vocab, do_lower_case=do_lower_case)
+
+
+def build_encoder(owner: str, base_encoder: str, artifacts: Mapping[str, bytes], do_lower_case: bool) -> HFTextEncoder:
+    """The encoder of a model: pretrained from the `base_encoder` wheel, or fresh from the artifacts."""
+    if base_encoder:
+        from ._pretrained import base_encoder_directory
+
+        return load_hf_text_encoder(base_encoder_directory(base_encoder))
+    return encoder_from_artifacts(owner, artifacts, do_lower_case)
 
 
 @register_model("nlp.punctuation_capitalization")
@@ -232,13 +243,7 @@ class PunctuationCapitalizationModel(NeuralModel):
         The model in eval mode.
         """
         artifacts = dict(artifacts or {})
-        if config.base_encoder:
-            from ._pretrained import base_encoder_directory
-
-            encoder = load_hf_text_encoder(base_encoder_directory(config.base_encoder))
-        else:
-            encoder = _encoder_from_artifacts(config, artifacts)
-        model = cls(config, encoder)
+        model = cls(config, build_encoder(cls.__name__, config.base_encoder, artifacts, config.do_lower_case))
         for name, data in artifacts.items():
             model.add_artifact(name, data)
         return model.eval()

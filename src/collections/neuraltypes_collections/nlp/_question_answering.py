@@ -12,9 +12,8 @@ from neuraltypes import Logits, Mask, TokenIndex
 from ..common import NeuralModel, register_model
 from ..common._errors import ConfigError
 from ..common._huggingface import HFTextEncoder
-from ._model import HeadConfig, TokenClassifierHead
+from ._model import HeadConfig, TokenClassifierHead, build_encoder
 from ._stored_layers import install_stored_layers
-from ._token_classification import build_encoder
 
 if TYPE_CHECKING:  # the verb imports the model: import it back only when called
     from ._answer import Answer

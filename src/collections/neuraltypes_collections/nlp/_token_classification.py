@@ -1,10 +1,7 @@
 """Token classification (named entities): one classification head over a BERT-family encoder, BIO labels."""
 
-import json
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, overload
 
 import torch
@@ -14,15 +11,15 @@ from neuraltypes import Logits, Mask, TokenIndex
 
 from ..common import NeuralModel, register_model
 from ..common._errors import ConfigError
-from ..common._huggingface import HFTextEncoder, hf_text_encoder_from_config, load_hf_text_encoder
+from ..common._huggingface import HFTextEncoder
 from ._entity_labels import ONTONOTES_TYPES, bio_labels
-from ._model import ENCODER_CONFIG_ARTIFACT, VOCAB_ARTIFACT, HeadConfig, TokenClassifierHead
+from ._model import HeadConfig, TokenClassifierHead, build_encoder
 from ._stored_layers import install_stored_layers
 
 if TYPE_CHECKING:  # the verb imports the model: import it back only when called
     from ._entities import RecognizedEntities
 
-__all__ = ["TokenClassificationConfig", "TokenClassificationModel", "encoder_from_artifacts"]
+__all__ = ["TokenClassificationConfig", "TokenClassificationModel"]
 
 
 @dataclass(frozen=True)
@@ -71,32 +68,6 @@ class TokenClassificationConfig:
     def window_step(self) -> int:
         """Subwords between window starts (`step`, or half a window)."""
         return self.step if self.step is not None else max(1, (self.max_length - 2) // 2)
-
-
-def encoder_from_artifacts(owner: str, artifacts: Mapping[str, bytes], do_lower_case: bool) -> HFTextEncoder:
-    """A freshly initialised encoder from the artifacts `encoder_config.json` (a Hugging Face BERT config) and
-    `vocab.txt` (WordPiece); `owner` names the model in the error for a missing artifact."""
-    missing = [name for name in (ENCODER_CONFIG_ARTIFACT, VOCAB_ARTIFACT) if name not in artifacts]
-    if missing:
-        raise ConfigError(
-            f"{owner}: base_encoder is empty, so the encoder is built from the artifacts {ENCODER_CONFIG_ARTIFACT} "
-            f"and {VOCAB_ARTIFACT}, but {', '.join(missing)} is missing "
-            f"(artifacts: {', '.join(sorted(artifacts)) or 'none'})"
-        )
-    encoder_config = json.loads(artifacts[ENCODER_CONFIG_ARTIFACT].decode("utf-8"))
-    with tempfile.TemporaryDirectory() as folder:
-        vocab = Path(folder) / VOCAB_ARTIFACT
-        vocab.write_bytes(artifacts[VOCAB_ARTIFACT])
-        return hf_text_encoder_from_config(encoder_config, vocab_file=vocab, do_lower_case=do_lower_case)
-
-
-def build_encoder(owner: str, base_encoder: str, artifacts: Mapping[str, bytes], do_lower_case: bool) -> HFTextEncoder:
-    """The encoder of a model: pretrained from the `base_encoder` wheel, or fresh from the artifacts."""
-    if base_encoder:
-        from ._pretrained import base_encoder_directory
-
-        return load_hf_text_encoder(base_encoder_directory(base_encoder))
-    return encoder_from_artifacts(owner, artifacts, do_lower_case)
 
 
 @register_model("nlp.token_classification")
