@@ -40,7 +40,7 @@ from ..modules._fastpitch import FastPitch, FastPitchConfig, FastPitchOutput
 from ..modules._features import require_same_contract
 from ..modules._pitch import average_per_token
 from ..text._normalize import normalize_text
-from ..text._tokenizers import EnglishCharsTokenizer, PhonemeTokenizer
+from ..text._tokenizers import TextTokenizer
 from ._generator import (
     HETERONYMS_ARTIFACT,
     PHONEME_DICT_ARTIFACT,
@@ -97,7 +97,7 @@ class FastPitchModel(_SpectrogramGenerator):
     Config = FastPitchModelConfig
     config: FastPitchModelConfig
 
-    def __init__(self, config: FastPitchModelConfig, tokenizer: PhonemeTokenizer | EnglishCharsTokenizer | None = None) -> None:
+    def __init__(self, config: FastPitchModelConfig, tokenizer: TextTokenizer | None = None) -> None:
         super().__init__(config, tokenizer)
         self.fastpitch = FastPitch(config.fastpitch)
 

