@@ -1,11 +1,12 @@
 # make test: create .venv if missing, install the project with every extra, run the whole suite.
 # make demo: the same set-up, then the project's main job.
+# make docs: the same set-up, then the documentation site into site/ (mkdocs build --strict).
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test demo install typecheck lint bench clean
+.PHONY: test demo install typecheck lint bench docs clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,5 +32,9 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/contract_overhead.py
 
+# the documentation site (MkDocs + Material + mkdocstrings) into site/, warnings as errors
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/python -m mkdocs build --strict --site-dir site
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache site

@@ -20,6 +20,7 @@ __all__ = ["check_contract", "pytest_addoption"]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
+    """pytest's hook: adds ``--contract-examples N``, the hypothesis examples per contract property."""
     group = parser.getgroup("neuraltypes")
     group.addoption("--contract-examples", dest="contract_examples", type=int, default=None,
                     help="hypothesis examples per contract property (default 20)")
