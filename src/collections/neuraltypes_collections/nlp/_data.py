@@ -14,7 +14,7 @@ of context as in a short one.
 import hashlib
 import os
 import random
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -137,6 +137,46 @@ class TokenizedCorpus:
         return self.ids[a:b], self.punct[a:b], self.capit[a:b]
 
 
+def pack_words(
+    tokenizer: Any, words: Sequence[Sequence[str]], labels: Iterable[Sequence[tuple[int, ...]]], window: int
+) -> tuple[list[int], list[list[int]], list[int]]:
+    """Word-labelled texts as flat training arrays: their subword ids, cut at word boundaries into pieces of at most
+    `window` subwords (a longer word keeps its first `window`), each word's labels on its first subword and
+    `IGNORE_INDEX` on the others.
+
+    **Arguments:**
+
+    - `tokenizer`: a fast `transformers` tokenizer (see `tokenize_words`).
+    - `words`: the words of each text.
+    - `labels`: for each text, one tuple of label indices per word, one index per head (read in step with `words`).
+    - `window`: the most subwords in a piece.
+
+    **Returns:** `(ids, labels, offsets)`: the subword ids, one label list per head (each as long as `ids`), and
+    the piece boundaries into both (`offsets[0] == 0`, then the end of each piece).
+    """
+    ids: list[int] = []
+    columns: list[list[int]] = []
+    offsets = [0]
+    text_labels = iter(labels)
+    chunk = 2048
+    for begin in range(0, len(words), chunk):
+        for per_word in tokenize_words(tokenizer, words[begin : begin + chunk]):
+            length = 0
+            for word_ids, word_labels in zip(per_word, next(text_labels), strict=True):
+                word_ids = word_ids[:window]
+                if length + len(word_ids) > window:
+                    offsets.append(len(ids))
+                    length = 0
+                columns = columns or [[] for _ in word_labels]
+                for column, label in zip(columns, word_labels, strict=True):
+                    column.extend([label] + [IGNORE_INDEX] * (len(word_ids) - 1))
+                ids.extend(word_ids)
+                length += len(word_ids)
+            if length:
+                offsets.append(len(ids))
+    return ids, columns, offsets
+
+
 def _cache_key(items: Sequence[LabelledText], tokenizer: Any, window: int) -> str:
     digest = hashlib.sha256()
     digest.update(f"{type(tokenizer).__name__}|{len(tokenizer)}|{window}|v1".encode())
@@ -165,26 +205,9 @@ def tokenize_corpus(items: Sequence[LabelledText], tokenizer: Any, max_length: i
                 return TokenizedCorpus(data["ids"], data["punct"], data["capit"], data["offsets"])
     punct_index = {label: i for i, label in enumerate(PUNCT_LABELS)}
     capit_index = {label: i for i, label in enumerate(CAPIT_LABELS)}
-    ids: list[int] = []
-    punct: list[int] = []
-    capit: list[int] = []
-    offsets = [0]
-    chunk = 2048
-    for begin in range(0, len(items), chunk):
-        part = items[begin : begin + chunk]
-        for item, per_word in zip(part, tokenize_words(tokenizer, [i.words for i in part]), strict=True):
-            length = 0
-            for word_ids, p, c in zip(per_word, item.punct, item.capit, strict=True):
-                word_ids = word_ids[:window]
-                if length + len(word_ids) > window:
-                    offsets.append(len(ids))
-                    length = 0
-                ids.extend(word_ids)
-                punct.extend([punct_index[p]] + [IGNORE_INDEX] * (len(word_ids) - 1))
-                capit.extend([capit_index[c]] + [IGNORE_INDEX] * (len(word_ids) - 1))
-                length += len(word_ids)
-            if length:
-                offsets.append(len(ids))
+    labels = ([(punct_index[p], capit_index[c]) for p, c in zip(item.punct, item.capit, strict=True)] for item in items)
+    ids, columns, offsets = pack_words(tokenizer, [item.words for item in items], labels, window)
+    punct, capit = columns or ([], [])
     corpus = TokenizedCorpus(
         np.asarray(ids, dtype=np.int32), np.asarray(punct, dtype=np.int16),
         np.asarray(capit, dtype=np.int16), np.asarray(offsets, dtype=np.int64),

@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 from ..common._errors import ConfigError, InputError
-from ._data import IGNORE_INDEX, TokenizedCorpus, bucketed_batches, collate, tokenize_words
+from ._data import IGNORE_INDEX, TokenizedCorpus, bucketed_batches, collate, pack_words
 from ._entity_labels import bio_from_spans, split_words
 from ._token_classification import TokenClassificationModel
 
@@ -122,26 +122,10 @@ def _corpus(model: TokenClassificationModel, examples: Sequence[EntityExample]) 
     """Examples as flat arrays, cut at word boundaries to fit a window; labels on first subwords. The labels fill
     both label arrays of `TokenizedCorpus` (made for punctuation's two heads): only the first is read."""
     index = {label: i for i, label in enumerate(model.config.labels)}
-    window = model.config.max_length - 2
-    ids: list[int] = []
-    labels: list[int] = []
-    offsets = [0]
-    for begin in range(0, len(examples), 2048):
-        part = examples[begin : begin + 2048]
-        for example, per_word in zip(part, tokenize_words(model.tokenizer, [e.words for e in part]),
-                                     strict=True):
-            length = 0
-            for word_ids, label in zip(per_word, example.labels, strict=True):
-                word_ids = word_ids[:window]
-                if length + len(word_ids) > window:
-                    offsets.append(len(ids))
-                    length = 0
-                ids.extend(word_ids)
-                labels.extend([index[label]] + [IGNORE_INDEX] * (len(word_ids) - 1))
-                length += len(word_ids)
-            if length:
-                offsets.append(len(ids))
-    label_array = np.asarray(labels, dtype=np.int16)
+    labels = ([(index[label],) for label in example.labels] for example in examples)
+    ids, columns, offsets = pack_words(model.tokenizer, [e.words for e in examples], labels,
+                                       model.config.max_length - 2)
+    label_array = np.asarray(columns[0] if columns else [], dtype=np.int16)
     return TokenizedCorpus(np.asarray(ids, dtype=np.int32), label_array, label_array,
                            np.asarray(offsets, dtype=np.int64))
 
