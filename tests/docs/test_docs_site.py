@@ -142,7 +142,7 @@ def test_every_public_name_has_a_docstring() -> None:
     """What the reference renders: griffe's static view, with the '#:' comments mkdocs.yml's extension reads."""
     import griffe
 
-    extensions = griffe.load_extensions(str(DOCS / "hooks" / "comment_docstrings.py"))
+    extensions = griffe.load_extensions(str(DOCS / "hooks" / "griffe_docstrings.py"))
     loaded = {
         package: griffe.load(package, search_paths=[str(p) for p in SOURCES], extensions=extensions)
         for package in ("neuraltypes", "neuraltypes_collections")
