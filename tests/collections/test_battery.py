@@ -36,7 +36,15 @@ from neuraltypes_collections.asr.classification import (
     FrameClassificationModelConfig,
     matchboxnet_encoder,
 )
-from neuraltypes_collections.asr.speaker import GE2EConfig, GE2EModel
+from neuraltypes_collections.asr.speaker import (
+    GE2EConfig,
+    GE2EModel,
+    SpeakerDecoderConfig,
+    SpeakerLabelModel,
+    SpeakerLabelModelConfig,
+    titanet_encoder,
+    titanet_mel_config,
+)
 from neuraltypes_collections.asr.whisper import WhisperConfig, WhisperDimensions, WhisperModel
 from neuraltypes_collections.common import (
     NeuralModel,
@@ -160,6 +168,13 @@ def _tiny_ge2e() -> GE2EModel:
     return GE2EModel(GE2EConfig(hidden_size=16, num_layers=1, embedding_size=8, partial_frames=20, partial_rate_hz=10.0))
 
 
+def _tiny_titanet() -> SpeakerLabelModel:
+    """A random TitaNet-style speaker model: 20 mel bands, one 16-filter block, attentive pooling, 8-d embeddings."""
+    encoder = titanet_encoder(16, 1, 24, feat_in=20, kernels=(3,))
+    decoder = SpeakerDecoderConfig(num_classes=3, emb_sizes=(8,), attention_channels=4)
+    return SpeakerLabelModel(SpeakerLabelModelConfig(titanet_mel_config().with_(n_mels=20), encoder, decoder))
+
+
 # nlp ------------------------------------------------------------------------------------------------------
 
 VOCAB = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "hello", "world", "how", "are", "you", "##s"]
@@ -256,6 +271,7 @@ CASES: tuple[BatteryCase, ...] = (
     BatteryCase(ClassificationModel, "classification-marblenet-mel-avg", _marblenet_mel_avg, _speech),
     BatteryCase(FrameClassificationModel, "frame-vad", _frame_vad, _speech),
     BatteryCase(GE2EModel, "ge2e-speaker", _tiny_ge2e, _speech),
+    BatteryCase(SpeakerLabelModel, "speaker-label-titanet", _tiny_titanet, _speech),
     BatteryCase(PunctuationCapitalizationModel, "punctuation-tiny-bert", _tiny_punctuation, _token_ids),
     BatteryCase(TokenClassificationModel, "ner-tiny-bert", _tiny_ner, _token_ids),
     BatteryCase(QuestionAnsweringModel, "qa-tiny-bert", _tiny_qa, _token_ids),

@@ -11,6 +11,7 @@ MODULES = [
     "neuraltypes_collections.asr.speaker._ge2e",
     "neuraltypes_collections.asr.speaker._embed",
     "neuraltypes_collections.asr.speaker._diarize",
+    "neuraltypes_collections.asr.speaker._label_model",
 ]
 
 

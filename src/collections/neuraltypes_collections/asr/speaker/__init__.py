@@ -1,4 +1,5 @@
-"""Speaker recognition: embeddings, verification, identification and diarization with the GE2E encoder.
+"""Speaker recognition: embeddings, verification, identification and diarization with the GE2E encoder, and NeMo's
+TitaNet / SpeakerNet speaker models (`SpeakerLabelModel`, imported from `.nemo` checkpoints).
 
     from neuraltypes_collections.asr.speaker import GE2EModel, verify, diarize
     model = GE2EModel.from_pretrained("ge2e_resemblyzer")   # the weights `resemblyzer` installs
@@ -26,6 +27,15 @@ from ._ge2e import GE2EModel as GE2EModel
 from ._ge2e import ge2e_mel_config as ge2e_mel_config
 from ._ge2e import normalize_volume as normalize_volume
 from ._ge2e import partial_starts as partial_starts
+from ._label_model import SpeakerDecoder as SpeakerDecoder
+from ._label_model import SpeakerDecoderConfig as SpeakerDecoderConfig
+from ._label_model import SpeakerLabelModel as SpeakerLabelModel
+from ._label_model import SpeakerLabelModelConfig as SpeakerLabelModelConfig
+from ._label_model import SpeakerLabelOutput as SpeakerLabelOutput
+from ._label_model import titanet_encoder as titanet_encoder
+from ._label_model import titanet_mel_config as titanet_mel_config
+from ._nemo_import import import_nemo_speaker_label as import_nemo_speaker_label
+from ._nemo_import import speaker_label_config_from_nemo as speaker_label_config_from_nemo
 from ._weights import ge2e_resemblyzer as ge2e_resemblyzer
 from ._weights import load_ge2e as load_ge2e
 from ._weights import resemblyzer_weights_file as resemblyzer_weights_file
@@ -37,7 +47,12 @@ __all__ = [
     "GE2EMelFrontEnd",
     "GE2EModel",
     "Identification",
+    "SpeakerDecoder",
+    "SpeakerDecoderConfig",
     "SpeakerEmbedding",
+    "SpeakerLabelModel",
+    "SpeakerLabelModelConfig",
+    "SpeakerLabelOutput",
     "SpeakerTurn",
     "SpeakerWindows",
     "Verification",
@@ -49,9 +64,13 @@ __all__ = [
     "ge2e_mel_config",
     "ge2e_resemblyzer",
     "identify",
+    "import_nemo_speaker_label",
     "load_ge2e",
     "normalize_volume",
     "partial_starts",
     "resemblyzer_weights_file",
+    "speaker_label_config_from_nemo",
+    "titanet_encoder",
+    "titanet_mel_config",
     "verify",
 ]

@@ -26,7 +26,7 @@ from ...common import eval_mode
 from ...common._audio import AudioInput, is_single_audio, load_audio
 from ...common._errors import InputError
 from ...common._verbs import AudioVerbOptions, batches, check_batch_size, model_device
-from ._embed import ModelArgument, speaker_model
+from ._embed import ModelArgument, ge2e_model
 from ._ge2e import GE2EModel, normalize_volume
 
 __all__ = ["Diarization", "DiarizeOptions", "SpeakerTurn", "SpeakerWindows", "cluster_embeddings", "cluster_windows", "diarize", "embed_windows"]
@@ -186,7 +186,7 @@ def embed_windows(
     check_batch_size(batch_size, function="diarize")
     _check_number("window_s", window_s, 0.05, 60.0)
     _check_number("step_s", step_s, 0.01, 60.0)
-    encoder = speaker_model(model, function="diarize")
+    encoder = ge2e_model(model, function="diarize")
     rate, hop = encoder.sample_rate, encoder.config.mel.hop_length
     size, step = max(1, round(window_s * rate / hop)), max(1, round(step_s * rate / hop))
     waveform = load_audio(audio, rate, sample_rate=sample_rate, resample_audio=resample, function="diarize", source=source)
@@ -264,7 +264,7 @@ def diarize(
 
     **Returns:** one `Diarization` for one recording; a list, in order, for a list.
     """
-    encoder = speaker_model(model, function="diarize")
+    encoder = ge2e_model(model, function="diarize")
     cluster_windows(SpeakerWindows((), (), torch.empty(0), 0.0), num_speakers=num_speakers,
                     max_speakers=max_speakers, cluster_threshold=cluster_threshold)  # checks the options first  # fmt: skip
     single = is_single_audio(audio)

@@ -1,6 +1,7 @@
-"""`embed_speakers`, `verify`, `identify`: who is speaking, from the GE2E encoder's embeddings.
+"""`embed_speakers`, `verify`, `identify`: who is speaking, from a speaker encoder's embeddings.
 
-Each verb takes the model first (a `GE2EModel`, a registry name or an archive path; `None`: the pretrained
+Each verb takes the model first (a `GE2EModel` or a `SpeakerLabelModel` imported from NeMo, a registry name or an
+archive path; `None`: the pretrained
 ``ge2e_resemblyzer``), one recording or a list of them, and returns one frozen result or a list. Where a verb takes
 recordings it also takes `SpeakerEmbedding` results, so that a voice is embedded once and compared many times.
 """
@@ -18,8 +19,15 @@ from torch import Tensor
 from ...common import eval_mode
 from ...common._audio import AudioInput, batch_audio, is_single_audio, load_audio_list
 from ...common._errors import InputError
-from ...common._verbs import AudioVerbOptions, batches, check_batch_size, model_device, resolve_model
+from ...common._verbs import (
+    AudioVerbOptions,
+    batches,
+    check_batch_size,
+    model_device,
+    wrong_model_error,
+)
 from ._ge2e import GE2EModel
+from ._label_model import SpeakerLabelModel
 
 __all__ = [
     "EmbedOptions",
@@ -28,12 +36,15 @@ __all__ = [
     "SpeakerEmbedding",
     "Verification",
     "embed_speakers",
+    "ge2e_model",
     "identify",
     "speaker_model",
     "verify",
 ]
 
-ModelArgument = GE2EModel | str | os.PathLike[str] | None
+#: The models the verbs take: GE2E, and NeMo's speaker models (TitaNet, SpeakerNet) once imported.
+SpeakerEncoder = GE2EModel | SpeakerLabelModel
+ModelArgument = GE2EModel | SpeakerLabelModel | str | os.PathLike[str] | None
 
 
 @dataclass(frozen=True)
@@ -93,17 +104,41 @@ class MatchOptions(AudioVerbOptions, total=False):
     threshold: float | None
 
 
-def speaker_model(model: ModelArgument, *, function: str) -> GE2EModel:
-    """The `GE2EModel` a verb's `model` argument names; `None` is the pretrained ``ge2e_resemblyzer`` (shared)."""
+def _named_model(model: GE2EModel | SpeakerLabelModel | str | os.PathLike[str]) -> object:
+    if isinstance(model, (str, os.PathLike)):
+        from ...common._pretrained import model_from_reference
+
+        return model_from_reference(model)
+    return model
+
+
+def speaker_model(model: ModelArgument, *, function: str) -> SpeakerEncoder:
+    """The `GE2EModel` or `SpeakerLabelModel` a verb's `model` argument names; `None` is the pretrained
+    ``ge2e_resemblyzer`` (shared)."""
     if model is None:
         from ._weights import default_ge2e
 
         return default_ge2e()
-    return resolve_model(model, GE2EModel, function=function)
+    loaded = _named_model(model)
+    if not isinstance(loaded, (GE2EModel, SpeakerLabelModel)):
+        raise wrong_model_error(function, model, loaded, "a GE2EModel or a SpeakerLabelModel")
+    return loaded
+
+
+def ge2e_model(model: ModelArgument, *, function: str) -> GE2EModel:
+    """The `GE2EModel` a verb's `model` argument names (`diarize` takes GE2E only); `None`: ``ge2e_resemblyzer``."""
+    if model is None:
+        from ._weights import default_ge2e
+
+        return default_ge2e()
+    loaded = _named_model(model)
+    if not isinstance(loaded, GE2EModel):
+        raise wrong_model_error(function, model, loaded, "a GE2EModel")
+    return loaded
 
 
 def _embed(
-    encoder: GE2EModel,
+    encoder: SpeakerEncoder,
     recordings: Sequence[AudioInput],
     *,
     batch_size: int,
@@ -123,7 +158,10 @@ def _embed(
     with eval_mode(encoder), torch.inference_mode():
         for run in batches(order, batch_size, progress=progress, description=function):
             audio, lengths = batch_audio([waveforms[index] for index in run], rate)
-            vectors = encoder(audio.to(run_on), lengths.to(run_on)).float().cpu()
+            if isinstance(encoder, SpeakerLabelModel):
+                vectors = encoder.embed(audio.to(run_on), lengths.to(run_on)).float().cpu()
+            else:
+                vectors = encoder(audio.to(run_on), lengths.to(run_on)).float().cpu()
             for index, vector in zip(run, vectors, strict=True):
                 results[index] = SpeakerEmbedding(vector.clone(), waveforms[index].shape[-1] / rate)
     return [results[index] for index in range(len(waveforms))]
@@ -151,7 +189,8 @@ def embed_speakers(
 
     **Arguments:**
 
-    - `model`: a `GE2EModel`, its registry name or archive path; `None`: ``ge2e_resemblyzer``.
+    - `model`: a `GE2EModel` or a `SpeakerLabelModel` (an imported NeMo TitaNet or SpeakerNet), its registry
+      name or archive path; `None`: ``ge2e_resemblyzer``.
     - `audio`: a path, a ``(time,)`` or ``(channel, time)`` tensor or array in [-1, 1], or a list of them (the
       rules of ``docs/collections.md``).
     - `batch_size`, `progress`, `device`, `sample_rate`, `resample`: the verbs' shared keywords.
@@ -172,7 +211,7 @@ def embed_speakers(
 
 
 def _voices(
-    encoder: GE2EModel, voices: Sequence[Voice], function: str, **options: object
+    encoder: SpeakerEncoder, voices: Sequence[Voice], function: str, **options: object
 ) -> list[SpeakerEmbedding]:
     """Embeddings of `voices`: the `SpeakerEmbedding`s as given, the recordings embedded in one pass."""
     recordings = [(index, voice) for index, voice in enumerate(voices) if not isinstance(voice, SpeakerEmbedding)]
@@ -189,7 +228,7 @@ def _voices(
     return result
 
 
-def _threshold(encoder: GE2EModel, threshold: float | None, function: str) -> float:
+def _threshold(encoder: SpeakerEncoder, threshold: float | None, function: str) -> float:
     value = encoder.config.verification_threshold if threshold is None else threshold
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not -1.0 <= float(value) <= 1.0:
         raise InputError(f"{function}: threshold is a cosine similarity in [-1, 1], got {value!r}", source="threshold")
@@ -224,7 +263,8 @@ def verify(
 
     **Arguments:**
 
-    - `model`: a `GE2EModel`, its registry name or archive path; `None`: ``ge2e_resemblyzer``.
+    - `model`: a `GE2EModel` or a `SpeakerLabelModel` (an imported NeMo TitaNet or SpeakerNet), its registry
+      name or archive path; `None`: ``ge2e_resemblyzer``.
     - `first`, `second`: one recording (or `SpeakerEmbedding`) each, or two lists of the same length (pairs).
     - `threshold`: "same speaker" at a cosine of at least this (default: the model's calibrated
       `verification_threshold`).
@@ -277,7 +317,8 @@ def identify(
 
     **Arguments:**
 
-    - `model`: a `GE2EModel`, its registry name or archive path; `None`: ``ge2e_resemblyzer``.
+    - `model`: a `GE2EModel` or a `SpeakerLabelModel` (an imported NeMo TitaNet or SpeakerNet), its registry
+      name or archive path; `None`: ``ge2e_resemblyzer``.
     - `audio`: one recording (or `SpeakerEmbedding`), or a list of them.
     - `enrolled`: name -> one recording, a list of recordings of that speaker (their embeddings are averaged and
       normalised, as resemblyzer's `embed_speaker` does) or a `SpeakerEmbedding`.

@@ -1,0 +1,110 @@
+"""NeMo parity of the speaker models: two `EncDecSpeakerLabelModel` checkpoints made with NeMo 3.0 (TitaNet-style
+attentive pooling with the angular head, SpeakerNet-style x-vector pooling; random weights, see
+fixtures/make_nemo_speaker_fixtures.py), reproduced through `restore_from` within 1e-4 (absolute; the embeddings' largest entries are about 10)."""
+
+from __future__ import annotations
+
+import io
+import tarfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+import yaml
+from neuraltypes_collections.asr.speaker import SpeakerLabelModel, embed_speakers, verify
+from neuraltypes_collections.common import NemoImportError, NeuralModel
+
+FIXTURES = Path(__file__).parent / "fixtures"
+NAMES = ["titanet_small", "speakernet_small"]
+TOLERANCE = 1e-4
+
+
+@pytest.fixture(scope="module", params=NAMES)
+def restored(request: pytest.FixtureRequest) -> tuple[SpeakerLabelModel, dict[str, np.ndarray]]:
+    model = NeuralModel.restore_from(FIXTURES / request.param / "model.nemo")
+    return model, dict(np.load(FIXTURES / request.param / "expected.npz", allow_pickle=False))
+
+
+def _difference(actual: torch.Tensor, expected: np.ndarray) -> float:
+    return float((actual - torch.from_numpy(expected)).abs().max())
+
+
+def test_restore_from_gives_an_eval_speaker_model(restored: tuple[SpeakerLabelModel, dict]) -> None:
+    model, expected = restored
+    assert isinstance(model, SpeakerLabelModel) and not model.training
+    assert model.embedding_size == expected["embeddings"].shape[1]
+    assert model.config.decoder.num_classes == expected["logits"].shape[1]
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_batch_embeddings_and_logits_match_nemo(restored: tuple[SpeakerLabelModel, dict], fast: bool) -> None:
+    model, expected = restored
+    model.encoder.fast_inference = fast
+    try:
+        with torch.no_grad():
+            out = model(torch.from_numpy(expected["audio"]), torch.from_numpy(expected["audio_lengths"]))
+    finally:
+        model.encoder.fast_inference = True
+    assert out.embeddings.shape == expected["embeddings"].shape
+    assert _difference(out.embeddings, expected["embeddings"]) < TOLERANCE
+    assert _difference(out.logits, expected["logits"]) < TOLERANCE
+
+
+def test_each_clip_alone_matches_nemo(restored: tuple[SpeakerLabelModel, dict]) -> None:
+    model, expected = restored
+    audio, lengths = expected["audio"], expected["audio_lengths"]
+    with torch.no_grad():
+        singles = torch.cat([model(torch.from_numpy(audio[i : i + 1, :n]), torch.tensor([n])).embeddings
+                             for i, n in enumerate(lengths.tolist())])  # fmt: skip
+    assert _difference(singles, expected["single_embeddings"]) < TOLERANCE
+    # and the batch does not change a clip's embedding (NeMo's pooling masks the padding)
+    assert np.abs(expected["single_embeddings"] - expected["embeddings"]).max() < TOLERANCE
+
+
+def test_the_verbs_take_the_imported_model(restored: tuple[SpeakerLabelModel, dict]) -> None:
+    model, expected = restored
+    audio, lengths = expected["audio"], expected["audio_lengths"]
+    clips = [torch.from_numpy(audio[i, :n]) for i, n in enumerate(lengths.tolist())]
+    embeddings = embed_speakers(model, clips)
+    reference = torch.nn.functional.normalize(torch.from_numpy(expected["single_embeddings"]), dim=-1)
+    for embedding, row in zip(embeddings, reference, strict=True):
+        assert embedding.vector.shape == row.shape
+        assert (embedding.vector - row).abs().max() < 1e-4
+    score = verify(model, embeddings[0], embeddings[2], threshold=0.5).score
+    assert score == pytest.approx(float(reference[0] @ reference[2]), abs=1e-4)
+
+
+def _with_config(source: Path, edit: object) -> bytes:
+    """The archive `source` with its model_config.yaml passed through `edit` (a function of the parsed dict)."""
+    buffer = io.BytesIO()
+    with tarfile.open(source) as old, tarfile.open(fileobj=buffer, mode="w") as new:
+        for member in old.getmembers():
+            data = old.extractfile(member).read() if member.isfile() else None  # type: ignore[union-attr]
+            if member.name.endswith("model_config.yaml") and data is not None:
+                config = yaml.safe_load(data)
+                edit(config)  # type: ignore[operator]
+                data = yaml.safe_dump(config).encode()
+                member.size = len(data)
+            new.addfile(member, io.BytesIO(data) if data is not None else None)
+    return buffer.getvalue()
+
+
+def test_an_ecapa_encoder_is_refused_by_name(tmp_path: Path) -> None:
+    def ecapa(config: dict) -> None:
+        config["encoder"]["_target_"] = "nemo.collections.asr.modules.ECAPAEncoder"
+
+    path = tmp_path / "ecapa.nemo"
+    path.write_bytes(_with_config(FIXTURES / "titanet_small" / "model.nemo", ecapa))
+    with pytest.raises(NemoImportError, match="ECAPAEncoder.*ECAPA-TDNN is not"):
+        NeuralModel.restore_from(path)
+
+
+def test_an_unknown_pool_mode_is_refused_by_name(tmp_path: Path) -> None:
+    def pooling(config: dict) -> None:
+        config["decoder"]["pool_mode"] = "mpncov"
+
+    path = tmp_path / "pool.nemo"
+    path.write_bytes(_with_config(FIXTURES / "titanet_small" / "model.nemo", pooling))
+    with pytest.raises(NemoImportError, match="pool_mode='mpncov'"):
+        NeuralModel.restore_from(path)
