@@ -16,6 +16,7 @@ from ..common import NeuralModel, register_model
 from ..common._errors import ConfigError
 from ..common._huggingface import HFTextEncoder, hf_text_encoder_from_config, load_hf_text_encoder
 from ._labels import CAPIT_LABELS, PUNCT_LABELS
+from ._stored_layers import install_stored_layers
 
 if TYPE_CHECKING:  # the verb imports the model: import it back only when called
     from ._inference import PunctuatedText
@@ -187,12 +188,13 @@ def build_encoder(owner: str, base_encoder: str, artifacts: Mapping[str, bytes],
 class TextEncoderModel(NeuralModel):
     """The base of the models that put heads on one BERT-family encoder (`PunctuationCapitalizationModel`,
     `TokenClassificationModel`, `QuestionAnsweringModel`): it holds the encoder, refuses a config that wants more
-    positions than the encoder has, builds the encoder in `from_config`, and gives its tokenizer. Not registered,
-    not used on its own.
+    positions than the encoder has, keeps only the stored layers in the state dict (`install_stored_layers`),
+    builds the encoder in `from_config`, and gives its tokenizer. Not registered, not used on its own.
 
     **Arguments:**
 
-    - `config`: the subclass's config; `max_length`, `base_encoder` and `do_lower_case` are read here.
+    - `config`: the subclass's config; `max_length`, `base_encoder`, `stored_layers`, `store_float16` and
+      `do_lower_case` are read here.
     - `encoder`: a typed BERT-family encoder with its fast tokenizer (see `load_hf_text_encoder`).
     """
 
@@ -204,6 +206,8 @@ class TextEncoderModel(NeuralModel):
                 f"lower {type(config).__name__}.max_length."
             )
         self.encoder = encoder
+        install_stored_layers(self, base_encoder=config.base_encoder, stored_layers=config.stored_layers,
+                              store_float16=config.store_float16, num_layers=encoder.num_layers)
 
     @classmethod
     def from_config(cls, config: Any, artifacts: Mapping[str, bytes] | None = None) -> Self:
@@ -258,24 +262,8 @@ class PunctuationCapitalizationModel(TextEncoderModel):
     def __init__(self, config: PunctuationCapitalizationConfig, encoder: HFTextEncoder) -> None:
         super().__init__(config, encoder)
         self.config: PunctuationCapitalizationConfig = config
-        if config.stored_layers > encoder.num_layers:
-            raise ConfigError(
-                f"stored_layers={config.stored_layers} but the encoder has {encoder.num_layers} layers"
-            )
         self.punct_head = TokenClassifierHead(encoder.hidden_size, len(config.punct_labels), config.punct_head)
         self.capit_head = TokenClassifierHead(encoder.hidden_size, len(config.capit_labels), config.capit_head)
-        self._base_keys = self._keys_from_base()
-        self.register_state_dict_post_hook(_drop_base_keys)  # type: ignore[no-untyped-call]
-        self.register_load_state_dict_pre_hook(_restore_base_keys)  # type: ignore[no-untyped-call]
-
-    def _keys_from_base(self) -> dict[str, Tensor]:
-        """State-dict entries that come from the base encoder's wheel rather than from the archive."""
-        if not self.config.base_encoder or self.config.stored_layers < 0:
-            return {}
-        first_stored = self.encoder.num_layers - self.config.stored_layers
-        stored = tuple(f"encoder.model.encoder.layer.{i}." for i in range(first_stored, self.encoder.num_layers))
-        return {key: value for key, value in super().state_dict().items()
-                if key.startswith("encoder.") and not key.startswith(stored)}
 
     def forward(
         self,
@@ -320,20 +308,3 @@ class PunctuationCapitalizationModel(TextEncoderModel):
 
         return add_punctuation_capitalization(self, queries, batch_size=batch_size)
 
-
-def _drop_base_keys(module: torch.nn.Module, state_dict: dict[str, Any], prefix: str, local_metadata: Any) -> None:
-    """State-dict post-hook: leave out weights read from the base encoder; store float16 when configured."""
-    assert isinstance(module, PunctuationCapitalizationModel)
-    for key in module._base_keys:
-        state_dict.pop(prefix + key, None)
-    if module.config.store_float16:
-        for key, value in state_dict.items():
-            if key.startswith(prefix) and isinstance(value, Tensor) and value.is_floating_point():
-                state_dict[key] = value.detach().half()
-
-
-def _restore_base_keys(module: torch.nn.Module, state_dict: dict[str, Any], prefix: str, *args: Any) -> None:
-    """Load pre-hook: fill in the weights that come from the base encoder (they were loaded by `from_config`)."""
-    assert isinstance(module, PunctuationCapitalizationModel)
-    for key, value in module._base_keys.items():
-        state_dict.setdefault(prefix + key, value)

@@ -13,7 +13,6 @@ from ..common import register_model
 from ..common._errors import ConfigError
 from ..common._huggingface import HFTextEncoder
 from ._model import HeadConfig, TextEncoderModel, TokenClassifierHead
-from ._stored_layers import install_stored_layers
 
 if TYPE_CHECKING:  # the verb imports the model: import it back only when called
     from ._answer import Answer
@@ -101,8 +100,6 @@ class QuestionAnsweringModel(TextEncoderModel):
         super().__init__(config, encoder)
         self.config: QuestionAnsweringConfig = config
         self.head = TokenClassifierHead(encoder.hidden_size, 2, config.head)
-        install_stored_layers(self, base_encoder=config.base_encoder, stored_layers=config.stored_layers,
-                              store_float16=config.store_float16, num_layers=encoder.num_layers)
 
     def forward(
         self,

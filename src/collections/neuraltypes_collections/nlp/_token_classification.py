@@ -14,7 +14,6 @@ from ..common._errors import ConfigError
 from ..common._huggingface import HFTextEncoder
 from ._entity_labels import ONTONOTES_TYPES, bio_labels
 from ._model import HeadConfig, TextEncoderModel, TokenClassifierHead
-from ._stored_layers import install_stored_layers
 
 if TYPE_CHECKING:  # the verb imports the model: import it back only when called
     from ._entities import RecognizedEntities
@@ -94,8 +93,6 @@ class TokenClassificationModel(TextEncoderModel):
         super().__init__(config, encoder)
         self.config: TokenClassificationConfig = config
         self.head = TokenClassifierHead(encoder.hidden_size, len(config.labels), config.head)
-        install_stored_layers(self, base_encoder=config.base_encoder, stored_layers=config.stored_layers,
-                              store_float16=config.store_float16, num_layers=encoder.num_layers)
 
     def forward(
         self,
