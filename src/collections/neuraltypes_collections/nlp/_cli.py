@@ -10,8 +10,10 @@ import json
 import os
 import re
 import sys
+from collections.abc import Callable, Sequence
 
-__all__ = ["AUDIO_SUFFIXES", "DEFAULT_MODEL", "punctuate_command", "stdin_lines", "text_file_lines"]
+__all__ = ["AUDIO_SUFFIXES", "DEFAULT_MODEL", "parse_text_command", "punctuate_command", "read_inputs", "stdin_lines",
+           "text_file_lines"]
 
 DEFAULT_MODEL = "punctuation_en_minilm"
 
@@ -48,6 +50,34 @@ def text_file_lines(item: str, *, command: str, nothing: str) -> list[str]:
     return lines
 
 
+def parse_text_command(
+    argv: list[str], *, prog: str, description: str, input_help: str, model_help: str, model_default: str
+) -> argparse.Namespace:
+    """The options of a command that reads text INPUTs (`punctuate`, `ner`): the INPUTs, ``--text`` and the model
+    options (``--model``, ``--device``, ``--threads``, ``--json``, ``--batch-size`` 32), applied."""
+    from ..common._cli import add_model_options, apply_model_options
+
+    parser = argparse.ArgumentParser(prog=prog, description=description)
+    parser.add_argument("inputs", nargs="+", metavar="INPUT", help=input_help)
+    parser.add_argument("--text", action="store_true", help="every INPUT is text, never a file name")
+    add_model_options(parser, model_help=model_help, model_default=model_default, batch_size=32)
+    options = parser.parse_args(argv)
+    apply_model_options(options)
+    return options
+
+
+def read_inputs(
+    command: str, inputs: Sequence[str], read: Callable[[str, int], list[str]]
+) -> tuple[list[str], list[list[str]], int]:
+    """The lines of each INPUT, read by `read(item, number)` (numbers count from 1); an INPUT that cannot be read
+    is reported on its own line and left out (`load_each`). **Returns:** the numbers kept (as str), their lines,
+    and how many failed."""
+    from ..common._cli import load_each
+
+    numbers = [str(number) for number in range(1, len(inputs) + 1)]
+    return load_each(command, numbers, lambda number: read(inputs[int(number) - 1], int(number)))
+
+
 def _queries(item: str, number: int, as_text: bool) -> list[str]:
     """The queries of one INPUT (its `number` counts from 1), or a NeuralTypesError naming it."""
     from ..common._errors import InputError
@@ -71,23 +101,18 @@ def _queries(item: str, number: int, as_text: bool) -> list[str]:
 
 def punctuate_command(argv: list[str]) -> int:
     """Punctuate text given as arguments, or each line of a file (`-` reads stdin); returns the exit status."""
-    from ..common._cli import add_model_options, apply_model_options, load_each
     from ._inference import punctuate
 
-    parser = argparse.ArgumentParser(
+    options = parse_text_command(
+        argv,
         prog="neuraltypes punctuate",
         description="restore punctuation (, . ?) and capitalization of lowercased, unpunctuated text",
+        input_help='text ("how are you"), a text FILE (one query per line) or - for stdin',
+        model_help="punctuation model",
+        model_default=DEFAULT_MODEL,
     )
-    parser.add_argument("inputs", nargs="+", metavar="INPUT",
-                        help='text ("how are you"), a text FILE (one query per line) or - for stdin')
-    parser.add_argument("--text", action="store_true", help="every INPUT is text, never a file name")
-    add_model_options(parser, model_help="punctuation model", model_default=DEFAULT_MODEL, batch_size=32)
-    options = parser.parse_args(argv)
-    apply_model_options(options)
-
-    numbers = [str(number) for number in range(1, len(options.inputs) + 1)]
-    kept, per_input, failures = load_each(
-        "punctuate", numbers, lambda number: _queries(options.inputs[int(number) - 1], int(number), options.text)
+    kept, per_input, failures = read_inputs(
+        "punctuate", options.inputs, lambda item, number: _queries(item, number, options.text)
     )
     if kept:
         queries = [query for lines in per_input for query in lines]

@@ -16,7 +16,7 @@ import json
 import os
 import sys
 
-from ._cli import AUDIO_SUFFIXES, stdin_lines, text_file_lines
+from ._cli import AUDIO_SUFFIXES, parse_text_command, read_inputs, stdin_lines, text_file_lines
 
 __all__ = ["DEFAULT_NER_MODEL", "answer_command", "names_a_file", "ner_command"]
 
@@ -69,21 +69,15 @@ def _marked(text: str, entities: tuple) -> str:  # type: ignore[type-arg]
 
 def ner_command(argv: list[str]) -> int:
     """Find the named entities of texts given as arguments, or of each line of a file; returns the exit status."""
-    from ..common._cli import add_model_options, apply_model_options, load_each
     from ._entities import recognize_entities
 
-    parser = argparse.ArgumentParser(prog="neuraltypes ner",
-                                     description="find named entities (PERSON, ORG, GPE, DATE, ...) in text")
-    parser.add_argument("inputs", nargs="+", metavar="INPUT",
-                        help='text ("john went to paris"), a text FILE (one text per line) or - for stdin; an '
-                             'existing path, or one ending in .txt, is a FILE')
-    parser.add_argument("--text", action="store_true", help="every INPUT is text, never a file name")
-    add_model_options(parser, model_help="NER model", model_default=DEFAULT_NER_MODEL, batch_size=32)
-    options = parser.parse_args(argv)
-    apply_model_options(options)
-    numbers = [str(number) for number in range(1, len(options.inputs) + 1)]
-    kept, per_input, failures = load_each(
-        "ner", numbers, lambda n: _lines(options.inputs[int(n) - 1], options.text, "ner", "text to tag"))
+    options = parse_text_command(
+        argv, prog="neuraltypes ner", description="find named entities (PERSON, ORG, GPE, DATE, ...) in text",
+        input_help='text ("john went to paris"), a text FILE (one text per line) or - for stdin; an existing '
+                   'path, or one ending in .txt, is a FILE',
+        model_help="NER model", model_default=DEFAULT_NER_MODEL)
+    kept, per_input, failures = read_inputs(
+        "ner", options.inputs, lambda item, _: _lines(item, options.text, "ner", "text to tag"))
     if kept:
         texts = [line for lines in per_input for line in lines]
         results = iter(recognize_entities(options.model, texts, batch_size=options.batch_size,
@@ -103,7 +97,7 @@ def ner_command(argv: list[str]) -> int:
 
 def answer_command(argv: list[str]) -> int:
     """Answer questions from a context text or file; returns the exit status."""
-    from ..common._cli import add_model_options, apply_model_options, load_each
+    from ..common._cli import add_model_options, apply_model_options
     from ..common._errors import InputError
     from ._answer import answer
 
@@ -122,9 +116,8 @@ def answer_command(argv: list[str]) -> int:
     except InputError as error:
         print(f"neuraltypes answer: --context {error}", file=sys.stderr)
         return 1
-    numbers = [str(number) for number in range(1, len(options.questions) + 1)]
-    kept, per_input, failures = load_each(
-        "answer", numbers, lambda n: _lines(options.questions[int(n) - 1], options.text, "answer", "question"))
+    kept, per_input, failures = read_inputs(
+        "answer", options.questions, lambda item, _: _lines(item, options.text, "answer", "question"))
     questions = [q for lines in per_input for q in lines if q.strip()]
     if questions:
         for question, result in zip(questions, answer(options.model, questions, context,
