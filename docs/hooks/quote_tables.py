@@ -36,7 +36,7 @@ def quote(page: str, needle: str, *, table_too: bool = True) -> str:
         end = starts[0]
         while end < len(lines) and lines[end].strip():
             end += 1
-        return _cite(lines[first:end], page)
+        return _cite(_without_lead_in(lines[first:end]), page)
     table = next((i for i in range(starts[0], len(lines)) if lines[i].startswith("|")), None)
     if table is None:
         raise QuoteError(f"quote: no table follows {needle!r} in {page}")
@@ -44,6 +44,15 @@ def quote(page: str, needle: str, *, table_too: bool = True) -> str:
     while end < len(lines) and lines[end].startswith("|"):
         end += 1
     return _cite(lines[first:end], page)
+
+
+def _without_lead_in(paragraph: list[str]) -> list[str]:
+    """The paragraph without a last sentence that ends in ':' (it introduces a block the quote leaves out)."""
+    text = "\n".join(paragraph).rstrip()
+    if not text.endswith(":"):
+        return paragraph
+    cut = max(text.rfind(". "), text.rfind(".\n"))
+    return text[: cut + 1].split("\n") if cut > 0 else paragraph
 
 
 def _cite(lines: list[str], page: str) -> str:
