@@ -142,6 +142,10 @@ def main(cfg: DictConfig) -> float:
         make = lambda manifest: make_examples(read_manifest(manifest), encode, front_end, aligner, pitch=track)  # noqa: E731
         train_examples = make(cfg.data.train_manifest)
         val_examples = make(cfg.data.val_manifest) if cfg.data.val_manifest else []
+    if cfg.data.durations == "given" and not cfg.init_from:  # start the output at the mean frame (faster early steps)
+        with torch.no_grad():
+            frames = torch.cat([e.mel for e in train_examples], dim=-1)
+            model.fastpitch.proj.bias.copy_(frames.mean(dim=-1))
     if track:  # pitch targets normalised by the training set's statistics, kept in the model's buffers
         mean, std = pitch_statistics(train_examples)
         model.fastpitch.pitch_mean.fill_(mean)

@@ -10,7 +10,13 @@ from pathlib import Path
 import pytest
 import torch
 from neuraltypes_collections.common import MelConfig, MelFrontEnd, NeuralModel, from_pretrained
-from neuraltypes_collections.tts import FastPitchConfig, FastPitchModel, FastPitchModelConfig, TextConfig, normalize_text
+from neuraltypes_collections.tts import (
+    FastPitchConfig,
+    FastPitchModel,
+    FastPitchModelConfig,
+    TextConfig,
+    normalize_text,
+)
 from neuraltypes_collections.tts._data import collate, normalize_pitch, pitch_statistics
 from neuraltypes_collections.tts._distillation import (
     DistilledUtterance,
@@ -121,7 +127,7 @@ def test_the_recipe_makes_data_resumably_and_trains(tmp_path: Path) -> None:
         [sys.executable, str(ROOT / "examples" / "tts" / "train_fastpitch.py"), "--config-name", "distil_fastpitch",
          f"data.distilled={data}", "data.val_count=1", "model=fastpitch_tiny", "+trainer.max_steps=30",
          "data.batch_size=2", "trainer.max_time=null", f"output={output}", f"checkpoint_dir={tmp_path / 'ckpt'}",
-         "threads=1", f"hydra.run.dir={tmp_path / 'hydra'}", f"+trainer.default_root_dir={tmp_path}"],
+         "threads=1", f"hydra.run.dir={tmp_path / 'hydra'}", f"trainer.default_root_dir={tmp_path}"],
         capture_output=True, text=True, timeout=600,
     )  # fmt: skip
     assert train.returncode == 0, train.stderr[-2000:]

@@ -10,6 +10,7 @@ The spectrogram's sample rate, mel channels and hop are part of every signature:
 computed for another configuration with a `ContractViolation` naming both.
 """
 
+from ._pretrained import register_shipped_models as _register_shipped_models
 from ._synthesize import CopySynthesizeOptions as CopySynthesizeOptions
 from ._synthesize import Speech as Speech
 from ._synthesize import SynthesizeOptions as SynthesizeOptions
@@ -42,6 +43,8 @@ from .text import EnglishG2P as EnglishG2P
 from .text import PhonemeTokenizer as PhonemeTokenizer
 from .text import normalize_text as normalize_text
 from .text import phonemize as phonemize
+
+_register_shipped_models()
 
 __all__ = [
     "EnglishCharsTokenizer",
