@@ -24,7 +24,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--text", required=True, help="sentences, one per line")
     parser.add_argument("--out", required=True, help="cache folder (created)")
-    parser.add_argument("--voice", default="vits_en_joe", help="the teacher: a VITS registry name or archive")
+    parser.add_argument("--voice", default="vits_en_joe", help="the teacher: a Piper .onnx voice, a VITS archive or name")
     parser.add_argument("--hours", type=float, default=1.0, help="stop after this much audio")
     parser.add_argument("--max-sentences", type=int, default=None)
     parser.add_argument("--min-chars", type=int, default=20)
@@ -35,10 +35,10 @@ def main() -> None:
     args = parser.parse_args()
 
     import torch
-    from neuraltypes_collections.common import MelConfig, MelFrontEnd, from_pretrained
-    from neuraltypes_collections.common._pretrained import model_from_reference
+    from neuraltypes_collections.common import MelConfig, MelFrontEnd
     from neuraltypes_collections.tts._distillation import (
         distil_utterance,
+        load_teacher,
         load_utterance,
         save_utterance,
         utterance_path,
@@ -51,7 +51,7 @@ def main() -> None:
     random.Random(args.seed).shuffle(sentences)
     if args.max_sentences is not None:
         sentences = sentences[: args.max_sentences]
-    teacher = from_pretrained(args.voice) if "/" not in args.voice else model_from_reference(args.voice)
+    teacher = load_teacher(args.voice)
     config = MelConfig.hifigan()
     if (teacher.sample_rate, teacher.hop_length) != (config.sample_rate, config.hop_length):
         raise SystemExit(f"{args.voice}: {teacher.sample_rate} Hz, hop {teacher.hop_length}; HiFi-GAN's is "

@@ -37,9 +37,9 @@ def build_model(cfg: DictConfig) -> Any:
     if text.tokenizer == "espeak" and not text.phoneme_ids:  # the teacher's ids: the distilled voice reads them
         from dataclasses import replace
 
-        from neuraltypes_collections.common import from_pretrained
+        from neuraltypes_collections.tts._distillation import load_teacher
 
-        teacher = from_pretrained(cfg.data.teacher)
+        teacher = load_teacher(cfg.data.teacher)
         text = replace(text, phoneme_ids=dict(teacher.config.phoneme_ids), espeak_voice=teacher.config.espeak_voice)
     tokenizer = build_tokenizer(text)
     network_dict = OmegaConf.to_container(cfg.model, resolve=True)

@@ -49,6 +49,21 @@ class DistilledUtterance(NamedTuple):
     length_scale: float
 
 
+def load_teacher(reference: str | os.PathLike[str]) -> Any:
+    """The VITS teacher a name or path gives: a Piper ``.onnx`` voice (imported), an archive or a registry name.
+
+    **Raises:** `InputError` when it holds another kind of model.
+    """
+    from ..common._pretrained import model_from_reference
+    from .models._vits import VitsModel
+
+    text = os.fspath(reference)
+    teacher = VitsModel.from_piper(text) if text.endswith(".onnx") else model_from_reference(text)
+    if not isinstance(teacher, VitsModel):
+        raise InputError(f"{text}: a teacher must be a VITS voice, this is a {type(teacher).__name__}", source=text)
+    return teacher
+
+
 def distil_utterance(teacher: Any, text: str, length_scale: float, front_end: MelFrontEnd) -> DistilledUtterance:
     """The teacher (a `VitsModel`) speaks `text` at `length_scale`; its audio becomes log-mel and pitch targets.
 
@@ -144,6 +159,7 @@ __all__ = [
     "distilled_examples",
     "frame_pitch_hz",
     "iter_utterances",
+    "load_teacher",
     "load_utterance",
     "save_utterance",
     "token_pitch_hz",
