@@ -25,6 +25,7 @@ demo: $(STAMP)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy --strict src/neuraltypes src/collections/neuraltypes_collections
+	$(BIN)/pyright --pythonpath $(BIN)/python src/neuraltypes
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks examples
