@@ -6,7 +6,8 @@ decoder adds learned positions, causal self-attention and cross-attention to the
 tokens with the transposed token embedding (tied weights). Attention runs through
 `torch.nn.functional.scaled_dot_product_attention`; when nothing is trained, the linear layers run through packed
 weights (`_packed.packed_linear`: oneDNN for many rows, fbgemm's float16-weight kernel for a token at a time), each
-attention's query, key and value as one fused product.
+attention's query, key and value as one fused product, and the encoder's self-attention through oneDNN's matmul
+(`_packed.attention`).
 
 Typed boundaries: audio `AudioSignal(16000)` -> `MelSpectrogram` -> `AcousticEncoded` -> token `Logits`. The
 decoder's `forward` recomputes every position; decoding uses `WhisperDecoder.start` and `WhisperDecoder.step`,
@@ -39,7 +40,7 @@ from neuraltypes import (
 
 from ...common._errors import ConfigError
 from ...common._mel import MelConfig, MelFrontEnd
-from ._packed import packed_linear
+from ._packed import attention, packed_linear
 
 SAMPLE_RATE = 16000
 HOP_LENGTH = 160
@@ -136,7 +137,7 @@ class _EncoderBlock(nn.Module):
         qkv = packed_linear(attn, self.attn_ln(x), (attn.query.weight, attn.key.weight, attn.value.weight),
                             (attn.query.bias, None, attn.value.bias))  # fmt: skip
         query, key, value = qkv.view(batch, steps, 3, attn.n_head, -1).permute(2, 0, 3, 1, 4)
-        mixed = F.scaled_dot_product_attention(query, key, value)
+        mixed = attention(query, key, value)
         x = x + packed_linear(attn.out, _merge(mixed), (attn.out.weight,), (attn.out.bias,))
         return x + _feed_forward(self.mlp, self.mlp_ln(x))
 
