@@ -147,16 +147,18 @@ def test_the_surface_is_explicit_and_public() -> None:
 def test_importing_the_collection_loads_no_whisper_runtime() -> None:
     code = (
         "import sys, time, torch\n"
-        "start = time.perf_counter()\n"
+        "start = time.process_time()\n"
         "import neuraltypes_collections.asr\n"
         "from neuraltypes_collections.asr import WhisperModel\n"
-        "print(time.perf_counter() - start)\n"
+        "print(time.process_time() - start)\n"
         "print(sorted(m for m in ('tokenizers', 'ctranslate2', 'faster_whisper', 'transformers') if m in sys.modules))"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     seconds, loaded = result.stdout.split("\n")[:2]
     assert loaded == "[]"
-    assert float(seconds) <= 1.5  # over `import torch` (0.3 s measured on an idle CPU)
+    # over `import torch`, in CPU seconds: the import's own work, whatever else the machine runs (0.27 s measured
+    # on a 2-core machine at load 12, where the wall time was 0.8 s and, inside the test suite, up to 1.8 s)
+    assert float(seconds) <= 1.5
 
 
 def test_a_missing_weights_package_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
