@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 import torch
 import yaml
-from neuraltypes_collections.asr.speaker import SpeakerLabelModel, embed_speakers, verify
-from neuraltypes_collections.common import NemoImportError, NeuralModel
+from neuraltypes_collections.asr.speaker import SpeakerLabelModel, diarize, embed_speakers, verify
+from neuraltypes_collections.common import InputError, NemoImportError, NeuralModel
 
 FIXTURES = Path(__file__).parent / "fixtures"
 NAMES = ["titanet_small", "speakernet_small"]
@@ -73,6 +73,12 @@ def test_the_verbs_take_the_imported_model(restored: tuple[SpeakerLabelModel, di
         assert (embedding.vector - row).abs().max() < 1e-4
     score = verify(model, embeddings[0], embeddings[2], threshold=0.5).score
     assert score == pytest.approx(float(reference[0] @ reference[2]), abs=1e-4)
+
+
+def test_diarize_takes_ge2e_only(restored: tuple[SpeakerLabelModel, dict]) -> None:
+    model, _ = restored
+    with pytest.raises(InputError, match="diarize: parameter 'model' is a SpeakerLabelModel, expected a GE2EModel"):
+        diarize(model, torch.zeros(16000))
 
 
 def _with_config(source: Path, edit: object) -> bytes:

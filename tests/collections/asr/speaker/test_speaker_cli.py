@@ -41,3 +41,16 @@ def test_diarize_writes_rttm(ge2e, tmp_path):
     assert done.returncode == 0 and done.stdout == "", done.stderr
     fields = output.read_text(encoding="utf-8").split()
     assert fields[:3] == ["SPEAKER", "sense_and_sensibility_01_austen_64kb-0880", "1"] and fields[7] == "speaker_0"
+
+
+def test_an_imported_nemo_speaker_model_embeds_and_verifies_but_does_not_diarize():
+    titanet = str(Path(__file__).parent / "fixtures" / "titanet_small" / "model.nemo")
+    done = run("embed", str(synthetic_clip("0011")), "--model", titanet)
+    assert done.returncode == 0, done.stderr
+    assert len(done.stdout.split("\t")[1].split()) == 32  # the fixture's 32-dimensional embeddings
+    done = run("verify", str(synthetic_clip("0011")), str(synthetic_clip("0042")), "--model", titanet, "--json")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["threshold"] == 0.7
+    done = run("diarize", str(synthetic_clip("0011")), "--model", titanet)
+    assert done.returncode != 0 and "holds a SpeakerLabelModel, not a GE2EModel" in done.stderr
+    assert "Traceback" not in done.stderr

@@ -118,9 +118,18 @@ def test_diarize_with_a_known_count_on_a_human_and_two_synthetic_voices(ge2e):
 def test_diarize_of_silence_finds_nobody_and_checks_its_options(ge2e):
     assert diarize(ge2e, torch.zeros(16000)) == Diarization((), 0, 1.0)
     for options, named in (({"num_speakers": 0}, "num_speakers"), ({"cluster_threshold": float("nan")}, "cluster_threshold"),
-                           ({"step_s": 0}, "step_s"), ({"max_speakers": True}, "max_speakers")):  # fmt: skip
+                           ({"step_s": 0}, "step_s"), ({"max_speakers": True}, "max_speakers"),
+                           ({"speech_pad_s": -0.1}, "speech_pad_s")):  # fmt: skip
         with pytest.raises(InputError, match=f"diarize: {named} must be"):
             diarize(ge2e, torch.zeros(16000), **options)
+
+
+def test_diarize_pads_the_speech_segments_only_when_asked(ge2e):
+    audio, spans = conversation([JOE, SLT])
+    unpadded, padded = (diarize(ge2e, audio, num_speakers=2, speech_pad_s=pad) for pad in (0.0, 0.1))
+    speech = [sum(turn.duration_s for turn in result.turns) for result in (unpadded, padded)]
+    assert speech[0] <= sum(end - start for start, end in spans) + 0.2  # no more than the clips hold, give or take
+    assert speech[1] > speech[0] + 0.3  # two clips (at least two segments), 0.1 s each side
 
 
 def test_cluster_embeddings_cuts_at_the_threshold_or_the_count():

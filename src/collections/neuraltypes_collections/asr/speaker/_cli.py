@@ -62,10 +62,8 @@ def speakers_command(argv: list[str]) -> int:
     from ...common._archive import atomic_output
     from ...common._audio import load_audio
     from ...common._cli import apply_model_options, load_each
-    from ...common._verbs import resolve_model
     from ._diarize import diarize
-    from ._embed import embed_speakers, identify, verify
-    from ._ge2e import GE2EModel
+    from ._embed import embed_speakers, ge2e_model, identify, speaker_model, verify
 
     if not argv or argv[0] not in ACTIONS:
         print(f"usage: neuraltypes speakers {{{','.join(ACTIONS)}}} ... (--help for each)", file=sys.stderr)
@@ -74,7 +72,8 @@ def speakers_command(argv: list[str]) -> int:
     options = _parser(action).parse_args(argv[1:])
     apply_model_options(options)
     enrolled_paths = _enrolled(options.enroll) if action == "identify" else {}
-    model = resolve_model(options.model, GE2EModel, function=f"speakers {action}")
+    # embed, verify, identify: GE2E or an imported NeMo speaker model (TitaNet, SpeakerNet); diarize: GE2E only
+    model = (ge2e_model if action == "diarize" else speaker_model)(options.model, function=f"speakers {action}")
     command = f"speakers {action}"
 
     def load(path: str) -> Tensor:

@@ -2,7 +2,10 @@
 
 The recipe, for one recording:
 
-1. the speech segments of a speech detector (`asr.vad.detect_speech`; default the shipped Silero VAD);
+1. the speech segments of a speech detector (`asr.vad.detect_speech`; default the shipped Silero VAD); the turns
+   cover them unpadded (`speech_pad_s=0`: the detector's 0.03 s on each side keep a recognizer from clipping
+   words, but in a diarization they are speech where there is none), the windows are cut from them padded by
+   the detector's 0.03 s;
 2. GE2E embeddings of windows of `window_s` (1.6 s, GE2E's partial utterance) every `step_s` inside each segment
    (a segment shorter than a window is one window of its own length);
 3. average-linkage agglomerative clustering of the windows on cosine distance (`scipy.cluster.hierarchy`): cut at
@@ -33,6 +36,11 @@ __all__ = ["Diarization", "DiarizeOptions", "SpeakerTurn", "SpeakerWindows", "cl
 
 #: The resolution of the turns, in seconds (GE2E's hop: 10 ms).
 FRAME_S = 0.01
+#: The default `cluster_threshold`: the lowest DER of `benchmarks/speaker_diarization.py`'s dev recordings.
+CLUSTER_THRESHOLD = 0.225
+#: The windows are cut from the speech segments padded by this much (`detect_speech`'s default padding), whatever
+#: the padding of the turns (`speech_pad_s`).
+WINDOW_PAD_S = 0.03
 
 
 @dataclass(frozen=True)
@@ -68,7 +76,7 @@ class Diarization:
 
 
 def cluster_embeddings(
-    vectors: Tensor, *, num_speakers: int | None = None, threshold: float = 0.2, max_speakers: int = 8
+    vectors: Tensor, *, num_speakers: int | None = None, threshold: float = CLUSTER_THRESHOLD, max_speakers: int = 8
 ) -> list[int]:
     """Cluster unit vectors `(item, embedding)`: average linkage on cosine distance, cut at `num_speakers` clusters
     or at distance `threshold` (at most `max_speakers`), then each item moved to its nearest centroid.
@@ -99,6 +107,20 @@ def cluster_embeddings(
     nearest = (unit @ centroids.T).argmax(dim=1).tolist()
     first: dict[int, int] = {}
     return [first.setdefault(label, len(first)) for label in nearest]
+
+
+def _padded(segments: list[tuple[int, int]], pad: int, frames: int) -> list[tuple[int, int]]:
+    """`segments` (frames) widened by `pad` frames on each side within `[0, frames]`, a gap shorter than `2 * pad`
+    shared between its neighbours (the rule of `asr.vad`'s `speech_pad_s`)."""
+    bounds = [[start, end] for start, end in segments]
+    if bounds:
+        bounds[0][0] = max(0, bounds[0][0] - pad)
+        bounds[-1][1] = min(frames, bounds[-1][1] + pad)
+    for left, right in zip(bounds[:-1], bounds[1:], strict=False):
+        share = min(pad, (right[0] - left[1]) // 2)
+        left[1] += share
+        right[0] -= share
+    return [(start, end) for start, end in bounds]
 
 
 def _window_spans(segments: list[tuple[int, int]], size: int, step: int) -> list[tuple[int, int]]:
@@ -140,6 +162,7 @@ class DiarizeOptions(AudioVerbOptions, total=False):
     window_s: float
     step_s: float
     vad: Any
+    speech_pad_s: float
 
 
 @dataclass(frozen=True)
@@ -149,7 +172,7 @@ class SpeakerWindows:
     **Attributes:**
 
     - `segments`: the speech segments, `(start, end)` in 10 ms frames.
-    - `spans`: the windows, `(start, end)` in frames, each inside a segment.
+    - `spans`: the windows, `(start, end)` in frames, each inside a segment widened by `WINDOW_PAD_S`.
     - `vectors`: the windows' unit-length GE2E embeddings `(window, embedding)`.
     - `duration_s`: the recording's length in seconds.
     """
@@ -172,6 +195,7 @@ def embed_windows(
     window_s: float = 1.6,
     step_s: float = 0.4,
     vad: Any = None,
+    speech_pad_s: float = 0.0,
     batch_size: int = 64,
     progress: bool | None = None,
     device: str | torch.device | None = None,
@@ -186,16 +210,18 @@ def embed_windows(
     check_batch_size(batch_size, function="diarize")
     _check_number("window_s", window_s, 0.05, 60.0)
     _check_number("step_s", step_s, 0.01, 60.0)
+    _check_number("speech_pad_s", speech_pad_s, 0.0, 10.0)
     encoder = ge2e_model(model, function="diarize")
     rate, hop = encoder.sample_rate, encoder.config.mel.hop_length
     size, step = max(1, round(window_s * rate / hop)), max(1, round(step_s * rate / hop))
     waveform = load_audio(audio, rate, sample_rate=sample_rate, resample_audio=resample, function="diarize", source=source)
     duration_s = waveform.numel() / rate
-    speech = detect_speech(vad, waveform, sample_rate=rate)
+    speech = detect_speech(vad, waveform, sample_rate=rate, speech_pad_s=0.0)
     frames = round(duration_s / FRAME_S)
-    segments = [(round(s.start_s / FRAME_S), min(frames, round(s.end_s / FRAME_S))) for s in speech.segments]
-    segments = [(start, end) for start, end in segments if end > start]
-    spans = _window_spans(segments, size, step)
+    found = [(round(s.start_s / FRAME_S), min(frames, round(s.end_s / FRAME_S))) for s in speech.segments]
+    found = [(start, end) for start, end in found if end > start]
+    segments = _padded(found, round(speech_pad_s / FRAME_S), frames)
+    spans = _window_spans(_padded(found, round(WINDOW_PAD_S / FRAME_S), frames), size, step)
     vectors = torch.empty(0, encoder.embedding_size)
     if spans:
         run_on = model_device(encoder, device)
@@ -212,7 +238,7 @@ def cluster_windows(
     *,
     num_speakers: int | None = None,
     max_speakers: int = 8,
-    cluster_threshold: float = 0.2,
+    cluster_threshold: float = CLUSTER_THRESHOLD,
 ) -> Diarization:
     """Steps 3 and 4 of `diarize`: cluster the windows and label the speech (the arguments are `diarize`'s)."""
     if num_speakers is not None and (isinstance(num_speakers, bool) or not isinstance(num_speakers, int) or num_speakers < 1):
@@ -239,10 +265,11 @@ def diarize(
     *,
     num_speakers: int | None = None,
     max_speakers: int = 8,
-    cluster_threshold: float = 0.2,
+    cluster_threshold: float = CLUSTER_THRESHOLD,
     window_s: float = 1.6,
     step_s: float = 0.4,
     vad: Any = None,
+    speech_pad_s: float = 0.0,
     batch_size: int = 64,
     progress: bool | None = None,
     device: str | torch.device | None = None,
@@ -260,6 +287,9 @@ def diarize(
       (calibrated by `benchmarks/speaker_diarization.py`).
     - `window_s`, `step_s`: length and hop of the embedded windows, in seconds.
     - `vad`: the speech detector (`asr.vad.detect_speech`'s `model`: `None` is the shipped Silero VAD).
+    - `speech_pad_s`: padding of the turns on each side of the detector's segments (default none: `detect_speech`'s
+      0.03 s raised the false alarms of `benchmarks/speaker_diarization.py` on dev); the embedded windows are
+      cut from the segments padded by 0.03 s whatever this is.
     - `batch_size`: windows per forward pass; `progress`, `device`, `sample_rate`, `resample`: the shared keywords.
 
     **Returns:** one `Diarization` for one recording; a list, in order, for a list.
@@ -272,9 +302,9 @@ def diarize(
     results = []
     for index, item in enumerate(items):
         source = None if not isinstance(item, (Tensor, np.ndarray)) else ("audio" if single else f"inputs[{index}]")
-        windows = embed_windows(encoder, item, window_s=window_s, step_s=step_s, vad=vad, batch_size=batch_size,
-                                progress=progress, device=device, sample_rate=sample_rate, resample=resample,
-                                source=source)  # fmt: skip
+        windows = embed_windows(encoder, item, window_s=window_s, step_s=step_s, vad=vad, speech_pad_s=speech_pad_s,
+                                batch_size=batch_size, progress=progress, device=device, sample_rate=sample_rate,
+                                resample=resample, source=source)  # fmt: skip
         results.append(cluster_windows(windows, num_speakers=num_speakers, max_speakers=max_speakers,
                                        cluster_threshold=cluster_threshold))  # fmt: skip
     return results[0] if single else results
