@@ -13,7 +13,7 @@ originals' (with the voice's seed 0, the pipeline's default; ``--seeds N`` repea
 gives their mean too, since 71 words make each seed's figure move by 1.4 points a word). Then the real-time factor (seconds of work per second of input; target <= 0.25 in total) of each stage
 on the clips and on a recording of `--minutes` minutes (the five clips over and over with a second of silence
 between them, swapped from a file stretch by stretch), on `--threads` threads (default 2). Model loading is
-timed apart and not counted. Timings on a shared machine are noisy: repeat with ``--repeats``; the ``cpu`` column
+timed apart and not counted. OpenMP's threads wait passively unless ``OMP_WAIT_POLICY`` says otherwise. Timings on a shared machine are noisy: repeat with ``--repeats``; the ``cpu`` column
 (CPU seconds of the process per second of input) and the load average printed with the table say how busy the
 machine was: on one thread, CPU time is about what the wall time would be on an idle core.
 """
@@ -27,9 +27,13 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-import soundfile
-import torch
+# Before torch loads OpenMP: threads that finish an operation sleep instead of spinning (set it to ACTIVE to see
+# the default): on a machine other jobs keep busy, spinning threads hold up the one still working.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import numpy as np  # noqa: E402
+import soundfile  # noqa: E402
+import torch  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 DATA_CANDIDATES = [HERE.parent.parent / "shared/data/real-speech", Path("/work/shared/data/real-speech")]
@@ -69,7 +73,8 @@ def main() -> None:
     rows = [json.loads(line) for line in (data / "manifest.jsonl").read_text().splitlines() if line.strip()]
     start = time.perf_counter()
     swapper = VoiceSwapper(punctuate=options.punctuate)
-    print(f"{swapper.stages}; loaded in {time.perf_counter() - start:.1f} s; {options.threads} threads")
+    print(f"{swapper.stages}; loaded in {time.perf_counter() - start:.1f} s; {options.threads} threads; "
+          f"OMP_WAIT_POLICY={os.environ['OMP_WAIT_POLICY']}")  # fmt: skip
 
     # 1. right output first: the round trip on the five clips
     references = [row["text"] for row in rows]

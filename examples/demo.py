@@ -19,10 +19,14 @@ import sys
 import time
 from pathlib import Path
 
-import torch
-from torch import Tensor
+# Before torch loads OpenMP: threads that finish an operation sleep instead of spinning, so that on a machine
+# other jobs keep busy they leave the cores to the thread still working (see `threads`).
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-import neuraltypes as nt
+import torch  # noqa: E402
+from torch import Tensor  # noqa: E402
+
+import neuraltypes as nt  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent
 CLIP = ROOT / "data" / "sense_and_sensibility_0920_0930.wav"
@@ -118,11 +122,11 @@ def contract_demo() -> None:
 
 
 def threads() -> int:
-    """Two threads on an idle machine; one while other jobs keep its cores busy. Threads that wait for busy cores
-    make every step wait for the slowest of them: on this project's shared 2-core machine at a load average of 12,
-    the demo ran for 104 s on two threads and 26 s on one."""
-    free = (os.cpu_count() or 1) - os.getloadavg()[0]
-    return max(1, min(2, torch.get_num_threads(), int(free + 0.5)))
+    """Two threads, or fewer where torch is told so (``OMP_NUM_THREADS``). With OpenMP's threads spinning while
+    they wait (its default), two threads on this project's shared 2-core machine made the demo several times
+    slower than one (104 s against 26 s at a load average of 12); waiting passively, two are faster than one there
+    too (the voice swap of the five LibriVox clips: real-time factor 0.18 on two, 0.28 on one, at a load of 7)."""
+    return max(1, min(2, torch.get_num_threads()))
 
 
 def main() -> None:
