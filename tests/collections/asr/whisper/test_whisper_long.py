@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 import torch
 from neuraltypes_collections.asr import read_audio
-from neuraltypes_collections.asr.whisper import WhisperModel
-from neuraltypes_collections.asr.whisper import _features
+from neuraltypes_collections.asr.whisper import WhisperModel, _features
 from neuraltypes_collections.asr.whisper._features import WindowedFeatures
 
 FIXTURES = Path(__file__).parent / "fixtures"

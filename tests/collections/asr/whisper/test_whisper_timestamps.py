@@ -29,8 +29,8 @@ MEDIAN_BOUND_S = 0.05
 def _differences(found: tuple[WordTimestamp, ...], expected: list[list[object]]) -> np.ndarray:
     assert [w.word for w in found] == [word for word, *_ in expected]
     return np.array(
-        [abs(w.start_s - float(e[1])) for w, e in zip(found, expected)]  # type: ignore[arg-type]
-        + [abs(w.end_s - float(e[2])) for w, e in zip(found, expected)]  # type: ignore[arg-type]
+        [abs(w.start_s - float(e[1])) for w, e in zip(found, expected, strict=True)]  # type: ignore[arg-type]
+        + [abs(w.end_s - float(e[2])) for w, e in zip(found, expected, strict=True)]  # type: ignore[arg-type]
     )
 
 
@@ -103,5 +103,5 @@ def test_dtw_follows_the_definition(shape: tuple[int, int]) -> None:
     cost = np.random.default_rng(sum(shape)).normal(size=shape).astype(np.float32)
     cost[:, 2 % shape[1]] = cost[0, 0]  # ties
     rows, columns = negative_dtw(cost)
-    assert list(zip(rows.tolist(), columns.tolist())) == _dtw_by_definition(cost)
+    assert list(zip(rows.tolist(), columns.tolist(), strict=True)) == _dtw_by_definition(cost)
     assert rows[0] == columns[0] == 0 and (rows[-1], columns[-1]) == (shape[0] - 1, shape[1] - 1)
