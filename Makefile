@@ -17,8 +17,9 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# OpenMP threads wait passively (as the neuraltypes command does): spinning waits slow a shared, busy machine
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	OMP_WAIT_POLICY=$${OMP_WAIT_POLICY:-PASSIVE} $(BIN)/python -m pytest
 
 demo: $(STAMP)
 	$(BIN)/python examples/demo.py
