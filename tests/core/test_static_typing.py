@@ -87,7 +87,9 @@ def _pyright() -> list[str]:
 def test_pyright_on_the_core_and_the_readme_example(tmp_path: Path) -> None:
     readme = (ROOT / "README.md").read_text()
     example = tmp_path / "readme_example.py"
-    example.write_text(re.findall(r"```python\n(.*?)```", readme, re.S)[0] + README_TAIL)
+    thirty_seconds = [block for block in re.findall(r"```python\n(.*?)```", readme, re.S) if "encoder = Encoder()" in block]
+    assert len(thirty_seconds) == 1, "README.md: the 30-second example (encoder = Encoder()) is not one python block"
+    example.write_text(thirty_seconds[0] + README_TAIL)
     misuse = tmp_path / "misuse.py"
     misuse.write_text(PYRIGHT_MISUSE)
     # --outputjson: machine-readable, and pyright's wrapper then skips its look-up of the latest version (offline);
