@@ -240,9 +240,9 @@ class SpeakerDecoder(NeuralModule):
         if self.config.pool_mode == "attention":
             pooled = pooled[:, :, None]
         embedding = pooled
-        for layer in self.emb_layers:
+        for layer in self.emb_layers:  # the embedding is each layer's first two modules; the rest (ReLU) continues
             embedding = cast(nn.Sequential, layer)[:2](pooled)
-            pooled = layer(pooled)
+            pooled = cast(nn.Sequential, layer)[2:](embedding)
         pooled, embedding = pooled.reshape(pooled.shape[0], -1), embedding.reshape(embedding.shape[0], -1)
         if self.config.angular:
             pooled = F.normalize(pooled, p=2, dim=1)
