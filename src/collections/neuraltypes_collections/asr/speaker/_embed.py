@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Unpack, overload
+from typing import Unpack, cast, overload
 
 import torch
 from torch import Tensor
@@ -24,6 +24,7 @@ from ...common._verbs import (
     batches,
     check_batch_size,
     model_device,
+    resolve_model,
     wrong_model_error,
 )
 from ._ge2e import GE2EModel
@@ -131,10 +132,8 @@ def ge2e_model(model: ModelArgument, *, function: str) -> GE2EModel:
         from ._weights import default_ge2e
 
         return default_ge2e()
-    loaded = _named_model(model)
-    if not isinstance(loaded, GE2EModel):
-        raise wrong_model_error(function, model, loaded, "a GE2EModel")
-    return loaded
+    # the cast only narrows the type parameter: resolve_model refuses a SpeakerLabelModel (or anything else) itself
+    return resolve_model(cast("GE2EModel | str | os.PathLike[str]", model), GE2EModel, function=function)
 
 
 def _embed(
