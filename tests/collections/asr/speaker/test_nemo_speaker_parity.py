@@ -96,21 +96,19 @@ def _with_config(source: Path, edit: object) -> bytes:
     return buffer.getvalue()
 
 
-def test_an_ecapa_encoder_is_refused_by_name(tmp_path: Path) -> None:
-    def ecapa(config: dict) -> None:
-        config["encoder"]["_target_"] = "nemo.collections.asr.modules.ECAPAEncoder"
+@pytest.mark.parametrize(
+    ("section", "key", "value", "message"),
+    [
+        ("encoder", "_target_", "nemo.collections.asr.modules.ECAPAEncoder", "ECAPAEncoder.*ECAPA-TDNN is not"),
+        ("decoder", "pool_mode", "mpncov", "pool_mode='mpncov'"),
+    ],
+    ids=["ecapa_encoder", "unknown_pool_mode"],
+)
+def test_an_unsupported_option_is_refused_by_name(tmp_path: Path, section: str, key: str, value: str, message: str) -> None:
+    def edit(config: dict) -> None:
+        config[section][key] = value
 
-    path = tmp_path / "ecapa.nemo"
-    path.write_bytes(_with_config(FIXTURES / "titanet_small" / "model.nemo", ecapa))
-    with pytest.raises(NemoImportError, match="ECAPAEncoder.*ECAPA-TDNN is not"):
-        NeuralModel.restore_from(path)
-
-
-def test_an_unknown_pool_mode_is_refused_by_name(tmp_path: Path) -> None:
-    def pooling(config: dict) -> None:
-        config["decoder"]["pool_mode"] = "mpncov"
-
-    path = tmp_path / "pool.nemo"
-    path.write_bytes(_with_config(FIXTURES / "titanet_small" / "model.nemo", pooling))
-    with pytest.raises(NemoImportError, match="pool_mode='mpncov'"):
+    path = tmp_path / "edited.nemo"
+    path.write_bytes(_with_config(FIXTURES / "titanet_small" / "model.nemo", edit))
+    with pytest.raises(NemoImportError, match=message):
         NeuralModel.restore_from(path)
