@@ -53,7 +53,9 @@ def _espeak_text(teacher: NeuralModel) -> TextConfig:
     return TextConfig(tokenizer="espeak", phoneme_ids=dict(config.phoneme_ids), espeak_voice=config.espeak_voice)
 
 
-def test_durations_and_mel_frames_agree_and_pitch_is_per_phoneme(utterances: list[DistilledUtterance]) -> None:
+def test_durations_and_mel_frames_agree_and_pitch_is_per_phoneme(
+    teacher: NeuralModel, utterances: list[DistilledUtterance]
+) -> None:
     for u in utterances:
         assert u.durations.shape == u.ids.shape == u.pitch.shape
         assert int(u.durations.sum()) == u.mel.shape[-1] and u.mel.shape[0] == 80 and u.mel.dtype == torch.float16
@@ -63,6 +65,12 @@ def test_durations_and_mel_frames_agree_and_pitch_is_per_phoneme(utterances: lis
     # a slower pace makes longer speech of the same ids
     slow = utterances[2]
     assert slow.length_scale == 1.1
+    front_end = MelFrontEnd(MelConfig.hifigan())
+    torch.manual_seed(0)
+    slower = distil_utterance(teacher, slow.text, 1.1, front_end)
+    torch.manual_seed(0)
+    faster = distil_utterance(teacher, slow.text, 0.9, front_end)
+    assert torch.equal(faster.ids, slower.ids) and faster.mel.shape[-1] < slower.mel.shape[-1]
 
 
 def test_the_espeak_tokenizer_gives_the_teachers_ids(teacher: NeuralModel, utterances: list[DistilledUtterance]) -> None:
