@@ -101,12 +101,18 @@ def _with_config(source: Path, edit: object) -> bytes:
     [
         ("encoder", "_target_", "nemo.collections.asr.modules.ECAPAEncoder", "ECAPAEncoder.*ECAPA-TDNN is not"),
         ("decoder", "pool_mode", "mpncov", "pool_mode='mpncov'"),
+        ("decoder", "num_classes", None, "no 'num_classes' key"),  # None: the key is deleted
     ],
-    ids=["ecapa_encoder", "unknown_pool_mode"],
+    ids=["ecapa_encoder", "unknown_pool_mode", "missing_key"],
 )
-def test_an_unsupported_option_is_refused_by_name(tmp_path: Path, section: str, key: str, value: str, message: str) -> None:
+def test_an_unsupported_option_is_refused_by_name(
+    tmp_path: Path, section: str, key: str, value: str | None, message: str
+) -> None:
     def edit(config: dict) -> None:
-        config[section][key] = value
+        if value is None:
+            del config[section][key]
+        else:
+            config[section][key] = value
 
     path = tmp_path / "edited.nemo"
     path.write_bytes(_with_config(FIXTURES / "titanet_small" / "model.nemo", edit))
