@@ -45,7 +45,7 @@ __all__ = [
 
 #: The models the verbs take: GE2E, and NeMo's speaker models (TitaNet, SpeakerNet) once imported.
 SpeakerEncoder = GE2EModel | SpeakerLabelModel
-ModelArgument = GE2EModel | SpeakerLabelModel | str | os.PathLike[str] | None
+ModelArgument = SpeakerEncoder | str | os.PathLike[str] | None
 
 
 @dataclass(frozen=True)
@@ -105,7 +105,7 @@ class MatchOptions(AudioVerbOptions, total=False):
     threshold: float | None
 
 
-def _named_model(model: GE2EModel | SpeakerLabelModel | str | os.PathLike[str]) -> object:
+def _named_model(model: SpeakerEncoder | str | os.PathLike[str]) -> object:
     if isinstance(model, (str, os.PathLike)):
         from ...common._pretrained import model_from_reference
 
