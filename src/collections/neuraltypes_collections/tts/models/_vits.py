@@ -28,9 +28,10 @@ from ..modules._vits import (
     TextEncoder,
     VitsConfig,
 )
+from ..text._tokenizers import PIPER_BOS, PIPER_EOS, PIPER_PAD, piper_framing
 
 #: Piper's framing symbols: the utterance starts with BOS, ends with EOS, and PAD follows every phoneme.
-BOS, EOS, PAD = "^", "$", "_"
+BOS, EOS, PAD = PIPER_BOS, PIPER_EOS, PIPER_PAD
 
 
 @dataclass(frozen=True)
@@ -229,11 +230,7 @@ class VitsModel(NeuralModel):
                 "it knows the espeak-ng IPA symbols of its phoneme_ids",
                 source=source,
             )
-        ids = [table[BOS], table[PAD]]
-        for symbol in phonemes:
-            ids += [table[symbol], table[PAD]]
-        ids.append(table[EOS])
-        return torch.tensor(ids, dtype=torch.int64)
+        return torch.tensor(piper_framing(phonemes, table), dtype=torch.int64)
 
     def parse(self, text: str, normalize: bool = True, *, source: str = "text") -> list[Tensor]:
         """The framed phoneme ids of each sentence of `text`: the collection's normalisation (numbers,

@@ -17,7 +17,8 @@ CONSONANTS = (
 )  # fmt: skip
 VOWELS = ("AA", "AE", "AH", "AO", "AW", "AY", "EH", "ER", "EY", "IH", "IY", "OW", "OY", "UH", "UW")
 PAD, OOV = "<pad>", "<oov>"
-_BOS, _EOS, _PIPER_PAD = "^", "$", "_"  # Piper's framing symbols (as in `tts.models._vits`)
+#: Piper's framing symbols: a sentence starts with BOS, ends with EOS, and PAD follows every phoneme.
+PIPER_BOS, PIPER_EOS, PIPER_PAD = "^", "$", "_"
 _PLAIN = {"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'", "–": "-", "—": "-", "…": "..."}
 
 
@@ -142,6 +143,16 @@ class PhonemeTokenizer(_Vocabulary):
         return self._ids_of(self.symbols(text))
 
 
+def piper_framing(phonemes: str, phoneme_ids: Mapping[str, int]) -> list[int]:
+    """Piper's framing of one sentence's IPA string: BOS, each phoneme followed by PAD, EOS (every symbol of
+    `phonemes` and the framing symbols must be in `phoneme_ids`; the callers name the missing ones)."""
+    pad = phoneme_ids[PIPER_PAD]
+    ids = [phoneme_ids[PIPER_BOS], pad]
+    for symbol in phonemes:
+        ids += [phoneme_ids[symbol], pad]
+    return [*ids, phoneme_ids[PIPER_EOS]]
+
+
 class EspeakTokenizer:
     """espeak-ng IPA phonemes with a Piper voice's ids and framing, so that a spectrogram generator reads the
     very ids a VITS voice reads (the distilled FastPitch voices: `fastpitch_en_joe`).
@@ -157,7 +168,7 @@ class EspeakTokenizer:
     """
 
     def __init__(self, phoneme_ids: Mapping[str, int], voice: str = "en-us") -> None:
-        missing = [symbol for symbol in (_BOS, _EOS, _PIPER_PAD) if symbol not in phoneme_ids]
+        missing = [symbol for symbol in (PIPER_BOS, PIPER_EOS, PIPER_PAD) if symbol not in phoneme_ids]
         if missing:
             raise InputError(f"EspeakTokenizer: the phoneme ids lack Piper's framing symbols {missing}")
         self.phoneme_ids = dict(phoneme_ids)
@@ -176,10 +187,7 @@ class EspeakTokenizer:
         unknown = sorted({symbol for symbol in phonemes if symbol not in self.phoneme_ids})
         if unknown:
             raise InputError(f"EspeakTokenizer: no id for {', '.join(repr(s) for s in unknown)} (in {phonemes!r})")
-        ids = [self.phoneme_ids[_BOS], self.phoneme_ids[_PIPER_PAD]]
-        for symbol in phonemes:
-            ids += [self.phoneme_ids[symbol], self.phoneme_ids[_PIPER_PAD]]
-        return [*ids, self.phoneme_ids[_EOS]]
+        return piper_framing(phonemes, self.phoneme_ids)
 
     def encode(self, text: str) -> list[int]:
         """The framed ids of each sentence of `text` (espeak-ng IPA in `voice`), one after another."""
@@ -189,7 +197,7 @@ class EspeakTokenizer:
 
     def decode(self, ids: Sequence[int]) -> str:
         """The IPA symbols of `ids`, framing and padding left out."""
-        framing = {self.phoneme_ids[_BOS], self.phoneme_ids[_EOS], self.phoneme_ids[_PIPER_PAD], self.pad_id}
+        framing = {self.phoneme_ids[PIPER_BOS], self.phoneme_ids[PIPER_EOS], self.phoneme_ids[PIPER_PAD], self.pad_id}
         return "".join(self._symbols[i] for i in ids if i not in framing)
 
 
@@ -200,8 +208,12 @@ __all__ = [
     "CONSONANTS",
     "EnglishCharsTokenizer",
     "EspeakTokenizer",
+    "PIPER_BOS",
+    "PIPER_EOS",
+    "PIPER_PAD",
     "PUNCTUATION",
     "PhonemeTokenizer",
     "TextTokenizer",
     "VOWELS",
+    "piper_framing",
 ]
