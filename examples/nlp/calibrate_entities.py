@@ -14,13 +14,13 @@ computed once, so the search costs one pass over dev in each form. Test is never
 """
 
 import argparse
-import json
 import os
 from pathlib import Path
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # read when torch loads OpenMP: before the import
 
 import torch
+from evaluate_entities import content_spans, read_teacher  # the same scoring as the test evaluation
 from neuraltypes_collections.common import restore_from
 from neuraltypes_collections.nlp import (
     TokenClassificationModel,
@@ -31,16 +31,6 @@ from neuraltypes_collections.nlp import (
     split_words,
     word_class_logits,
 )
-
-
-def read_teacher(path: Path) -> list[list[tuple[int, int, str]]]:
-    with path.open(encoding="utf-8") as handle:
-        return [[(int(a), int(b), str(c)) for a, b, c in json.loads(line)["entities"]] for line in handle]
-
-
-def content_spans(labels: list[str], punctuation: list[bool]) -> list[tuple[str, int, int]]:
-    """Entities over content words only (as in evaluate_entities.py)."""
-    return spans_from_bio([label for label, is_punct in zip(labels, punctuation, strict=True) if not is_punct])
 
 
 def main() -> None:

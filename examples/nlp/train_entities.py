@@ -29,6 +29,7 @@ from pathlib import Path
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # read when torch loads OpenMP: before the import
 
 import torch
+from evaluate_entities import read_teacher
 from neuraltypes_collections.common._archive import atomic_output
 from neuraltypes_collections.nlp import (
     EntityTrainingConfig,
@@ -40,12 +41,6 @@ from neuraltypes_collections.nlp import (
 )
 
 MODERN = ("foldoc", "fortunes", "jargon", "devil")
-
-
-def read_teacher(path: Path) -> list[list[tuple[int, int, str]]]:
-    """The teacher's spans, one list per line of its input (written by make_entity_labels.py)."""
-    with path.open(encoding="utf-8") as handle:
-        return [[(int(a), int(b), str(c)) for a, b, c in json.loads(line)["entities"]] for line in handle]
 
 
 def main() -> None:
