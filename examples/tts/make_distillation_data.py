@@ -45,13 +45,18 @@ def main() -> None:
     )
     from tqdm import tqdm
 
+    from neuraltypes import NeuralTypesError
+
     torch.set_num_threads(args.threads)
     lines = [line.strip() for line in Path(args.text).read_text(encoding="utf-8").splitlines()]
     sentences = sorted({line for line in lines if args.min_chars <= len(line) <= args.max_chars})
     random.Random(args.seed).shuffle(sentences)
     if args.max_sentences is not None:
         sentences = sentences[: args.max_sentences]
-    teacher = load_teacher(args.voice)
+    try:
+        teacher = load_teacher(args.voice)
+    except (NeuralTypesError, OSError) as error:  # no such file or name, not a VITS voice: said, not a traceback
+        raise SystemExit(f"make_distillation_data: {error}") from None
     config = MelConfig.hifigan()
     if (teacher.sample_rate, teacher.hop_length) != (config.sample_rate, config.hop_length):
         raise SystemExit(f"{args.voice}: {teacher.sample_rate} Hz, hop {teacher.hop_length}; HiFi-GAN's is "
