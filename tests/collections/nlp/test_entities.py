@@ -101,3 +101,12 @@ def test_ner_and_answer_read_text_files_and_stdin(tmp_path: Path, capsys: pytest
     monkeypatch.setattr("sys.stdin", io.StringIO("the context from stdin\n"))
     assert main(["answer", "what?", "--context", "-", "--model", str(QA)]) == 0
     assert capsys.readouterr().out.split("\t")[1].strip() in "the context from stdin"
+
+
+def test_an_unreadable_text_file_is_an_input_error_naming_it(tmp_path: Path) -> None:
+    from neuraltypes_collections.common._errors import InputError
+    from neuraltypes_collections.nlp._cli import text_file_lines
+
+    with pytest.raises(InputError, match="cannot be read") as caught:
+        text_file_lines(str(tmp_path), command="ner", nothing="there is no text to tag")  # a folder: open fails
+    assert str(tmp_path) in str(caught.value)

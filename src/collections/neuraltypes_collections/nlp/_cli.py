@@ -35,7 +35,7 @@ def stdin_lines(nothing: str) -> list[str]:
 
 def text_file_lines(item: str, *, command: str, nothing: str) -> list[str]:
     """The lines of the UTF-8 text file `item`, which exists, or an `InputError` naming it: an audio file (the
-    `command` reads text), not UTF-8, or empty (the message ends in `nothing`)."""
+    `command` reads text), unreadable, not UTF-8, or empty (the message ends in `nothing`)."""
     from ..common._errors import InputError
 
     if item.lower().endswith(AUDIO_SUFFIXES):
@@ -45,6 +45,8 @@ def text_file_lines(item: str, *, command: str, nothing: str) -> list[str]:
             lines = handle.read().splitlines()
     except UnicodeDecodeError:
         raise InputError(f"{item}: not UTF-8 text; {command} reads text files", source=item) from None
+    except OSError as error:
+        raise InputError(f"{item}: cannot be read ({error.strerror or error})", source=item) from None
     if not any(line.strip() for line in lines):
         raise InputError(f"{item}: the file is empty; {nothing}", source=item)
     return lines
