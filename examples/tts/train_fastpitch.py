@@ -39,7 +39,12 @@ def build_model(cfg: DictConfig) -> Any:
 
         from neuraltypes_collections.tts._distillation import load_teacher
 
-        teacher = load_teacher(cfg.data.teacher)
+        from neuraltypes import NeuralTypesError
+
+        try:
+            teacher = load_teacher(cfg.data.teacher)
+        except (NeuralTypesError, OSError) as error:  # no such file or name, not a VITS voice
+            raise SystemExit(f"data.teacher={cfg.data.teacher}: {error}") from None
         text = replace(text, phoneme_ids=dict(teacher.config.phoneme_ids), espeak_voice=teacher.config.espeak_voice)
     tokenizer = build_tokenizer(text)
     network_dict = OmegaConf.to_container(cfg.model, resolve=True)
