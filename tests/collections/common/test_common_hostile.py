@@ -337,3 +337,13 @@ def test_in_memory_reader_never_calls_extract(tmp_path, monkeypatch):
     TinyRegressor(TinyRegressorConfig()).save_to(tmp_path / "ok.nta")
     common.restore_from(tmp_path / "ok.nta")
     common.read_nemo(write_tar(tmp_path / "m.nemo", nemo_members()))
+
+
+def test_a_nemo_config_missing_a_required_key_is_named_not_a_key_error(tmp_path):
+    # the minimal CTC config has no encoder.jasper (the layer list every ConvASREncoder needs)
+    import neuraltypes_collections.asr  # noqa: F401  (registers the CTC importer)
+    from neuraltypes_collections.common import NemoImportError
+
+    path = write_tar(tmp_path / "m.nemo", nemo_members())
+    with pytest.raises(NemoImportError, match=r"m\.nemo: the config has no 'jasper' key, which the .*EncDecCTCModel importer needs"):
+        common.restore_from(path)

@@ -31,7 +31,7 @@ import torch
 from torch import Tensor
 
 from ._config import config_from_yaml, config_to_yaml
-from ._errors import ArchiveError, ConfigError, InputError
+from ._errors import ArchiveError, ConfigError, InputError, NemoImportError
 from ._nemo import CONFIG_MEMBER as NEMO_CONFIG
 from ._nemo import nemo_checkpoint_from_members, nemo_importer
 from ._safe_tar import SizeLimits, read_tar_members
@@ -281,7 +281,13 @@ def restore_from(
             _compare_contract(archive, model, members[CONTRACT])
     elif NEMO_CONFIG in members:
         checkpoint = nemo_checkpoint_from_members(archive, members)
-        model = nemo_importer(checkpoint.target)(checkpoint)
+        try:
+            model = nemo_importer(checkpoint.target)(checkpoint)
+        except KeyError as error:  # every importer reads required config keys: one missing is the file's fault
+            raise NemoImportError(
+                f"{archive}: the config has no {error.args[0]!r} key, which the {checkpoint.target} importer needs",
+                source=archive,
+            ) from None
     else:
         raise ArchiveError(
             archive,

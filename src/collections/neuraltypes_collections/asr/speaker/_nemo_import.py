@@ -76,15 +76,12 @@ def speaker_label_config_from_nemo(config: dict[str, Any], source: str = "<nemo>
     decoder = dict(config.get("decoder") or {})
     if "angular" not in decoder:
         decoder["angular"] = "angular" in str((config.get("loss") or {}).get("_target_", "")).lower()
-    try:
-        return SpeakerLabelModelConfig(
-            preprocessor=_preprocessor_config(config["preprocessor"], source),
-            encoder=_encoder_config(encoder, source),
-            decoder=_decoder_config(decoder, source),
-            spec_augment=_spec_augment_config(config.get("spec_augment")),
-        )
-    except KeyError as error:  # a required key (preprocessor, encoder.jasper, decoder.num_classes, ...) is missing
-        raise NemoImportError(f"{source}: the config has no {error.args[0]!r} key, which the importer needs") from None
+    return SpeakerLabelModelConfig(
+        preprocessor=_preprocessor_config(config["preprocessor"], source),
+        encoder=_encoder_config(encoder, source),
+        decoder=_decoder_config(decoder, source),
+        spec_augment=_spec_augment_config(config.get("spec_augment")),
+    )
 
 
 def nemo_speaker_label_state_dict(state_dict: dict[str, Tensor], source: str = "<nemo>") -> dict[str, Tensor]:
