@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import torch
 from neuraltypes_collections.common import from_pretrained
-from neuraltypes_collections.tts import FastPitchModel, HifiGan, normalize_text, synthesize
+from neuraltypes_collections.tts import FastPitchModel, HifiGan, VitsModel, normalize_text, synthesize
 from neuraltypes_collections.tts._pretrained import PRETRAINED_INDEX
 
 pytest.importorskip("onnx")
@@ -30,21 +30,27 @@ def student() -> FastPitchModel:
     return model
 
 
+@pytest.fixture(scope="module")
+def teacher() -> VitsModel:
+    model = from_pretrained("vits_en_joe")
+    assert isinstance(model, VitsModel)
+    return model
+
+
 def test_it_is_shipped_small_and_registered() -> None:
     archive = PRETRAINED_INDEX.parent / "fastpitch_en_joe.nta"
     assert archive.is_file() and archive.stat().st_size < 50e6
     assert "fastpitch_en_joe" in PRETRAINED_INDEX.read_text()
 
 
-def test_it_reads_the_teachers_ids(student: FastPitchModel) -> None:
-    teacher = from_pretrained("vits_en_joe")
+def test_it_reads_the_teachers_ids(student: FastPitchModel, teacher: VitsModel) -> None:
+    teachers_ids = torch.cat(teacher.parse(TEXT)).tolist()
     assert student.config.text.tokenizer == "espeak" and student.config.features.f_max_hz == 8000.0
-    assert student.parse(TEXT)[0].tolist() == torch.cat(teacher.parse(TEXT)).tolist()
-    assert student.tokenizer.encode(normalize_text(TEXT)) == torch.cat(teacher.parse(TEXT)).tolist()
+    assert student.parse(TEXT)[0].tolist() == teachers_ids
+    assert student.tokenizer.encode(normalize_text(TEXT)) == teachers_ids
 
 
-def test_it_keeps_the_teachers_timing(student: FastPitchModel) -> None:
-    teacher = from_pretrained("vits_en_joe")
+def test_it_keeps_the_teachers_timing(student: FastPitchModel, teacher: VitsModel) -> None:
     [ids] = teacher.parse(TEXT)
     expected = teacher.predict_durations(ids[None], torch.tensor([ids.numel()]), noise_w=0.0)[0].sum()
     mel = student.generate_spectrogram(student.parse(TEXT))
