@@ -180,9 +180,6 @@ class VoiceSwapper:
         if not isinstance(recognizer, (CTCModel, SpeechRecognizer)):
             raise wrong_model_error("voice_swap", asr, recognizer, "a CTCModel or a WhisperModel", parameter="asr")
         self.recognizer: NeuralModel = recognizer
-        #: transcribe's keyword for word times (CTC: forced alignment; Whisper: its cross-attention, as
-        #: faster-whisper's ``word_timestamps=True``, about 0.01 s of work per second of speech)
-        self.word_times = True
         voice = resolve_model(tts, NeuralModel, function="voice_swap")
         if not isinstance(voice, VitsModel):
             raise wrong_model_error("voice_swap", tts, voice, "a VitsModel", parameter="tts")
@@ -232,8 +229,10 @@ class VoiceSwapper:
         if not detection.segments:
             return None
         begin = time.perf_counter()
+        # word times for every recogniser (CTC: forced alignment; Whisper: its cross-attention, as
+        # faster-whisper's ``word_timestamps=True``, about 0.01 s of work per second of speech)
         transcription = transcribe(cast(Any, self.recognizer), nt.tag(clip, nt.tags.AudioSignal(rate)),
-                                   timestamps=self.word_times)  # fmt: skip
+                                   timestamps=True)  # fmt: skip
         transcript = _text(transcription)
         asr_s = time.perf_counter() - begin
         if not any(character.isalnum() for character in transcript):
