@@ -29,6 +29,7 @@ from ...common import eval_mode
 from ...common._audio import AudioInput, is_single_audio, load_audio
 from ...common._errors import InputError
 from ...common._verbs import AudioVerbOptions, batches, check_batch_size, model_device
+from ..vad._segments import pad_spans
 from ._embed import ModelArgument, ge2e_model
 from ._ge2e import GE2EModel, normalize_volume
 
@@ -107,20 +108,6 @@ def cluster_embeddings(
     nearest = (unit @ centroids.T).argmax(dim=1).tolist()
     first: dict[int, int] = {}
     return [first.setdefault(label, len(first)) for label in nearest]
-
-
-def _padded(segments: list[tuple[int, int]], pad: int, frames: int) -> list[tuple[int, int]]:
-    """`segments` (frames) widened by `pad` frames on each side within `[0, frames]`, a gap shorter than `2 * pad`
-    shared between its neighbours (the rule of `asr.vad`'s `speech_pad_s`)."""
-    bounds = [[start, end] for start, end in segments]
-    if bounds:
-        bounds[0][0] = max(0, bounds[0][0] - pad)
-        bounds[-1][1] = min(frames, bounds[-1][1] + pad)
-    for left, right in zip(bounds[:-1], bounds[1:], strict=False):
-        share = min(pad, (right[0] - left[1]) // 2)
-        left[1] += share
-        right[0] -= share
-    return [(start, end) for start, end in bounds]
 
 
 def _window_spans(segments: list[tuple[int, int]], size: int, step: int) -> list[tuple[int, int]]:
@@ -220,8 +207,8 @@ def embed_windows(
     frames = round(duration_s / FRAME_S)
     found = [(round(s.start_s / FRAME_S), min(frames, round(s.end_s / FRAME_S))) for s in speech.segments]
     found = [(start, end) for start, end in found if end > start]
-    segments = _padded(found, round(speech_pad_s / FRAME_S), frames)
-    spans = _window_spans(_padded(found, round(WINDOW_PAD_S / FRAME_S), frames), size, step)
+    segments = pad_spans(found, round(speech_pad_s / FRAME_S), frames)
+    spans = _window_spans(pad_spans(found, round(WINDOW_PAD_S / FRAME_S), frames), size, step)
     vectors = torch.empty(0, encoder.embedding_size)
     if spans:
         run_on = model_device(encoder, device)

@@ -164,12 +164,13 @@ def _speech_spans(
     return [span for span in spans if span.end - span.start > min_speech]
 
 
-def _pad(spans: list[_Span], pad: int, num_samples: int) -> list[tuple[int, int]]:
-    """Pad each span by `pad` samples, sharing gaps shorter than `2 * pad`, within `[0, num_samples]`."""
-    bounds = [[span.start, span.end] for span in spans]
+def pad_spans(spans: Sequence[tuple[int, int]], pad: int, length: int) -> list[tuple[int, int]]:
+    """`spans` `(start, end)` widened by `pad` on each side within `[0, length]`, a gap shorter than `2 * pad`
+    shared between its neighbours (the rule of `speech_pad_s`; samples here, frames in `asr.speaker`'s diarize)."""
+    bounds = [[start, end] for start, end in spans]
     if bounds:
-        bounds[0][0] -= min(pad, bounds[0][0])
-        bounds[-1][1] += max(0, min(pad, num_samples - bounds[-1][1]))
+        bounds[0][0] = max(0, bounds[0][0] - pad)
+        bounds[-1][1] = max(bounds[-1][1], min(length, bounds[-1][1] + pad))
     for left, right in zip(bounds[:-1], bounds[1:], strict=True):
         share = min(pad, (right[0] - left[1]) // 2)
         left[1] += share
@@ -205,7 +206,7 @@ def segments_from_probs(
     values = probs.tolist() if isinstance(probs, Tensor) else list(probs)
     total = len(values) * chunk_samples if num_samples is None else num_samples
     spans = _speech_spans(values, chunk_samples, total, sample_rate, options)
-    padded = _pad(spans, round(options.speech_pad_s * sample_rate), total)
+    padded = pad_spans([(span.start, span.end) for span in spans], round(options.speech_pad_s * sample_rate), total)
     return [
         SpeechSegment(
             start / sample_rate,
@@ -279,7 +280,7 @@ def speech_groups(
     spans = _speech_spans(probs, chunk_samples, num_samples, sample_rate, options)
     pad = round(options.speech_pad_s * sample_rate)
     bounded: list[tuple[int, int]] = []
-    for (start, end), span in zip(_pad(spans, pad, num_samples), spans, strict=True):
+    for (start, end), span in zip(pad_spans([(span.start, span.end) for span in spans], pad, num_samples), spans, strict=True):
         if end - start <= max_samples:
             bounded.append((start, end))
             continue
