@@ -23,6 +23,7 @@ from ..common._archive import atomic_output
 from ..common._errors import InputError
 from ..common._mel import MelConfig, MelFrontEnd
 from ._data import TTSExample
+from .modules._pitch import average_per_token
 
 #: The pitch range searched (Hz): wide enough for adult voices.
 PITCH_LOW_HZ, PITCH_HIGH_HZ = 65.0, 400.0
@@ -103,13 +104,9 @@ def frame_pitch_hz(audio: Tensor, mel: Tensor, config: MelConfig) -> Tensor:
 
 
 def token_pitch_hz(audio: Tensor, mel: Tensor, durations: Tensor, config: MelConfig) -> Tensor:
-    """The mean pitch (Hz) of each token's voiced frames (0 for a token without one)."""
-    pitch = frame_pitch_hz(audio, mel, config)
-    token = torch.repeat_interleave(torch.arange(durations.shape[0]), durations)
-    voiced = (pitch > 0).float()
-    total = torch.zeros(durations.shape[0]).index_add_(0, token, pitch * voiced)
-    count = torch.zeros(durations.shape[0]).index_add_(0, token, voiced)
-    return torch.where(count > 0, total / count.clamp(min=1), torch.zeros_like(total))
+    """The mean pitch (Hz) of each token's voiced frames (0 for a token without one): `average_per_token`, the
+    average FastPitch's training takes."""
+    return average_per_token(frame_pitch_hz(audio, mel, config)[None], durations[None])[0]
 
 
 # the cache: one file per utterance, named by its number ------------------------------------------------------
