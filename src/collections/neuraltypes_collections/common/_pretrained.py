@@ -200,6 +200,13 @@ def load_index(path: str | os.PathLike[str]) -> list[PretrainedEntry]:
     return entries
 
 
+def register_index(path: Path) -> None:
+    """Register every entry of the index file `path` (a collection's shipped models); no-op if it is absent."""
+    if path.is_file():
+        for entry in load_index(path):
+            register_pretrained(entry)
+
+
 def _import_collections() -> None:
     for package in ("asr", "tts", "nlp"):
         name = f"neuraltypes_collections.{package}"

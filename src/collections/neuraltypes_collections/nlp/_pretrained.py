@@ -11,8 +11,8 @@ index format; importing the collection registers them, so `from_pretrained("punc
 import importlib.util
 from pathlib import Path
 
-from ..common import load_index, register_pretrained
 from ..common._errors import ModelNotAvailableError, UnknownModelError
+from ..common._pretrained import register_index
 
 __all__ = ["BASE_ENCODERS", "PRETRAINED_INDEX", "base_encoder_directory", "register_shipped_models"]
 
@@ -50,6 +50,4 @@ def base_encoder_directory(name: str) -> Path:
 
 def register_shipped_models() -> None:
     """Register the archives listed in `PRETRAINED_INDEX` with the pretrained registry (no-op if absent)."""
-    if PRETRAINED_INDEX.is_file():
-        for entry in load_index(PRETRAINED_INDEX):
-            register_pretrained(entry)
+    register_index(PRETRAINED_INDEX)

@@ -7,7 +7,7 @@ offline.
 
 from pathlib import Path
 
-from ..common import load_index, register_pretrained
+from ..common._pretrained import register_index
 
 __all__ = ["PRETRAINED_INDEX", "register_shipped_models"]
 
@@ -17,6 +17,4 @@ PRETRAINED_INDEX = Path(__file__).parent / "pretrained" / "index.json"
 
 def register_shipped_models() -> None:
     """Register the archives listed in `PRETRAINED_INDEX` with the pretrained registry (no-op if absent)."""
-    if PRETRAINED_INDEX.is_file():
-        for entry in load_index(PRETRAINED_INDEX):
-            register_pretrained(entry)
+    register_index(PRETRAINED_INDEX)
