@@ -103,3 +103,11 @@ def test_verbs_run_on_the_imported_models(ner_model: TokenClassificationModel,
     answers = answer(qa_model, [str(q) for q in qa_inputs["questions"]], [str(c) for c in qa_inputs["contexts"]])
     for item, context in zip(answers, qa_inputs["contexts"], strict=True):
         assert item.text == str(context)[item.start : item.end] and item.text
+
+
+@pytest.mark.parametrize("texts", [5, None])
+def test_texts_neither_str_nor_list_are_input_errors(ner_model: TokenClassificationModel, texts: object) -> None:
+    from neuraltypes_collections.common._errors import InputError
+
+    with pytest.raises(InputError, match=r"^texts: expected a str or a list of str, got "):
+        recognize_entities(ner_model, texts)  # type: ignore[call-overload]

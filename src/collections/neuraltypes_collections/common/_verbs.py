@@ -14,7 +14,7 @@ name and arguments — ``transcribe``, ``classify``, ``detect_speech``, ``punctu
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import TypedDict, TypeVar
 
 import torch
@@ -83,8 +83,10 @@ def text_inputs(texts: str | Sequence[str]) -> tuple[list[str], list[str]]:
     """The texts a text verb (`punctuate`, `recognize_entities`, `synthesize`) is given, as a list, and the name of
     each for messages: ``text`` for one text, ``texts[i]`` for the items of a list.
 
-    Raises `InputError` (``NT309``) naming the first item that is not a str.
+    Raises `InputError` (``NT309``) for `texts` neither a str nor a list, or naming the first item that is not a str.
     """
+    if not isinstance(texts, (str, Iterable)):
+        raise InputError(f"texts: expected a str or a list of str, got {type(texts).__name__}", source="texts")
     items: list[str] = [texts] if isinstance(texts, str) else list(texts)
     names = ["text"] if isinstance(texts, str) else [f"texts[{index}]" for index in range(len(items))]
     for name, text in zip(names, items, strict=True):
