@@ -110,3 +110,11 @@ def test_an_unreadable_text_file_is_an_input_error_naming_it(tmp_path: Path) -> 
     with pytest.raises(InputError, match="cannot be read") as caught:
         text_file_lines(str(tmp_path), command="ner", nothing="there is no text to tag")  # a folder: open fails
     assert str(tmp_path) in str(caught.value)
+
+
+def test_stdin_that_is_not_utf8_is_named(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("john \udcff went\n"))  # bytes decoded with surrogateescape
+    assert main(["ner", "-", "--model", str(NER)]) == 1
+    assert capsys.readouterr().err.strip() == "neuraltypes ner: -: stdin is not UTF-8 text"

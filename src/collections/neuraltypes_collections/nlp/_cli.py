@@ -24,10 +24,16 @@ _FILE_NAME = re.compile(r"\.[A-Za-z][A-Za-z0-9]{0,4}$")
 
 
 def stdin_lines(nothing: str) -> list[str]:
-    """The lines of standard input (the INPUT `-`), or an `InputError` ending in `nothing` when it has no text."""
+    """The lines of standard input (the INPUT `-`), or an `InputError`: not UTF-8, or no text (the message ends in
+    `nothing`)."""
     from ..common._errors import InputError
 
-    lines = sys.stdin.read().splitlines()
+    text = sys.stdin.read()
+    try:
+        text.encode("utf-8")  # stdin decodes with surrogateescape where the locale is C or UTF-8 mode is on
+    except UnicodeEncodeError:
+        raise InputError("-: stdin is not UTF-8 text", source="-") from None
+    lines = text.splitlines()
     if not any(line.strip() for line in lines):
         raise InputError(f"-: stdin is empty; {nothing}", source="-")
     return lines
