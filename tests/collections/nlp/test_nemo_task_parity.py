@@ -111,3 +111,14 @@ def test_texts_neither_str_nor_list_are_input_errors(ner_model: TokenClassificat
 
     with pytest.raises(InputError, match=r"^texts: expected a str or a list of str, got "):
         recognize_entities(ner_model, texts)  # type: ignore[call-overload]
+
+
+def test_text_with_undecodable_bytes_is_an_input_error(ner_model: TokenClassificationModel,
+                                                       qa_model: QuestionAnsweringModel) -> None:
+    from neuraltypes_collections.common._errors import InputError
+
+    bad = "john \udcff went"  # an argument's non-UTF-8 byte, decoded with surrogateescape
+    with pytest.raises(InputError, match=r"^texts\[1\]: not UTF-8 text"):
+        recognize_entities(ner_model, ["fine", bad])
+    with pytest.raises(InputError, match=r"^questions: not UTF-8 text"):
+        answer(qa_model, bad, "john went home")

@@ -26,6 +26,7 @@ __all__ = [
     "AudioVerbOptions",
     "batches",
     "check_batch_size",
+    "check_encodable",
     "model_device",
     "resolve_model",
     "text_inputs",
@@ -83,7 +84,8 @@ def text_inputs(texts: str | Sequence[str]) -> tuple[list[str], list[str]]:
     """The texts a text verb (`punctuate`, `recognize_entities`, `synthesize`) is given, as a list, and the name of
     each for messages: ``text`` for one text, ``texts[i]`` for the items of a list.
 
-    Raises `InputError` (``NT309``) for `texts` neither a str nor a list, or naming the first item that is not a str.
+    Raises `InputError` (``NT309``) for `texts` neither a str nor a list, or naming the first item that is not a str
+    or not UTF-8 text (`check_encodable`).
     """
     if not isinstance(texts, (str, Iterable)):
         raise InputError(f"texts: expected a str or a list of str, got {type(texts).__name__}", source="texts")
@@ -92,7 +94,17 @@ def text_inputs(texts: str | Sequence[str]) -> tuple[list[str], list[str]]:
     for name, text in zip(names, items, strict=True):
         if not isinstance(text, str):
             raise InputError(f"{name}: expected a str, got {type(text).__name__}", source=name)
+        check_encodable(text, name)
     return items, names
+
+
+def check_encodable(text: str, name: str) -> None:
+    """Raise `InputError` (``NT309``) naming `name` when `text` holds a lone surrogate: bytes that were not UTF-8,
+    decoded with ``surrogateescape`` (command-line arguments, stdin under a C locale), which tokenizers refuse."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InputError(f"{name}: not UTF-8 text (it holds undecodable bytes)", source=name) from None
 
 
 def check_batch_size(batch_size: int, *, function: str) -> None:

@@ -15,7 +15,7 @@ import torch
 
 from ..common import eval_mode
 from ..common._errors import InputError
-from ..common._verbs import batches, check_batch_size, model_device, resolve_model
+from ..common._verbs import batches, check_batch_size, check_encodable, model_device, resolve_model
 
 if TYPE_CHECKING:
     from ._question_answering import QuestionAnsweringModel
@@ -46,6 +46,7 @@ class Answer:
 
 def _texts(value: object, name: str) -> tuple[list[str], bool]:
     if isinstance(value, str):
+        check_encodable(value, name)
         return [value], True
     if not isinstance(value, Sequence):
         raise InputError(f"{name}: expected a str or a list of str, got {type(value).__name__}", source=name)
@@ -53,6 +54,7 @@ def _texts(value: object, name: str) -> tuple[list[str], bool]:
     for index, item in enumerate(items):
         if not isinstance(item, str):
             raise InputError(f"{name}[{index}]: expected a str, got {type(item).__name__}", source=f"{name}[{index}]")
+        check_encodable(item, f"{name}[{index}]")
     return items, False
 
 
