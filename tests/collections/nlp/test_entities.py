@@ -117,4 +117,4 @@ def test_stdin_that_is_not_utf8_is_named(capsys: pytest.CaptureFixture[str], mon
 
     monkeypatch.setattr("sys.stdin", io.StringIO("john \udcff went\n"))  # bytes decoded with surrogateescape
     assert main(["ner", "-", "--model", str(NER)]) == 1
-    assert capsys.readouterr().err.strip() == "neuraltypes ner: -: stdin is not UTF-8 text"
+    assert capsys.readouterr().err.strip() == "neuraltypes ner: -: not UTF-8 text (it holds undecodable bytes)"

@@ -27,12 +27,10 @@ def stdin_lines(nothing: str) -> list[str]:
     """The lines of standard input (the INPUT `-`), or an `InputError`: not UTF-8, or no text (the message ends in
     `nothing`)."""
     from ..common._errors import InputError
+    from ..common._verbs import check_encodable
 
     text = sys.stdin.read()
-    try:
-        text.encode("utf-8")  # stdin decodes with surrogateescape where the locale is C or UTF-8 mode is on
-    except UnicodeEncodeError:
-        raise InputError("-: stdin is not UTF-8 text", source="-") from None
+    check_encodable(text, "-")  # stdin decodes with surrogateescape where the locale is C or UTF-8 mode is on
     lines = text.splitlines()
     if not any(line.strip() for line in lines):
         raise InputError(f"-: stdin is empty; {nothing}", source="-")
