@@ -191,3 +191,5 @@ def test_the_result_gains_the_entities_of_its_transcript_with_an_ner_model(swapp
     assert voice_swap(CLIP, asr=swapper).entities is None
     with pytest.raises(InputError, match=f"voice_swap: {CTC} holds a CTCModel, not a TokenClassificationModel"):
         voice_swap(TESTS / "missing.wav", asr=swapper, ner=str(CTC))
+    with pytest.raises(InputError, match="voice_swap: parameter 'ner' is a int"):
+        voice_swap(TESTS / "missing.wav", asr=swapper, ner=5)  # type: ignore[arg-type]

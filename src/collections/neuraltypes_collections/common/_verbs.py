@@ -48,10 +48,13 @@ class AudioVerbOptions(TypedDict, total=False):
     resample: bool
 
 
-def resolve_model(model: M | str | os.PathLike[str], expected: type[M], *, function: str) -> M:
+def resolve_model(
+    model: M | str | os.PathLike[str], expected: type[M], *, function: str, parameter: str = "model"
+) -> M:
     """`model` itself, or the model a registry name or archive path names; refused unless it is an `expected`.
 
-    Raises `InputError` (``NT309``) naming the function and both classes for a model of another kind.
+    Raises `InputError` (``NT309``) naming the function, the `parameter` and both classes for a model of another
+    kind.
     """
     if isinstance(model, (str, os.PathLike)):
         from ._pretrained import model_from_reference
@@ -60,7 +63,7 @@ def resolve_model(model: M | str | os.PathLike[str], expected: type[M], *, funct
     else:
         loaded = model
     if not isinstance(loaded, expected):
-        raise wrong_model_error(function, model, loaded, f"a {expected.__name__}")
+        raise wrong_model_error(function, model, loaded, f"a {expected.__name__}", parameter=parameter)
     return loaded
 
 

@@ -378,7 +378,7 @@ def voice_swap(
 
     # loaded (and a model of another kind refused) before any audio is read
     recognizer = None if ner is None else cast(
-        TokenClassificationModel, resolve_model(ner, TokenClassificationModel, function="voice_swap"))
+        TokenClassificationModel, resolve_model(ner, TokenClassificationModel, function="voice_swap", parameter="ner"))
     kept: list[SwappedSegment] = []  # streamed into a file: without their audio
     pieces: list[Tensor] = []
     gap = torch.zeros(int(GAP_S * swapper.sample_rate))
