@@ -28,6 +28,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from weakref import WeakKeyDictionary
 
 import torch
@@ -170,16 +171,11 @@ def attention(query: Tensor, key: Tensor, value: Tensor) -> Tensor:
     return out.transpose(1, 2)
 
 
-_ONEDNN_MATMUL: list[bool] = []
-
-
+@cache
 def _onednn_matmul() -> bool:
     """Whether this build runs oneDNN's matmul on plain float32 tensors (checked once)."""
-    if not _ONEDNN_MATMUL:
-        try:
-            probe = torch.ones(2, 3)
-            ok = bool(torch.ops.mkldnn._linear_pointwise(probe, probe, None, "none", [], "").eq(3).all())
-        except (AttributeError, RuntimeError):
-            ok = False
-        _ONEDNN_MATMUL.append(ok)
-    return _ONEDNN_MATMUL[0]
+    try:
+        probe = torch.ones(2, 3)
+        return bool(torch.ops.mkldnn._linear_pointwise(probe, probe, None, "none", [], "").eq(3).all())
+    except (AttributeError, RuntimeError):
+        return False
