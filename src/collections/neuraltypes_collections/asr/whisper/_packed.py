@@ -122,10 +122,10 @@ def packed_linear(
         entry = _Packed(stamp, weight, _bias(weights, biases), _pack_half(weight))
         _PACKED[owner] = entry
     if x.device.type == "cpu" and x.dtype == torch.float32:
-        many = x.numel() >= MANY_ROWS * x.shape[-1]
-        if (many or entry.half is None) and not entry.onednn_tried:
+        onednn = entry.half is None or x.numel() >= MANY_ROWS * x.shape[-1]  # fbgemm cannot, or many rows
+        if onednn and not entry.onednn_tried:
             entry.onednn, entry.onednn_tried = _pack_onednn(entry.weight, entry.bias), True
-        if entry.onednn is not None and (many or entry.half is None):
+        if onednn and entry.onednn is not None:
             return torch.ops.mkldnn._linear_pointwise(  # type: ignore[no-any-return]
                 x, entry.onednn, entry.bias, "gelu" if gelu else "none", [], "none" if gelu else ""
             )
