@@ -220,7 +220,7 @@ def build_optimizer(
     """Build the optimiser ``config`` names over ``parameters``, with its ``lr``, ``weight_decay`` and the fields
     that optimiser takes (see `OptimizerConfig`)."""
     if config.name not in _OPTIMIZER_FIELDS:
-        raise ConfigError(f"optimizer name {config.name!r} is not one of adam, adamw, sgd, novograd")
+        raise ConfigError(f"optimizer name {config.name!r} is not one of {', '.join(_OPTIMIZER_FIELDS)}")
     optimizer, names = _OPTIMIZER_FIELDS[config.name]
     settings = {name: getattr(config, name) for name in names}
     return optimizer(parameters, lr=config.lr, weight_decay=config.weight_decay, **settings)
