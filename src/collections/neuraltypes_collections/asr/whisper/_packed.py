@@ -6,7 +6,8 @@ Two shapes of work, two kernels:
   matmul (`torch.ops.mkldnn._linear_pointwise`) on a weight reordered once into its blocked layout, with GELU
   fused when asked. PyTorch's `F.linear` calls MKL, whose single-precision GEMM takes AVX2 code paths on
   non-Intel CPUs; oneDNN dispatches on the instruction set. Measured on the AMD EPYC (AVX-512) of this project's
-  machines, one thread, CPU time of `(1500, 384) x (384, 1536)`: 8.7 ms against 19.7 ms. Every product and sum
+  machines, one thread, `(1500, 384) x (384, 1536)`: 8.9 ms against 16.7 ms (`benchmarks/whisper_packed.py`,
+  2026-12-03). Every product and sum
   is float32; only the order of the sums differs (differences ~1e-5 after a layer, as between two BLAS
   libraries).
 - *A few rows* (one token per step): a step multiplies one token's state by every weight of the decoder, so its
@@ -14,9 +15,9 @@ Two shapes of work, two kernels:
   tiny.en). Whisper's released weights are float16 (CTranslate2 stores them so), and fbgemm's
   `fbgemm_linear_fp16_weight` keeps a float16 copy packed in cache-sized panels, converts each weight to float32
   in the kernel and multiplies-adds in float32: every product is the float32 product (a float16 value is exactly
-  a float32 one). Measured on one core: the token projection of one token 1.3 ms packed against 13-17 ms through
-  `F.linear`. A weight that float16 does not hold exactly (trained here, or imported from int8) takes oneDNN
-  (one token through every decoder weight of tiny.en: 2.8 ms against 6.2 ms through `F.linear`).
+  a float32 one). Measured on one core: the token projection of one token 1.25 ms packed against 5.2 ms through
+  `F.linear` (`benchmarks/whisper_packed.py`). A weight that float16 does not hold exactly (trained here, or imported from int8) takes oneDNN
+  (a gain that depends on the weight's size: none measured for one 384 x 1536 weight).
 
 The packed copies are made once per weight (on first use; again when the weight is replaced or changed in place)
 and live outside the module, so they are never saved, copied or pickled. `F.linear` is kept when autograd
@@ -148,7 +149,7 @@ def attention(query: Tensor, key: Tensor, value: Tensor) -> Tensor:
 
     PyTorch's CPU kernel (flash attention) multiplies through MKL, slow on non-Intel CPUs (see the module
     docstring). Measured in CPU time on one thread (AMD EPYC) for the `(1, 6, 1500, 64)` self-attention of a tiny.en
-    encoder block: 30 ms against 43 ms. Differences ~4e-7 (the order of the sums). The result is a
+    encoder block: 23.4 ms against 37.4 ms (`benchmarks/whisper_packed.py`). Differences ~4e-7 (the order of the sums). The result is a
     `(batch, head, time, dim)` view of a `(batch, time, head, dim)` tensor, so that merging the heads copies nothing.
     """
     recorded = torch.is_grad_enabled() and any(t.requires_grad for t in (query, key, value))
