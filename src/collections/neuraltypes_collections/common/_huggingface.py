@@ -68,6 +68,7 @@ class HFTextEncoder(NeuralModule):
         input_ids: TokenIndex[Tensor, "batch token"],
         attention_mask: Mask[Tensor, "batch token"],
         token_type_ids: TokenIndex[Tensor, "batch token"] | None = None,
+        extra_embeddings: Encoded[Tensor, "batch token channel"] | None = None,
     ) -> Encoded[Tensor, "batch token channel"]:
         """Encode token ids.
 
@@ -76,6 +77,8 @@ class HFTextEncoder(NeuralModule):
         - `input_ids`: token ids, `[CLS] ... [SEP]` then padding.
         - `attention_mask`: `True` for real tokens, `False` for padding.
         - `token_type_ids`: segment ids (all zeros when `None`).
+        - `extra_embeddings`: added to the word embeddings of `input_ids` before the position and segment
+          embeddings (a model's own per-token features, such as letter case); `None` adds nothing.
 
         **Returns:**
 
@@ -83,6 +86,11 @@ class HFTextEncoder(NeuralModule):
         """
         if token_type_ids is None:
             token_type_ids = torch.zeros_like(input_ids)
+        if extra_embeddings is not None:
+            words = self.model.get_input_embeddings()(input_ids)  # type: ignore[operator]
+            out = self.model(inputs_embeds=words + extra_embeddings.to(words.dtype),
+                             attention_mask=attention_mask.long(), token_type_ids=token_type_ids)
+            return out.last_hidden_state  # type: ignore[no-any-return]
         out = self.model(
             input_ids=input_ids,
             attention_mask=attention_mask.long(),

@@ -7,13 +7,16 @@
 
 from ._answer import Answer as Answer
 from ._answer import answer as answer
+from ._data import CASE_CLASSES as CASE_CLASSES
 from ._data import IGNORE_INDEX as IGNORE_INDEX
 from ._data import Batch as Batch
 from ._data import TokenizedCorpus as TokenizedCorpus
 from ._data import Window as Window
 from ._data import bucketed_batches as bucketed_batches
+from ._data import case_class as case_class
 from ._data import collate as collate
 from ._data import plan_windows as plan_windows
+from ._data import subword_cases as subword_cases
 from ._data import tokenize_corpus as tokenize_corpus
 from ._data import tokenize_words as tokenize_words
 from ._entities import Entity as Entity
@@ -100,6 +103,9 @@ __all__ = [
     "split_words",
     "TokenClassificationConfig",
     "TokenClassificationModel",
+    "CASE_CLASSES",
+    "case_class",
+    "subword_cases",
     "EntityExample",
     "EntityTrainingConfig",
     "EntityTrainingResult",

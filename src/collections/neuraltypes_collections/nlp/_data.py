@@ -17,7 +17,7 @@ import random
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import torch
@@ -28,12 +28,15 @@ from ._labels import CAPIT_LABELS, PUNCT_LABELS, LabelledText
 
 __all__ = [
     "IGNORE_INDEX",
+    "CASE_CLASSES",
     "Batch",
     "TokenizedCorpus",
     "Window",
     "bucketed_batches",
     "collate",
+    "case_class",
     "plan_windows",
+    "subword_cases",
     "tokenize_corpus",
     "tokenize_words",
 ]
@@ -71,6 +74,52 @@ def tokenize_words(tokenizer: Any, sentences: Sequence[Sequence[str]]) -> list[l
         for ids in per_word:
             if not ids:
                 ids.append(int(tokenizer.unk_token_id))
+        result.append(per_word)
+    return result
+
+
+CASE_CLASSES = ("none", "lower", "title", "upper", "mixed")
+"""The letter-case classes of a subword as written (see `case_class`); an uncased tokenizer loses this cue."""
+
+
+def case_class(piece: str) -> int:
+    """The index in `CASE_CLASSES` of a piece of text as written: `none` (no cased letters: digits, marks), `lower`
+    (`paris`), `title` (`Paris`, `I`), `upper` (`NASA`), or `mixed` (`iPhone`, `McD`)."""
+    cased = [c.isupper() for c in piece if c.isupper() or c.islower()]
+    if not cased:
+        return 0
+    if not any(cased):
+        return 1
+    if cased[0] and not any(cased[1:]):
+        return 2
+    return 3 if all(cased) else 4
+
+
+def subword_cases(tokenizer: Any, sentences: Sequence[Sequence[str]]) -> list[list[list[int]]]:
+    """The `case_class` of each subword of pre-split words, read from the words as written through the tokenizer's
+    character offsets; nested like `tokenize_words` (one class per subword id it gives; a word it gives `[UNK]`
+    gets its whole word's class).
+
+    **Arguments:**
+
+    - `tokenizer`: a fast `transformers` tokenizer (it must provide offsets and `word_ids`).
+    - `sentences`: lists of words.
+    """
+    if not getattr(tokenizer, "is_fast", False):
+        raise InputError(f"subword_cases needs a fast tokenizer (with offsets), got {type(tokenizer).__name__}")
+    if not sentences:
+        return []
+    encoded = tokenizer([list(s) for s in sentences], is_split_into_words=True, add_special_tokens=False,
+                        return_offsets_mapping=True)
+    result = []
+    for index, words in enumerate(sentences):
+        per_word: list[list[int]] = [[] for _ in words]
+        for (start, end), word_id in zip(encoded["offset_mapping"][index], encoded.word_ids(index), strict=True):
+            if word_id is not None:
+                per_word[word_id].append(case_class(words[word_id][start:end]))
+        for word, classes in zip(words, per_word, strict=True):
+            if not classes:
+                classes.append(case_class(word))
         result.append(per_word)
     return result
 
@@ -137,9 +186,19 @@ class TokenizedCorpus:
         return self.ids[a:b], self.punct[a:b], self.capit[a:b]
 
 
-def pack_words(
-    tokenizer: Any, words: Sequence[Sequence[str]], labels: Iterable[Sequence[tuple[int, ...]]], window: int
-) -> tuple[list[int], list[list[int]], list[int]]:
+class PackedWords(NamedTuple):
+    """Flat training arrays (see `pack_words`): subword `ids`, one label list per head (`columns`, each as long as
+    `ids`), the piece boundaries (`offsets[0] == 0`, then the end of each piece), and the `case_class` of each
+    subword (`cases`: empty unless asked for)."""
+
+    ids: list[int]
+    columns: list[list[int]]
+    offsets: list[int]
+    cases: list[int]
+
+
+def pack_words(tokenizer: Any, words: Sequence[Sequence[str]], labels: Iterable[Sequence[tuple[int, ...]]],
+               window: int, *, cases: bool = False) -> PackedWords:
     """Word-labelled texts as flat training arrays: their subword ids, cut at word boundaries into pieces of at most
     `window` subwords (a longer word keeps its first `window`), each word's labels on its first subword and
     `IGNORE_INDEX` on the others.
@@ -150,31 +209,31 @@ def pack_words(
     - `words`: the words of each text.
     - `labels`: for each text, one tuple of label indices per word, one index per head (read in step with `words`).
     - `window`: the most subwords in a piece.
-
-    **Returns:** `(ids, labels, offsets)`: the subword ids, one label list per head (each as long as `ids`), and
-    the piece boundaries into both (`offsets[0] == 0`, then the end of each piece).
+    - `cases`: also give each subword's `case_class` (see `subword_cases`).
     """
-    ids: list[int] = []
-    columns: list[list[int]] = []
-    offsets = [0]
+    packed = PackedWords([], [], [0], [])
     text_labels = iter(labels)
     chunk = 2048
     for begin in range(0, len(words), chunk):
-        for per_word in tokenize_words(tokenizer, words[begin : begin + chunk]):
+        texts = words[begin : begin + chunk]
+        text_cases = subword_cases(tokenizer, texts) if cases else [[[] for _ in text] for text in texts]
+        for per_word, per_word_cases in zip(tokenize_words(tokenizer, texts), text_cases, strict=True):
             length = 0
-            for word_ids, word_labels in zip(per_word, next(text_labels), strict=True):
+            for word_ids, word_cases, word_labels in zip(per_word, per_word_cases, next(text_labels), strict=True):
                 word_ids = word_ids[:window]
                 if length + len(word_ids) > window:
-                    offsets.append(len(ids))
+                    packed.offsets.append(len(packed.ids))
                     length = 0
-                columns = columns or [[] for _ in word_labels]
-                for column, label in zip(columns, word_labels, strict=True):
+                if not packed.columns:
+                    packed.columns.extend([] for _ in word_labels)
+                for column, label in zip(packed.columns, word_labels, strict=True):
                     column.extend([label] + [IGNORE_INDEX] * (len(word_ids) - 1))
-                ids.extend(word_ids)
+                packed.ids.extend(word_ids)
+                packed.cases.extend(word_cases[:window])
                 length += len(word_ids)
             if length:
-                offsets.append(len(ids))
-    return ids, columns, offsets
+                packed.offsets.append(len(packed.ids))
+    return packed
 
 
 def _cache_key(items: Sequence[LabelledText], tokenizer: Any, window: int) -> str:
@@ -206,7 +265,7 @@ def tokenize_corpus(items: Sequence[LabelledText], tokenizer: Any, max_length: i
     punct_index = {label: i for i, label in enumerate(PUNCT_LABELS)}
     capit_index = {label: i for i, label in enumerate(CAPIT_LABELS)}
     labels = ([(punct_index[p], capit_index[c]) for p, c in zip(item.punct, item.capit, strict=True)] for item in items)
-    ids, columns, offsets = pack_words(tokenizer, [item.words for item in items], labels, window)
+    ids, columns, offsets, _ = pack_words(tokenizer, [item.words for item in items], labels, window)
     punct, capit = columns or ([], [])
     corpus = TokenizedCorpus(
         np.asarray(ids, dtype=np.int32), np.asarray(punct, dtype=np.int16),

@@ -10,8 +10,9 @@ from torch import Tensor
 from neuraltypes import Logits, Mask, TokenIndex
 
 from ..common import register_model
-from ..common._errors import ConfigError
+from ..common._errors import ConfigError, InputError
 from ..common._huggingface import HFTextEncoder
+from ._data import CASE_CLASSES
 from ._entity_labels import ONTONOTES_TYPES, bio_labels
 from ._model import HeadConfig, TextEncoderModel, TokenClassifierHead
 
@@ -37,6 +38,9 @@ class TokenClassificationConfig:
     - `head`: the classification head.
     - `max_length`: tokens per encoder window, including `[CLS]` and `[SEP]`.
     - `step`: subwords between the starts of overlapping windows of long texts (`None`: half a window).
+    - `case_feature`: read each subword's letter case as written (`CASE_CLASSES`, from the text through the
+      tokenizer's offsets): a learned embedding per class is added to its word embedding. For encoders whose
+      tokenizer lowercases (MiniLM), which otherwise never see capitals; off for NeMo imports.
     """
 
     base_encoder: str = ""
@@ -47,6 +51,7 @@ class TokenClassificationConfig:
     head: HeadConfig = field(default_factory=HeadConfig)
     max_length: int = 128
     step: int | None = None
+    case_feature: bool = False
 
     def __post_init__(self) -> None:
         if self.max_length < 3:
@@ -93,12 +98,17 @@ class TokenClassificationModel(TextEncoderModel):
         super().__init__(config, encoder)
         self.config: TokenClassificationConfig = config
         self.head = TokenClassifierHead(encoder.hidden_size, len(config.labels), config.head)
+        self.case_embedding: torch.nn.Embedding | None = None
+        if config.case_feature:  # zero at first: the pretrained encoder's path is unchanged until trained
+            self.case_embedding = torch.nn.Embedding(len(CASE_CLASSES), encoder.hidden_size)
+            torch.nn.init.zeros_(self.case_embedding.weight)
 
     def forward(
         self,
         input_ids: TokenIndex[Tensor, "batch token"],
         attention_mask: Mask[Tensor, "batch token"],
         token_type_ids: TokenIndex[Tensor, "batch token"] | None = None,
+        case_ids: TokenIndex[Tensor, "batch token"] | None = None,
     ) -> Logits[Tensor, "batch token class"]:
         """Per-token logits over `config.labels` (only first subwords of words are read).
 
@@ -107,8 +117,24 @@ class TokenClassificationModel(TextEncoderModel):
         - `input_ids`: `[CLS] subwords [SEP]` then padding, at most `config.max_length` tokens.
         - `attention_mask`: `True` on real tokens.
         - `token_type_ids`: segment ids (zeros when `None`).
+        - `case_ids`: each token's index in `CASE_CLASSES` (`subword_cases`; `0` on special tokens and padding);
+          required when `config.case_feature` is on, refused when it is off.
         """
-        return self.head(self.encoder(input_ids, attention_mask, token_type_ids))
+        if self.case_embedding is None:
+            if case_ids is not None:
+                raise InputError("TokenClassificationModel.forward: case_ids given, but this model has no case "
+                                 "feature (config.case_feature is False); call it without case_ids",
+                                 source="case_ids")
+            return self.head(self.encoder(input_ids, attention_mask, token_type_ids))
+        if case_ids is None:
+            raise InputError("TokenClassificationModel.forward: this model reads letter case "
+                             "(config.case_feature is True) but case_ids is missing; pass each token's "
+                             "case class (see subword_cases), as recognize_entities does", source="case_ids")
+        if case_ids.numel() and not 0 <= int(case_ids.min()) <= int(case_ids.max()) < len(CASE_CLASSES):
+            raise InputError(f"TokenClassificationModel.forward: case_ids must be in 0..{len(CASE_CLASSES) - 1} "
+                             f"(CASE_CLASSES), got {int(case_ids.min())}..{int(case_ids.max())}", source="case_ids")
+        extra = self.case_embedding(case_ids)
+        return self.head(self.encoder(input_ids, attention_mask, token_type_ids, extra))
 
     @overload
     def recognize_entities(self, texts: str, *, batch_size: int = 32,  # type: ignore[overload-overlap]

@@ -118,16 +118,27 @@ class EntityTrainingResult:
     losses: tuple[float, ...] = field(default_factory=tuple)
 
 
-def _corpus(model: TokenClassificationModel, examples: Sequence[EntityExample]) -> TokenizedCorpus:
+def _corpus(model: TokenClassificationModel, examples: Sequence[EntityExample]) -> tuple[TokenizedCorpus, np.ndarray]:
     """Examples as flat arrays, cut at word boundaries to fit a window; labels on first subwords. The labels fill
-    both label arrays of `TokenizedCorpus` (made for punctuation's two heads): only the first is read."""
+    both label arrays of `TokenizedCorpus` (made for punctuation's two heads): only the first is read. Beside it,
+    each subword's case class (empty without `config.case_feature`), indexed like the ids."""
     index = {label: i for i, label in enumerate(model.config.labels)}
     labels = ([(index[label],) for label in example.labels] for example in examples)
-    ids, columns, offsets = pack_words(model.tokenizer, [e.words for e in examples], labels,
-                                       model.config.max_length - 2)
-    label_array = np.asarray(columns[0] if columns else [], dtype=np.int16)
-    return TokenizedCorpus(np.asarray(ids, dtype=np.int32), label_array, label_array,
-                           np.asarray(offsets, dtype=np.int64))
+    packed = pack_words(model.tokenizer, [e.words for e in examples], labels, model.config.max_length - 2,
+                        cases=model.config.case_feature)
+    label_array = np.asarray(packed.columns[0] if packed.columns else [], dtype=np.int16)
+    corpus = TokenizedCorpus(np.asarray(packed.ids, dtype=np.int32), label_array, label_array,
+                             np.asarray(packed.offsets, dtype=np.int64))
+    return corpus, np.asarray(packed.cases, dtype=np.int64)
+
+
+def _case_ids(corpus: TokenizedCorpus, cases: np.ndarray, indices: Sequence[int], width: int) -> torch.Tensor:
+    """The case classes of a batch laid out as `collate` lays out its ids (`0` on `[CLS]`, `[SEP]` and padding)."""
+    case_ids = torch.zeros((len(indices), width), dtype=torch.long)
+    for row, i in enumerate(indices):
+        a, b = int(corpus.offsets[i]), int(corpus.offsets[i + 1])
+        case_ids[row, 1 : b - a + 1] = torch.from_numpy(cases[a:b])
+    return case_ids
 
 
 def train_entities(model: TokenClassificationModel, examples: Sequence[EntityExample], config: EntityTrainingConfig,
@@ -151,9 +162,11 @@ def train_entities(model: TokenClassificationModel, examples: Sequence[EntityExa
     torch.manual_seed(config.seed)
     model.encoder.freeze_lower_layers(config.trainable_layers)
     tokenizer = model.tokenizer
-    corpus = _corpus(model, examples)
+    corpus, cases = _corpus(model, examples)
     log(f"corpus: {len(corpus)} examples, {len(corpus.ids)} subwords")
     encoder_params = [p for p in model.encoder.parameters() if p.requires_grad]
+    if model.case_embedding is not None:  # next to the word embeddings, so at the encoder's learning rate
+        encoder_params += list(model.case_embedding.parameters())
     head_params = list(model.head.parameters())
     optimizer = torch.optim.AdamW(
         [{"params": encoder_params, "lr": config.encoder_lr}, {"params": head_params, "lr": config.head_lr}],
@@ -183,8 +196,10 @@ def train_entities(model: TokenClassificationModel, examples: Sequence[EntityExa
             group["lr"] = peak * factor
         batch = collate([corpus.example(i) for i in indices], tokenizer.cls_token_id, tokenizer.sep_token_id,
                         tokenizer.pad_token_id)
+        case_ids = (_case_ids(corpus, cases, indices, batch.input_ids.shape[1]) if model.case_embedding is not None
+                    else None)
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=config.precision == "bf16"):
-            logits = model(batch.input_ids, batch.attention_mask)
+            logits = model(batch.input_ids, batch.attention_mask, None, case_ids)
         loss = loss_fn(logits.float().flatten(0, 1), batch.punct_labels.flatten())
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
