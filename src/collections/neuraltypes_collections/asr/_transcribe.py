@@ -3,7 +3,7 @@
 The verb of the grid (``docs/collections.md``): ``transcribe(model, audio, ...)`` and
 ``CTCModel.transcribe(audio, ...)`` / ``WhisperModel.transcribe(audio, ...)`` take the same keywords; one recording gives one `Transcription`, a list
 gives a list in input order. Audio goes through the collections' one input layer
-(`neuraltypes_collections.common.load_audio_list`): a clip tagged ``AudioSignal(8000)`` is resampled to the
+(`neuraltypes_collections.common.load_audio`, through `common._verbs.audio_call`): a clip tagged ``AudioSignal(8000)`` is resampled to the
 model's rate (or refused with ``NT208`` when ``resample=False``), never decoded as if it were at the model's
 rate, and the padded batch reaches the model's typed ``forward`` tagged.
 
@@ -23,10 +23,10 @@ from torch import Tensor
 
 import neuraltypes as nt
 
-from ..common._audio import AudioInput, batch_audio, is_single_audio, load_audio_list
+from ..common._audio import AudioInput, batch_audio
 from ..common._errors import InputError
 from ..common._model import eval_mode
-from ..common._verbs import AudioVerbOptions, batches, check_batch_size, model_device, resolve_model
+from ..common._verbs import AudioVerbOptions, audio_call, batches, resolve_model
 from ._decoding import CTCBeamDecoder, collapse_ctc
 
 if TYPE_CHECKING:
@@ -216,11 +216,6 @@ def transcribe(
     model: CTCModel | WhisperModel | str | os.PathLike[str],
     audio: AudioInput | Sequence[AudioInput],
     *,
-    batch_size: int = 8,
-    progress: bool | None = None,
-    device: str | torch.device | None = None,
-    sample_rate: int | None = None,
-    resample: bool = True,
     timestamps: bool = False,
     beam: CTCBeamDecoder | int | None = None,
     temperature: float | Sequence[float] = 0.0,
@@ -229,6 +224,7 @@ def transcribe(
     no_speech_threshold: float | None = 0.6,
     language: str | None = None,
     task: str = "transcribe",
+    **options: Unpack[AudioVerbOptions],
 ) -> Transcription | list[Transcription]:
     """Transcribe recordings with a CTC or Whisper model.
 
@@ -239,7 +235,7 @@ def transcribe(
     - `audio`: one recording or a list of them: paths (wav/flac/ogg) and/or ``(time,)`` or
       ``(channel, time)`` tensors or numpy arrays (channels averaged); the audio-input rules are
       `neuraltypes_collections.common`'s.
-    - `batch_size`: recordings per forward pass. They are sorted by length so each batch carries little
+    - `batch_size`: recordings per forward pass (default 8). They are sorted by length so each batch carries little
       padding; results come back in input order and do not depend on the batch size (see the
       batch-consistency test).
     - `progress`: show a progress bar; `None` shows one when there are more than four batches.
@@ -282,26 +278,24 @@ def transcribe(
             "(or its registry name or archive path)",
             source=os.fspath(model) if named else "model",  # type: ignore[arg-type]
         )
-    check_batch_size(batch_size, function="transcribe")
+    call = audio_call("transcribe", recognizer, recognizer.sample_rate, audio, options,
+                      batch_size=options.get("batch_size", 8))  # fmt: skip
     if isinstance(recognizer, CTCModel) and (language is not None or task != "transcribe"):
         raise InputError(
             "transcribe: a CTC model transcribes the language it was trained on; language= and task= are for "
             "Whisper models", source="language" if language is not None else "task",
         )  # fmt: skip
-    rate = recognizer.sample_rate
-    clips = load_audio_list(
-        audio, rate, sample_rate=sample_rate, resample_audio=resample, function="transcribe"
-    )
-    target = model_device(recognizer, device)
+    clips = call.load_all()
     fallback = Fallback(temperature, compression_ratio_threshold, log_prob_threshold, no_speech_threshold)
-    settings = Recognition(target, batch_size, progress, timestamps, beam, fallback=fallback, language=language, task=task)
+    settings = Recognition(call.device, call.batch_size, call.progress, timestamps, beam, fallback=fallback,
+                           language=language, task=task)  # fmt: skip
     if isinstance(recognizer, CTCModel):
         if isinstance(beam, int):
             raise InputError("transcribe: a CTC model takes beam=CTCBeamDecoder(...), not a beam size", source="beam")
         transcriptions = _recognize_ctc(recognizer, clips, settings)
     else:
         transcriptions = recognizer.recognize(clips, settings)
-    return transcriptions[0] if is_single_audio(audio) else transcriptions
+    return call.answer(transcriptions)
 
 
 def _recognize_ctc(recognizer: CTCModel, clips: Sequence[Tensor], settings: Recognition) -> list[Transcription]:

@@ -40,6 +40,7 @@ __all__ = [
     "AudioInput",
     "batch_audio",
     "check_audio",
+    "input_source",
     "is_single_audio",
     "load_audio",
     "load_audio_list",
@@ -251,6 +252,14 @@ def is_single_audio(inputs: object) -> bool:
     return isinstance(inputs, (str, os.PathLike, Tensor, np.ndarray))
 
 
+def input_source(item: AudioInput, single: bool, index: int) -> str | None:
+    """How messages name recording `index` of a verb's inputs: `None` for a path (`load_audio` names the file),
+    ``audio`` for one in-memory recording, ``inputs[i]`` for one of a list."""
+    if isinstance(item, (str, os.PathLike)):
+        return None
+    return "audio" if single else f"inputs[{index}]"
+
+
 def load_audio_list(
     inputs: AudioInput | Sequence[AudioInput],
     model_rate: int,
@@ -270,7 +279,7 @@ def load_audio_list(
             sample_rate=sample_rate,
             resample_audio=resample_audio,
             function=function,
-            source=None if isinstance(item, (str, os.PathLike)) else ("audio" if single else f"inputs[{index}]"),
+            source=input_source(item, single, index),
         )
         for index, item in enumerate(items)
     ]

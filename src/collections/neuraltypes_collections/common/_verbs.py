@@ -15,15 +15,21 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import TypedDict, TypeVar
 
 import torch
+from torch import Tensor
 
+from ._audio import AudioInput, input_source, is_single_audio, load_audio
 from ._errors import InputError
 from ._model import NeuralModel
 
 __all__ = [
+    "AudioCall",
+    "AudioReadOptions",
     "AudioVerbOptions",
+    "audio_call",
     "batches",
     "check_batch_size",
     "check_encodable",
@@ -36,16 +42,114 @@ __all__ = [
 M = TypeVar("M", bound=NeuralModel)
 
 
-class AudioVerbOptions(TypedDict, total=False):
-    """The keywords every audio-consuming verb takes (`transcribe`, `classify`, `detect_speech`): the shared three,
-    and how the audio is read (`sample_rate` of in-memory audio, `resample` or refuse other rates). Each verb's
-    options (`TranscribeOptions`, ...) extend these, for the ``**options: Unpack[...]`` of its overloads and method."""
+class AudioReadOptions(TypedDict, total=False):
+    """The keywords every audio-consuming verb takes: `progress` and `device`, and how the audio is read
+    (`sample_rate` of in-memory audio, `resample` or refuse other rates). `copy_synthesize`, which vocodes each
+    recording on its own, takes these only; the verbs that batch take `AudioVerbOptions`."""
 
-    batch_size: int
     progress: bool | None
     device: str | torch.device | None
     sample_rate: int | None
     resample: bool
+
+
+class AudioVerbOptions(AudioReadOptions, total=False):
+    """The keywords of the audio verbs that batch (`transcribe`, `classify`, `detect_speech`, `detect_language`,
+    the speaker verbs): `AudioReadOptions` and `batch_size`. Each verb's options (`TranscribeOptions`, ...) extend
+    these, for the ``**options: Unpack[...]`` of its overloads, its method and its implementation, which reads them
+    with `audio_call` (the defaults: `progress` and `device` `None`, `sample_rate` `None`, `resample` true;
+    `batch_size` the verb's own)."""
+
+    batch_size: int
+
+
+R = TypeVar("R")
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class AudioCall:
+    """One call of an audio verb, read in one place (`audio_call`): its recordings, the model's rate and device,
+    and the shared keywords with their defaults filled in. The verb loads the recordings (`load`, `load_all`), runs
+    over `batches` of them, and returns `answer(results)`: one result for one recording, the list for a list."""
+
+    function: str
+    inputs: tuple[AudioInput, ...]
+    single: bool
+    rate: int
+    device: torch.device
+    batch_size: int
+    progress: bool | None
+    sample_rate: int | None
+    resample: bool
+
+    def load(self, index: int) -> Tensor:
+        """Recording `index` as a mono waveform at `rate` on the CPU (`load_audio`); messages name its path, or
+        ``audio`` / ``inputs[i]`` for in-memory audio."""
+        item = self.inputs[index]
+        return load_audio(
+            item,
+            self.rate,
+            sample_rate=self.sample_rate,
+            resample_audio=self.resample,
+            function=self.function,
+            source=input_source(item, self.single, index),
+        )
+
+    def load_all(self) -> list[Tensor]:
+        """Every recording, in input order (`load`)."""
+        return [self.load(index) for index in range(len(self.inputs))]
+
+    def batches(self, order: Sequence[T], batch_size: int | None = None) -> Iterator[Sequence[T]]:
+        """`order` in runs of `batch_size` (default: the call's), with the call's progress bar (`batches`)."""
+        size = self.batch_size if batch_size is None else batch_size
+        return batches(order, size, progress=self.progress, description=self.function)
+
+    def answer(self, results: list[R]) -> R | list[R]:
+        """The verb's return value: the one result of one recording, or the list (input order) for a list."""
+        return results[0] if self.single else results
+
+
+def audio_call(
+    function: str,
+    model: torch.nn.Module,
+    rate: int,
+    audio: AudioInput | Sequence[AudioInput],
+    options: AudioReadOptions,
+    *,
+    batch_size: int | None,
+) -> AudioCall:
+    """Read an audio verb's call: refuse a keyword it does not take (the `TypeError` Python raises for one), check
+    `batch_size`, move `model` to the ``device`` keyword (`model_device`) and hold the rest for loading.
+
+    **Arguments:**
+
+    - `function`: the verb's name, for messages.
+    - `model`: the resolved model; `rate`: the rate in Hz its audio is read at.
+    - `audio`: the verb's input: one recording or a list of them.
+    - `options`: the shared keywords the verb was given (`AudioReadOptions`, `AudioVerbOptions`).
+    - `batch_size`: the batch size to use: the ``batch_size`` keyword, else the verb's default; `None` for a verb
+      that does not batch, which then refuses the keyword.
+    """
+    accepted = (AudioReadOptions if batch_size is None else AudioVerbOptions).__optional_keys__
+    for keyword in options:
+        if keyword not in accepted:
+            raise TypeError(f"{function}() got an unexpected keyword argument {keyword!r}")
+    if batch_size is not None:
+        check_batch_size(batch_size, function=function)
+    single = is_single_audio(audio)
+    inputs: tuple[AudioInput, ...] = (audio,) if single else tuple(audio)  # type: ignore[assignment, arg-type]
+    return AudioCall(
+        function,
+        inputs,
+        single,
+        rate,
+        model_device(model, options.get("device")),
+        1 if batch_size is None else batch_size,
+        options.get("progress"),
+        options.get("sample_rate"),
+        options.get("resample", True),
+    )
 
 
 def resolve_model(
@@ -123,9 +227,6 @@ def model_device(model: torch.nn.Module, device: str | torch.device | None) -> t
         return torch.device(device)
     parameter = next(model.parameters(), None)
     return parameter.device if parameter is not None else torch.device("cpu")
-
-
-T = TypeVar("T")
 
 
 def batches(

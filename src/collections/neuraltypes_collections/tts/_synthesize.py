@@ -19,9 +19,16 @@ from neuraltypes import NeuralTypesError
 
 from ..common import MelConfig, MelFrontEnd, NeuralModel, eval_mode
 from ..common._archive import atomic_output
-from ..common._audio import AudioInput, is_single_audio, load_audio_list, write_audio
+from ..common._audio import AudioInput, write_audio
 from ..common._errors import InputError, ModelNotAvailableError
-from ..common._verbs import batches, model_device, text_inputs, wrong_model_error
+from ..common._verbs import (
+    AudioReadOptions,
+    audio_call,
+    batches,
+    model_device,
+    text_inputs,
+    wrong_model_error,
+)
 from .models._generator import _SpectrogramGenerator
 from .models._vits import SpeakOptions
 from .models._vocoders import GriffinLim, GriffinLimConfig, _Vocoder
@@ -303,13 +310,9 @@ def _speak(
     return results[0] if single else results
 
 
-class CopySynthesizeOptions(TypedDict, total=False):
-    """The keywords of `copy_synthesize`."""
-
-    sample_rate: int | None
-    resample: bool
-    progress: bool | None
-    device: str | torch.device | None
+class CopySynthesizeOptions(AudioReadOptions, total=False):
+    """The keywords of `copy_synthesize`: the audio verbs' shared ones but `batch_size` (each recording is vocoded
+    on its own, as `synthesize` speaks each text on its own)."""
 
 
 @overload
@@ -327,11 +330,7 @@ def copy_synthesize(
 def copy_synthesize(
     vocoder: ModelReference,
     audio: AudioInput | Sequence[AudioInput],
-    *,
-    sample_rate: int | None = None,
-    resample: bool = True,
-    progress: bool | None = None,
-    device: str | torch.device | None = None,
+    **options: Unpack[CopySynthesizeOptions],
 ) -> Speech | list[Speech]:
     """Copy synthesis: each recording's log-mel features as the vocoder computes them (`vocoder.spectrogram`),
     vocoded back to a waveform. It shows what the vocoder makes of perfect features (the upper bound of a
@@ -353,19 +352,17 @@ def copy_synthesize(
     **Returns:** one `Speech` per recording (a list for a list), at the vocoder's rate.
     """
     voice = _vocoder(vocoder, "copy_synthesize")
-    waveforms = load_audio_list(
-        audio, voice.sample_rate, sample_rate=sample_rate, resample_audio=resample, function="copy_synthesize"
-    )
-    run_on = model_device(voice, device)
+    call = audio_call("copy_synthesize", voice, voice.sample_rate, audio, options, batch_size=None)
+    waveforms = call.load_all()
     results: list[Speech] = []
     with torch.no_grad(), eval_mode(voice):
-        for run in batches(waveforms, 1, progress=progress, description="copy_synthesize"):
+        for run in call.batches(waveforms):
             for waveform in run:
-                clip = nt.tag(waveform[None].to(run_on), nt.tags.AudioSignal(voice.sample_rate))
-                mel, frames = voice.spectrogram(clip, torch.tensor([clip.shape[-1]], device=run_on))
+                clip = nt.tag(waveform[None].to(call.device), nt.tags.AudioSignal(voice.sample_rate))
+                mel, frames = voice.spectrogram(clip, torch.tensor([clip.shape[-1]], device=call.device))
                 rebuilt = voice.convert_spectrogram_to_audio(mel)
                 results.append(_speech(rebuilt, mel, int(frames[0]), voice.sample_rate))
-    return results[0] if is_single_audio(audio) else results
+    return call.answer(results)
 
 
 def save_spectrogram_png(path: str | os.PathLike[str], mel: Tensor, title: str = "") -> None:

@@ -11,8 +11,8 @@ import torch
 import neuraltypes as nt
 
 from ...common import eval_mode
-from ...common._audio import AudioInput, batch_audio, is_single_audio, load_audio_list
-from ...common._verbs import batches, check_batch_size, model_device, resolve_model
+from ...common._audio import AudioInput, batch_audio
+from ...common._verbs import audio_call, resolve_model
 from ._classifier import Classification, ClassificationModel, ClassifyOptions
 
 __all__ = ["classify"]
@@ -33,12 +33,7 @@ def classify(
 def classify(
     model: ClassificationModel | str | os.PathLike[str],
     audio: AudioInput | Sequence[AudioInput],
-    *,
-    batch_size: int = 16,
-    progress: bool | None = None,
-    device: str | torch.device | None = None,
-    sample_rate: int | None = None,
-    resample: bool = True,
+    **options: Unpack[ClassifyOptions],
 ) -> Classification | list[Classification]:
     """Classify one audio clip, or each clip of a list.
 
@@ -47,9 +42,9 @@ def classify(
     - `model`: a `ClassificationModel`, or its registry name or archive path (``.nta`` or NeMo ``.nemo``).
     - `audio`: a path, a ``(time,)`` or ``(channel, time)`` tensor or numpy array in [-1, 1] (channels are
       averaged), or a list of them (the rules of ``docs/collections.md``).
-    - `batch_size`: clips per forward pass.
-    - `progress`: a progress bar over the batches (`None`: when there are more than four).
-    - `device`: run there (the model is moved and stays); `None`: the model's device.
+    - `batch_size`: clips per forward pass (default 16).
+    - `progress`: a progress bar over the batches (`None`, the default: when there are more than four).
+    - `device`: run there (the model is moved and stays); `None` (default): the model's device.
     - `sample_rate`: the rate of a tensor or array in Hz, when its ``AudioSignal`` tag does not say (an untagged
       tensor is otherwise taken to be at the model's rate); files carry their own.
     - `resample`: resample audio at another rate to the model's (default); `False` refuses it (``NT208``).
@@ -64,24 +59,21 @@ def classify(
     2
     """
     classifier = resolve_model(model, ClassificationModel, function="classify")
-    check_batch_size(batch_size, function="classify")
     rate = classifier.sample_rate
-    waveforms = load_audio_list(
-        audio, rate, sample_rate=sample_rate, resample_audio=resample, function="classify"
-    )
-    run_on = model_device(classifier, device)
+    call = audio_call("classify", classifier, rate, audio, options, batch_size=options.get("batch_size", 16))
+    waveforms = call.load_all()
     labels = classifier.labels
     # The features' centred STFT reflects n_fft // 2 samples at each end: a batch of shorter clips is zero-padded
     # to that (as a longer clip in the batch would pad it), instead of failing inside the STFT.
     shortest = classifier.config.preprocessor.n_fft // 2 + 1
     results: list[Classification] = []
     with eval_mode(classifier), torch.inference_mode():
-        for run in batches(waveforms, batch_size, progress=progress, description="classify"):
+        for run in call.batches(waveforms):
             clips, lengths = batch_audio(run, rate)
             if clips.shape[-1] < shortest:
                 padded = torch.nn.functional.pad(clips, (0, shortest - clips.shape[-1]))
                 clips = nt.tag(padded, nt.tags.AudioSignal(rate))
-            probs = classifier(clips.to(run_on), lengths.to(run_on)).float().softmax(dim=-1).cpu()
+            probs = classifier(clips.to(call.device), lengths.to(call.device)).float().softmax(dim=-1).cpu()
             for row in probs:
                 best = int(row.argmax())
                 results.append(
@@ -89,4 +81,4 @@ def classify(
                         labels[best], float(row[best]), dict(zip(labels, row.tolist(), strict=True))
                     )
                 )
-    return results[0] if is_single_audio(audio) else results
+    return call.answer(results)

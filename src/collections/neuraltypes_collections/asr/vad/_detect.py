@@ -16,9 +16,9 @@ from typing import Protocol, Unpack, cast, overload, runtime_checkable
 import torch
 from torch import Tensor
 
-from ...common._audio import AudioInput, is_single_audio, load_audio
+from ...common._audio import AudioInput, load_audio
 from ...common._errors import InputError
-from ...common._verbs import batches, check_batch_size, model_device, wrong_model_error
+from ...common._verbs import AudioVerbOptions, audio_call, check_batch_size, wrong_model_error
 from ._segments import (
     AudioChunk,
     DetectSpeechOptions,
@@ -107,11 +107,6 @@ def detect_speech(
     model: SpeechDetector | str | os.PathLike[str] | None,
     audio: AudioInput | Sequence[AudioInput],
     *,
-    sample_rate: int | None = None,
-    resample: bool = True,
-    progress: bool | None = None,
-    device: str | torch.device | None = None,
-    batch_size: int = 64,
     threshold: float = 0.5,
     neg_threshold: float | None = None,
     min_speech_duration_s: float = 0.25,
@@ -119,6 +114,7 @@ def detect_speech(
     speech_pad_s: float = 0.03,
     window_s: float | None = None,
     shift_s: float | None = None,
+    **options: Unpack[AudioVerbOptions],
 ) -> SpeechDetection | list[SpeechDetection]:
     """Find the speech in a recording, or in each recording of a list.
 
@@ -134,8 +130,8 @@ def detect_speech(
     - `resample`: resample audio at another rate to the model's (default); `False` refuses it (``NT208``).
     - `progress`: a progress bar over the recordings (`None`: when there are more than four).
     - `device`: run there (the model is moved and stays); `None`: the model's device.
-    - `batch_size`: windows per forward pass of a segment-level classifier (Silero and frame models read a
-      recording in one pass).
+    - `batch_size`: windows per forward pass of a segment-level classifier (default 64; Silero and frame models
+      read a recording in one pass).
     - `threshold`, `neg_threshold`, `min_speech_duration_s`, `min_silence_duration_s`, `speech_pad_s`: the
       segmentation rules (`SegmentationOptions`).
     - `window_s`, `shift_s`: window length and hop of a segment-level classifier (default 0.63 s and 0.08 s);
@@ -151,40 +147,31 @@ def detect_speech(
         >>> detect_speech(None, torch.zeros(16000))
         SpeechDetection(segments=(), duration_s=1.0, sample_rate=16000)
     """
-    options = SegmentationOptions(
+    rules = SegmentationOptions(
         threshold, neg_threshold, min_speech_duration_s, min_silence_duration_s, speech_pad_s
     )
-    check_batch_size(batch_size, function="detect_speech")
+    batch_size = options.get("batch_size", 64)
+    check_batch_size(batch_size, function="detect_speech")  # before a model is loaded
     detector = speech_detector(model, function="detect_speech")
-    run_on = model_device(cast(torch.nn.Module, detector), device)  # speech_detector checks that it is one
-    single = is_single_audio(audio)
-    items: list[AudioInput] = [audio] if single else list(audio)  # type: ignore[list-item, arg-type]
-    rate = detector.sample_rate
+    # speech_detector checks that the detector is a module; its recordings are read one at a time
+    call = audio_call("detect_speech", cast(torch.nn.Module, detector), detector.sample_rate, audio, options,
+                      batch_size=batch_size)  # fmt: skip
+    rate = call.rate
     results: list[SpeechDetection] = []
-    for (index,) in batches(range(len(items)), 1, progress=progress, description="detect_speech"):
-        item = items[index]
-        waveform = load_audio(
-            item,
-            rate,
-            sample_rate=sample_rate,
-            resample_audio=resample,
-            function="detect_speech",
-            source=None
-            if isinstance(item, (str, os.PathLike))
-            else ("audio" if single else f"inputs[{index}]"),
-        )
+    for (index,) in call.batches(range(len(call.inputs)), 1):
+        waveform = call.load(index)
         probs, chunk_samples = detector.chunk_speech_probs(
-            waveform.to(run_on), batch_size=batch_size, window_s=window_s, shift_s=shift_s
+            waveform.to(call.device), batch_size=batch_size, window_s=window_s, shift_s=shift_s
         )
         segments = segments_from_probs(
             probs.cpu(),
             chunk_samples=chunk_samples,
             sample_rate=rate,
             num_samples=waveform.numel(),
-            options=options,
+            options=rules,
         )
         results.append(SpeechDetection(tuple(segments), waveform.numel() / rate, rate))
-    return results[0] if single else results
+    return call.answer(results)
 
 
 @overload

@@ -23,10 +23,10 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from ...common._audio import AudioInput, is_single_audio, load_audio_list
+from ...common._audio import AudioInput
 from ...common._errors import InputError
 from ...common._model import eval_mode
-from ...common._verbs import AudioVerbOptions, batches, check_batch_size, model_device, resolve_model
+from ...common._verbs import AudioVerbOptions, audio_call, resolve_model
 from ._decoding import DecodedWindow, DecodingOptions, decode_with_fallback
 from ._modules import WhisperDecoder
 from ._tokenizer import WhisperTokenizer
@@ -229,12 +229,7 @@ def detect_language(
 def detect_language(
     model: WhisperModel | str | os.PathLike[str],
     audio: AudioInput | Sequence[AudioInput],
-    *,
-    batch_size: int = 8,
-    progress: bool | None = None,
-    device: str | torch.device | None = None,
-    sample_rate: int | None = None,
-    resample: bool = True,
+    **options: Unpack[AudioVerbOptions],
 ) -> DetectedLanguage | list[DetectedLanguage]:
     """The language spoken in recordings, from their first 30 s (faster-whisper's `detect_language`).
 
@@ -242,7 +237,7 @@ def detect_language(
 
     - `model`: a `WhisperModel` or its registry name (``"whisper_base"``) or archive path.
     - `audio`: one recording or a list of them (the audio-input rules of `transcribe`).
-    - `batch_size`, `progress`, `device`, `sample_rate`, `resample`: as for `transcribe`.
+    - `batch_size` (default 8), `progress`, `device`, `sample_rate`, `resample`: as for `transcribe`.
 
     **Returns:** one `DetectedLanguage` per recording (a list for a list, in input order). An English-only model
     answers ``"en"`` with probability 1.
@@ -257,12 +252,11 @@ def detect_language(
     from ._model import WhisperModel
 
     whisper = resolve_model(model, WhisperModel, function="detect_language")
-    check_batch_size(batch_size, function="detect_language")
-    clips = load_audio_list(audio, whisper.sample_rate, sample_rate=sample_rate, resample_audio=resample,
-                            function="detect_language")  # fmt: skip
-    target = model_device(whisper, device)
+    call = audio_call("detect_language", whisper, whisper.sample_rate, audio, options,
+                      batch_size=options.get("batch_size", 8))  # fmt: skip
+    clips = call.load_all()
     results: list[DetectedLanguage] = []
     with eval_mode(whisper), torch.inference_mode():
-        for batch in batches(range(len(clips)), batch_size, progress=progress, description="detect_language"):
-            results += detect(whisper, [clips[index].to(target) for index in batch])
-    return results[0] if is_single_audio(audio) else results
+        for batch in call.batches(range(len(clips))):
+            results += detect(whisper, [clips[index].to(call.device) for index in batch])
+    return call.answer(results)
