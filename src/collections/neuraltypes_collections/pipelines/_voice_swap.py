@@ -66,7 +66,20 @@ class StageTimes:
 
 
 @dataclass(frozen=True, eq=False)
-class SwappedSegment:
+class _Swapped:
+    """Abstract: what a swapped stretch (`SwappedSegment`) and a swapped recording (`VoiceSwap`) both carry, the
+    fields their docstrings describe: `transcript`, `text`, `sample_rate`, `input_words`, `output_words`, `times`."""
+
+    transcript: str
+    text: str
+    sample_rate: int
+    input_words: tuple[Word, ...] | None
+    output_words: tuple[Word, ...] | None
+    times: StageTimes
+
+
+@dataclass(frozen=True, eq=False)
+class SwappedSegment(_Swapped):
     """One stretch of the recording, swapped: what `stream_voice_swap` yields.
 
     **Attributes:**
@@ -83,14 +96,8 @@ class SwappedSegment:
 
     start_s: float
     end_s: float
-    transcript: str
-    text: str
     audio: Tensor
-    sample_rate: int
     output_start_s: float
-    input_words: tuple[Word, ...] | None
-    output_words: tuple[Word, ...] | None
-    times: StageTimes
     recording_s: float
 
     @property
@@ -100,7 +107,7 @@ class SwappedSegment:
 
 
 @dataclass(frozen=True, eq=False)
-class VoiceSwap:
+class VoiceSwap(_Swapped):
     """The result of `voice_swap`.
 
     **Attributes:**
@@ -118,15 +125,9 @@ class VoiceSwap:
       model, else ``None``.
     """
 
-    transcript: str
-    text: str
     audio: Tensor | None
-    sample_rate: int
     duration_s: float
     input_duration_s: float
-    times: StageTimes
-    input_words: tuple[Word, ...] | None
-    output_words: tuple[Word, ...] | None
     stages: str
     segments: tuple[tuple[float, float], ...] = field(default=())
     entities: tuple[Entity, ...] | None = None
@@ -247,9 +248,11 @@ class VoiceSwapper:
         if speech.durations is not None:
             output_words = spoken_words(text, speech.durations, self.voice, output_start_s)
         return SwappedSegment(
-            start_s, start_s + clip.numel() / rate, transcript, text, speech.audio, speech.sample_rate,
-            output_start_s, transcript_words(transcription.words, start_s), output_words,
-            StageTimes(read_s, asr_s, punctuation_s, tts_s), recording_s,
+            transcript=transcript, text=text, sample_rate=speech.sample_rate,
+            input_words=transcript_words(transcription.words, start_s), output_words=output_words,
+            times=StageTimes(read_s, asr_s, punctuation_s, tts_s), start_s=start_s,
+            end_s=start_s + clip.numel() / rate, audio=speech.audio, output_start_s=output_start_s,
+            recording_s=recording_s,
         )  # fmt: skip
 
 
