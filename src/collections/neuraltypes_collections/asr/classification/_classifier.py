@@ -5,9 +5,9 @@ Reads top to bottom: the encoder presets, the frozen config, the per-clip result
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Unpack, overload
+from typing import Any
 
 import torch
 from torch import Tensor
@@ -15,13 +15,13 @@ from torch import Tensor
 from neuraltypes import AudioSignal, ClassificationTarget, Lengths, Logits, Loss, attr, checked, tag, tag_of
 
 from ...common import MelConfig, MelFrontEnd, NeuralModel, register_model
-from ...common._audio import AudioInput
 from ...common._errors import ConfigError
 from ...common._verbs import AudioVerbOptions
 from ..modules._jasper import ConvASREncoderConfig, JasperBlockConfig
 from ..modules._preprocessor import MFCCConfig, MFCCPreprocessor, SpecAugmentConfig
 from ..vad._detect import detect_speech_method
 from ._augment import crop_or_pad
+from ._classify import classify
 from ._modules import POOLINGS, FeatureEncoder, FeatureSpecAugment, PooledDecoder
 
 __all__ = ["Classification", "ClassificationModel", "ClassificationModelConfig", "matchboxnet_encoder"]
@@ -214,19 +214,9 @@ class ClassificationModel(NeuralModel):
         probs = window_speech_probs(self, waveform, window_s=window_s, shift_s=shift_s, batch_size=batch_size)
         return probs, round(shift_s * self.sample_rate)
 
-    @overload
-    def classify(  # type: ignore[overload-overlap]  # a str is one input, not a list
-        self, audio: AudioInput, **options: Unpack[ClassifyOptions]
-    ) -> Classification: ...
-    @overload
-    def classify(self, audio: Sequence[AudioInput], **options: Unpack[ClassifyOptions]) -> list[Classification]: ...
-    def classify(
-        self, audio: AudioInput | Sequence[AudioInput], **options: Unpack[ClassifyOptions]
-    ) -> Classification | list[Classification]:
-        """`classify(self, audio, **options)`: one `Classification` for one clip, a list of them for a list."""
-        from ._classify import classify
-
-        return classify(self, audio, **options)
+    #: `model.classify(audio, **options)` is `classify(model, audio, **options)`, the grid's method: one
+    #: `Classification` for one clip, a list of them for a list.
+    classify = classify
 
     #: `model.detect_speech(audio, **options)`: `detect_speech(model, audio, **options)`, the grid's method.
     detect_speech = detect_speech_method

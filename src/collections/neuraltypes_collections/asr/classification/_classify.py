@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from typing import Unpack, overload
+from typing import TYPE_CHECKING, Unpack, overload
 
 import torch
 
@@ -13,7 +13,9 @@ import neuraltypes as nt
 from ...common import eval_mode
 from ...common._audio import AudioInput, batch_audio
 from ...common._verbs import audio_call, resolve_model
-from ._classifier import Classification, ClassificationModel, ClassifyOptions
+
+if TYPE_CHECKING:  # _classifier takes `classify` as ClassificationModel's method
+    from ._classifier import Classification, ClassificationModel, ClassifyOptions
 
 __all__ = ["classify"]
 
@@ -58,6 +60,8 @@ def classify(
     >>> len(classify(model, [torch.zeros(16000), torch.zeros(8000)]))
     2
     """
+    from ._classifier import Classification, ClassificationModel
+
     classifier = resolve_model(model, ClassificationModel, function="classify")
     rate = classifier.sample_rate
     call = audio_call("classify", classifier, rate, audio, options, batch_size=options.get("batch_size", 16))

@@ -5,9 +5,9 @@ Reads top to bottom: the frozen model config, the typed output, then `CTCModel`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, NamedTuple, Unpack, overload
+from typing import Any, NamedTuple
 
 import torch
 from torch import Tensor
@@ -17,12 +17,9 @@ from neuraltypes import AudioSignal, Lengths, LogProbs, Loss, Predictions, Token
 from ...common import MelConfig, MelFrontEnd, NeuralModel, register_model
 from ...common._errors import ConfigError
 from .._tokenizers import BPETokenizer, CharTokenizer
+from .._transcribe import transcribe
 from ..modules._jasper import ConvASREncoder, ConvASREncoderConfig, CTCDecoder, JasperBlockConfig
 from ..modules._preprocessor import SpecAugment, SpecAugmentConfig
-
-if TYPE_CHECKING:
-    from ...common._audio import AudioInput
-    from .._transcribe import TranscribeOptions, Transcription
 
 __all__ = ["CTCModel", "CTCModelConfig", "CTCOutput", "ENGLISH_CHARACTERS"]
 
@@ -208,17 +205,6 @@ class CTCModel(NeuralModel):
         references = [self.tokenizer.decode(t[: int(n)].tolist()) for t, n in zip(tokens, token_lengths, strict=True)]
         return {"loss": loss, "wer": torch.tensor(wer(references, hypotheses).rate)}
 
-    @overload
-    def transcribe(  # type: ignore[overload-overlap]  # a str is one path, not a Sequence of them
-        self, audio: AudioInput, **options: Unpack[TranscribeOptions]
-    ) -> Transcription: ...
-    @overload
-    def transcribe(self, audio: Sequence[AudioInput], **options: Unpack[TranscribeOptions]) -> list[Transcription]: ...
-    def transcribe(
-        self, audio: AudioInput | Sequence[AudioInput], **options: Unpack[TranscribeOptions]
-    ) -> Transcription | list[Transcription]:
-        """Transcribe one recording (one `Transcription` back) or a list (a list back); the arguments are
-        `neuraltypes_collections.asr.transcribe`'s."""
-        from .._transcribe import transcribe
-
-        return transcribe(self, audio, **options)
+    #: `model.transcribe(audio, **options)` is `transcribe(model, audio, **options)`, the grid's method: one
+    #: `Transcription` for one recording, a list for a list (`neuraltypes_collections.asr.transcribe`).
+    transcribe = transcribe

@@ -10,21 +10,21 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, overload
+from typing import TYPE_CHECKING, Any
 
 from torch import Tensor
 
 from neuraltypes import AudioSignal, Lengths, Logits, TokenIndex, attr
 
-from ...common._audio import AudioInput
 from ...common._model import NeuralModel, register_model
+from .._transcribe import transcribe
+from ._language import detect_language
 from ._modules import SAMPLE_RATE, WhisperDecoder, WhisperDimensions, WhisperEncoder, WhisperFrontEnd
 from ._tokenizer import ARTIFACT as TOKENIZER_ARTIFACT
 from ._tokenizer import WhisperTokenizer
 
 if TYPE_CHECKING:
     from .._transcribe import Recognition, Transcription
-    from ._language import DetectedLanguage
 
 __all__ = ["WhisperConfig", "WhisperModel"]
 
@@ -147,22 +147,10 @@ class WhisperModel(NeuralModel):
 
         return language_codes(self)
 
-    @overload
-    def detect_language(self, audio: AudioInput, **options: Any) -> DetectedLanguage: ...
-    @overload
-    def detect_language(self, audio: Sequence[AudioInput], **options: Any) -> list[DetectedLanguage]: ...
-    def detect_language(self, audio: Any, **options: Any) -> DetectedLanguage | list[DetectedLanguage]:
-        """`neuraltypes_collections.asr.whisper.detect_language(self, audio, **options)`: the spoken language."""
-        from ._language import detect_language
+    #: `model.detect_language(audio, **options)` is `detect_language(model, audio, **options)`: the spoken
+    #: language of one recording, or of each of a list (`neuraltypes_collections.asr.whisper.detect_language`).
+    detect_language = detect_language
 
-        return detect_language(self, audio, **options)  # type: ignore[no-any-return]
-
-    @overload
-    def transcribe(self, audio: AudioInput, **options: Any) -> Transcription: ...
-    @overload
-    def transcribe(self, audio: Sequence[AudioInput], **options: Any) -> list[Transcription]: ...
-    def transcribe(self, audio: Any, **options: Any) -> Transcription | list[Transcription]:
-        """`neuraltypes_collections.asr.transcribe(self, audio, **options)`: text, segments, average log-probability."""
-        from .._transcribe import transcribe
-
-        return transcribe(self, audio, **options)  # type: ignore[no-any-return]
+    #: `model.transcribe(audio, **options)` is `transcribe(model, audio, **options)`: text, segments, average
+    #: log-probability (`neuraltypes_collections.asr.transcribe`).
+    transcribe = transcribe
