@@ -5,6 +5,18 @@
     'How are you today?'
 """
 
+from . import (
+    _answer,
+    _data,
+    _entities,
+    _entity_labels,
+    _inference,
+    _labels,
+    _metrics,
+    _question_answering,
+    _token_classification,
+    _train_entities,
+)
 from ._answer import Answer as Answer
 from ._answer import answer as answer
 from ._data import CASE_CLASSES as CASE_CLASSES
@@ -67,6 +79,7 @@ from ._question_answering import QuestionAnsweringModel as QuestionAnsweringMode
 from ._question_answering import SpanLogits as SpanLogits
 from ._token_classification import TokenClassificationConfig as TokenClassificationConfig
 from ._token_classification import TokenClassificationModel as TokenClassificationModel
+from ._train import FineTuningConfig as FineTuningConfig
 from ._train import PunctuationTrainingConfig as PunctuationTrainingConfig
 from ._train import TrainingResult as TrainingResult
 from ._train import load_text_punct_split as load_text_punct_split
@@ -82,72 +95,28 @@ _register_shipped_models()
 __all__ = [
     "import_nemo_question_answering",
     "import_nemo_token_classification",
-    "Answer",
-    "answer",
-    "QuestionAnsweringConfig",
-    "QuestionAnsweringModel",
-    "SpanLogits",
-    "Entity",
-    "RecognizedEntities",
-    "entity_word_labels",
-    "recognize_entities",
-    "word_class_logits",
-    "ONTONOTES_TYPES",
-    "EntityScore",
-    "Word",
-    "asr_words",
-    "bio_from_spans",
-    "bio_labels",
-    "score_entities",
-    "spans_from_bio",
-    "split_words",
-    "TokenClassificationConfig",
-    "TokenClassificationModel",
-    "CASE_CLASSES",
-    "case_class",
-    "subword_cases",
-    "EntityExample",
-    "EntityTrainingConfig",
-    "EntityTrainingResult",
-    "entity_examples",
-    "train_entities",
     "BASE_ENCODERS",
-    "CAPIT_LABELS",
-    "IGNORE_INDEX",
-    "PUNCT_LABELS",
-    "Batch",
     "HeadConfig",
-    "LabelScore",
-    "LabelledText",
     "PunctCapitLogits",
-    "PunctuatedText",
     "PunctuationCapitalizationConfig",
     "PunctuationCapitalizationModel",
-    "PunctuationReport",
     "TokenClassifierHead",
-    "TokenizedCorpus",
+    "FineTuningConfig",
     "PunctuationTrainingConfig",
     "TrainingResult",
-    "Window",
-    "add_punctuation_capitalization",
-    "apply_labels",
     "base_encoder_directory",
-    "bucketed_batches",
-    "calibrate_logit_bias",
-    "collate",
-    "convert_punctuated_file",
-    "evaluate_labels",
-    "labelled_words_from_text",
     "import_nemo_punctuation",
     "load_text_punct_split",
-    "plan_windows",
-    "predict_labels",
-    "punctuate",
-    "read_nemo_files",
     "train_punctuation",
-    "tokenize_corpus",
-    "tokenize_words",
-    "word_logits",
-    "words_from_query",
-    "write_nemo_files",
 ]
+# the modules whose every name is public: their lists, written once
+__all__ += _answer.__all__
+__all__ += _data.__all__
+__all__ += _entities.__all__
+__all__ += _entity_labels.__all__
+__all__ += _inference.__all__
+__all__ += _labels.__all__
+__all__ += _metrics.__all__
+__all__ += _question_answering.__all__
+__all__ += _token_classification.__all__
+__all__ += _train_entities.__all__

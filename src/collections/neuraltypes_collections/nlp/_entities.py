@@ -12,9 +12,10 @@ from typing import TYPE_CHECKING, Union, overload
 import torch
 
 from ..common import eval_mode
-from ..common._verbs import batches, check_batch_size, model_device, resolve_model, text_inputs
+from ..common._verbs import batches, check_batch_size
 from ._data import plan_windows, subword_cases, tokenize_words
 from ._entity_labels import spans_from_bio, split_words
+from ._inference import text_call
 
 if TYPE_CHECKING:
     from ._token_classification import TokenClassificationModel
@@ -150,11 +151,7 @@ def recognize_entities(model: ModelReference, texts: str | Sequence[str], *, bat
     """
     from ._token_classification import TokenClassificationModel
 
-    single = isinstance(texts, str)
-    items, _ = text_inputs(texts)
-    check_batch_size(batch_size, function="recognize_entities")
-    resolved = resolve_model(model, TokenClassificationModel, function="recognize_entities")
-    model_device(resolved, device)
+    items, resolved = text_call("recognize_entities", model, TokenClassificationModel, texts, batch_size, device)
     words = [split_words(text) for text in items]
     sentences = [[text[w.start : w.end] for w in ws] for text, ws in zip(items, words, strict=True)]
     logits = word_class_logits(resolved, sentences, batch_size, progress=progress)
@@ -169,4 +166,4 @@ def recognize_entities(model: ModelReference, texts: str | Sequence[str], *, bat
             for name, first, last in spans
         )
         results.append(RecognizedEntities(text, entities))
-    return results[0] if single else results
+    return results[0] if isinstance(texts, str) else results

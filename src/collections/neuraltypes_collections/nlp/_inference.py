@@ -7,11 +7,11 @@ The verb is `punctuate` (one text in, one `PunctuatedText` out; a list in, a lis
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Union, overload
+from typing import TYPE_CHECKING, TypeVar, Union, overload
 
 import torch
 
-from ..common import eval_mode
+from ..common import NeuralModel, eval_mode
 from ..common._errors import InputError
 from ..common._verbs import batches, check_batch_size, model_device, resolve_model, text_inputs
 from ._data import plan_windows, tokenize_words
@@ -22,6 +22,20 @@ if TYPE_CHECKING:
 
 __all__ = ["PunctuatedText", "add_punctuation_capitalization", "calibrate_logit_bias", "predict_labels", "punctuate",
            "word_logits"]
+
+M = TypeVar("M", bound=NeuralModel)
+
+
+def text_call(function: str, model: "M | str | os.PathLike[str]", expected: type[M], texts: str | Sequence[str],
+              batch_size: int, device: str | torch.device | None) -> tuple[list[str], M]:
+    """A text verb's call (`punctuate`, `recognize_entities`) read in one place: its texts as a list (`text_inputs`),
+    `batch_size` checked, and the model resolved (`resolve_model`, refused unless an `expected`) and moved to
+    `device`; messages name `function`."""
+    items, _ = text_inputs(texts)
+    check_batch_size(batch_size, function=function)
+    resolved = resolve_model(model, expected, function=function)
+    model_device(resolved, device)
+    return items, resolved
 
 
 @torch.no_grad()
@@ -230,17 +244,13 @@ def punctuate(model: ModelReference, texts: str | Sequence[str], *, batch_size: 
     """
     from ._model import PunctuationCapitalizationModel
 
-    single = isinstance(texts, str)
-    items, _ = text_inputs(texts)
-    check_batch_size(batch_size, function="punctuate")
-    resolved = resolve_model(model, PunctuationCapitalizationModel, function="punctuate")
-    model_device(resolved, device)
+    items, resolved = text_call("punctuate", model, PunctuationCapitalizationModel, texts, batch_size, device)
     sentences = [words_from_query(text) for text in items]
     results = [
         PunctuatedText(item.text(), item.words, item.punct, item.capit)
         for item in predict_labels(resolved, sentences, batch_size=batch_size, progress=progress)
     ]
-    return results[0] if single else results
+    return results[0] if isinstance(texts, str) else results
 
 
 def add_punctuation_capitalization(model: "PunctuationCapitalizationModel", queries: Sequence[str],

@@ -7,21 +7,20 @@ entities in a speech recogniser's output. The learning rate warms up then decays
 archive is written atomically every `checkpoint_minutes` (a crash loses at most that much).
 """
 
-import itertools
-import math
 import os
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from ..common._errors import ConfigError, InputError
-from ._data import IGNORE_INDEX, TokenizedCorpus, bucketed_batches, collate, pack_words
+from ..common._errors import InputError
+from ._data import IGNORE_INDEX, Batch, TokenizedCorpus, pack_words
 from ._entity_labels import bio_from_spans, split_words
 from ._token_classification import TokenClassificationModel
+from ._train import FineTuningConfig, TrainingResult, TrainingStep, autocast, fine_tune
 
 __all__ = ["EntityExample", "EntityTrainingConfig", "EntityTrainingResult", "entity_examples", "train_entities"]
 
@@ -67,55 +66,24 @@ def entity_examples(texts: Sequence[str], spans: Sequence[Sequence[tuple[int, in
 
 
 @dataclass(frozen=True)
-class EntityTrainingConfig:
-    """Options of `train_entities`.
+class EntityTrainingConfig(FineTuningConfig):
+    """Options of `train_entities`: those of `FineTuningConfig` (here by default all six MiniLM layers trained, 40
+    minutes, bfloat16), and:
 
     **Arguments:**
 
-    - `trainable_layers`: top encoder layers fine-tuned; the embeddings and lower layers stay frozen.
-    - `max_tokens`: padded tokens per batch.
-    - `max_steps`: optimiser steps at most.
-    - `max_epochs`: passes over the data at most.
-    - `max_minutes`: wall-clock budget of the training loop, in minutes.
-    - `encoder_lr`: peak learning rate of the encoder layers.
-    - `head_lr`: peak learning rate of the head.
-    - `warmup_fraction`: fraction of the progress spent warming up.
-    - `weight_decay`: AdamW weight decay.
-    - `seed`: shuffling and dropout seed.
     - `checkpoint_minutes`: minutes between checkpoint archives (with a `checkpoint` path).
-    - `precision`: `"32"` or `"bf16"` (bfloat16 autocast of the forward pass).
     """
 
     trainable_layers: int = 6
-    max_tokens: int = 2048
-    max_steps: int = 100_000
-    max_epochs: int = 10
     max_minutes: float = 40.0
-    encoder_lr: float = 1e-4
-    head_lr: float = 1e-3
-    warmup_fraction: float = 0.05
-    weight_decay: float = 0.01
-    seed: int = 0
-    checkpoint_minutes: float = 5.0
     precision: str = "bf16"
-
-    def __post_init__(self) -> None:
-        if self.max_tokens < 16 or self.max_minutes <= 0 or self.max_steps < 1 or self.max_epochs < 1:
-            raise ConfigError("EntityTrainingConfig: need max_tokens >= 16, max_minutes > 0, max_steps >= 1 and "
-                              f"max_epochs >= 1, got {self}")
-        if self.precision not in ("32", "bf16"):
-            raise ConfigError(f"EntityTrainingConfig.precision must be '32' or 'bf16', got {self.precision!r}")
+    checkpoint_minutes: float = 5.0
 
 
-@dataclass(frozen=True)
-class EntityTrainingResult:
-    """What a run did: steps, examples and subword tokens seen, wall-clock seconds, and the loss curve."""
-
-    steps: int
-    examples: int
-    tokens: int
-    seconds: float
-    losses: tuple[float, ...] = field(default_factory=tuple)
+EntityTrainingResult = TrainingResult
+"""What a `train_entities` run did: a `TrainingResult` (steps, examples and subword tokens seen, wall-clock
+seconds, the loss curve), as every recipe of this collection gives."""
 
 
 def _corpus(model: TokenClassificationModel, examples: Sequence[EntityExample]) -> tuple[TokenizedCorpus, np.ndarray]:
@@ -159,72 +127,45 @@ def train_entities(model: TokenClassificationModel, examples: Sequence[EntityExa
 
     An `EntityTrainingResult`; the model is left in eval mode.
     """
-    torch.manual_seed(config.seed)
-    model.encoder.freeze_lower_layers(config.trainable_layers)
-    tokenizer = model.tokenizer
     corpus, cases = _corpus(model, examples)
     log(f"corpus: {len(corpus)} examples, {len(corpus.ids)} subwords")
-    encoder_params = [p for p in model.encoder.parameters() if p.requires_grad]
-    if model.case_embedding is not None:  # next to the word embeddings, so at the encoder's learning rate
-        encoder_params += list(model.case_embedding.parameters())
-    head_params = list(model.head.parameters())
-    optimizer = torch.optim.AdamW(
-        [{"params": encoder_params, "lr": config.encoder_lr}, {"params": head_params, "lr": config.head_lr}],
-        weight_decay=config.weight_decay,
-    )
-    peaks = [config.encoder_lr, config.head_lr]
     loss_fn = torch.nn.CrossEntropyLoss(ignore_index=IGNORE_INDEX)
+    case_embedding = model.case_embedding
+
+    def loss(indices: Sequence[int], batch: Batch) -> torch.Tensor:
+        case_ids = (_case_ids(corpus, cases, indices, batch.input_ids.shape[1]) if case_embedding is not None
+                    else None)
+        with autocast(config):
+            logits = model(batch.input_ids, batch.attention_mask, None, case_ids)
+        value: torch.Tensor = loss_fn(logits.float().flatten(0, 1), batch.punct_labels.flatten())
+        return value
+
     bar = None
     if progress:
         from tqdm.auto import tqdm  # type: ignore[import-untyped]
 
         bar = tqdm(total=1000, desc="train_entities", unit="‰", bar_format="{l_bar}{bar}| {elapsed}<{remaining} {postfix}")
-    model.train()
-    start = last_checkpoint = time.monotonic()
-    steps = examples_seen = tokens = 0
-    losses: list[float] = []
-    epochs = (bucketed_batches(corpus, config.max_tokens, shuffle=True, seed=config.seed + epoch)
-              for epoch in range(config.max_epochs))
-    for indices in itertools.chain.from_iterable(epochs):
-        elapsed = time.monotonic() - start
-        fraction = max(steps / config.max_steps, elapsed / (60.0 * config.max_minutes))
-        if fraction >= 1.0:
-            break
-        factor = (fraction / config.warmup_fraction if fraction < config.warmup_fraction
-                  else max(0.0, (1.0 - fraction) / (1.0 - config.warmup_fraction)))
-        for group, peak in zip(optimizer.param_groups, peaks, strict=True):
-            group["lr"] = peak * factor
-        batch = collate([corpus.example(i) for i in indices], tokenizer.cls_token_id, tokenizer.sep_token_id,
-                        tokenizer.pad_token_id)
-        case_ids = (_case_ids(corpus, cases, indices, batch.input_ids.shape[1]) if model.case_embedding is not None
-                    else None)
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=config.precision == "bf16"):
-            logits = model(batch.input_ids, batch.attention_mask, None, case_ids)
-        loss = loss_fn(logits.float().flatten(0, 1), batch.punct_labels.flatten())
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(encoder_params + head_params, 1.0)
-        optimizer.step()
-        value = float(loss.detach())
-        if not math.isfinite(value):
-            raise FloatingPointError(f"training loss became {value} at step {steps}; lower the learning rates")
-        steps += 1
-        examples_seen += len(indices)
-        tokens += int(batch.attention_mask.sum())
-        losses.append(value)
+    last_checkpoint = time.monotonic()
+
+    def after_step(step: TrainingStep) -> None:
+        nonlocal last_checkpoint
         if bar is not None:
-            bar.n = int(1000 * fraction)
-            bar.set_postfix_str(f"step {steps} loss {sum(losses[-50:]) / len(losses[-50:]):.4f} "
-                                f"{tokens / max(elapsed, 1e-9):.0f} tok/s", refresh=True)
+            bar.n = int(1000 * step.progress)
+            recent = step.losses[-50:]
+            bar.set_postfix_str(f"step {step.steps} loss {sum(recent) / len(recent):.4f} "
+                                f"{step.tokens / max(step.elapsed, 1e-9):.0f} tok/s", refresh=True)
         if checkpoint is not None and time.monotonic() - last_checkpoint > 60.0 * config.checkpoint_minutes:
             model.eval()
             model.save_to(Path(checkpoint))
             model.train()
             last_checkpoint = time.monotonic()
-            log(f"checkpoint at step {steps}: {checkpoint}")
+            log(f"checkpoint at step {step.steps}: {checkpoint}")
+
+    # the case embedding sits beside the word embeddings, so it learns at the encoder's rate
+    result = fine_tune(model, corpus, config, heads=[model.head], loss=loss, after_step=after_step,
+                       extra_encoder_parameters=[] if case_embedding is None else list(case_embedding.parameters()))
     if bar is not None:
         bar.n = 1000
         bar.close()
-    model.eval()
-    log(f"trained {steps} steps, {tokens} tokens in {(time.monotonic() - start) / 60:.1f} min")
-    return EntityTrainingResult(steps, examples_seen, tokens, time.monotonic() - start, tuple(losses))
+    log(f"trained {result.steps} steps, {result.tokens} tokens in {result.seconds / 60:.1f} min")
+    return result
