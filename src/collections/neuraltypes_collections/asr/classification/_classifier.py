@@ -19,7 +19,7 @@ from ...common._errors import ConfigError
 from ...common._verbs import AudioVerbOptions
 from ..modules._jasper import ConvASREncoderConfig, JasperBlockConfig
 from ..modules._preprocessor import MFCCConfig, MFCCPreprocessor, SpecAugmentConfig
-from ..vad._detect import detect_speech_method
+from ..vad._detect import detect_speech
 from ._augment import crop_or_pad
 from ._classify import classify
 from ._modules import POOLINGS, FeatureEncoder, FeatureSpecAugment, PooledDecoder
@@ -219,4 +219,4 @@ class ClassificationModel(NeuralModel):
     classify = classify
 
     #: `model.detect_speech(audio, **options)`: `detect_speech(model, audio, **options)`, the grid's method.
-    detect_speech = detect_speech_method
+    detect_speech = detect_speech

@@ -20,7 +20,7 @@ from ...common._audio import AudioInput, load_audio
 from ...common._errors import ConfigError
 from ..modules._jasper import ConvASREncoderConfig
 from ..modules._preprocessor import SpecAugmentConfig
-from ..vad._detect import detect_speech_method
+from ..vad._detect import detect_speech
 from ..vad._segments import refuse_windows
 from ._classifier import matchboxnet_encoder
 from ._modules import FeatureEncoder, FeatureSpecAugment, FrameDecoder
@@ -190,4 +190,4 @@ class FrameClassificationModel(NeuralModel):
         return speech
 
     #: `model.detect_speech(audio, **options)`: `detect_speech(model, audio, **options)`, the grid's method.
-    detect_speech = detect_speech_method
+    detect_speech = detect_speech

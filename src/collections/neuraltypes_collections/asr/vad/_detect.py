@@ -32,7 +32,6 @@ __all__ = [
     "SILERO_MODELS",
     "SpeechDetector",
     "detect_speech",
-    "detect_speech_method",
     "speech_detector",
     "split_at_silences",
 ]
@@ -172,23 +171,6 @@ def detect_speech(
         )
         results.append(SpeechDetection(tuple(segments), waveform.numel() / rate, rate))
     return call.answer(results)
-
-
-@overload
-def detect_speech_method(  # type: ignore[overload-overlap]  # a str is one input, not a list
-    self: SpeechDetector, audio: AudioInput, **options: Unpack[DetectSpeechOptions]
-) -> SpeechDetection: ...
-@overload
-def detect_speech_method(
-    self: SpeechDetector, audio: Sequence[AudioInput], **options: Unpack[DetectSpeechOptions]
-) -> list[SpeechDetection]: ...
-def detect_speech_method(
-    self: SpeechDetector, audio: AudioInput | Sequence[AudioInput], **options: Unpack[DetectSpeechOptions]
-) -> SpeechDetection | list[SpeechDetection]:
-    """`model.detect_speech(audio, **options)` is `detect_speech(model, audio, **options)`: the speech segments of
-    one recording, or of each of a list. Each speech detector (`SileroVad`, `ClassificationModel`,
-    `FrameClassificationModel`) takes this function as its method: ``detect_speech = detect_speech_method``."""
-    return detect_speech(self, audio, **options)
 
 
 def split_at_silences(

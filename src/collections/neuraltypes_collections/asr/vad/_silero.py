@@ -23,7 +23,7 @@ from torch import Tensor, nn
 from neuraltypes import AudioSignal, Encoded, Lengths, NeuralModule, Probs, Spectrogram, attr, checked, params
 
 from ...common._errors import ConfigError, InputError
-from ._detect import detect_speech_method
+from ._detect import detect_speech
 from ._segments import refuse_windows, speech_probs_of
 
 
@@ -346,7 +346,7 @@ class SileroVad(NeuralModule):
         return speech_probs_of(self, waveform), self.dims.chunk_samples
 
     #: `model.detect_speech(audio, **options)`: `detect_speech(model, audio, **options)`, the grid's method.
-    detect_speech = detect_speech_method
+    detect_speech = detect_speech
 
 
 __all__ = ["SileroVad", "SileroVadDimensions", "SileroVadStep", "hann_dft_basis"]
