@@ -62,6 +62,10 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=1, help="time the clips this many times (best kept)")
     parser.add_argument("--seeds", type=int, default=1, help="round trip with the voice's seeds 0..N-1")
     parser.add_argument("--punctuate", choices=("auto", "always", "never"), default="auto")
+    parser.add_argument("--beam", type=int, help="Whisper's beam size, for the swap and both round-trip "
+                        "transcriptions (default: greedy, the pipeline's)")  # fmt: skip
+    parser.add_argument("--noise-scale", type=float, help="the voice's noise_scale (default: its own, 0.667)")
+    parser.add_argument("--noise-w", type=float, help="the voice's noise_w (default: its own, 0.8)")
     parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
     options = parser.parse_args()
     torch.set_num_threads(options.threads)
@@ -72,21 +76,25 @@ def main() -> None:
     data = find_data(options.data)
     rows = [json.loads(line) for line in (data / "manifest.jsonl").read_text().splitlines() if line.strip()]
     start = time.perf_counter()
-    swapper = VoiceSwapper(punctuate=options.punctuate)
+    swapper = VoiceSwapper(punctuate=options.punctuate, beam=options.beam, noise_scale=options.noise_scale,
+                           noise_w=options.noise_w)  # fmt: skip
     print(f"{swapper.stages}; loaded in {time.perf_counter() - start:.1f} s; {options.threads} threads; "
-          f"OMP_WAIT_POLICY={os.environ['OMP_WAIT_POLICY']}")  # fmt: skip
+          f"OMP_WAIT_POLICY={os.environ['OMP_WAIT_POLICY']}; Whisper beam {options.beam or 'none (greedy)'}; "
+          f"voice noise_scale {'default' if options.noise_scale is None else options.noise_scale}, "
+          f"noise_w {'default' if options.noise_w is None else options.noise_w}")  # fmt: skip
 
     # 1. right output first: the round trip on the five clips
     references = [row["text"] for row in rows]
     clips = [str(data / row["audio_filepath"]) for row in rows]
-    originals = [spoken_form(t.text) for t in transcribe(swapper.recognizer, clips)]
+    # the same recogniser, decoded the same way, hears the originals, the swap's input and its output
+    originals = [spoken_form(t.text) for t in transcribe(swapper.recognizer, clips, beam=swapper.beam)]
     original_wer = wer(references, originals).rate * 100
     print(f"\nround trip on {len(rows)} clips ({sum(r['duration'] for r in rows):.2f} s, "
           f"{sum(len(r.split()) for r in references)} words), WER against the references:")  # fmt: skip
     swapped_wers: list[float] = []
     for seed in range(options.seeds):
         results = [voice_swap(clip, asr=swapper, seed=seed) for clip in clips]
-        heard = transcribe(swapper.recognizer, [result.audio for result in results])
+        heard = transcribe(swapper.recognizer, [result.audio for result in results], beam=swapper.beam)
         swapped = [spoken_form(t.text) for t in heard]
         swapped_wers.append(wer(references, swapped).rate * 100)
         if seed == 0:

@@ -154,6 +154,26 @@ def test_bad_arguments_name_themselves(swapper: VoiceSwapper) -> None:
         VoiceSwapper(swapper.recognizer, swapper.punctuator, swapper.punctuator)  # type: ignore[arg-type]
     with pytest.raises(InputError, match="segment_s must be within 5 and 30 s"):
         list(stream_voice_swap(CLIP, swapper, segment_s=60.0))
+    models = (swapper.recognizer, swapper.punctuator, swapper.voice)
+    with pytest.raises(InputError, match="beam must be an integer >= 1 or None, got 0"):
+        VoiceSwapper(*models, beam=0)  # type: ignore[arg-type]
+    with pytest.raises(InputError, match="noise_w must be >= 0 or None, got -0.1"):
+        VoiceSwapper(*models, noise_w=-0.1)  # type: ignore[arg-type]
+    from neuraltypes_collections.asr import CTCModel
+
+    with pytest.raises(InputError, match="beam is a Whisper recogniser's beam size; this recogniser is a CTCModel"):
+        VoiceSwapper(CTCModel.restore_from(str(CTC)), *models[1:], beam=5)  # type: ignore[arg-type]
+
+
+def test_the_voice_controls_reach_the_voice(swapper: VoiceSwapper) -> None:
+    # noise at 0: the voice's most likely speech, the same whatever the seed; its own noise: another per seed
+    assert swapper.punctuator is not None
+    still = VoiceSwapper(swapper.recognizer, swapper.punctuator, swapper.voice, "always", noise_scale=0, noise_w=0)
+    quiet = [voice_swap(CLIP, asr=still, seed=seed).audio for seed in (0, 1)]
+    noisy = [voice_swap(CLIP, asr=swapper, seed=seed).audio for seed in (0, 1)]
+    assert quiet[0] is not None and quiet[1] is not None and torch.equal(quiet[0], quiet[1])
+    assert noisy[0] is not None and noisy[1] is not None
+    assert noisy[0].shape != noisy[1].shape or not torch.equal(noisy[0], noisy[1])
 
 
 def test_spoken_words_follow_the_voice_and_the_text_forms(swapper: VoiceSwapper) -> None:

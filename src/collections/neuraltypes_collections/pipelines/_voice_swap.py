@@ -161,13 +161,18 @@ class VoiceSwapper:
     - `punctuate`: ``"auto"`` punctuates only a transcript the recogniser writes without punctuation (CTC);
       ``"always"`` lowercases and strips the transcript, then punctuates it with `punctuation`; ``"never"``
       speaks the transcript as it is.
+    - `beam`: a Whisper recogniser's beam size (``None``: greedy decoding, the default; faster-whisper's is 5).
+    - `noise_scale`, `noise_w`: the voice's sampling spreads (``None``: the voice's own, 0.667 and 0.8 for
+      ``vits_en_joe``); see `synthesize`. The round trip of ``benchmarks/voice_swap.py`` compares them.
 
-    Raises `InputError` (``NT309``) for a model of the wrong kind or an unknown mode, and ``ContractViolation``
-    (``NT212``) when the chain's stages do not fit (`stages` is the report).
+    Raises `InputError` (``NT309``) for a model of the wrong kind, an unknown mode, a beam that is not a positive
+    integer (or any beam for a CTC model) or a negative noise scale, and ``ContractViolation`` (``NT212``) when
+    the chain's stages do not fit (`stages` is the report).
     """
 
     def __init__(self, asr: ModelReference = "whisper_tiny_en", punctuation: ModelReference = "punctuation_en_minilm",
-                 tts: ModelReference = "vits_en_joe", punctuate: PunctuateMode = "auto") -> None:  # fmt: skip
+                 tts: ModelReference = "vits_en_joe", punctuate: PunctuateMode = "auto", *, beam: int | None = None,
+                 noise_scale: float | None = None, noise_w: float | None = None) -> None:  # fmt: skip
         from ..asr._transcribe import SpeechRecognizer
         from ..asr.models._ctc import CTCModel
         from ..asr.vad import speech_detector
@@ -177,9 +182,20 @@ class VoiceSwapper:
         if punctuate not in MODES:
             raise InputError(f"voice_swap: punctuate must be one of {', '.join(MODES)}, got {punctuate!r}",
                              source="punctuate")  # fmt: skip
+        for name, value in (("noise_scale", noise_scale), ("noise_w", noise_w)):
+            if value is not None and not value >= 0:
+                raise InputError(f"voice_swap: {name} must be >= 0 or None, got {value!r}", source=name)
+        if beam is not None and (isinstance(beam, bool) or not isinstance(beam, int) or beam < 1):
+            raise InputError(f"voice_swap: beam must be an integer >= 1 or None, got {beam!r}", source="beam")
         recognizer = resolve_model(asr, NeuralModel, function="voice_swap")
         if not isinstance(recognizer, (CTCModel, SpeechRecognizer)):
             raise wrong_model_error("voice_swap", asr, recognizer, "a CTCModel or a WhisperModel", parameter="asr")
+        if beam is not None and isinstance(recognizer, CTCModel):
+            raise InputError("voice_swap: beam is a Whisper recogniser's beam size; this recogniser is a CTCModel",
+                             source="beam")  # fmt: skip
+        self.beam = beam
+        self.noise_scale = noise_scale
+        self.noise_w = noise_w
         self.recognizer: NeuralModel = recognizer
         voice = resolve_model(tts, NeuralModel, function="voice_swap")
         if not isinstance(voice, VitsModel):
@@ -233,7 +249,7 @@ class VoiceSwapper:
         # word times for every recogniser (CTC: forced alignment; Whisper: its cross-attention, as
         # faster-whisper's ``word_timestamps=True``, about 0.01 s of work per second of speech)
         transcription = transcribe(cast(Any, self.recognizer), nt.tag(clip, nt.tags.AudioSignal(rate)),
-                                   timestamps=True)  # fmt: skip
+                                   timestamps=True, beam=self.beam)  # fmt: skip
         transcript = _text(transcription)
         asr_s = time.perf_counter() - begin
         if not any(character.isalnum() for character in transcript):
@@ -242,7 +258,7 @@ class VoiceSwapper:
         if not any(character.isalnum() for character in text):
             return None
         begin = time.perf_counter()
-        speech = synthesize(self.voice, text, seed=seed)
+        speech = synthesize(self.voice, text, seed=seed, noise_scale=self.noise_scale, noise_w=self.noise_w)
         tts_s = time.perf_counter() - begin
         output_words = None
         if speech.durations is not None:
