@@ -42,6 +42,7 @@ from neuraltypes_collections.asr.speaker import (
     SpeakerDecoderConfig,
     SpeakerLabelModel,
     SpeakerLabelModelConfig,
+    ecapa_encoder,
     titanet_encoder,
     titanet_mel_config,
 )
@@ -175,6 +176,13 @@ def _tiny_titanet() -> SpeakerLabelModel:
     return SpeakerLabelModel(SpeakerLabelModelConfig(titanet_mel_config().with_(n_mels=20), encoder, decoder))
 
 
+def _tiny_ecapa() -> SpeakerLabelModel:
+    """A random ECAPA-TDNN speaker model: 20 mel bands, two 16-channel SE-TDNN blocks, 8-d embeddings."""
+    decoder = SpeakerDecoderConfig(num_classes=3, emb_sizes=(8,), attention_channels=4)
+    config = SpeakerLabelModelConfig(titanet_mel_config().with_(n_mels=20), ecapa_encoder(16, 2, feat_in=20), decoder)
+    return SpeakerLabelModel(config)
+
+
 # nlp ------------------------------------------------------------------------------------------------------
 
 VOCAB = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "hello", "world", "how", "are", "you", "##s"]
@@ -272,6 +280,7 @@ CASES: tuple[BatteryCase, ...] = (
     BatteryCase(FrameClassificationModel, "frame-vad", _frame_vad, _speech),
     BatteryCase(GE2EModel, "ge2e-speaker", _tiny_ge2e, _speech),
     BatteryCase(SpeakerLabelModel, "speaker-label-titanet", _tiny_titanet, _speech),
+    BatteryCase(SpeakerLabelModel, "speaker-label-ecapa", _tiny_ecapa, _speech),
     BatteryCase(PunctuationCapitalizationModel, "punctuation-tiny-bert", _tiny_punctuation, _token_ids),
     BatteryCase(TokenClassificationModel, "ner-tiny-bert", _tiny_ner, _token_ids),
     BatteryCase(QuestionAnsweringModel, "qa-tiny-bert", _tiny_qa, _token_ids),

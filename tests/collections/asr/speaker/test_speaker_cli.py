@@ -54,3 +54,25 @@ def test_an_imported_nemo_speaker_model_embeds_and_verifies_but_does_not_diarize
     done = run("diarize", str(synthetic_clip("0011")), "--model", titanet)
     assert done.returncode != 0 and "holds a SpeakerLabelModel, not a GE2EModel" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_an_imported_nemo_ecapa_model_embeds_verifies_and_identifies():
+    from neuraltypes_collections.asr.speaker import embed_speakers
+    from neuraltypes_collections.common import NeuralModel
+
+    ecapa = str(Path(__file__).parent / "fixtures" / "ecapa_small" / "model.nemo")
+    clips = [str(synthetic_clip("0011")), str(synthetic_clip("0036"))]
+    done = run("embed", *clips, "--model", ecapa)
+    assert done.returncode == 0, done.stderr
+    printed = [[float(value) for value in line.split("\t")[1].split()] for line in done.stdout.splitlines()]
+    expected = embed_speakers(NeuralModel.restore_from(ecapa), clips)  # each clip alone, whatever the batch
+    assert [len(vector) for vector in printed] == [32, 32]
+    for vector, embedding in zip(printed, expected, strict=True):
+        assert max(abs(a - b) for a, b in zip(vector, embedding.vector.tolist(), strict=True)) < 1e-5
+    done = run("verify", *clips, "--model", ecapa, "--json")
+    assert done.returncode == 0, done.stderr
+    assert abs(json.loads(done.stdout)["score"] - expected[0].similarity(expected[1])) < 1e-5
+    done = run("identify", clips[1], "--model", ecapa, "--enroll", f"joe={clips[0]}", "--enroll", f"slt={clips[1]}",
+               "--threshold", "-1")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\t")[1] == "slt"  # a recording is closest to itself

@@ -12,6 +12,8 @@ MODULES = [
     "neuraltypes_collections.asr.speaker._embed",
     "neuraltypes_collections.asr.speaker._diarize",
     "neuraltypes_collections.asr.speaker._label_model",
+    "neuraltypes_collections.asr.speaker._ecapa",
+    "neuraltypes_collections.asr.speaker._angular",
 ]
 
 

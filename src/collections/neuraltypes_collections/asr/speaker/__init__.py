@@ -1,5 +1,5 @@
 """Speaker recognition: embeddings, verification, identification and diarization with the GE2E encoder, and NeMo's
-TitaNet / SpeakerNet speaker models (`SpeakerLabelModel`, imported from `.nemo` checkpoints).
+TitaNet / SpeakerNet / ECAPA-TDNN speaker models (`SpeakerLabelModel`, imported from `.nemo` checkpoints).
 
     from neuraltypes_collections.asr.speaker import GE2EModel, verify, diarize
     model = GE2EModel.from_pretrained("ge2e_resemblyzer")   # the weights `resemblyzer` installs
@@ -7,6 +7,8 @@ TitaNet / SpeakerNet speaker models (`SpeakerLabelModel`, imported from `.nemo` 
     print(model.diarize("meeting.wav").to_rttm("meeting"))
 """
 
+from ._angular import AngularMarginConfig as AngularMarginConfig
+from ._angular import angular_margin_loss as angular_margin_loss
 from ._diarize import Diarization as Diarization
 from ._diarize import SpeakerTurn as SpeakerTurn
 from ._diarize import SpeakerWindows as SpeakerWindows
@@ -14,6 +16,9 @@ from ._diarize import cluster_embeddings as cluster_embeddings
 from ._diarize import cluster_windows as cluster_windows
 from ._diarize import diarize as diarize
 from ._diarize import embed_windows as embed_windows
+from ._ecapa import EcapaEncoder as EcapaEncoder
+from ._ecapa import EcapaEncoderConfig as EcapaEncoderConfig
+from ._ecapa import ecapa_encoder as ecapa_encoder
 from ._embed import Identification as Identification
 from ._embed import SpeakerEmbedding as SpeakerEmbedding
 from ._embed import Verification as Verification
@@ -41,7 +46,10 @@ from ._weights import load_ge2e as load_ge2e
 from ._weights import resemblyzer_weights_file as resemblyzer_weights_file
 
 __all__ = [
+    "AngularMarginConfig",
     "Diarization",
+    "EcapaEncoder",
+    "EcapaEncoderConfig",
     "GE2EConfig",
     "GE2EEncoder",
     "GE2EMelFrontEnd",
@@ -56,9 +64,11 @@ __all__ = [
     "SpeakerTurn",
     "SpeakerWindows",
     "Verification",
+    "angular_margin_loss",
     "cluster_embeddings",
     "cluster_windows",
     "diarize",
+    "ecapa_encoder",
     "embed_speakers",
     "embed_windows",
     "ge2e_mel_config",

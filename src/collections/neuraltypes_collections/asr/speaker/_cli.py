@@ -72,7 +72,7 @@ def speakers_command(argv: list[str]) -> int:
     options = _parser(action).parse_args(argv[1:])
     apply_model_options(options)
     enrolled_paths = _enrolled(options.enroll) if action == "identify" else {}
-    # embed, verify, identify: GE2E or an imported NeMo speaker model (TitaNet, SpeakerNet); diarize: GE2E only
+    # embed, verify, identify: GE2E or an imported NeMo speaker model (TitaNet, SpeakerNet, ECAPA); diarize: GE2E only
     model = (ge2e_model if action == "diarize" else speaker_model)(options.model, function=f"speakers {action}")
     command = f"speakers {action}"
 

@@ -17,16 +17,9 @@ import torch
 from torch import Tensor
 
 from ...common import eval_mode
-from ...common._audio import AudioInput, batch_audio, is_single_audio, load_audio_list
+from ...common._audio import AudioInput, batch_audio, is_single_audio
 from ...common._errors import InputError
-from ...common._verbs import (
-    AudioVerbOptions,
-    batches,
-    check_batch_size,
-    model_device,
-    resolve_model,
-    wrong_model_error,
-)
+from ...common._verbs import AudioCall, AudioVerbOptions, audio_call, resolve_model, wrong_model_error
 from ._ge2e import GE2EModel
 from ._label_model import SpeakerLabelModel
 
@@ -43,7 +36,7 @@ __all__ = [
     "verify",
 ]
 
-#: The models the verbs take: GE2E, and NeMo's speaker models (TitaNet, SpeakerNet) once imported.
+#: The models the verbs take: GE2E, and NeMo's speaker models (TitaNet, SpeakerNet, ECAPA-TDNN) once imported.
 SpeakerEncoder = GE2EModel | SpeakerLabelModel
 ModelArgument = SpeakerEncoder | str | os.PathLike[str] | None
 
@@ -136,33 +129,33 @@ def ge2e_model(model: ModelArgument, *, function: str) -> GE2EModel:
     return resolve_model(cast("GE2EModel | str | os.PathLike[str]", model), GE2EModel, function=function)
 
 
-def _embed(
-    encoder: SpeakerEncoder,
-    recordings: Sequence[AudioInput],
-    *,
-    batch_size: int,
-    progress: bool | None,
-    device: str | torch.device | None,
-    sample_rate: int | None,
-    resample: bool,
-    function: str,
-) -> list[SpeakerEmbedding]:
-    check_batch_size(batch_size, function=function)
-    rate = encoder.sample_rate
-    waveforms = load_audio_list(list(recordings), rate, sample_rate=sample_rate, resample_audio=resample, function=function)
-    run_on = model_device(encoder, device)
+#: The verbs' default `batch_size`.
+_BATCH_SIZE = 16
+
+
+def _call(function: str, encoder: SpeakerEncoder, recordings: Sequence[AudioInput], options: AudioVerbOptions) -> AudioCall:
+    """Read the shared keywords of a verb (`audio_call`: an unknown keyword or a bad `batch_size` is refused, the
+    model moved to `device`) for the `recordings` it embeds; in-memory ones are named ``inputs[i]``."""
+    batch_size = options.get("batch_size", _BATCH_SIZE)
+    return audio_call(function, encoder, encoder.sample_rate, list(recordings), options, batch_size=batch_size)
+
+
+def _embed(encoder: SpeakerEncoder, call: AudioCall) -> list[SpeakerEmbedding]:
+    waveforms = call.load_all()
+    # ECAPA-TDNN's embeddings depend on the padding: each clip alone, as NeMo's get_embedding
+    batch_size = call.batch_size if not isinstance(encoder, SpeakerLabelModel) or encoder.batch_invariant else 1
     # Longest first, so that clips of like length share a batch; the results go back to input order.
     order = sorted(range(len(waveforms)), key=lambda index: -waveforms[index].shape[-1])
     results: dict[int, SpeakerEmbedding] = {}
     with eval_mode(encoder), torch.inference_mode():
-        for run in batches(order, batch_size, progress=progress, description=function):
-            audio, lengths = batch_audio([waveforms[index] for index in run], rate)
+        for run in call.batches(order, batch_size):
+            audio, lengths = batch_audio([waveforms[index] for index in run], call.rate)
             if isinstance(encoder, SpeakerLabelModel):
-                vectors = encoder.embed(audio.to(run_on), lengths.to(run_on)).float().cpu()
+                vectors = encoder.embed(audio.to(call.device), lengths.to(call.device)).float().cpu()
             else:
-                vectors = encoder(audio.to(run_on), lengths.to(run_on)).float().cpu()
+                vectors = encoder(audio.to(call.device), lengths.to(call.device)).float().cpu()
             for index, vector in zip(run, vectors, strict=True):
-                results[index] = SpeakerEmbedding(vector.clone(), waveforms[index].shape[-1] / rate)
+                results[index] = SpeakerEmbedding(vector.clone(), waveforms[index].shape[-1] / call.rate)
     return [results[index] for index in range(len(waveforms))]
 
 
@@ -175,24 +168,17 @@ def embed_speakers(
     model: ModelArgument, audio: Sequence[AudioInput], **options: Unpack[EmbedOptions]
 ) -> list[SpeakerEmbedding]: ...
 def embed_speakers(
-    model: ModelArgument,
-    audio: AudioInput | Sequence[AudioInput],
-    *,
-    batch_size: int = 16,
-    progress: bool | None = None,
-    device: str | torch.device | None = None,
-    sample_rate: int | None = None,
-    resample: bool = True,
+    model: ModelArgument, audio: AudioInput | Sequence[AudioInput], **options: Unpack[EmbedOptions]
 ) -> SpeakerEmbedding | list[SpeakerEmbedding]:
     """The speaker embedding of one recording, or of each recording of a list.
 
     **Arguments:**
 
-    - `model`: a `GE2EModel` or a `SpeakerLabelModel` (an imported NeMo TitaNet or SpeakerNet), its registry
+    - `model`: a `GE2EModel` or a `SpeakerLabelModel` (an imported NeMo TitaNet, SpeakerNet or ECAPA-TDNN), its registry
       name or archive path; `None`: ``ge2e_resemblyzer``.
     - `audio`: a path, a ``(time,)`` or ``(channel, time)`` tensor or array in [-1, 1], or a list of them (the
       rules of ``docs/collections.md``).
-    - `batch_size`, `progress`, `device`, `sample_rate`, `resample`: the verbs' shared keywords.
+    - `batch_size` (default 16), `progress`, `device`, `sample_rate`, `resample`: the verbs' shared keywords.
 
     **Returns:** one `SpeakerEmbedding` for one recording; a list, in order, for a list.
 
@@ -204,17 +190,18 @@ def embed_speakers(
     encoder = speaker_model(model, function="embed_speakers")
     single = is_single_audio(audio)
     recordings: list[AudioInput] = [audio] if single else list(audio)  # type: ignore[list-item, arg-type]
-    results = _embed(encoder, recordings, batch_size=batch_size, progress=progress, device=device,
-                     sample_rate=sample_rate, resample=resample, function="embed_speakers")  # fmt: skip
+    results = _embed(encoder, _call("embed_speakers", encoder, recordings, options))
     return results[0] if single else results
 
 
 def _voices(
-    encoder: SpeakerEncoder, voices: Sequence[Voice], function: str, **options: object
+    encoder: SpeakerEncoder, voices: Sequence[Voice], function: str, options: AudioVerbOptions
 ) -> list[SpeakerEmbedding]:
-    """Embeddings of `voices`: the `SpeakerEmbedding`s as given, the recordings embedded in one pass."""
+    """Embeddings of `voices`: the `SpeakerEmbedding`s as given, the recordings embedded in one pass (the shared
+    keywords are checked even when there are none)."""
     recordings = [(index, voice) for index, voice in enumerate(voices) if not isinstance(voice, SpeakerEmbedding)]
-    embedded = _embed(encoder, [voice for _, voice in recordings], function=function, **options) if recordings else []  # type: ignore[arg-type]
+    call = _call(function, encoder, [voice for _, voice in recordings], options)
+    embedded = _embed(encoder, call) if recordings else []
     found: dict[int, SpeakerEmbedding] = {index: value for (index, _), value in zip(recordings, embedded, strict=True)}
     result = [voice if isinstance(voice, SpeakerEmbedding) else found[index] for index, voice in enumerate(voices)]
     for index, embedding in enumerate(result):
@@ -252,17 +239,13 @@ def verify(
     second: Voice | Sequence[Voice],
     *,
     threshold: float | None = None,
-    batch_size: int = 16,
-    progress: bool | None = None,
-    device: str | torch.device | None = None,
-    sample_rate: int | None = None,
-    resample: bool = True,
+    **options: Unpack[AudioVerbOptions],
 ) -> Verification | list[Verification]:
     """Whether two recordings hold the same voice: their cosine similarity against a threshold.
 
     **Arguments:**
 
-    - `model`: a `GE2EModel` or a `SpeakerLabelModel` (an imported NeMo TitaNet or SpeakerNet), its registry
+    - `model`: a `GE2EModel` or a `SpeakerLabelModel` (an imported NeMo TitaNet, SpeakerNet or ECAPA-TDNN), its registry
       name or archive path; `None`: ``ge2e_resemblyzer``.
     - `first`, `second`: one recording (or `SpeakerEmbedding`) each, or two lists of the same length (pairs).
     - `threshold`: "same speaker" at a cosine of at least this (default: the model's calibrated
@@ -282,8 +265,7 @@ def verify(
         )
     lefts: list[Voice] = [first] if single else list(first)  # type: ignore[list-item, arg-type]
     rights: list[Voice] = [second] if single else list(second)  # type: ignore[list-item, arg-type]
-    options = dict(batch_size=batch_size, progress=progress, device=device, sample_rate=sample_rate, resample=resample)
-    embedded = _voices(encoder, [*lefts, *rights], "verify", **options)
+    embedded = _voices(encoder, [*lefts, *rights], "verify", options)
     results = []
     for left, right in zip(embedded[: len(lefts)], embedded[len(lefts) :], strict=True):
         score = left.similarity(right)
@@ -306,17 +288,13 @@ def identify(
     enrolled: Mapping[str, Voice | Sequence[Voice]],
     *,
     threshold: float | None = None,
-    batch_size: int = 16,
-    progress: bool | None = None,
-    device: str | torch.device | None = None,
-    sample_rate: int | None = None,
-    resample: bool = True,
+    **options: Unpack[AudioVerbOptions],
 ) -> Identification | list[Identification]:
     """Which enrolled speaker is speaking in a recording (or in each recording of a list).
 
     **Arguments:**
 
-    - `model`: a `GE2EModel` or a `SpeakerLabelModel` (an imported NeMo TitaNet or SpeakerNet), its registry
+    - `model`: a `GE2EModel` or a `SpeakerLabelModel` (an imported NeMo TitaNet, SpeakerNet or ECAPA-TDNN), its registry
       name or archive path; `None`: ``ge2e_resemblyzer``.
     - `audio`: one recording (or `SpeakerEmbedding`), or a list of them.
     - `enrolled`: name -> one recording, a list of recordings of that speaker (their embeddings are averaged and
@@ -338,9 +316,8 @@ def identify(
             raise InputError(f"identify: enrolled[{name!r}] holds no recording", source="enrolled")
     single = _is_one(audio)
     queries: list[Voice] = [audio] if single else list(audio)  # type: ignore[list-item, arg-type]
-    options = dict(batch_size=batch_size, progress=progress, device=device, sample_rate=sample_rate, resample=resample)
     flat = [voice for group in groups for voice in group]
-    embedded = _voices(encoder, [*queries, *flat], "identify", **options)
+    embedded = _voices(encoder, [*queries, *flat], "identify", options)
     centroids, position = [], len(queries)
     for group in groups:
         vectors = torch.stack([item.vector for item in embedded[position : position + len(group)]])

@@ -1,5 +1,5 @@
-"""NeMo's speaker models (`EncDecSpeakerLabelModel`): TitaNet and SpeakerNet, a Jasper-style encoder and a pooled
-speaker decoder.
+"""NeMo's speaker models (`EncDecSpeakerLabelModel`): TitaNet and SpeakerNet (a Jasper-style encoder) or ECAPA-TDNN
+(`EcapaEncoder`, in `_ecapa`), and a pooled speaker decoder.
 
 Reads top to bottom: the frozen decoder and model configs, the private pooling blocks (statistics pooling,
 attentive statistics pooling), the public `SpeakerDecoder`, then `SpeakerLabelModel`.
@@ -22,19 +22,33 @@ tdnn_attention`), checked against a NeMo 3.0 checkpoint (`tests/collections/asr/
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import NamedTuple, cast
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any, NamedTuple, cast
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from neuraltypes import AcousticEncoded, AudioSignal, Encoded, Lengths, Logits, NeuralModule, attr
+from neuraltypes import (
+    AcousticEncoded,
+    AudioSignal,
+    ClassificationTarget,
+    Encoded,
+    Lengths,
+    Logits,
+    Loss,
+    NeuralModule,
+    attr,
+    checked,
+)
 
 from ...common import MelConfig, MelFrontEnd, NeuralModel, register_model
 from ...common._errors import ConfigError
 from ..modules._jasper import ConvASREncoder, ConvASREncoderConfig, JasperBlockConfig
 from ..modules._preprocessor import SpecAugment, SpecAugmentConfig
+from ._angular import AngularMarginConfig, angular_margin_loss
+from ._ecapa import EcapaEncoder, EcapaEncoderConfig
 
 __all__ = [
     "POOL_MODES",
@@ -106,16 +120,19 @@ class SpeakerDecoderConfig:
 
 @dataclass(frozen=True)
 class SpeakerLabelModelConfig:
-    """Everything needed to build a `SpeakerLabelModel`: the log-mel `preprocessor`, the Jasper-style `encoder`
-    (its `feat_in` must equal the mel bands), the `decoder`, training-time `spec_augment` (or `None`), and the
-    cosine at which `verify` says "same speaker" (`verification_threshold`: 0.7, the default of NeMo's
-    `verify_speakers`, not calibrated here; calibrate it on your own trials)."""
+    """Everything needed to build a `SpeakerLabelModel`: the log-mel `preprocessor`, the `encoder` (Jasper-style
+    for TitaNet and SpeakerNet, or ECAPA-TDNN; its `feat_in` must equal the mel bands), the `decoder`,
+    training-time `spec_augment` (or `None`), the cosine at which `verify` says "same speaker"
+    (`verification_threshold`: 0.7, the default of NeMo's `verify_speakers`, not calibrated here; calibrate it on
+    your own trials), and the training `loss`'s scale and margin (used when `decoder.angular`; otherwise the loss
+    is the plain cross-entropy)."""
 
     preprocessor: MelConfig = field(default_factory=titanet_mel_config)
-    encoder: ConvASREncoderConfig = field(default_factory=titanet_encoder)
+    encoder: ConvASREncoderConfig | EcapaEncoderConfig = field(default_factory=titanet_encoder)
     decoder: SpeakerDecoderConfig = field(default_factory=SpeakerDecoderConfig)
     spec_augment: SpecAugmentConfig | None = None
     verification_threshold: float = 0.7
+    loss: AngularMarginConfig = field(default_factory=AngularMarginConfig)
 
     def __post_init__(self) -> None:
         if not -1.0 <= self.verification_threshold <= 1.0:
@@ -259,8 +276,8 @@ class SpeakerLabelOutput(NamedTuple):
 
 @register_model("asr.speaker_label")
 class SpeakerLabelModel(NeuralModel):
-    """A NeMo speaker model (`EncDecSpeakerLabelModel`: TitaNet, SpeakerNet): log-mel features, a Jasper-style
-    encoder, pooling and embedding layers.
+    """A NeMo speaker model (`EncDecSpeakerLabelModel`: TitaNet, SpeakerNet, ECAPA-TDNN): log-mel features, a
+    Jasper-style or ECAPA-TDNN encoder, pooling and embedding layers.
 
     Restore NeMo `.nemo` checkpoints with `NeuralModel.restore_from`; `embed_speakers`, `verify` and `identify`
     take the model (its embeddings, L2-normalised).
@@ -279,7 +296,11 @@ class SpeakerLabelModel(NeuralModel):
         super().__init__(config)
         self.preprocessor = MelFrontEnd(config.preprocessor, persistent=True)
         self.spec_augment = SpecAugment(config.spec_augment) if config.spec_augment is not None else None
-        self.encoder = ConvASREncoder(config.encoder)
+        self.encoder: ConvASREncoder | EcapaEncoder
+        if isinstance(config.encoder, EcapaEncoderConfig):
+            self.encoder = EcapaEncoder(config.encoder)
+        else:
+            self.encoder = ConvASREncoder(config.encoder)
         self.decoder = SpeakerDecoder(config.encoder.out_channels, config.decoder)
 
     @property
@@ -289,6 +310,13 @@ class SpeakerLabelModel(NeuralModel):
     @property
     def embedding_size(self) -> int:
         return self.decoder.embedding_size
+
+    @property
+    def batch_invariant(self) -> bool:
+        """Whether a clip's embedding is the same in any padded batch: true of the Jasper-style encoders (their
+        convolutions mask the padding), false of ECAPA-TDNN (NeMo's does not; the speaker verbs then embed one clip
+        at a time)."""
+        return not isinstance(self.encoder, EcapaEncoder)
 
     def forward(
         self,
@@ -316,3 +344,40 @@ class SpeakerLabelModel(NeuralModel):
     ) -> Encoded[Tensor, "batch embedding"]:
         """The L2-normalised embedding of each clip (what the speaker verbs compare)."""
         return F.normalize(self(audio, lengths).embeddings, dim=-1)
+
+    @checked
+    def loss(
+        self, logits: Logits[Tensor, "batch label"], targets: ClassificationTarget[Tensor, "batch"]
+    ) -> Loss[Tensor, ""]:
+        """The training loss: the angular-margin loss (`config.loss`) with the angular head, else cross-entropy."""
+        if self.config.decoder.angular:
+            return angular_margin_loss(logits.float(), targets, self.config.loss)
+        return F.cross_entropy(logits.float(), targets)
+
+    def training_step(self, batch: Any, batch_idx: int) -> Tensor:
+        """`batch = (audio, audio_lengths, speaker_ids)` -> the loss."""
+        audio, lengths, targets = batch
+        return self.loss(self(audio, lengths).logits, targets)
+
+    def validation_step(self, batch: Any, batch_idx: int) -> Mapping[str, Tensor]:
+        """The loss and the speaker accuracy (the highest logit) on one batch."""
+        audio, lengths, targets = batch
+        logits = self(audio, lengths).logits
+        return {"loss": self.loss(logits, targets), "accuracy": (logits.argmax(dim=-1) == targets).float().mean()}
+
+    def with_num_classes(self, num_classes: int) -> SpeakerLabelModel:
+        """A copy for other training speakers: the speaker head (`decoder.final`) new, with `num_classes` rows
+        drawn afresh, every other weight this model's (fine-tuning a pretrained model on new voices, as NeMo's
+        `num_classes` override does).
+
+        >>> config = SpeakerLabelModelConfig(encoder=titanet_encoder(16, 1, 32, kernels=(3,)),
+        ...                                  decoder=SpeakerDecoderConfig(num_classes=4, emb_sizes=(8,)))
+        >>> SpeakerLabelModel(config).with_num_classes(7).decoder.final.out_features
+        7
+        """
+        config = replace(self.config, decoder=replace(self.config.decoder, num_classes=num_classes))
+        model = SpeakerLabelModel(config)
+        kept = {key: value for key, value in self.state_dict().items() if not key.startswith("decoder.final.")}
+        missing, unexpected = model.load_state_dict(kept, strict=False)
+        assert not unexpected and all(key.startswith("decoder.final.") for key in missing), (missing, unexpected)
+        return model.train(self.training)

@@ -1,9 +1,9 @@
-"""Import NeMo `EncDecSpeakerLabelModel` checkpoints (TitaNet, SpeakerNet) into `SpeakerLabelModel`.
+"""Import NeMo `EncDecSpeakerLabelModel` checkpoints (TitaNet, SpeakerNet, ECAPA-TDNN) into `SpeakerLabelModel`.
 
 Only the archive's YAML and tensors are read (by the model layer's `read_nemo`); nothing named in the config is
-imported. The preprocessor and the encoder are read by the CTC importer's rules (the same NeMo modules); options
-this implementation does not reproduce raise `NemoImportError` naming the key. ECAPA-TDNN checkpoints
-(`ECAPAEncoder`) are refused with that error: only the Jasper-style `ConvASREncoder` is implemented.
+imported. The preprocessor and a Jasper-style encoder (`ConvASREncoder`: TitaNet, SpeakerNet) are read by the CTC
+importer's rules (the same NeMo modules); an `ECAPAEncoder` by `_ecapa_config`. Options this implementation does
+not reproduce raise `NemoImportError` naming the key.
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ from ..models._nemo_import import (
     _renamed_state_dict,
     _spec_augment_config,
 )
+from ._angular import AngularMarginConfig
+from ._ecapa import EcapaEncoderConfig
 from ._label_model import POOL_MODES, SpeakerDecoderConfig, SpeakerLabelModel, SpeakerLabelModelConfig
 
 __all__ = ["import_nemo_speaker_label", "nemo_speaker_label_state_dict", "speaker_label_config_from_nemo"]
@@ -35,6 +37,7 @@ NEMO_SPEAKER_LABEL_TARGETS = (
 # The CTC importer's keys (mel front end, Jasper encoder), then the speaker decoder's (first match wins).
 _KEY_MAP: tuple[tuple[str, str], ...] = (
     *(pair for pair in _CTC_KEY_MAP if not pair[0].startswith(r"^decoder")),
+    (r"^encoder\.(layers|feature_agg)\.(.+)$", r"encoder.\1.\2"),  # ECAPAEncoder: the same names
     (r"^decoder\._pooling\.(.+)$", r"decoder.pooling.\1"),
     (r"^decoder\.(emb_layers|final)\.(.+)$", r"decoder.\1.\2"),
 )
@@ -60,27 +63,55 @@ def _decoder_config(cfg: dict[str, Any], source: str) -> SpeakerDecoderConfig:
     )
 
 
+def _integers(cfg: dict[str, Any], key: str, where: str) -> tuple[int, ...]:
+    value = cfg.get(key)
+    if not isinstance(value, list) or not all(isinstance(item, int) for item in value):
+        raise NemoImportError(f"{where}: {key}={value!r} is not a list of integers")
+    return tuple(value)
+
+
+def _ecapa_config(cfg: dict[str, Any], source: str) -> EcapaEncoderConfig:
+    """NeMo's `ECAPAEncoder` arguments (`init_mode` only initialises, so it is ignored)."""
+    where = f"{source}: encoder"
+    unknown = sorted(set(cfg) - {"_target_", "feat_in", "filters", "kernel_sizes", "dilations", "scale", "init_mode"})
+    if unknown:
+        raise NemoImportError(f"{where}: option(s) {', '.join(unknown)} of ECAPAEncoder are not supported")
+    if "feat_in" not in cfg:
+        raise NemoImportError(f"{where}: no 'feat_in' key")
+    return EcapaEncoderConfig(
+        feat_in=int(cfg["feat_in"]),
+        filters=_integers(cfg, "filters", where),
+        kernel_sizes=_integers(cfg, "kernel_sizes", where),
+        dilations=_integers(cfg, "dilations", where),
+        scale=int(cfg.get("scale", 8)),
+    )
+
+
 def speaker_label_config_from_nemo(config: dict[str, Any], source: str = "<nemo>") -> SpeakerLabelModelConfig:
     """Translate a NeMo `EncDecSpeakerLabelModel` `model_config.yaml` (parsed) into a `SpeakerLabelModelConfig`.
 
     NeMo's model sets `decoder.angular` itself from the loss (`AngularSoftmaxLoss` -> angular); the config's
-    `decoder.angular`, when NeMo wrote it back, is the same flag.
+    `decoder.angular`, when NeMo wrote it back, is the same flag. The loss's `scale` and `margin` (when absent,
+    the defaults of NeMo's `AngularSoftmaxLoss`: 20 and 1.35) become `loss`.
     """
     config = _modern(config)
     encoder = config.get("encoder") or {}
-    if not str(encoder.get("_target_", "ConvASREncoder")).endswith("ConvASREncoder"):
+    target = str(encoder.get("_target_", "ConvASREncoder"))
+    if not target.endswith(("ConvASREncoder", "ECAPAEncoder")):
         raise NemoImportError(
-            f"{source}: encoder._target_={encoder.get('_target_')!r} is not supported (only the Jasper-style "
-            "ConvASREncoder of TitaNet and SpeakerNet is; ECAPA-TDNN is not)"
+            f"{source}: encoder._target_={target!r} is not supported (only the Jasper-style ConvASREncoder of "
+            "TitaNet and SpeakerNet and the ECAPAEncoder of ECAPA-TDNN are)"
         )
     decoder = dict(config.get("decoder") or {})
+    loss = config.get("loss") or {}
     if "angular" not in decoder:
-        decoder["angular"] = "angular" in str((config.get("loss") or {}).get("_target_", "")).lower()
+        decoder["angular"] = "angular" in str(loss.get("_target_", "")).lower()
     return SpeakerLabelModelConfig(
         preprocessor=_preprocessor_config(config["preprocessor"], source),
-        encoder=_encoder_config(encoder, source),
+        encoder=_ecapa_config(encoder, source) if target.endswith("ECAPAEncoder") else _encoder_config(encoder, source),
         decoder=_decoder_config(decoder, source),
         spec_augment=_spec_augment_config(config.get("spec_augment")),
+        loss=AngularMarginConfig(float(loss.get("scale", 20.0)), float(loss.get("margin", 1.35))),
     )
 
 
