@@ -33,7 +33,7 @@ from ..vad._segments import pad_spans
 from ._embed import ModelArgument, ge2e_model
 from ._ge2e import GE2EModel, normalize_volume
 
-__all__ = ["Diarization", "DiarizeOptions", "SpeakerTurn", "SpeakerWindows", "cluster_embeddings", "cluster_windows", "diarize", "embed_windows"]
+__all__ = ["Diarization", "DiarizeOptions", "WindowOptions", "SpeakerTurn", "SpeakerWindows", "cluster_embeddings", "cluster_windows", "diarize", "embed_windows"]
 
 #: The resolution of the turns, in seconds (GE2E's hop: 10 ms).
 FRAME_S = 0.01
@@ -140,16 +140,21 @@ def _embed_windows(
     return vectors
 
 
-class DiarizeOptions(AudioVerbOptions, total=False):
-    """The keywords of `diarize`, which the model's method takes too."""
+class WindowOptions(AudioVerbOptions, total=False):
+    """The keywords of `embed_windows`, which `diarize` passes on: the shared ones and the windows'."""
 
-    num_speakers: int | None
-    max_speakers: int
-    cluster_threshold: float
     window_s: float
     step_s: float
     vad: Any
     speech_pad_s: float
+
+
+class DiarizeOptions(WindowOptions, total=False):
+    """The keywords of `diarize`, which the model's method takes too: `embed_windows`' and the clustering's."""
+
+    num_speakers: int | None
+    max_speakers: int
+    cluster_threshold: float
 
 
 @dataclass(frozen=True)
@@ -253,15 +258,7 @@ def diarize(
     num_speakers: int | None = None,
     max_speakers: int = 8,
     cluster_threshold: float = CLUSTER_THRESHOLD,
-    window_s: float = 1.6,
-    step_s: float = 0.4,
-    vad: Any = None,
-    speech_pad_s: float = 0.0,
-    batch_size: int = 64,
-    progress: bool | None = None,
-    device: str | torch.device | None = None,
-    sample_rate: int | None = None,
-    resample: bool = True,
+    **options: Unpack[WindowOptions],
 ) -> Diarization | list[Diarization]:
     """Who spoke when, in one recording or in each recording of a list.
 
@@ -277,10 +274,14 @@ def diarize(
     - `speech_pad_s`: padding of the turns on each side of the detector's segments (default none: `detect_speech`'s
       0.03 s raised the false alarms of `benchmarks/speaker_diarization.py` on dev); the embedded windows are
       cut from the segments padded by 0.03 s whatever this is.
-    - `batch_size`: windows per forward pass; `progress`, `device`, `sample_rate`, `resample`: the shared keywords.
+    - `batch_size`: windows per forward pass (default 64); `progress`, `device`, `sample_rate`, `resample`: the
+      shared keywords.
 
     **Returns:** one `Diarization` for one recording; a list, in order, for a list.
     """
+    for keyword in options:  # embed_windows takes these; any other is refused here, in diarize's name
+        if keyword not in WindowOptions.__optional_keys__:
+            raise TypeError(f"diarize() got an unexpected keyword argument {keyword!r}")
     encoder = ge2e_model(model, function="diarize")
     cluster_windows(SpeakerWindows((), (), torch.empty(0), 0.0), num_speakers=num_speakers,
                     max_speakers=max_speakers, cluster_threshold=cluster_threshold)  # checks the options first  # fmt: skip
@@ -289,9 +290,7 @@ def diarize(
     results = []
     for index, item in enumerate(items):
         source = None if not isinstance(item, (Tensor, np.ndarray)) else ("audio" if single else f"inputs[{index}]")
-        windows = embed_windows(encoder, item, window_s=window_s, step_s=step_s, vad=vad, speech_pad_s=speech_pad_s,
-                                batch_size=batch_size, progress=progress, device=device, sample_rate=sample_rate,
-                                resample=resample, source=source)  # fmt: skip
+        windows = embed_windows(encoder, item, source=source, **options)
         results.append(cluster_windows(windows, num_speakers=num_speakers, max_speakers=max_speakers,
                                        cluster_threshold=cluster_threshold))  # fmt: skip
     return results[0] if single else results

@@ -11,10 +11,11 @@ LSTM encoder), then `GE2EModel`, whose `forward` is `VoiceEncoder.embed_utteranc
 
 from __future__ import annotations
 
+import importlib
 import math
-from collections.abc import Mapping, Sequence
+import types
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Unpack, overload
+from typing import TYPE_CHECKING, Any
 
 import torch
 import torch.nn.functional as F
@@ -27,9 +28,7 @@ from ...common._mel import FilterbankFrontEnd, MelConfig, mel_buffers, stft, stf
 from ...common._model import NeuralModel, register_model
 
 if TYPE_CHECKING:
-    from ...common._audio import AudioInput
-    from ._diarize import Diarization, DiarizeOptions
-    from ._embed import EmbedOptions, Identification, MatchOptions, SpeakerEmbedding, Verification, Voice
+    from . import _diarize, _embed
 
 __all__ = [
     "GE2EConfig",
@@ -191,6 +190,18 @@ class GE2EEncoder(NeuralModule):
         return F.normalize(torch.relu(self.linear(hidden[-1])), dim=-1)
 
 
+class _Verb:
+    """A module function of this package as a method: `model.name(...)` calls `name(model, ...)`; the function's
+    module is imported on first use (it imports this one)."""
+
+    def __init__(self, module: str, name: str) -> None:
+        self.module, self.name = module, name
+
+    def __get__(self, instance: object, owner: type) -> Any:
+        function = getattr(importlib.import_module(self.module, __package__), self.name)
+        return function if instance is None else types.MethodType(function, instance)
+
+
 @register_model("asr.ge2e")
 class GE2EModel(NeuralModel):
     """GE2E speaker encoder: one 256-dimensional unit vector per recording; cosine similarity compares voices.
@@ -263,56 +274,15 @@ class GE2EModel(NeuralModel):
         return F.normalize(summed / counts[:, None], dim=-1)
 
     # ----------------------------------------------------------------------------- the verbs, as methods
-
-    @overload
-    def embed_speakers(self, audio: AudioInput, **options: Unpack[EmbedOptions]) -> SpeakerEmbedding: ...  # type: ignore[overload-overlap]
-    @overload
-    def embed_speakers(self, audio: Sequence[AudioInput], **options: Unpack[EmbedOptions]) -> list[SpeakerEmbedding]: ...
-    def embed_speakers(
-        self, audio: AudioInput | Sequence[AudioInput], **options: Unpack[EmbedOptions]
-    ) -> SpeakerEmbedding | list[SpeakerEmbedding]:
-        """`embed_speakers(self, audio, **options)`: one `SpeakerEmbedding` per recording."""
-        from ._embed import embed_speakers
-
-        return embed_speakers(self, audio, **options)
-
-    @overload
-    def verify(self, first: Voice, second: Voice, **options: Unpack[MatchOptions]) -> Verification: ...  # type: ignore[overload-overlap]
-    @overload
-    def verify(self, first: Sequence[Voice], second: Sequence[Voice], **options: Unpack[MatchOptions]) -> list[Verification]: ...
-    def verify(
-        self, first: Voice | Sequence[Voice], second: Voice | Sequence[Voice], **options: Unpack[MatchOptions]
-    ) -> Verification | list[Verification]:
-        """`verify(self, first, second, **options)`: same voice or not, per pair."""
-        from ._embed import verify
-
-        return verify(self, first, second, **options)  # type: ignore[arg-type]  # one or a list, as given
-
-    @overload
-    def identify(  # type: ignore[overload-overlap]
-        self, audio: Voice, enrolled: Mapping[str, Voice | Sequence[Voice]], **options: Unpack[MatchOptions]
-    ) -> Identification: ...
-    @overload
-    def identify(
-        self, audio: Sequence[Voice], enrolled: Mapping[str, Voice | Sequence[Voice]], **options: Unpack[MatchOptions]
-    ) -> list[Identification]: ...
-    def identify(
-        self, audio: Voice | Sequence[Voice], enrolled: Mapping[str, Voice | Sequence[Voice]],
-        **options: Unpack[MatchOptions],
-    ) -> Identification | list[Identification]:  # fmt: skip
-        """`identify(self, audio, enrolled, **options)`: the closest enrolled speaker, per recording."""
-        from ._embed import identify
-
-        return identify(self, audio, enrolled, **options)
-
-    @overload
-    def diarize(self, audio: AudioInput, **options: Unpack[DiarizeOptions]) -> Diarization: ...
-    @overload
-    def diarize(self, audio: list[AudioInput], **options: Unpack[DiarizeOptions]) -> list[Diarization]: ...
-    def diarize(
-        self, audio: AudioInput | list[AudioInput], **options: Unpack[DiarizeOptions]
-    ) -> Diarization | list[Diarization]:
-        """`diarize(self, audio, **options)`: who spoke when, per recording."""
-        from ._diarize import diarize
-
-        return diarize(self, audio, **options)
+    # `model.verify(a, b)` is `verify(model, a, b)`: each method is the module function itself (same overloads,
+    # same docstring). Their modules import this one, so at run time each is looked up on first use.
+    if TYPE_CHECKING:
+        embed_speakers = _embed.embed_speakers
+        verify = _embed.verify
+        identify = _embed.identify
+        diarize = _diarize.diarize
+    else:
+        embed_speakers = _Verb("._embed", "embed_speakers")
+        verify = _Verb("._embed", "verify")
+        identify = _Verb("._embed", "identify")
+        diarize = _Verb("._diarize", "diarize")
