@@ -23,7 +23,7 @@ from neuraltypes_collections.asr.whisper import (
     _pretrained,
     read_ctranslate2,
 )
-from neuraltypes_collections.asr.whisper._decoding import decode_windows
+from neuraltypes_collections.asr.whisper._decoding import DecodingTask, decode_windows
 from neuraltypes_collections.asr.whisper._import import model_files
 from neuraltypes_collections.common import ArchiveError, InputError, ModelNotAvailableError, NeuralModel
 from neuraltypes_collections.common._cli import main
@@ -169,8 +169,7 @@ def _tokens(base: WhisperModel, path: Path, prompt: list[int], beam_size: int) -
     audio, _ = read_audio(path)
     with torch.inference_mode():
         encoded = base.encoder(base.front_end(audio[None], torch.tensor([audio.shape[0]])))
-        [window] = decode_windows(base.decoder, encoded, tokenizer, prompt, list(base.config.suppress_ids),
-                                  list(base.config.suppress_ids_begin), DecodingOptions(beam_size=beam_size))  # fmt: skip
+        [window] = decode_windows(DecodingTask.of(base, prompt, DecodingOptions(beam_size=beam_size)), encoded)
     return list(window.tokens)
 
 

@@ -19,6 +19,7 @@ import torch
 from neuraltypes_collections.asr import Transcription, TranscriptSegment, read_audio, transcribe, wer
 from neuraltypes_collections.asr.whisper import DecodingOptions, WhisperModel
 from neuraltypes_collections.asr.whisper._decoding import (
+    DecodingTask,
     compression_ratio,
     decode_windows,
     decode_with_fallback,
@@ -57,9 +58,7 @@ def test_greedy_tokens_equal_faster_whisper(tiny_en: WhisperModel) -> None:
         audio, _ = read_audio(path)
         with torch.inference_mode():
             encoded = tiny_en.encoder(tiny_en.front_end(audio[None], torch.tensor([audio.shape[0]])))
-            [window] = decode_windows(tiny_en.decoder, encoded, tokenizer, tokenizer.sot_sequence(),
-                                     list(tiny_en.config.suppress_ids), list(tiny_en.config.suppress_ids_begin),
-                                     DecodingOptions())  # fmt: skip
+            [window] = decode_windows(DecodingTask.of(tiny_en, tokenizer.sot_sequence(), DecodingOptions()), encoded)
         assert list(window.tokens) == ORACLE[f"{path.stem}/tokens"].tolist(), path.stem
         assert window.no_speech_prob == pytest.approx(REPORT["clips"][path.stem]["no_speech_prob"], abs=1e-4)
 
@@ -75,16 +74,13 @@ BEAM_DIFFERS = [
 def test_beam_search_and_greedy_tokens_equal_faster_whisper(tiny_en: WhisperModel) -> None:
     tokenizer = tiny_en.tokenizer
     assert tokenizer is not None and len(BEAM_DIFFERS) >= 8
-    rules = (list(tiny_en.config.suppress_ids), list(tiny_en.config.suppress_ids_begin))
     for path in BEAM_DIFFERS:
         audio, _ = read_audio(path)
         with torch.inference_mode():
             encoded = tiny_en.encoder(tiny_en.front_end(audio[None], torch.tensor([audio.shape[0]])))
             for beam_size, key in ((1, "tokens"), (5, "tokens_beam5")):
                 options = DecodingOptions(beam_size=beam_size)
-                [window] = decode_windows(
-                    tiny_en.decoder, encoded, tokenizer, tokenizer.sot_sequence(), *rules, options
-                )
+                [window] = decode_windows(DecodingTask.of(tiny_en, tokenizer.sot_sequence(), options), encoded)
                 assert list(window.tokens) == ORACLE[f"speech/{path.stem}/{key}"].tolist(), (
                     path.stem,
                     beam_size,
@@ -104,9 +100,7 @@ def test_silence_is_skipped_as_faster_whisper_skips_it(tiny_en: WhisperModel) ->
     assert tokenizer is not None
     with torch.inference_mode():
         encoded = tiny_en.encoder(tiny_en.front_end(torch.zeros(1, 32000), torch.tensor([32000])))
-        [window] = decode_windows(tiny_en.decoder, encoded, tokenizer, tokenizer.sot_sequence(),
-                                 list(tiny_en.config.suppress_ids), list(tiny_en.config.suppress_ids_begin),
-                                 DecodingOptions())  # fmt: skip
+        [window] = decode_windows(DecodingTask.of(tiny_en, tokenizer.sot_sequence(), DecodingOptions()), encoded)
     expected = REPORT["silence"]
     assert list(window.tokens) == expected["tokens"]
     assert window.no_speech_prob == pytest.approx(expected["no_speech_prob"], abs=1e-4)
@@ -204,18 +198,18 @@ def test_temperature_fallback_picks_the_most_probable_plausible_candidate(tiny_e
         > compression_ratio(REPORT["clips"][CLIPS[0].stem]["text"])
     )
     audio, _ = read_audio(SPEECH[0])
-    rules = (list(tiny_en.config.suppress_ids), list(tiny_en.config.suppress_ids_begin))
     with torch.inference_mode():
         encoded = tiny_en.encoder(tiny_en.front_end(audio[None], torch.tensor([audio.shape[0]])))
-        args = (tiny_en.decoder, encoded, tokenizer, tokenizer.sot_sequence(), *rules)
         # every window fails a log-probability threshold of 0: all temperatures are tried, the best is kept
         never = DecodingOptions(temperatures=(0.0, 0.5, 1.0), log_prob_threshold=0.0, best_of=2)
-        [kept] = decode_with_fallback(*args, never)
-        tried = [decode_windows(*args, never, temperature=t)[0] for t in never.temperatures]
+        task = DecodingTask.of(tiny_en, tokenizer.sot_sequence(), never)
+        [kept] = decode_with_fallback(task, encoded)
+        tried = [decode_windows(task, encoded, temperature=t)[0] for t in never.temperatures]
         assert kept == max(tried, key=lambda window: window.avg_logprob)
-        assert decode_with_fallback(*args, never) == [kept]  # seeded: the same every time
+        assert decode_with_fallback(task, encoded) == [kept]  # seeded: the same every time
         # a window that passes is kept at the first temperature
-        assert decode_with_fallback(*args, DecodingOptions(temperatures=(0.0, 1.0))) == [tried[0]]
+        passing = DecodingTask.of(tiny_en, tokenizer.sot_sequence(), DecodingOptions(temperatures=(0.0, 1.0)))
+        assert decode_with_fallback(passing, encoded) == [tried[0]]
     with pytest.raises(InputError, match="temperatures must be a non-empty tuple of values >= 0"):
         DecodingOptions(temperatures=())
 

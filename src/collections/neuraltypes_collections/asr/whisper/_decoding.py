@@ -18,7 +18,8 @@ after ``<|startoftranscript|>``, from the unfiltered logits; a window whose no-s
 from __future__ import annotations
 
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import torch
 from torch import Tensor
@@ -27,9 +28,13 @@ from ...common._errors import InputError
 from ._modules import DecoderCache, WhisperDecoder
 from ._tokenizer import WhisperTokenizer
 
+if TYPE_CHECKING:
+    from ._model import WhisperModel
+
 __all__ = [
     "DecodedWindow",
     "DecodingOptions",
+    "DecodingTask",
     "compression_ratio",
     "decode_windows",
     "decode_with_fallback",
@@ -201,8 +206,10 @@ def _next_logits(
 
 
 @dataclass(frozen=True)
-class _Task:
-    """What every decoding of one call shares: the decoder, the tokenizer, the prompt, the rules' ids, options."""
+class DecodingTask:
+    """What every decoding of one window shares: the decoder, the tokenizer, the prompt, the ids the token rules
+    suppress (`suppress_ids` always, `suppress_ids_begin` at the first step: a model config's lists) and the
+    options. `of` builds it from a `WhisperModel`."""
 
     decoder: WhisperDecoder
     tokenizer: WhisperTokenizer
@@ -211,35 +218,37 @@ class _Task:
     suppress_ids_begin: list[int]
     options: DecodingOptions
 
+    @classmethod
+    def of(cls, model: WhisperModel, prompt: list[int], options: DecodingOptions) -> DecodingTask:
+        """Decoding with `model`'s decoder, tokenizer and suppression lists after `prompt`."""
+        if model.tokenizer is None:
+            raise InputError("WhisperModel: no tokenizer.json artifact; decoding needs one", source="model")
+        config = model.config
+        return cls(model.decoder, model.tokenizer, prompt, list(config.suppress_ids), list(config.suppress_ids_begin),
+                   options)  # fmt: skip
+
+    def after(self, prompt: list[int]) -> DecodingTask:
+        """The same task after another prompt."""
+        return replace(self, prompt=prompt)
+
     def rules(self, device: torch.device) -> _Rules:
         return _Rules.of(self.tokenizer, self.suppress_ids, self.suppress_ids_begin, self.options, device)
 
 
-def decode_windows(
-    decoder: WhisperDecoder,
-    encoded: Tensor,
-    tokenizer: WhisperTokenizer,
-    prompt: list[int],
-    suppress_ids: list[int],
-    suppress_ids_begin: list[int],
-    options: DecodingOptions,
-    *,
-    temperature: float = 0.0,
-) -> list[DecodedWindow]:
-    """Decoding of a batch of encoded windows `(batch, step, channel)`, all from the same `prompt`: greedy, a beam
+def decode_windows(task: DecodingTask, encoded: Tensor, *, temperature: float = 0.0) -> list[DecodedWindow]:
+    """Decoding of a batch of encoded windows `(batch, step, channel)`, all after `task.prompt`: greedy, a beam
     search of `options.beam_size` for each window in turn, or at a `temperature` above 0, `options.best_of`
     samples of each window in turn (the best by log-probability per token)."""
-    task = _Task(decoder, tokenizer, prompt, suppress_ids, suppress_ids_begin, options)
     rows = [encoded[row : row + 1] for row in range(encoded.shape[0])]
     if temperature > 0:
         return [_sample_decode(task, window, temperature) for window in rows]
-    if options.beam_size > 1:
+    if task.options.beam_size > 1:
         return [_beam_decode(task, window) for window in rows]
     return _sequential_decode(task, encoded)
 
 
 def _sequential_decode(
-    task: _Task, encoded: Tensor, temperature: float = 0.0, generator: torch.Generator | None = None
+    task: DecodingTask, encoded: Tensor, temperature: float = 0.0, generator: torch.Generator | None = None
 ) -> list[DecodedWindow]:
     """One token per row and step: the most probable, or one sampled at `temperature` with `generator`."""
     decoder, tokenizer, prompt = task.decoder, task.tokenizer, task.prompt
@@ -280,7 +289,7 @@ def _sequential_decode(
     ]
 
 
-def _sample_decode(task: _Task, encoded: Tensor, temperature: float) -> DecodedWindow:
+def _sample_decode(task: DecodingTask, encoded: Tensor, temperature: float) -> DecodedWindow:
     """`options.best_of` samples of one window at `temperature`; the best by log-probability per token."""
     options = task.options
     generator = torch.Generator(device=encoded.device).manual_seed(options.seed)
@@ -294,29 +303,20 @@ def compression_ratio(text: str) -> float:
     return len(data) / len(zlib.compress(data))
 
 
-def decode_with_fallback(
-    decoder: WhisperDecoder,
-    encoded: Tensor,
-    tokenizer: WhisperTokenizer,
-    prompt: list[int],
-    suppress_ids: list[int],
-    suppress_ids_begin: list[int],
-    options: DecodingOptions,
-) -> list[DecodedWindow]:
+def decode_with_fallback(task: DecodingTask, encoded: Tensor) -> list[DecodedWindow]:
     """`decode_windows` at `options.temperatures[0]`, and each window whose text fails the thresholds again at the
     next temperatures (faster-whisper's `generate_with_fallback`): the first that passes is kept, else the most
     probable of those not too repetitive (else of all)."""
-    args = (decoder, encoded, tokenizer, prompt, suppress_ids, suppress_ids_begin, options)
+    tokenizer, options = task.tokenizer, task.options
     first, *others = options.temperatures
-    windows = decode_windows(*args, temperature=first)
+    windows = decode_windows(task, encoded, temperature=first)
     kept: list[DecodedWindow] = []
     for row, window in enumerate(windows):
         tried = [window]
         for temperature in others:
             if not _needs_fallback(tried[-1], tokenizer, options):
                 break
-            row_args = (decoder, encoded[row : row + 1], *args[2:])
-            tried += decode_windows(*row_args, temperature=temperature)
+            tried += decode_windows(task, encoded[row : row + 1], temperature=temperature)
         if not _needs_fallback(tried[-1], tokenizer, options):
             kept.append(tried[-1])
             continue
@@ -338,7 +338,7 @@ def _needs_fallback(window: DecodedWindow, tokenizer: WhisperTokenizer, options:
     return low and not window.is_silent(options)
 
 
-def _beam_decode(task: _Task, encoded: Tensor) -> DecodedWindow:
+def _beam_decode(task: DecodingTask, encoded: Tensor) -> DecodedWindow:
     """CTranslate2's beam search over one encoded window `(1, step, channel)`.
 
     Each step takes the best `2 * beam_size` continuations of all beams (cumulative log-probabilities of the

@@ -27,7 +27,7 @@ from ...common._audio import AudioInput
 from ...common._errors import InputError
 from ...common._model import eval_mode
 from ...common._verbs import AudioVerbOptions, audio_call, resolve_model
-from ._decoding import DecodedWindow, DecodingOptions, decode_with_fallback
+from ._decoding import DecodedWindow, DecodingTask, decode_with_fallback
 from ._modules import WhisperDecoder
 from ._tokenizer import WhisperTokenizer
 
@@ -194,17 +194,9 @@ def choose_starts(
     ]
 
 
-def decode_by_prompt(
-    decoder: WhisperDecoder,
-    encoded: Tensor,
-    tokenizer: WhisperTokenizer,
-    prompts: Sequence[list[int]],
-    suppress_ids: list[int],
-    suppress_ids_begin: list[int],
-    options: DecodingOptions,
-) -> list[DecodedWindow]:
-    """`decode_with_fallback` of each row of `encoded` after its own prompt: the rows that share a prompt (a
-    language) are decoded together, and the results come back in row order."""
+def decode_by_prompt(task: DecodingTask, encoded: Tensor, prompts: Sequence[list[int]]) -> list[DecodedWindow]:
+    """`decode_with_fallback` of each row of `encoded` after its own prompt (`task` after each of `prompts`): the
+    rows that share a prompt (a language) are decoded together, and the results come back in row order."""
     groups: dict[tuple[int, ...], list[int]] = {}
     for row, prompt in enumerate(prompts):
         groups.setdefault(tuple(prompt), []).append(row)
@@ -212,8 +204,7 @@ def decode_by_prompt(
     for shared, rows in groups.items():
         index = torch.tensor(rows, device=encoded.device)
         part = encoded if len(rows) == encoded.shape[0] else encoded.index_select(0, index)
-        decoded = decode_with_fallback(decoder, part, tokenizer, list(shared), suppress_ids, suppress_ids_begin,
-                                       options)  # fmt: skip
+        decoded = decode_with_fallback(task.after(list(shared)), part)
         results |= dict(zip(rows, decoded, strict=True))
     return [results[row] for row in range(len(prompts))]
 

@@ -23,7 +23,7 @@ from ...common._errors import InputError
 from ...common._model import eval_mode
 from ...common._verbs import batches
 from .._transcribe import Fallback, Recognition, Transcription, TranscriptSegment, WordTimestamp
-from ._decoding import TIME_PRECISION_S, DecodedWindow, DecodingOptions, decode_with_fallback
+from ._decoding import TIME_PRECISION_S, DecodedWindow, DecodingOptions, DecodingTask, decode_with_fallback
 from ._features import WindowedFeatures
 from ._language import check_language, choose_starts, decode_by_prompt
 from ._timestamps import WindowPiece, window_words
@@ -195,7 +195,7 @@ def recognize(
     check_language(model, settings.language, settings.task, function="transcribe")
     beam_size = beam if isinstance(beam, int) else 1
     options = options or _decoding_options(settings.fallback, max_length=dims.n_text_ctx, beam_size=beam_size)
-    rules = (list(config.suppress_ids), list(config.suppress_ids_begin))
+    task = DecodingTask.of(model, [], options)  # after each window's own prompt
     order = sorted(range(len(clips)), key=lambda i: -clips[i].shape[0])
     state: dict[int, _Clip] = {}
     with eval_mode(model), torch.inference_mode():
@@ -215,7 +215,7 @@ def recognize(
                     clip.start, clip.language = choice.start, choice.language
                     clip.language_probability = choice.probability
                 prompts = [_prompt(tokenizer, [], dims.n_text_ctx, clip.start) for clip in active]
-                windows = iter(decode_by_prompt(model.decoder, encoded, tokenizer, prompts, *rules, options))
+                windows = iter(decode_by_prompt(task, encoded, prompts))
                 rows = iter(range(encoded.shape[0]))
                 for index in batch:
                     if state[index].content_frames > 0:
@@ -227,9 +227,7 @@ def recognize(
                 while clip.seek < clip.content_frames:
                     encoded = model.encoder(clip.window(dims.n_frames)[None])
                     prompt = _prompt(tokenizer, clip.tokens, dims.n_text_ctx, clip.start)
-                    [decoded] = decode_with_fallback(
-                        model.decoder, encoded, tokenizer, prompt, *rules, options
-                    )
+                    [decoded] = decode_with_fallback(task.after(prompt), encoded)
                     aligner = _aligner(model, encoded, prompt, settings.timestamps)
                     _advance(clip, decoded, tokenizer, options, dims.n_frames, aligner)
     return [_result(state[index]) for index in range(len(clips))]
