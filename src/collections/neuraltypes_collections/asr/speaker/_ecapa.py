@@ -95,8 +95,9 @@ def ecapa_encoder(channels: int = 1024, blocks: int = 3, feat_in: int = 80, dila
     return EcapaEncoderConfig(feat_in, filters, kernels, dilations or (1,) * len(filters))
 
 
-class _Tdnn(nn.Module):
-    """`Conv1d -> ReLU -> BatchNorm`, "same" padding (NeMo's `TDNNModule`; keys `conv_layer`, `bn`)."""
+class _TdnnLayer(nn.Module):
+    """`Conv1d -> ReLU -> BatchNorm`, "same" padding (NeMo's `TDNNModule`; keys `conv_layer`, `bn`); also the
+    first layer of the attentive pooling's attention network (`_label_model`)."""
 
     def __init__(self, in_channels: int, out_channels: int, kernel: int = 1, dilation: int = 1) -> None:
         super().__init__()
@@ -132,7 +133,7 @@ class _SeTdnnBlock(nn.Module):
         super().__init__()
         grouped = nn.Conv1d(channels, channels, kernel, dilation=dilation, padding=dilation * (kernel - 1) // 2, groups=groups)
         self.group_tdnn_block = nn.Sequential(
-            _Tdnn(channels, channels), grouped, nn.ReLU(), nn.BatchNorm1d(channels), _Tdnn(channels, channels)
+            _TdnnLayer(channels, channels), grouped, nn.ReLU(), nn.BatchNorm1d(channels), _TdnnLayer(channels, channels)
         )
         self.se_layer = _SqueezeExcite(channels, se_channels)
 
@@ -154,13 +155,13 @@ class EcapaEncoder(NeuralModule):
         super().__init__()
         self.config = config
         width = config.filters[0]
-        first = _Tdnn(config.feat_in, width, config.kernel_sizes[0], config.dilations[0])
+        first = _TdnnLayer(config.feat_in, width, config.kernel_sizes[0], config.dilations[0])
         blocks = [
             _SeTdnnBlock(width, kernel, dilation, config.scale, config.se_channels)
             for kernel, dilation in zip(config.kernel_sizes[1:-1], config.dilations[1:-1], strict=True)
         ]
         self.layers = nn.ModuleList([first, *blocks])
-        self.feature_agg = _Tdnn(config.out_channels, config.out_channels, config.kernel_sizes[-1], config.dilations[-1])
+        self.feature_agg = _TdnnLayer(config.out_channels, config.out_channels, config.kernel_sizes[-1], config.dilations[-1])
 
     @property
     def feat_in(self) -> int:

@@ -48,7 +48,7 @@ from ...common._errors import ConfigError
 from ..modules._jasper import ConvASREncoder, ConvASREncoderConfig, JasperBlockConfig
 from ..modules._preprocessor import SpecAugment, SpecAugmentConfig
 from ._angular import AngularMarginConfig, angular_margin_loss
-from ._ecapa import EcapaEncoder, EcapaEncoderConfig
+from ._ecapa import EcapaEncoder, EcapaEncoderConfig, _TdnnLayer
 
 __all__ = [
     "POOL_MODES",
@@ -177,20 +177,6 @@ class _StatsPool(nn.Module):
         centred = (x - mean[:, :, None]).masked_fill(~valid, 0.0)
         std = (centred.pow(2).sum(dim=-1) / (count - 1)).clamp(min=_STATISTICS_EPSILON).sqrt()
         return torch.cat([mean, std], dim=-1)
-
-
-class _TdnnLayer(nn.Module):
-    """NeMo's `TdnnModule` with kernel 1: `Conv1d -> ReLU -> BatchNorm` (key names `conv_layer`, `bn`)."""
-
-    def __init__(self, in_channels: int, out_channels: int) -> None:
-        super().__init__()
-        self.conv_layer = nn.Conv1d(in_channels, out_channels, kernel_size=1)
-        self.activation = nn.ReLU()
-        self.bn = nn.BatchNorm1d(out_channels)
-
-    def forward(self, x: Tensor) -> Tensor:
-        out: Tensor = self.bn(self.activation(self.conv_layer(x)))
-        return out
 
 
 class _AttentivePool(nn.Module):
