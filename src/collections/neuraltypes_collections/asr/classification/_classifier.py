@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 from torch import Tensor
@@ -23,6 +23,9 @@ from ..vad._detect import detect_speech
 from ._augment import crop_or_pad
 from ._classify import classify
 from ._modules import POOLINGS, FeatureEncoder, FeatureSpecAugment, PooledDecoder
+
+if TYPE_CHECKING:
+    from ._frame import FrameClassificationModelConfig
 
 __all__ = ["Classification", "ClassificationModel", "ClassificationModelConfig", "matchboxnet_encoder"]
 
@@ -112,8 +115,29 @@ class ClassifyOptions(AudioVerbOptions, total=False):
     """The keywords of `classify`, which `ClassificationModel.classify` takes too: the shared ones only."""
 
 
+class _SpeechClassifier(NeuralModel):
+    """What NeMo's two speech classifiers share (`ClassificationModel` per clip, `FrameClassificationModel` per
+    encoder step): the labels of their config, audio at their preprocessor's rate, and speech detection as the
+    grid's method. Not registered, not built on its own: a subclass defines `forward` and `chunk_speech_probs`."""
+
+    config: ClassificationModelConfig | FrameClassificationModelConfig
+
+    @property
+    def sample_rate(self) -> int:
+        """The rate, in Hz, of the audio the model takes (its preprocessor's)."""
+        return int(self.config.preprocessor.sample_rate)
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """The class names, in output order."""
+        return tuple(self.config.labels)
+
+    #: `model.detect_speech(audio, **options)` is `detect_speech(model, audio, **options)`, the grid's method.
+    detect_speech = detect_speech
+
+
 @register_model("asr.classification")
-class ClassificationModel(NeuralModel):
+class ClassificationModel(_SpeechClassifier):
     """Speech classifier: MFCC front-end, crop-or-pad, Jasper encoder, pooled linear decoder.
 
     Covers MatchboxNet (command recognition) and MarbleNet (segment-level voice activity detection, labels
@@ -142,14 +166,6 @@ class ClassificationModel(NeuralModel):
         self.encoder.fast_inference = config.pooling == "avg_valid"
         self.decoder = PooledDecoder(config.encoder.out_channels, len(config.labels), config.pooling)
         self.generator: torch.Generator | None = None
-
-    @property
-    def sample_rate(self) -> int:
-        return int(self.config.preprocessor.sample_rate)
-
-    @property
-    def labels(self) -> tuple[str, ...]:
-        return tuple(self.config.labels)
 
     def forward(
         self,
@@ -217,6 +233,3 @@ class ClassificationModel(NeuralModel):
     #: `model.classify(audio, **options)` is `classify(model, audio, **options)`, the grid's method: one
     #: `Classification` for one clip, a list of them for a list.
     classify = classify
-
-    #: `model.detect_speech(audio, **options)`: `detect_speech(model, audio, **options)`, the grid's method.
-    detect_speech = detect_speech

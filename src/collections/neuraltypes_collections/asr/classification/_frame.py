@@ -15,14 +15,13 @@ from torch import Tensor
 
 from neuraltypes import AudioSignal, ClassificationTarget, Lengths, Logits, Loss, attr, checked
 
-from ...common import MelConfig, MelFrontEnd, NeuralModel, eval_mode, lengths_to_mask, register_model
+from ...common import MelConfig, MelFrontEnd, eval_mode, lengths_to_mask, register_model
 from ...common._audio import AudioInput, load_audio
 from ...common._errors import ConfigError
 from ..modules._jasper import ConvASREncoderConfig
 from ..modules._preprocessor import SpecAugmentConfig
-from ..vad._detect import detect_speech
 from ..vad._segments import refuse_windows
-from ._classifier import matchboxnet_encoder
+from ._classifier import _SpeechClassifier, matchboxnet_encoder
 from ._modules import FeatureEncoder, FeatureSpecAugment, FrameDecoder
 
 __all__ = ["FrameClassificationModel", "FrameClassificationModelConfig", "FrameOutput"]
@@ -74,7 +73,7 @@ class FrameOutput(NamedTuple):
 
 
 @register_model("asr.frame_classification")
-class FrameClassificationModel(NeuralModel):
+class FrameClassificationModel(_SpeechClassifier):
     """Frame classifier: log-mel front-end, Jasper encoder, a linear layer at every encoder step.
 
     >>> model = FrameClassificationModel(FrameClassificationModelConfig()).eval()
@@ -92,14 +91,6 @@ class FrameClassificationModel(NeuralModel):
         self.spec_augment = FeatureSpecAugment(config.spec_augment) if config.spec_augment is not None else None
         self.encoder = FeatureEncoder(config.encoder)
         self.decoder = FrameDecoder(config.encoder.out_channels, len(config.labels))
-
-    @property
-    def sample_rate(self) -> int:
-        return int(self.config.preprocessor.sample_rate)
-
-    @property
-    def labels(self) -> tuple[str, ...]:
-        return tuple(self.config.labels)
 
     @property
     def step_samples(self) -> int:
@@ -188,6 +179,3 @@ class FrameClassificationModel(NeuralModel):
         probs = out.logits[0, : int(out.step_lengths[0])].float().softmax(dim=-1)
         speech: Tensor = probs[:, self.labels.index(self.config.speech_label)].cpu()
         return speech
-
-    #: `model.detect_speech(audio, **options)`: `detect_speech(model, audio, **options)`, the grid's method.
-    detect_speech = detect_speech
