@@ -164,6 +164,15 @@ def _speech_spans(
     return [span for span in spans if span.end - span.start > min_speech]
 
 
+def _padded_speech_spans(
+    probs: Sequence[float], chunk_samples: int, num_samples: int, sample_rate: int, options: SegmentationOptions
+) -> list[tuple[_Span, tuple[int, int]]]:
+    """Each speech span (`_speech_spans`) with its bounds padded by `options.speech_pad_s` (`pad_spans`)."""
+    spans = _speech_spans(probs, chunk_samples, num_samples, sample_rate, options)
+    pad = round(options.speech_pad_s * sample_rate)
+    return list(zip(spans, pad_spans([(span.start, span.end) for span in spans], pad, num_samples), strict=True))
+
+
 def pad_spans(spans: Sequence[tuple[int, int]], pad: int, length: int) -> list[tuple[int, int]]:
     """`spans` `(start, end)` widened by `pad` on each side within `[0, length]`, a gap shorter than `2 * pad`
     shared between its neighbours (the rule of `speech_pad_s`; samples here, frames in `asr.speaker`'s diarize)."""
@@ -205,15 +214,13 @@ def segments_from_probs(
     """
     values = probs.tolist() if isinstance(probs, Tensor) else list(probs)
     total = len(values) * chunk_samples if num_samples is None else num_samples
-    spans = _speech_spans(values, chunk_samples, total, sample_rate, options)
-    padded = pad_spans([(span.start, span.end) for span in spans], round(options.speech_pad_s * sample_rate), total)
     return [
         SpeechSegment(
             start / sample_rate,
             end / sample_rate,
             sum(values[span.first_chunk : span.end_chunk]) / max(1, span.end_chunk - span.first_chunk),
         )
-        for span, (start, end) in zip(spans, padded, strict=True)
+        for span, (start, end) in _padded_speech_spans(values, chunk_samples, total, sample_rate, options)
     ]
 
 
@@ -277,10 +284,9 @@ def speech_groups(
 ) -> list[tuple[int, int]]:
     """`(start, end)` sample bounds of the pieces `split_at_silences` cuts: padded speech segments grouped greedily
     while a group spans at most `max_samples`; a segment longer than that is cut at its least speech-like chunk."""
-    spans = _speech_spans(probs, chunk_samples, num_samples, sample_rate, options)
     pad = round(options.speech_pad_s * sample_rate)
     bounded: list[tuple[int, int]] = []
-    for (start, end), span in zip(pad_spans([(span.start, span.end) for span in spans], pad, num_samples), spans, strict=True):
+    for span, (start, end) in _padded_speech_spans(probs, chunk_samples, num_samples, sample_rate, options):
         if end - start <= max_samples:
             bounded.append((start, end))
             continue
