@@ -24,6 +24,7 @@ from neuraltypes import (
 from ...common._errors import ConfigError, InputError
 from ...common._masks import lengths_to_mask
 from ._aligner import AlignmentEncoder
+from ._features import require_pad_in_vocabulary
 from ._transformer import FFTransformer
 
 _DURATION_DTYPES = (torch.int64, torch.int32, torch.float32)
@@ -71,8 +72,7 @@ class FastPitchConfig:
     predictor_dropout: float = 0.1
 
     def __post_init__(self) -> None:
-        if not 0 <= self.pad_id < self.n_tokens:
-            raise ConfigError(f"FastPitchConfig: pad_id {self.pad_id} is outside the vocabulary [0, {self.n_tokens})")
+        require_pad_in_vocabulary("FastPitchConfig", self.pad_id, self.n_tokens)
         for name in ("kernel_size", "predictor_kernel_size", "pitch_embedding_kernel_size"):
             if getattr(self, name) % 2 == 0:
                 raise ConfigError(f"FastPitchConfig: {name} must be odd to keep lengths, got {getattr(self, name)}")

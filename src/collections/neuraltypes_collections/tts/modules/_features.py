@@ -1,4 +1,4 @@
-"""The spectrogram a TTS network states, checked against the mel features it is trained on or fed with.
+"""The spectrogram and vocabulary a TTS network states, checked against the mel features and tokens it is built with.
 
 The mel front end itself is the one every collection shares: `common.MelFrontEnd` with `common.MelConfig`
 (presets `MelConfig.hifigan()`, `MelConfig.nemo_hifigan()`, `MelConfig.nemo_fastpitch()`).
@@ -32,4 +32,10 @@ def require_same_contract(owner: str, part: str, network: SpectrogramGeometry, f
         )
 
 
-__all__ = ["require_same_contract"]
+def require_pad_in_vocabulary(owner: str, pad_id: int, n_tokens: int) -> None:
+    """Raise `ConfigError` naming `owner` unless the padding id `pad_id` is one of the `n_tokens` token ids."""
+    if not 0 <= pad_id < n_tokens:
+        raise ConfigError(f"{owner}: pad_id {pad_id} is outside the vocabulary [0, {n_tokens})")
+
+
+__all__ = ["require_pad_in_vocabulary", "require_same_contract"]

@@ -17,6 +17,7 @@ from neuraltypes import Alignment, Lengths, Logits, MelSpectrogram, NeuralModule
 
 from ...common._errors import ConfigError
 from ...common._masks import lengths_to_mask
+from ._features import require_pad_in_vocabulary
 
 
 @dataclass(frozen=True)
@@ -59,8 +60,7 @@ class Tacotron2Config:
     hop_length: int = 256
 
     def __post_init__(self) -> None:
-        if not 0 <= self.pad_id < self.n_tokens:
-            raise ConfigError(f"Tacotron2Config: pad_id {self.pad_id} is outside the vocabulary [0, {self.n_tokens})")
+        require_pad_in_vocabulary("Tacotron2Config", self.pad_id, self.n_tokens)
         if self.embedding_dim % 2:
             raise ConfigError(
                 f"Tacotron2Config: embedding_dim must be even (a BiLSTM halves it), got {self.embedding_dim}"
