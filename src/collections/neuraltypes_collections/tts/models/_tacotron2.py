@@ -11,7 +11,7 @@ from torch import Tensor
 
 from neuraltypes import AudioSignal, Lengths, Loss, MelSpectrogram, TokenIndex, attr, checked, params
 
-from ...common import MelConfig, MelFrontEnd, eval_mode, lengths_to_mask, register_model
+from ...common import MelConfig, eval_mode, lengths_to_mask, register_model
 from ...common._errors import InputError
 from ..modules._features import require_same_contract
 from ..modules._tacotron2 import Tacotron2, Tacotron2Config, Tacotron2Output
@@ -116,7 +116,6 @@ class WaveGlowModel(_Vocoder):
     def __init__(self, config: WaveGlowModelConfig) -> None:
         super().__init__(config)
         self.waveglow = WaveGlow(config.waveglow)
-        self.features = MelFrontEnd(config.features)
 
     def forward(self, mel: _MEL) -> AudioSignal[Tensor, "batch time", attr("sample_rate")]:
         """A waveform sampled with the configured `sigma`."""

@@ -41,9 +41,13 @@ _MEL = MelSpectrogram[
 
 
 class _Vocoder(NeuralModel):
-    """Shared surface of the vocoders: the spectrogram contract, analysis and `convert_spectrogram_to_audio`."""
+    """Shared surface of the vocoders: the spectrogram contract, analysis and `convert_spectrogram_to_audio`.
+    Each vocoder's config names its mel features (`config.features`, a `MelConfig`); the front end over them is
+    built here (its buffers are not in the state dict)."""
 
-    features: MelFrontEnd
+    def __init__(self, config: Any) -> None:
+        super().__init__(config)
+        self.features = MelFrontEnd(config.features)
 
     @property
     def sample_rate(self) -> int:
@@ -102,7 +106,6 @@ class HifiGan(_Vocoder):
     def __init__(self, config: HifiGanModelConfig) -> None:
         super().__init__(config)
         self.generator = HifiGanGenerator(config.generator)
-        self.features = MelFrontEnd(config.features)
 
     def forward(self, mel: _MEL) -> AudioSignal[Tensor, "batch time", attr("sample_rate")]:
         """Waveform in [-1, 1], `hop_length` samples per input frame."""
@@ -206,7 +209,6 @@ class GriffinLim(_Vocoder):
 
     def __init__(self, config: GriffinLimConfig) -> None:
         super().__init__(config)
-        self.features = MelFrontEnd(config.features)
         self.register_buffer(
             "stft_window", torch.hann_window(config.features.n_fft, periodic=True), persistent=False
         )
