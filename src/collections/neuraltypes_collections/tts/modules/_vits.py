@@ -427,8 +427,29 @@ class _ResBlock(nn.Module):
         return x
 
 
+#: Output samples that the decoder's later stages make at a time (see `Decoder`).
+DECODER_CHUNK_SAMPLES = 16384
+
+
+def _resblock_radius(kernel_size: int, dilations: tuple[int, ...], kind: int) -> int:
+    """How many samples either side of a `_ResBlock` output its value depends on."""
+    half = (kernel_size - 1) // 2
+    return sum(d * half for d in dilations) + (half * len(dilations) if kind == 1 else 0)
+
+
 class Decoder(nn.Module):
-    """HiFi-GAN generator over latent frames: transposed convolutions and multi-receptive-field blocks."""
+    """HiFi-GAN generator over latent frames: transposed convolutions and multi-receptive-field blocks.
+
+    The stages after the first run a chunk of time at a time (`DECODER_CHUNK_SAMPLES` output samples, each chunk
+    widened by the stages' receptive field, `halo` first-stage samples either side, and cut back): a whole
+    sentence's last stage holds 32 x 100,000 float32 samples (14 MB) per signal, which streams every
+    convolution's input and output through memory and has the C library map fresh pages at every call (22,700
+    page faults a call), while a chunk's (2 MB) stays in the cache and reuses its memory (no fault). Each output
+    sample sees exactly the inputs it sees unchunked (the convolutions are local and the halo covers their
+    reach), so the audio is the same up to float rounding. Measured in CPU time on one thread, a 421-frame
+    sentence: 125-130 ms in chunks of 16,384 samples against 185-192 ms whole (8,192: 140 ms; 4,096: 172 ms)
+    (2026-12-03, the project's AMD EPYC, loaded machine).
+    """
 
     def __init__(self, config: VitsConfig) -> None:
         super().__init__()
@@ -446,18 +467,47 @@ class Decoder(nn.Module):
             for k, d in zip(c.resblock_kernel_sizes, c.resblock_dilation_sizes, strict=True)
         )
         self.conv_post = nn.Conv1d(first // 2 ** len(c.upsample_rates), 1, 7, padding=3, bias=False)
+        # chunks and their halo in samples of the first stage's output; the halo is the reach of the later
+        # stages, from the output back: conv_post, then per stage its blocks' reach and its upsampling's
+        self.scale = math.prod(c.upsample_rates[1:])
+        self.chunk = max(1, DECODER_CHUNK_SAMPLES // self.scale)
+        reach = 3
+        blocks = max(
+            _resblock_radius(k, d, c.resblock)
+            for k, d in zip(c.resblock_kernel_sizes, c.resblock_dilation_sizes, strict=True)
+        )
+        for u, k in reversed(list(zip(c.upsample_rates, c.upsample_kernel_sizes, strict=True))[1:]):
+            reach = -(-(reach + blocks) // u) + -(-k // u) + 1
+        self.halo = reach
+
+    def _stage(self, i: int, x: Tensor) -> Tensor:
+        x = _conv(self.ups[i], F.leaky_relu(x, _LRELU_SLOPE))
+        blocks = self.resblocks[i * self.kernels : (i + 1) * self.kernels]
+        total: Tensor = blocks[0](x)
+        for block in blocks[1:]:
+            total.add_(block(x))  # in place: a quarter of the decoder's time went to temporaries
+        return total.mul_(1 / self.kernels)
+
+    def _later_stages(self, x: Tensor) -> Tensor:
+        for i in range(1, len(self.ups)):
+            x = self._stage(i, x)
+        return torch.tanh(_conv(self.conv_post, F.leaky_relu(x)))[:, 0, 0]
 
     def forward(self, z: Tensor) -> Tensor:
         # (batch, channel, 1, time), channels last: see `_conv`
-        x = _conv(self.conv_pre, z.unsqueeze(2).contiguous(memory_format=torch.channels_last))
-        for i, up in enumerate(self.ups):
-            x = _conv(up, F.leaky_relu(x, _LRELU_SLOPE))
-            blocks = self.resblocks[i * self.kernels : (i + 1) * self.kernels]
-            total = blocks[0](x)
-            for block in blocks[1:]:
-                total.add_(block(x))  # in place: a quarter of the decoder's time went to temporaries
-            x = total.mul_(1 / self.kernels)
-        return torch.tanh(_conv(self.conv_post, F.leaky_relu(x)))[:, 0, 0]
+        x = self._stage(0, _conv(self.conv_pre, z.unsqueeze(2).contiguous(memory_format=torch.channels_last)))
+        length = x.shape[-1]
+        if length <= self.chunk + 2 * self.halo:
+            return self._later_stages(x)
+        audio = x.new_empty(x.shape[0], length * self.scale)
+        for start in range(0, length, self.chunk):
+            stop = min(start + self.chunk, length)
+            low, high = max(start - self.halo, 0), min(stop + self.halo, length)
+            part = self._later_stages(x[..., low:high])
+            audio[:, start * self.scale : stop * self.scale] = part[:, (start - low) * self.scale :][
+                :, : (stop - start) * self.scale
+            ]
+        return audio
 
 
 __all__ = ["Decoder", "ResidualCouplingFlow", "StochasticDurationPredictor", "TextEncoder", "VitsConfig"]
