@@ -47,6 +47,7 @@ def test_with_num_classes_keeps_every_weight_but_the_head() -> None:
         assert torch.equal(model(audio, torch.tensor([16000])).embeddings, fresh.eval()(audio, torch.tensor([16000])).embeddings)
 
 
+@pytest.mark.slow
 def test_the_finetuning_recipe_lowers_the_loss(tmp_path: Path) -> None:
     output, checkpoints = tmp_path / "titanet.nta", tmp_path / "checkpoints"
     command = [
