@@ -133,7 +133,9 @@ def ge2e_model(model: ModelArgument, *, function: str) -> GE2EModel:
 _BATCH_SIZE = 16
 
 
-def _call(function: str, encoder: SpeakerEncoder, recordings: Sequence[AudioInput], options: AudioVerbOptions) -> AudioCall:
+def _call(
+    function: str, encoder: SpeakerEncoder, recordings: Sequence[AudioInput], options: AudioVerbOptions
+) -> AudioCall:
     """Read the shared keywords of a verb (`audio_call`: an unknown keyword or a bad `batch_size` is refused, the
     model moved to `device`) for the `recordings` it embeds; in-memory ones are named ``inputs[i]``."""
     batch_size = options.get("batch_size", _BATCH_SIZE)
@@ -174,8 +176,8 @@ def embed_speakers(
 
     **Arguments:**
 
-    - `model`: a `GE2EModel` or a `SpeakerLabelModel` (an imported NeMo TitaNet, SpeakerNet or ECAPA-TDNN), its registry
-      name or archive path; `None`: ``ge2e_resemblyzer``.
+    - `model`: a `GE2EModel` or a `SpeakerLabelModel` (an imported NeMo TitaNet, SpeakerNet or ECAPA-TDNN), its
+      registry name or archive path; `None`: ``ge2e_resemblyzer``.
     - `audio`: a path, a ``(time,)`` or ``(channel, time)`` tensor or array in [-1, 1], or a list of them (the
       rules of ``docs/collections.md``).
     - `batch_size` (default 16), `progress`, `device`, `sample_rate`, `resample`: the verbs' shared keywords.
@@ -245,8 +247,8 @@ def verify(
 
     **Arguments:**
 
-    - `model`: a `GE2EModel` or a `SpeakerLabelModel` (an imported NeMo TitaNet, SpeakerNet or ECAPA-TDNN), its registry
-      name or archive path; `None`: ``ge2e_resemblyzer``.
+    - `model`: a `GE2EModel` or a `SpeakerLabelModel` (an imported NeMo TitaNet, SpeakerNet or ECAPA-TDNN), its
+      registry name or archive path; `None`: ``ge2e_resemblyzer``.
     - `first`, `second`: one recording (or `SpeakerEmbedding`) each, or two lists of the same length (pairs).
     - `threshold`: "same speaker" at a cosine of at least this (default: the model's calibrated
       `verification_threshold`).
@@ -294,8 +296,8 @@ def identify(
 
     **Arguments:**
 
-    - `model`: a `GE2EModel` or a `SpeakerLabelModel` (an imported NeMo TitaNet, SpeakerNet or ECAPA-TDNN), its registry
-      name or archive path; `None`: ``ge2e_resemblyzer``.
+    - `model`: a `GE2EModel` or a `SpeakerLabelModel` (an imported NeMo TitaNet, SpeakerNet or ECAPA-TDNN), its
+      registry name or archive path; `None`: ``ge2e_resemblyzer``.
     - `audio`: one recording (or `SpeakerEmbedding`), or a list of them.
     - `enrolled`: name -> one recording, a list of recordings of that speaker (their embeddings are averaged and
       normalised, as resemblyzer's `embed_speaker` does) or a `SpeakerEmbedding`.
