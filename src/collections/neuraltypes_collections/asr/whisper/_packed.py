@@ -29,12 +29,13 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
 from weakref import WeakKeyDictionary
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
+
+from ...common._onednn import onednn_matmul
 
 __all__ = ["attention", "packed_linear"]
 
@@ -153,7 +154,7 @@ def attention(query: Tensor, key: Tensor, value: Tensor) -> Tensor:
     `(batch, head, time, dim)` view of a `(batch, time, head, dim)` tensor, so that merging the heads copies nothing.
     """
     recorded = torch.is_grad_enabled() and any(t.requires_grad for t in (query, key, value))
-    if recorded or query.device.type != "cpu" or query.dtype != torch.float32 or not _onednn_matmul():
+    if recorded or query.device.type != "cpu" or query.dtype != torch.float32 or not onednn_matmul():
         return F.scaled_dot_product_attention(query, key, value)
     batch, heads, steps, dim = query.shape
     out = query.new_empty(batch, steps, heads, dim)
@@ -170,13 +171,3 @@ def attention(query: Tensor, key: Tensor, value: Tensor) -> Tensor:
                 torch.ops.aten._softmax.out(scores, -1, False, out=scores)
                 out[row, block, head] = linear(scores, values_, None, "none", [], "")
     return out.transpose(1, 2)
-
-
-@cache
-def _onednn_matmul() -> bool:
-    """Whether this build runs oneDNN's matmul on plain float32 tensors (checked once)."""
-    try:
-        probe = torch.ones(2, 3)
-        return bool(torch.ops.mkldnn._linear_pointwise(probe, probe, None, "none", [], "").eq(3).all())
-    except (AttributeError, RuntimeError):
-        return False
