@@ -107,6 +107,10 @@ def test_the_verbs_take_the_imported_model(restored: tuple[SpeakerLabelModel, di
         assert (embedding.vector - row).abs().max() < 1e-4
     score = verify(model, embeddings[0], embeddings[2], threshold=0.5).score
     assert score == pytest.approx(float(reference[0] @ reference[2]), abs=1e-4)
+    # and they are its methods too, the same functions
+    assert model.verify(embeddings[0], embeddings[2], threshold=0.5) == verify(model, embeddings[0], embeddings[2], threshold=0.5)
+    assert torch.allclose(model.embed_speakers(clips[1]).vector, embeddings[1].vector, atol=1e-5)  # alone, not in a batch
+    assert model.identify(embeddings[2], {"a": embeddings[0], "c": clips[2]}, threshold=-1).speaker == "c"
 
 
 def test_diarize_takes_ge2e_only(restored: tuple[SpeakerLabelModel, dict]) -> None:

@@ -11,11 +11,9 @@ LSTM encoder), then `GE2EModel`, whose `forward` is `VoiceEncoder.embed_utteranc
 
 from __future__ import annotations
 
-import importlib
 import math
-import types
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import torch
 import torch.nn.functional as F
@@ -25,10 +23,12 @@ from neuraltypes import AudioSignal, Encoded, Lengths, MelSpectrogram, NeuralMod
 
 from ...common._errors import ConfigError
 from ...common._mel import FilterbankFrontEnd, MelConfig, mel_buffers, stft, stft_magnitude
-from ...common._model import NeuralModel, register_model
+from ...common._model import register_model
+from ._base import SpeakerModel, Verb
 
 if TYPE_CHECKING:
-    from . import _diarize, _embed
+    from . import _diarize
+
 
 __all__ = [
     "GE2EConfig",
@@ -190,20 +190,8 @@ class GE2EEncoder(NeuralModule):
         return F.normalize(torch.relu(self.linear(hidden[-1])), dim=-1)
 
 
-class _Verb:
-    """A module function of this package as a method: `model.name(...)` calls `name(model, ...)`; the function's
-    module is imported on first use (it imports this one)."""
-
-    def __init__(self, module: str, name: str) -> None:
-        self.module, self.name = module, name
-
-    def __get__(self, instance: object, owner: type) -> Any:
-        function = getattr(importlib.import_module(self.module, __package__), self.name)
-        return function if instance is None else types.MethodType(function, instance)
-
-
 @register_model("asr.ge2e")
-class GE2EModel(NeuralModel):
+class GE2EModel(SpeakerModel):
     """GE2E speaker encoder: one 256-dimensional unit vector per recording; cosine similarity compares voices.
 
     `GE2EModel.from_pretrained("ge2e_resemblyzer")` reads the weights the `resemblyzer` package installs. The
@@ -273,16 +261,8 @@ class GE2EModel(NeuralModel):
         counts = torch.bincount(owner, minlength=audio.shape[0]).to(partials.dtype)
         return F.normalize(summed / counts[:, None], dim=-1)
 
-    # ----------------------------------------------------------------------------- the verbs, as methods
-    # `model.verify(a, b)` is `verify(model, a, b)`: each method is the module function itself (same overloads,
-    # same docstring). Their modules import this one, so at run time each is looked up on first use.
+    # the speaker verbs are methods (`SpeakerModel`); diarize too, for GE2E: `model.diarize(audio)`
     if TYPE_CHECKING:
-        embed_speakers = _embed.embed_speakers
-        verify = _embed.verify
-        identify = _embed.identify
         diarize = _diarize.diarize
     else:
-        embed_speakers = _Verb("._embed", "embed_speakers")
-        verify = _Verb("._embed", "verify")
-        identify = _Verb("._embed", "identify")
-        diarize = _Verb("._diarize", "diarize")
+        diarize = Verb("._diarize", "diarize")

@@ -43,11 +43,12 @@ from neuraltypes import (
     checked,
 )
 
-from ...common import MelConfig, MelFrontEnd, NeuralModel, register_model
+from ...common import MelConfig, MelFrontEnd, register_model
 from ...common._errors import ConfigError
 from ..modules._jasper import ConvASREncoder, ConvASREncoderConfig, JasperBlockConfig
 from ..modules._preprocessor import SpecAugment, SpecAugmentConfig
 from ._angular import AngularMarginConfig, angular_margin_loss
+from ._base import SpeakerModel
 from ._ecapa import EcapaEncoder, EcapaEncoderConfig, _TdnnLayer
 
 __all__ = [
@@ -261,12 +262,12 @@ class SpeakerLabelOutput(NamedTuple):
 
 
 @register_model("asr.speaker_label")
-class SpeakerLabelModel(NeuralModel):
+class SpeakerLabelModel(SpeakerModel):
     """A NeMo speaker model (`EncDecSpeakerLabelModel`: TitaNet, SpeakerNet, ECAPA-TDNN): log-mel features, a
     Jasper-style or ECAPA-TDNN encoder, pooling and embedding layers.
 
     Restore NeMo `.nemo` checkpoints with `NeuralModel.restore_from`; `embed_speakers`, `verify` and `identify`
-    take the model (its embeddings, L2-normalised).
+    take the model (its embeddings, L2-normalised), and are its methods too (`model.verify(a, b)`).
 
     >>> config = SpeakerLabelModelConfig(encoder=titanet_encoder(16, 1, 32, kernels=(3,)),
     ...                                  decoder=SpeakerDecoderConfig(num_classes=4, emb_sizes=(8,), attention_channels=4))
