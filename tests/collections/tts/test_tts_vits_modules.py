@@ -1,11 +1,14 @@
-"""VITS's decoder in chunks (`Decoder.chunk` first-stage samples at a time, widened by `Decoder.halo`): the same
-audio as decoding the whole signal at once, for both kinds of residual block. Random weights, no voice needed."""
+"""VITS's blocks on their fast paths, against the plain computation: time-major convolutions (oneDNN's matmul without
+gradients, `F.linear` with them) against `F.conv1d`; the decoder in chunks (`Decoder.chunk` first-stage samples at a
+time, widened by `Decoder.halo`) against the whole signal at once, for both kinds of residual block. Random weights,
+no voice needed."""
 
 from __future__ import annotations
 
 import pytest
 import torch
-from neuraltypes_collections.tts.modules._vits import Decoder, VitsConfig
+from neuraltypes_collections.tts.modules._vits import Decoder, VitsConfig, _time_major
+from torch import nn
 
 MEDIUM = VitsConfig()  # Piper "medium": resblock 2
 HIGH = VitsConfig(
@@ -37,3 +40,18 @@ def test_chunks_give_the_audio_of_the_whole(config: VitsConfig) -> None:
     assert (chunked - whole).abs().max() <= 1e-4 * scale
     # the halo is what makes them equal: without it the chunks' edges differ
     assert (_decode(decoder, latent, 16, 0) - whole).abs().max() > 1e-2 * scale
+
+
+@pytest.mark.parametrize("grad", [False, True], ids=["onednn", "autograd"])
+@pytest.mark.parametrize(("kernel_size", "padding"), [(1, None), (5, None), (3, (1, 1)), (4, (1, 2))])
+def test_time_major_convolution_is_conv1d(kernel_size: int, padding: tuple[int, int] | None, grad: bool) -> None:
+    torch.manual_seed(0)
+    same = (kernel_size - 1) // 2 if padding is None else 0
+    conv = nn.Conv1d(12, 20, kernel_size, padding=same)
+    x = torch.randn(2, 12, 31)
+    expected = conv(x if padding is None else torch.nn.functional.pad(x, padding))
+    with torch.set_grad_enabled(grad):
+        got = _time_major(conv, x.transpose(1, 2).contiguous(), padding)
+    assert got.shape == (2, 31, 20)
+    assert (got.transpose(1, 2) - expected).abs().max() <= 1e-5
+    assert got.requires_grad == grad
