@@ -22,6 +22,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ...common._errors import ConfigError
+from ...common._onednn import onednn_matmul
 from ._spline import spline_inverse
 
 _LRELU_SLOPE = 0.1
@@ -120,8 +121,7 @@ def _time_major(conv: nn.Module, x: Tensor, padding: tuple[int, int] | None = No
         batch, steps, channels = x.shape
         x = F.pad(x, (0, 0, before, after)).unfold(1, size, 1).reshape(batch, steps, channels * size)
     recorded = torch.is_grad_enabled() and weight.requires_grad
-    onednn = torch.backends.mkldnn.is_available()  # type: ignore[no-untyped-call]
-    if recorded or x.device.type != "cpu" or x.dtype != torch.float32 or not onednn:
+    if recorded or x.device.type != "cpu" or x.dtype != torch.float32 or not onednn_matmul():
         return F.linear(x, weight, one_d.bias)
     return cast(Tensor, torch.ops.mkldnn._linear_pointwise(x, weight, one_d.bias, "none", [], ""))
 
