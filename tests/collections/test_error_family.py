@@ -35,7 +35,10 @@ BUILTINS = frozenset(
 
 #: ``path (relative to src/collections):function qualname`` -> why it still raises a builtin class.
 #: Keep a reason on every line; an entry that no longer matches a raise fails `test_allow_list_is_current`.
-ALLOWED: dict[str, str] = {}
+ALLOWED: dict[str, str] = {
+    "neuraltypes_collections/asr/speaker/_diarize.py:diarize": "an unknown keyword is Python's own TypeError, "
+    "as from an explicit signature: diarize takes the window keywords as **options and passes them on",
+}
 
 
 class _Finder(ast.NodeVisitor):
