@@ -4,6 +4,8 @@
     python benchmarks/voice_swap.py --minutes 0         # the clips only
     python benchmarks/voice_swap.py --punctuate always  # with the punctuation model in the chain
     python benchmarks/voice_swap.py --minutes 0 --seeds 5 --threads 1   # the round trip with five voice seeds
+    python benchmarks/voice_swap.py --minutes 0 --seeds 5 --beam 5      # a variant: Whisper's beam search
+    python benchmarks/voice_swap.py --minutes 0 --seeds 5 --noise-scale 0.333 --noise-w 0.333   # the voice's noise
 
 First the output is shown to be right, then its time counts: for each of the five shared LibriVox clips
 (``shared/data/real-speech``) the recogniser's WER against the reference transcripts on the original clips and on
