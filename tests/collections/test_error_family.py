@@ -38,6 +38,8 @@ BUILTINS = frozenset(
 ALLOWED: dict[str, str] = {
     "neuraltypes_collections/asr/speaker/_diarize.py:diarize": "an unknown keyword is Python's own TypeError, "
     "as from an explicit signature: diarize takes the window keywords as **options and passes them on",
+    "neuraltypes_collections/common/_verbs.py:audio_call": "an unknown keyword is Python's own TypeError (same "
+    "text), as from the explicit signatures the audio verbs had: they take the shared keywords as **options",
 }
 
 
