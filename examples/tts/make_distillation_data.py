@@ -1,7 +1,7 @@
 """Make FastPitch distillation data: a VITS voice speaks sentences of a text file, at varied pace.
 
     python examples/tts/make_distillation_data.py --text ../shared/data/text-punct/train.txt \
-        --out outputs/tts/distil_joe --hours 1.5 --threads 1
+        --out outputs/tts/distil_joe --hours 3.1 --threads 2
 
 The sentences (one per line; those of --min-chars to --max-chars characters) are shuffled with --seed, and the
 voice speaks them in that order, each at a pace (VITS length scale) drawn uniformly from --pace (seeded by the
