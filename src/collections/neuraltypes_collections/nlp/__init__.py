@@ -5,18 +5,6 @@
     'How are you today?'
 """
 
-from . import (
-    _answer,
-    _data,
-    _entities,
-    _entity_labels,
-    _inference,
-    _labels,
-    _metrics,
-    _question_answering,
-    _token_classification,
-    _train_entities,
-)
 from ._answer import Answer as Answer
 from ._answer import answer as answer
 from ._data import CASE_CLASSES as CASE_CLASSES
@@ -92,6 +80,7 @@ from ._train_entities import train_entities as train_entities
 
 _register_shipped_models()
 
+# written out in full: static readers (griffe, and so the API reference) do not follow `+= module.__all__`
 __all__ = [
     "import_nemo_question_answering",
     "import_nemo_token_classification",
@@ -108,15 +97,60 @@ __all__ = [
     "import_nemo_punctuation",
     "load_text_punct_split",
     "train_punctuation",
+    "Answer",
+    "answer",
+    "IGNORE_INDEX",
+    "CASE_CLASSES",
+    "Batch",
+    "TokenizedCorpus",
+    "Window",
+    "bucketed_batches",
+    "collate",
+    "case_class",
+    "plan_windows",
+    "subword_cases",
+    "tokenize_corpus",
+    "tokenize_words",
+    "Entity",
+    "RecognizedEntities",
+    "entity_word_labels",
+    "recognize_entities",
+    "word_class_logits",
+    "ONTONOTES_TYPES",
+    "EntityScore",
+    "Word",
+    "asr_words",
+    "bio_from_spans",
+    "bio_labels",
+    "score_entities",
+    "spans_from_bio",
+    "split_words",
+    "PunctuatedText",
+    "add_punctuation_capitalization",
+    "calibrate_logit_bias",
+    "predict_labels",
+    "punctuate",
+    "word_logits",
+    "CAPIT_LABELS",
+    "PUNCT_LABELS",
+    "LabelledText",
+    "apply_labels",
+    "convert_punctuated_file",
+    "labelled_words_from_text",
+    "read_nemo_files",
+    "words_from_query",
+    "write_nemo_files",
+    "LabelScore",
+    "PunctuationReport",
+    "evaluate_labels",
+    "QuestionAnsweringConfig",
+    "QuestionAnsweringModel",
+    "SpanLogits",
+    "TokenClassificationConfig",
+    "TokenClassificationModel",
+    "EntityExample",
+    "EntityTrainingConfig",
+    "EntityTrainingResult",
+    "entity_examples",
+    "train_entities",
 ]
-# the modules whose every name is public: their lists, written once
-__all__ += _answer.__all__
-__all__ += _data.__all__
-__all__ += _entities.__all__
-__all__ += _entity_labels.__all__
-__all__ += _inference.__all__
-__all__ += _labels.__all__
-__all__ += _metrics.__all__
-__all__ += _question_answering.__all__
-__all__ += _token_classification.__all__
-__all__ += _train_entities.__all__
