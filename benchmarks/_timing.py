@@ -8,11 +8,15 @@ import time
 from collections.abc import Callable, Mapping
 
 
-def interleaved_times(variants: Mapping[str, Callable[[], object]], rounds: int) -> dict[str, list[float]]:
+def interleaved_times(
+    variants: Mapping[str, Callable[[], object]], rounds: int, *, settle: float = 0.0
+) -> dict[str, list[float]]:
     """Wall times of each variant over `rounds` rounds, after one warm-up call each.
 
     Each round runs every variant once, in a shuffled order, so that load on a shared machine falls on all
-    variants alike. Returns the seconds of each call, by variant name.
+    variants alike. `settle` seconds of sleep before each call (not timed) let the thread pools of the previous
+    variant go idle: a runtime whose idle threads spin (onnxruntime's and OpenMP's do, for a while after each
+    call) would otherwise take cores from the next one. Returns the seconds of each call, by variant name.
     """
     for run in variants.values():
         run()
@@ -21,6 +25,7 @@ def interleaved_times(variants: Mapping[str, Callable[[], object]], rounds: int)
     for _ in range(rounds):
         random.shuffle(order)
         for name in order:
+            time.sleep(settle)
             start = time.perf_counter()
             variants[name]()
             times[name].append(time.perf_counter() - start)

@@ -123,6 +123,9 @@ def fastpitch_table(args: argparse.Namespace) -> None:
         print(f"| {name:38s} | {median:8.3f} | {median / seconds:5.3f} | {share:15s} |")
 
 
+#: Seconds of sleep (untimed) before each VITS call, so that the other runtime's idle threads have stopped spinning:
+#: onnxruntime's spin after each run, and with two threads on two cores they took the cores from our next call.
+SETTLE_S = 0.3
 VITS_TEXT = "The quick brown fox jumps over the lazy dog, and then it runs far away into the forest."
 
 #: Sentences of `../shared/data/text-punct/test.txt` spoken once each, after the timed rounds.
@@ -206,7 +209,7 @@ def vits_against_onnxruntime(rounds: int) -> None:
             worst = max(worst, max_abs)
             seconds = reference.size / voice.sample_rate
             times = interleaved_times(
-                {"onnxruntime (Piper's ONNX)": onnx_runtime, "ours (VitsModel)": ours}, rounds
+                {"onnxruntime (Piper's ONNX)": onnx_runtime, "ours (VitsModel)": ours}, rounds, settle=SETTLE_S
             )
             times["onnxruntime (Piper's ONNX)"] = reported[-rounds:]  # its own clock, without the pipe
             if threads == 1:
@@ -248,12 +251,16 @@ def _new_sentences(
     for index, text in enumerate(NEW_SENTENCES):
         [ids] = voice.parse(text)
         if index % 2:
+            time.sleep(SETTLE_S)
             start = time.perf_counter()
             audio = ours(ids).numpy()
             mine = time.perf_counter() - start
+            time.sleep(SETTLE_S)
             reference = cast(np.ndarray, onnx_runtime(ids))
         else:
+            time.sleep(SETTLE_S)
             reference = cast(np.ndarray, onnx_runtime(ids))
+            time.sleep(SETTLE_S)
             start = time.perf_counter()
             audio = ours(ids).numpy()
             mine = time.perf_counter() - start
