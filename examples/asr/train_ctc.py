@@ -57,6 +57,7 @@ def main(cfg: DictConfig) -> float:
 
     import lightning
     from lightning.pytorch.callbacks import ModelCheckpoint
+    from neuraltypes_collections.common import AtomicCheckpointIO
 
     lightning.seed_everything(int(cfg.seed), workers=True)
 
@@ -82,7 +83,7 @@ def main(cfg: DictConfig) -> float:
     trainer_options = OmegaConf.to_container(cfg.trainer, resolve=True)
     assert isinstance(trainer_options, dict)
     checkpoints = ModelCheckpoint(dirpath=cfg.checkpoint_dir, save_last=True)
-    trainer = lightning.Trainer(callbacks=[checkpoints], **trainer_options)
+    trainer = lightning.Trainer(callbacks=[checkpoints], plugins=[AtomicCheckpointIO()], **trainer_options)
     fit(model, training, trainer=trainer, train_dataloaders=train_loader, val_dataloaders=val_loader,
         ckpt_path=cfg.resume_from)
 

@@ -27,7 +27,6 @@ from typing import Any
 import hydra
 import lightning
 import torch
-from lightning.fabric.plugins.io.torch_io import TorchCheckpointIO
 from neuraltypes_collections.asr import ManifestEntry, read_manifest
 from neuraltypes_collections.asr.classification import (
     CommandAugmentConfig,
@@ -41,8 +40,13 @@ from neuraltypes_collections.asr.speaker import (
     SpeakerLabelModelConfig,
     titanet_encoder,
 )
-from neuraltypes_collections.common import NeuralModel, TrainingConfig, config_from_omegaconf, fit
-from neuraltypes_collections.common._archive import atomic_output
+from neuraltypes_collections.common import (
+    AtomicCheckpointIO,
+    NeuralModel,
+    TrainingConfig,
+    config_from_omegaconf,
+    fit,
+)
 from omegaconf import DictConfig
 
 
@@ -86,16 +90,6 @@ class FinetuneConfig:
     resume_from: str | None = None
     seed: int = 1234
     threads: int = 1
-
-
-class AtomicCheckpointIO(TorchCheckpointIO):
-    """Lightning's checkpoint writer, each checkpoint written whole to a temporary file and renamed over its name:
-    an interrupted run never leaves a truncated checkpoint where a good one was."""
-
-    def save_checkpoint(self, checkpoint: dict[str, Any], path: Any, storage_options: Any = None) -> None:
-        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-        with atomic_output(path, suffix=".tmp") as file:
-            torch.save(checkpoint, file)
 
 
 def voice_of(entry: ManifestEntry) -> str:

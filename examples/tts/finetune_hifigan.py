@@ -84,11 +84,14 @@ def main(cfg: DictConfig) -> float:
 
     import lightning
     from lightning.pytorch.callbacks import ModelCheckpoint
+    from neuraltypes_collections.common import AtomicCheckpointIO
 
     training = config_from_dict(TrainingConfig, OmegaConf.to_container(cfg.training, resolve=True), where="training")
     trainer_options = OmegaConf.to_container(cfg.trainer, resolve=True)
     assert isinstance(trainer_options, dict)
-    trainer = lightning.Trainer(callbacks=[ModelCheckpoint(dirpath=cfg.checkpoint_dir, save_last=True)], **trainer_options)
+    trainer = lightning.Trainer(
+        callbacks=[ModelCheckpoint(dirpath=cfg.checkpoint_dir, save_last=True)], plugins=[AtomicCheckpointIO()], **trainer_options
+    )
     model.generator.apply_weight_norm()  # train gains and directions, as the original recipe does
     fit(model, training, trainer=trainer, train_dataloaders=loader)
     model.generator.remove_weight_norm()

@@ -161,6 +161,7 @@ def main(cfg: DictConfig) -> float:
 
     import lightning
     from lightning.pytorch.callbacks import ModelCheckpoint
+    from neuraltypes_collections.common import AtomicCheckpointIO
 
     lightning.seed_everything(int(cfg.seed), workers=True)
     pad = model.tokenizer.pad_id
@@ -193,7 +194,9 @@ def main(cfg: DictConfig) -> float:
     training = config_from_dict(TrainingConfig, OmegaConf.to_container(cfg.training, resolve=True), where="training")
     trainer_options = OmegaConf.to_container(cfg.trainer, resolve=True)
     assert isinstance(trainer_options, dict)
-    trainer = lightning.Trainer(callbacks=[ModelCheckpoint(dirpath=cfg.checkpoint_dir, save_last=True)], **trainer_options)
+    trainer = lightning.Trainer(
+        callbacks=[ModelCheckpoint(dirpath=cfg.checkpoint_dir, save_last=True)], plugins=[AtomicCheckpointIO()], **trainer_options
+    )
     fit(model, training, trainer=trainer, train_dataloaders=train_loader, val_dataloaders=val_loader,
         ckpt_path=cfg.resume_from)
     if trainer.global_rank != 0:

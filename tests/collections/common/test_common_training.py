@@ -153,3 +153,23 @@ def test_mixed_precision_is_a_trainer_option():
     )
     assert all(p.dtype == torch.float32 for p in model.parameters())  # master weights stay float32
     assert torch.nn.functional.mse_loss(model(features), target).item() < 0.7 * before
+
+
+def test_atomic_checkpoint_io_keeps_the_old_checkpoint_when_a_save_fails(tmp_path, monkeypatch) -> None:
+    from neuraltypes_collections.common import AtomicCheckpointIO
+
+    path = tmp_path / "checkpoints" / "last.ckpt"
+    writer = AtomicCheckpointIO()
+    writer.save_checkpoint({"step": 1}, path)
+    assert torch.load(path)["step"] == 1
+
+    def broken_save(obj: object, file: object) -> None:
+        file.write(b"half a checkpoint")  # type: ignore[attr-defined]
+        raise OSError("disk full")
+
+    monkeypatch.setattr(torch, "save", broken_save)
+    with pytest.raises(OSError, match="disk full"):
+        writer.save_checkpoint({"step": 2}, path)
+    monkeypatch.undo()
+    assert torch.load(path)["step"] == 1  # the good checkpoint is untouched
+    assert sorted(p.name for p in path.parent.iterdir()) == ["last.ckpt"]  # no temporary file left behind

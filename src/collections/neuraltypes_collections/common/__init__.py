@@ -76,12 +76,13 @@ from ._tiny import TinyRegressorConfig as TinyRegressorConfig
 from ._weights import load_state_dict_checked as load_state_dict_checked
 
 if TYPE_CHECKING:  # Lightning is imported only when the training task is used
+    from ._training import AtomicCheckpointIO as AtomicCheckpointIO
     from ._training import ModelTask as ModelTask
     from ._training import fit as fit
 
 
 def __getattr__(name: str) -> Any:
-    if name in ("ModelTask", "fit"):
+    if name in ("AtomicCheckpointIO", "ModelTask", "fit"):
         from . import _training
 
         return getattr(_training, name)
@@ -90,6 +91,7 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "ArchiveError",
+    "AtomicCheckpointIO",
     "ArchiveInfo",
     "AudioError",
     "AudioInput",

@@ -7,17 +7,32 @@ logging. Mixed precision, multi-process (DDP) training, accumulation and clippin
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from typing import Any
 
 import lightning
+import torch
+from lightning.fabric.plugins.io.torch_io import TorchCheckpointIO
 from torch import Tensor
 
+from ._archive import atomic_output
 from ._errors import InputError
 from ._model import NeuralModel
 from ._optim import TrainingConfig, build_optimizer, build_schedule
 
-__all__ = ["ModelTask", "fit"]
+__all__ = ["AtomicCheckpointIO", "ModelTask", "fit"]
+
+
+class AtomicCheckpointIO(TorchCheckpointIO):
+    """Lightning's checkpoint writer, each checkpoint written whole to a temporary file and renamed over its name:
+    an interrupted run never leaves a truncated checkpoint where a good one was. Pass it to the `Trainer`
+    (``plugins=[AtomicCheckpointIO()]``); every training recipe in `examples/` does."""
+
+    def save_checkpoint(self, checkpoint: dict[str, Any], path: Any, storage_options: Any = None) -> None:
+        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+        with atomic_output(path, suffix=".tmp") as file:
+            torch.save(checkpoint, file)
 
 
 class ModelTask(lightning.LightningModule):
