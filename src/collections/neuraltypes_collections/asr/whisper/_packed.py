@@ -35,7 +35,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ...common._onednn import onednn_matmul
+from ...common._onednn import onednn_usable
 
 __all__ = ["attention", "packed_linear"]
 
@@ -153,8 +153,7 @@ def attention(query: Tensor, key: Tensor, value: Tensor) -> Tensor:
     encoder block: 23.4 ms against 37.4 ms (`benchmarks/whisper_packed.py`). Differences ~4e-7 (the order of the sums). The result is a
     `(batch, head, time, dim)` view of a `(batch, time, head, dim)` tensor, so that merging the heads copies nothing.
     """
-    recorded = torch.is_grad_enabled() and any(t.requires_grad for t in (query, key, value))
-    if recorded or query.device.type != "cpu" or query.dtype != torch.float32 or not onednn_matmul():
+    if not onednn_usable(query, key, value):
         return F.scaled_dot_product_attention(query, key, value)
     batch, heads, steps, dim = query.shape
     out = query.new_empty(batch, steps, heads, dim)

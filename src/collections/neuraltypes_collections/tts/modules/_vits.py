@@ -22,7 +22,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ...common._errors import ConfigError
-from ...common._onednn import onednn_matmul
+from ...common._onednn import onednn_usable
 from ._spline import spline_inverse
 
 _LRELU_SLOPE = 0.1
@@ -120,8 +120,7 @@ def _time_major(conv: nn.Module, x: Tensor, padding: tuple[int, int] | None = No
         before, after = padding or (cast(tuple[int], one_d.padding)[0],) * 2
         batch, steps, channels = x.shape
         x = F.pad(x, (0, 0, before, after)).unfold(1, size, 1).reshape(batch, steps, channels * size)
-    recorded = torch.is_grad_enabled() and weight.requires_grad
-    if recorded or x.device.type != "cpu" or x.dtype != torch.float32 or not onednn_matmul():
+    if not onednn_usable(x, weight):
         return F.linear(x, weight, one_d.bias)
     return cast(Tensor, torch.ops.mkldnn._linear_pointwise(x, weight, one_d.bias, "none", [], ""))
 
