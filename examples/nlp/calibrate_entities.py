@@ -26,6 +26,7 @@ from neuraltypes_collections.nlp import (
     TokenClassificationModel,
     asr_words,
     bio_from_spans,
+    decode_bio,
     score_entities,
     spans_from_bio,
     split_words,
@@ -56,18 +57,18 @@ def main() -> None:
     labels = model.config.labels
     outside = labels.index("O")
 
-    def argmax_labels(logits: torch.Tensor, offset: float) -> list[str]:
+    def decoded_labels(logits: torch.Tensor, offset: float) -> list[str]:
         shifted = logits.clone()
         shifted[:, outside] += offset
-        return [labels[i] for i in shifted.argmax(-1).tolist()]
+        return [labels[i] for i in decode_bio(shifted, labels)]  # as recognize_entities decodes
 
     print(f"dev: {len(texts)} lines, {sum(len(g) for g in gold)} teacher entities")
     print(f"{'O offset':>8} {'written F1':>10} {'ASR F1':>8} {'mean':>8}")
     best = (float("-inf"), 0.0)
     for offset in (float(x) for x in options.offsets.split(",")):
-        f1_written = score_entities([content_spans(argmax_labels(lg, offset), p)
+        f1_written = score_entities([content_spans(decoded_labels(lg, offset), p)
                                      for lg, p in zip(written, punctuation, strict=True)], gold).f1
-        f1_asr = score_entities([spans_from_bio(argmax_labels(lg, offset)) for lg in asr], gold).f1
+        f1_asr = score_entities([spans_from_bio(decoded_labels(lg, offset)) for lg in asr], gold).f1
         mean = (f1_written + f1_asr) / 2
         print(f"{offset:8.2f} {f1_written:10.4f} {f1_asr:8.4f} {mean:8.4f}")
         best = max(best, (mean, offset))

@@ -1,13 +1,18 @@
 """Entity words and labels, the recipe's examples, and the `ner` / `answer` commands on the NeMo fixtures (how an
 INPUT or `--context` is told from text, and that every bad input is named before a model loads)."""
 
+import doctest
 from pathlib import Path
 
 import pytest
+import torch
 from neuraltypes_collections.common._cli import main
 from neuraltypes_collections.nlp import (
+    ONTONOTES_TYPES,
     asr_words,
     bio_from_spans,
+    bio_labels,
+    decode_bio,
     entity_examples,
     score_entities,
     spans_from_bio,
@@ -38,6 +43,34 @@ def test_bio_labels_round_trip_through_spans() -> None:
     assert spans_from_bio(["I-ORG", "I-ORG", "B-ORG", "I-GPE"]) == [("ORG", 0, 1), ("ORG", 2, 2), ("GPE", 3, 3)]
     score = score_entities([[("PERSON", 0, 1), ("GPE", 4, 4)]], [[("PERSON", 0, 1), ("DATE", 6, 6)]])
     assert (score.correct, score.precision, score.recall) == (1, 0.5, 0.5)
+
+
+def test_decoding_keeps_bio_valid_and_otherwise_the_argmax() -> None:
+    from neuraltypes_collections.nlp import _entities
+
+    assert doctest.testmod(_entities, verbose=False).failed == 0
+    labels = bio_labels(ONTONOTES_TYPES)
+    generator = torch.Generator().manual_seed(0)
+    changed = 0
+    for _ in range(200):
+        logits = 3 * torch.randn(int(torch.randint(0, 12, (1,), generator=generator)), len(labels),
+                                 generator=generator)
+        path = decode_bio(logits, labels)
+        names = [labels[i] for i in path]
+        for before, label in zip(["O", *names], names, strict=False):
+            if label.startswith("I-"):
+                assert before in (f"B-{label[2:]}", label), names
+        argmax = logits.argmax(-1).tolist()
+        argmax_valid = all(not labels[b].startswith("I-") or labels[a][2:] == labels[b][2:] != ""
+                           and labels[a][0] in "BI" for a, b in zip([0, *argmax], argmax, strict=False))
+        if argmax_valid:
+            assert path == argmax
+        changed += path != argmax
+    assert changed > 50  # random scores are mostly invalid BIO
+    assert decode_bio(torch.zeros(0, len(labels)), labels) == []
+    plain = ("O", "PER", "LOC")  # no BIO prefixes: nothing constrained
+    logits = torch.randn(6, 3, generator=generator)
+    assert decode_bio(logits, plain) == logits.argmax(-1).tolist()
 
 
 def test_each_line_trains_as_written_and_in_its_asr_form() -> None:

@@ -21,6 +21,7 @@ from ._data import tokenize_corpus as tokenize_corpus
 from ._data import tokenize_words as tokenize_words
 from ._entities import Entity as Entity
 from ._entities import RecognizedEntities as RecognizedEntities
+from ._entities import decode_bio as decode_bio
 from ._entities import entity_word_labels as entity_word_labels
 from ._entities import recognize_entities as recognize_entities
 from ._entities import word_class_logits as word_class_logits
@@ -113,6 +114,7 @@ __all__ = [
     "tokenize_words",
     "Entity",
     "RecognizedEntities",
+    "decode_bio",
     "entity_word_labels",
     "recognize_entities",
     "word_class_logits",

@@ -1,9 +1,12 @@
 """Named-entity recognition: words -> windows -> batched encoder passes -> BIO labels -> character spans.
 
 The verb is `recognize_entities` (one text in, one `RecognizedEntities` out; a list in, a list out), also a method
-of `TokenClassificationModel`. Texts of any length are read in overlapping windows (see `plan_windows`).
+of `TokenClassificationModel`. Texts of any length are read in overlapping windows (see `plan_windows`). The
+labels of a text are its most likely *valid* BIO sequence (`decode_bio`: an `I-X` only after `B-X` or `I-X`),
+not each word's argmax.
 """
 
+import functools
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,7 +23,8 @@ from ._inference import text_call
 if TYPE_CHECKING:
     from ._token_classification import TokenClassificationModel
 
-__all__ = ["Entity", "RecognizedEntities", "entity_word_labels", "recognize_entities", "word_class_logits"]
+__all__ = ["Entity", "RecognizedEntities", "decode_bio", "entity_word_labels", "recognize_entities",
+           "word_class_logits"]
 
 
 @torch.no_grad()
@@ -71,11 +75,68 @@ def word_class_logits(model: "TokenClassificationModel", sentences: Sequence[Seq
     return results
 
 
+@functools.cache
+def _bio_constraints(labels: tuple[str, ...]) -> tuple[torch.Tensor, torch.Tensor]:
+    """Additive scores `0` / `-inf`: which labels may open a text, and which may follow which (`[from, to]`)."""
+    inside = [label[2:] if label.startswith("I-") else None for label in labels]
+    start = torch.tensor([float("-inf") if name is not None else 0.0 for name in inside])
+    follows = torch.zeros(len(labels), len(labels))
+    for to, name in enumerate(inside):
+        if name is not None:
+            for before, label in enumerate(labels):
+                if label[2:] != name or label[:2] not in ("B-", "I-"):
+                    follows[before, to] = float("-inf")
+    return start, follows
+
+
+def decode_bio(logits: torch.Tensor, labels: Sequence[str]) -> list[int]:
+    """The most likely label sequence of one text in which every `I-X` continues an entity of type X.
+
+    Viterbi decoding over the words' log-probabilities: an `I-X` may follow only `B-X` or `I-X` and may not open
+    the text. Labels not written `I-...` are unconstrained, so a label set without BIO prefixes decodes to the
+    argmax of each word.
+
+    **Arguments:**
+
+    - `logits`: one row of class scores per word, `[words, len(labels)]`.
+    - `labels`: the class names, in the order of the columns.
+
+    **Returns:**
+
+    One label index per word.
+
+    ```python
+    import torch
+    from neuraltypes_collections.nlp import decode_bio
+
+    labels = ("O", "B-PERSON", "I-PERSON")
+    logits = torch.tensor([[0.0, 1.0, 0.0], [0.5, 0.0, 2.0], [2.0, 0.0, 0.0]])
+    assert decode_bio(logits, labels) == [1, 2, 0]    # the argmax, a valid sequence
+    assert decode_bio(logits[1:], labels) == [0, 0]   # the argmax [2, 0] would open the text with I-PERSON
+    ```
+    """
+    if len(logits) == 0:
+        return []
+    start, follows = _bio_constraints(tuple(labels))
+    scores = logits.float().log_softmax(-1)
+    best = scores[0] + start
+    back = []
+    for row in scores[1:]:
+        best, previous = (best[:, None] + follows).max(0)
+        best = best + row
+        back.append(previous)
+    path = [int(best.argmax())]
+    for previous in reversed(back):
+        path.append(int(previous[path[-1]]))
+    return path[::-1]
+
+
 def entity_word_labels(model: "TokenClassificationModel", sentences: Sequence[Sequence[str]], batch_size: int = 32,
                        *, progress: bool | None = False) -> list[list[str]]:
-    """The most likely label of each word of pre-split sentences (the argmax of `word_class_logits`)."""
+    """The labels of each word of pre-split sentences: the valid BIO sequence that `decode_bio` reads from
+    `word_class_logits`."""
     labels = model.config.labels
-    return [[labels[i] for i in logits.argmax(-1).tolist()]
+    return [[labels[i] for i in decode_bio(logits, labels)]
             for logits in word_class_logits(model, sentences, batch_size, progress=progress)]
 
 
@@ -158,8 +219,9 @@ def recognize_entities(model: ModelReference, texts: str | Sequence[str], *, bat
     labels = resolved.config.labels
     results = []
     for text, ws, scores in zip(items, words, logits, strict=True):
-        probabilities, best = scores.softmax(-1).max(-1)
-        spans = spans_from_bio([labels[i] for i in best.tolist()])
+        best = decode_bio(scores, labels)
+        probabilities = scores.softmax(-1).gather(-1, torch.tensor(best, dtype=torch.long)[:, None])[:, 0]
+        spans = spans_from_bio([labels[i] for i in best])
         entities = tuple(
             Entity(text[ws[first].start : ws[last].end], name, ws[first].start, ws[last].end,
                    float(probabilities[first : last + 1].mean()))
