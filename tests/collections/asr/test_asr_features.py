@@ -95,9 +95,9 @@ def test_spec_augment_masks_in_training_only_and_leaves_the_input() -> None:
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [
-        ({"window_length": 1024}, "window_length <= n_fft"),
+        ({"window_length": 1024}, "window_length must be > 0 and <= n_fft=512, got 1024"),
         ({"f_max_hz": 9000.0}, "f_max_hz <= sample_rate / 2"),
-        ({"padding": "same"}, "padding must be"),
+        ({"padding": "same"}, "padding must be one of .center., .exact., got .same."),
         ({"normalize": "all_features"}, "normalize must be"),
         ({"log_guard_type": "max"}, "log_guard_type"),
     ],

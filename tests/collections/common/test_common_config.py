@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-from typing import Literal
+from typing import Annotated, Literal
 
 import pytest
 from neuraltypes_collections.common import (
+    CheckedConfig,
     ConfigError,
+    Interval,
+    MultipleOf,
+    OneOf,
     OptimizerConfig,
     TinyRegressor,
     TinyRegressorConfig,
@@ -87,6 +91,54 @@ def test_missing_required_key():
 
     with pytest.raises(ConfigError, match="config: missing required key 'vocab_size' for Needs"):
         config_from_dict(Needs, {})
+
+
+@dataclasses.dataclass(frozen=True)
+class Window(CheckedConfig):
+    n_fft: Annotated[int, Interval(ge=1)] = 512
+    length: Annotated[int, Interval(gt=0, le="n_fft")] = 400
+    kernel: Annotated[int, MultipleOf(2, remainder=1, why="to keep lengths")] = 3
+    heads: Annotated[int, Interval(ge=1)] = 2
+    width: Annotated[int, MultipleOf("heads")] = 8
+    dropout: Annotated[float, Interval(ge=0, lt=1)] = 0.1
+    scale: Annotated[str | None, OneOf("slaney", "htk", None)] = "slaney"
+    f_max_hz: Annotated[float | None, Interval(gt=0)] = None
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"length": 1024}, "Window: length must be > 0 and <= n_fft=512, got 1024"),
+        ({"n_fft": 0, "length": 0}, "Window: n_fft must be >= 1, got 0; length must be > 0 and <= n_fft=0, got 0"),
+        ({"kernel": 4}, r"Window: kernel must be odd \(to keep lengths\), got 4"),
+        ({"width": 9, "heads": 2}, "Window: width must be a multiple of heads=2, got 9"),
+        ({"dropout": 1.0}, "Window: dropout must be >= 0 and < 1, got 1.0"),
+        ({"scale": "mel"}, "Window: scale must be one of 'slaney', 'htk', None, got 'mel'"),
+        ({"f_max_hz": -1.0}, "Window: f_max_hz must be > 0, got -1.0"),
+    ],
+)
+def test_checked_fields_name_the_class_field_rule_and_value(changes, message):
+    with pytest.raises(ConfigError, match=f"^{message}$") as caught:
+        Window(**changes)
+    assert caught.value.code == "NT302"
+    with pytest.raises(ConfigError, match=message):
+        dataclasses.replace(Window(), **changes)
+    with pytest.raises(ConfigError, match=message):
+        config_from_dict(Window, changes)
+
+
+def test_checked_fields_accept_valid_values_and_none():
+    assert Window(scale=None, f_max_hz=None, width=6, heads=3, kernel=1).width == 6
+    assert config_from_yaml(Window, "length: 512\nscale: htk\n") == Window(length=512, scale="htk")
+    omegaconf = pytest.importorskip("omegaconf")
+    node = structured_config(Window)
+    node.length = 256
+    assert config_from_omegaconf(Window, node) == Window(length=256)
+    node.length = 4096
+    with pytest.raises(ConfigError, match="length must be > 0 and <= n_fft=512, got 4096"):
+        config_from_omegaconf(Window, node)
+    with pytest.raises(omegaconf.errors.ValidationError):
+        omegaconf.OmegaConf.merge(node, {"n_fft": "large"})
 
 
 def test_configs_are_hydra_structured_configs():

@@ -111,5 +111,5 @@ def test_energy_predictor_is_optional() -> None:
 
 
 def test_config_rejects_pad_outside_vocabulary() -> None:
-    with pytest.raises(ValueError, match="pad_id 12 is outside"):
+    with pytest.raises(ValueError, match="FastPitchConfig: pad_id must be >= 0 and < n_tokens=12, got 12"):
         FastPitchConfig(n_tokens=12, pad_id=12)

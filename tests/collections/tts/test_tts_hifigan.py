@@ -98,5 +98,9 @@ def test_vocoder_contract_is_described() -> None:
 
 
 def test_config_refuses_mismatched_features() -> None:
-    with pytest.raises(ValueError, match="differs from the features"):
+    message = (
+        r"HifiGanModelConfig: features must be the \(sample_rate, n_mels, hop_length\) \(22050, 80, 256\) of "
+        r"generator \(build both from the same values\), got \(24000, 80, 256\)"
+    )
+    with pytest.raises(ValueError, match=message):
         HifiGanModelConfig(HifiGanConfig(), MelConfig.hifigan().with_(sample_rate=24000))

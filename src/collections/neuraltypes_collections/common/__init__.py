@@ -18,6 +18,11 @@ from ._audio import read_audio as read_audio
 from ._audio import resample as resample
 from ._audio import write_audio as write_audio
 from ._battery import check_neural_model as check_neural_model
+from ._config import CheckedConfig as CheckedConfig
+from ._config import FieldRule as FieldRule
+from ._config import Interval as Interval
+from ._config import MultipleOf as MultipleOf
+from ._config import OneOf as OneOf
 from ._config import config_from_dict as config_from_dict
 from ._config import config_from_omegaconf as config_from_omegaconf
 from ._config import config_from_yaml as config_from_yaml
@@ -95,19 +100,24 @@ __all__ = [
     "ArchiveInfo",
     "AudioError",
     "AudioInput",
+    "CheckedConfig",
     "ConfigError",
     "ContractDriftWarning",
+    "FieldRule",
     "HFTextEncoder",
     "InputError",
+    "Interval",
     "ManifestError",
     "MelConfig",
     "MelFrontEnd",
     "ModelNotAvailableError",
     "ModelTask",
+    "MultipleOf",
     "NemoCheckpoint",
     "NemoImportError",
     "NeuralModel",
     "NovoGrad",
+    "OneOf",
     "OptimizerConfig",
     "PretrainedBuilder",
     "PretrainedEntry",

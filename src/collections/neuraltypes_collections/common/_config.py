@@ -1,18 +1,22 @@
-"""Frozen dataclass configs: to and from plain mappings and YAML, and `_target_` under an allow-list.
+"""Frozen dataclass configs: checked fields, to and from plain mappings and YAML, `_target_` under an allow-list.
 
 A model config is a frozen dataclass. It doubles as a Hydra structured config
 (`omegaconf.OmegaConf.structured(MyModel.Config)`), and it goes into archives as YAML. Reading one back
 goes through `config_from_dict`, which checks every key and type against the dataclass and never
-imports anything named in the file.
+imports anything named in the file. What a field's value may be is written in its annotation
+(`n_mels: Annotated[int, Interval(ge=1)] = 80`) and checked by `CheckedConfig`, in one place for every config.
 """
 
 from __future__ import annotations
 
+import abc
 import dataclasses
 import enum
+import operator
 import types
 import typing
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any, TypeVar
 
@@ -21,6 +25,11 @@ import yaml
 from ._errors import ConfigError
 
 __all__ = [
+    "CheckedConfig",
+    "FieldRule",
+    "Interval",
+    "MultipleOf",
+    "OneOf",
     "config_to_dict",
     "config_from_dict",
     "config_to_yaml",
@@ -35,6 +44,158 @@ __all__ = [
 ]
 
 C = TypeVar("C")
+
+# ------------------------------------------------------------------------------------------- checked fields
+
+
+class FieldRule(abc.ABC):
+    """What one field of a `CheckedConfig` may hold, written in its annotation: `Annotated[int, Interval(ge=1)]`.
+
+    A rule reads the value and, for bounds that name other fields, the whole config. A value of `None` (an
+    optional field left out) satisfies every rule but `OneOf`.
+    """
+
+    @abc.abstractmethod
+    def broken_by(self, value: Any, config: Any) -> str | None:
+        """`None` if `value` satisfies the rule, else what the field must be (`"> 0 and <= n_fft=512"`)."""
+
+    def shown(self, value: Any) -> str:
+        """How the message shows the value that broke the rule (its `repr`; a rule on a nested config says less)."""
+        return repr(value)
+
+
+def _bound(bound: float | str, config: Any) -> tuple[float | None, str]:
+    """A bound's value and how to print it: a number, or another field of the config by name."""
+    if isinstance(bound, str):
+        value = getattr(config, bound)
+        return value, f"{bound}={value}"
+    return bound, str(bound)
+
+
+_COMPARISONS = (("gt", ">", operator.gt), ("ge", ">=", operator.ge), ("lt", "<", operator.lt), ("le", "<=", operator.le))
+
+
+@dataclass(frozen=True)
+class Interval(FieldRule):
+    """Bounds of a number: `Interval(ge=0, lt=1)` is [0, 1); a bound may name another field (`le="n_fft"`).
+
+    A bound that names a field holding `None` is not checked. `why`, if given, ends the message.
+    """
+
+    gt: float | str | None = None
+    ge: float | str | None = None
+    lt: float | str | None = None
+    le: float | str | None = None
+    why: str = ""
+
+    def broken_by(self, value: Any, config: Any) -> str | None:
+        if value is None:
+            return None
+        wanted, broken = [], False
+        for name, symbol, holds in _COMPARISONS:
+            bound = getattr(self, name)
+            if bound is None:
+                continue
+            limit, shown = _bound(bound, config)
+            if limit is None:
+                continue
+            wanted.append(f"{symbol} {shown}")
+            broken = broken or not holds(value, limit)
+        return _with_why(" and ".join(wanted), self.why) if broken else None
+
+
+@dataclass(frozen=True)
+class MultipleOf(FieldRule):
+    """A whole multiple of `step`, a number or another field by name; `MultipleOf(2, remainder=1)`: odd.
+
+    `why`, if given, ends the message.
+    """
+
+    step: int | str
+    remainder: int = 0
+    why: str = ""
+
+    def broken_by(self, value: Any, config: Any) -> str | None:
+        if value is None:
+            return None
+        step, shown = _bound(self.step, config)
+        if step is None or step < 1 or value % step == self.remainder:
+            return None
+        if self.step == 2:
+            wanted = "odd" if self.remainder else "even"
+        else:
+            wanted = f"a multiple of {shown}" + (f" plus {self.remainder}" if self.remainder else "")
+        return _with_why(wanted, self.why)
+
+
+class OneOf(FieldRule):
+    """One of the given values (`None` among them if the field may be left out)."""
+
+    def __init__(self, *values: object) -> None:
+        self.values = values
+
+    def __repr__(self) -> str:
+        return f"OneOf({', '.join(map(repr, self.values))})"
+
+    def broken_by(self, value: Any, config: Any) -> str | None:
+        return None if value in self.values else "one of " + ", ".join(map(repr, self.values))
+
+
+def _with_why(wanted: str, why: str) -> str:
+    return f"{wanted} ({why})" if why else wanted
+
+
+_FIELD_RULES: dict[type, list[tuple[str, tuple[FieldRule, ...]]]] = {}
+
+
+def _field_rules(cls: type) -> list[tuple[str, tuple[FieldRule, ...]]]:
+    """The fields of a config class that carry rules, with their rules (read once per class)."""
+    found = _FIELD_RULES.get(cls)
+    if found is None:
+        hints = typing.get_type_hints(cls, include_extras=True)
+        found = []
+        for field in dataclasses.fields(cls):
+            hint = hints[field.name]
+            if typing.get_origin(hint) is typing.Annotated:
+                rules = tuple(item for item in typing.get_args(hint)[1:] if isinstance(item, FieldRule))
+                if rules:
+                    found.append((field.name, rules))
+        _FIELD_RULES[cls] = found
+    return found
+
+
+class CheckedConfig:
+    """The base of frozen config dataclasses: the `FieldRule`s in the fields' annotations are checked at creation.
+
+    Every broken rule is reported in one `ConfigError` naming the class, each field, what it must be and what it
+    holds: `JasperBlockConfig: filters must be >= 1, got 0; dropout must be >= 0 and < 1, got 1.5`. A config with a
+    rule that no single field states overrides `__post_init__`, calling `super().__post_init__()` first. For
+    example, `Window(length=1024)` of
+
+    ```python
+    @dataclass(frozen=True)
+    class Window(CheckedConfig):
+        n_fft: Annotated[int, Interval(ge=1)] = 512
+        length: Annotated[int, Interval(gt=0, le="n_fft")] = 400
+    ```
+
+    raises `ConfigError("Window: length must be > 0 and <= n_fft=512, got 1024")`.
+    """
+
+    __slots__ = ()
+
+    def __post_init__(self) -> None:
+        problems = [
+            f"{name} must be {wanted}, got {rule.shown(value)}"
+            for name, rules in _field_rules(type(self))
+            for rule in rules
+            if (wanted := rule.broken_by(value := getattr(self, name), self)) is not None
+        ]
+        if problems:
+            raise ConfigError(f"{type(self).__name__}: " + "; ".join(problems))
+
+
+# ---------------------------------------------------------------------------------------- plain data, YAML
 
 
 def config_to_dict(config: Any) -> dict[str, Any]:

@@ -35,7 +35,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
-from typing import Any, Protocol
+from typing import Annotated, Any, Protocol
 
 import torch
 import torch.nn.functional as F
@@ -43,7 +43,7 @@ from torch import Tensor
 
 from neuraltypes import AudioSignal, Lengths, MelSpectrogram, NeuralModule, attr, params
 
-from ._config import register_config_upgrade
+from ._config import CheckedConfig, Interval, OneOf, register_config_upgrade
 from ._errors import ConfigError, InputError
 from ._masks import lengths_to_mask, mask_beyond
 
@@ -68,13 +68,8 @@ __all__ = [
 NORMALIZE_STD_EPSILON = 1e-5
 
 
-def _require(condition: bool, message: str) -> None:
-    if not condition:
-        raise ConfigError(f"MelConfig: {message}")
-
-
 @dataclass(frozen=True)
-class MelConfig:
+class MelConfig(CheckedConfig):
     """Options of the log-mel front end; the defaults are NeMo ASR's (`MelConfig.nemo_asr()`).
 
     A frozen dataclass that doubles as a Hydra structured config (`common.structured_config(MelConfig)`).
@@ -102,56 +97,35 @@ class MelConfig:
     - `dither`: standard deviation of the Gaussian noise added to the audio, in training mode only.
     """
 
-    sample_rate: int = 16000
+    sample_rate: Annotated[int, Interval(gt=0)] = 16000
     n_fft: int = 512
-    window_length: int = 320
-    hop_length: int = 160
-    n_mels: int = 64
+    window_length: Annotated[int, Interval(gt=0, le="n_fft")] = 320
+    hop_length: Annotated[int, Interval(gt=0)] = 160
+    n_mels: Annotated[int, Interval(gt=0)] = 64
     f_min_hz: float = 0.0
     f_max_hz: float | None = None
-    mel_scale: str = "slaney"
+    mel_scale: Annotated[str, OneOf("slaney", "htk")] = "slaney"
     periodic_window: bool = False
-    padding: str = "center"
-    pad_mode: str = "constant"
+    padding: Annotated[str, OneOf("center", "exact")] = "center"
+    pad_mode: Annotated[str, OneOf("constant", "reflect")] = "constant"
     preemph: float | None = 0.97
     mag_power: float = 2.0
-    log_guard_type: str = "add"
+    log_guard_type: Annotated[str, OneOf("add", "clamp")] = "add"
     log_guard_value: float = 2.0**-24
-    normalize: str | None = "per_feature"
-    pad_to: int = 16
+    normalize: Annotated[str | None, OneOf("per_feature", "whisper", None)] = "per_feature"
+    pad_to: Annotated[int, Interval(ge=0)] = 16
     pad_value: float = 0.0
     drop_last_frame: bool = True
-    dither: float = 1e-5
+    dither: Annotated[float, Interval(ge=0)] = 1e-5
 
     def __post_init__(self) -> None:
-        _require(self.sample_rate > 0, f"sample_rate must be positive, got {self.sample_rate}")
-        _require(
-            0 < self.window_length <= self.n_fft,
-            f"need 0 < window_length <= n_fft, got window_length={self.window_length}, n_fft={self.n_fft}",
-        )
-        _require(self.hop_length > 0, f"hop_length must be positive, got {self.hop_length}")
-        _require(self.n_mels > 0, f"n_mels must be positive, got {self.n_mels}")
+        super().__post_init__()
         f_max_hz = self.sample_rate / 2 if self.f_max_hz is None else self.f_max_hz
-        _require(
-            0 <= self.f_min_hz < f_max_hz <= self.sample_rate / 2,
-            f"need 0 <= f_min_hz < f_max_hz <= sample_rate / 2, got f_min_hz={self.f_min_hz}, "
-            f"f_max_hz={f_max_hz}, sample_rate={self.sample_rate}",
-        )
-        _require(self.mel_scale in ("slaney", "htk"), f"mel_scale must be 'slaney' or 'htk', got {self.mel_scale!r}")
-        _require(self.padding in ("center", "exact"), f"padding must be 'center' or 'exact', got {self.padding!r}")
-        _require(
-            self.pad_mode in ("constant", "reflect"), f"pad_mode must be 'constant' or 'reflect', got {self.pad_mode!r}"
-        )
-        _require(
-            self.log_guard_type in ("add", "clamp"),
-            f"log_guard_type must be 'add' or 'clamp', got {self.log_guard_type!r}",
-        )
-        _require(
-            self.normalize in ("per_feature", "whisper", None),
-            f"normalize must be 'per_feature', 'whisper' or None, got {self.normalize!r}",
-        )
-        _require(self.pad_to >= 0, f"pad_to must be >= 0, got {self.pad_to}")
-        _require(self.dither >= 0, f"dither must be >= 0, got {self.dither}")
+        if not 0 <= self.f_min_hz < f_max_hz <= self.sample_rate / 2:
+            raise ConfigError(
+                f"MelConfig: need 0 <= f_min_hz < f_max_hz <= sample_rate / 2, got f_min_hz={self.f_min_hz}, "
+                f"f_max_hz={f_max_hz}, sample_rate={self.sample_rate}"
+            )
 
     @classmethod
     def nemo_asr(cls) -> MelConfig:

@@ -134,7 +134,7 @@ def test_foreign_or_broken_directories_are_refused(tmp_path: Path, tokenizer_jso
 
 
 def test_options_and_dimensions_are_validated() -> None:
-    with pytest.raises(ConfigError, match="n_audio_state=10 is not a multiple of n_audio_head=3"):
+    with pytest.raises(ConfigError, match=r"n_audio_state must be a multiple of n_audio_head=3 \(each head takes an equal share of the width\), got 10"):
         whisper.WhisperDimensions(n_audio_state=10, n_audio_head=3)
     with pytest.raises(InputError, match="max_initial_timestamp_s must be >= 0"):
         DecodingOptions(max_initial_timestamp_s=-1)

@@ -13,13 +13,14 @@ residual branch per earlier dense-block output.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Annotated, Any, cast
 
 import torch
 from torch import Tensor, nn
 
 from neuraltypes import AcousticEncoded, Lengths, LogProbs, MelSpectrogram, NeuralModule, attr, params
 
+from ...common._config import CheckedConfig, Interval
 from ...common._errors import ConfigError
 from ...common._masks import mask_beyond
 from ._fast import ConvStep, state_version
@@ -31,7 +32,7 @@ _ACTIVATIONS: dict[str, Any] = {"relu": nn.ReLU, "hardtanh": lambda: nn.Hardtanh
 
 
 @dataclass(frozen=True)
-class JasperBlockConfig:
+class JasperBlockConfig(CheckedConfig):
     """One Jasper/QuartzNet block.
 
     **Arguments:**
@@ -46,12 +47,12 @@ class JasperBlockConfig:
     - `se`, `se_reduction_ratio`: squeeze-and-excite over the whole (valid) clip after the last sub-block.
     """
 
-    filters: int
-    repeat: int = 1
-    kernel: int = 11
+    filters: Annotated[int, Interval(ge=1)]
+    repeat: Annotated[int, Interval(ge=1)] = 1
+    kernel: Annotated[int, Interval(ge=1)] = 11
     stride: int = 1
     dilation: int = 1
-    dropout: float = 0.0
+    dropout: Annotated[float, Interval(ge=0, lt=1)] = 0.0
     residual: bool = False
     residual_dense: bool = False
     separable: bool = False
@@ -59,15 +60,12 @@ class JasperBlockConfig:
     se_reduction_ratio: int = 8
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         problems = []
-        if self.filters <= 0 or self.repeat <= 0 or self.kernel <= 0:
-            problems.append(f"filters, repeat, kernel must be positive (got {self.filters}, {self.repeat}, {self.kernel})")
         if self.stride > 1 and self.dilation > 1:
             problems.append(f"stride {self.stride} and dilation {self.dilation} cannot both exceed 1")
         if self.residual_dense and not self.residual:
             problems.append("residual_dense needs residual=True")
-        if not 0.0 <= self.dropout < 1.0:
-            problems.append(f"dropout must be in [0, 1), got {self.dropout}")
         if problems:
             raise ConfigError("JasperBlockConfig: " + "; ".join(problems))
 

@@ -10,27 +10,22 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 import torch
 from torch import Tensor
 
 from neuraltypes import MFCC, AudioSignal, Lengths, MelSpectrogram, NeuralModule, attr, params
 
-from ...common._config import register_config_upgrade
+from ...common._config import CheckedConfig, Interval, register_config_upgrade
 from ...common._errors import ConfigError
 from ...common._mel import FilterbankFrontEnd, hann_window, mel_filterbank, stft
 
 __all__ = ["MFCCConfig", "MFCCPreprocessor", "SpecAugment", "SpecAugmentConfig", "dct_matrix", "mfcc", "spec_augment"]
 
 
-def _require(condition: bool, owner: str, message: str) -> None:
-    if not condition:
-        raise ConfigError(f"{owner}: {message}")
-
-
 @dataclass(frozen=True)
-class MFCCConfig:
+class MFCCConfig(CheckedConfig):
     """Options of the MFCC front end (NeMo `AudioToMFCCPreprocessor`; MatchboxNet/MarbleNet defaults).
 
     Periodic Hann window, reflect padding, HTK mel bank without normalisation, `log(mel + log_offset)`,
@@ -48,26 +43,13 @@ class MFCCConfig:
 
     sample_rate: int = 16000
     n_fft: int = 512
-    window_length: int = 400
+    window_length: Annotated[int, Interval(gt=0, le="n_fft")] = 400
     hop_length: int = 160
     n_mels: int = 64
-    n_mfcc: int = 64
+    n_mfcc: Annotated[int, Interval(gt=0, le="n_mels")] = 64
     f_min_hz: float = 0.0
     f_max_hz: float | None = None
     log_offset: float = 1e-6
-
-    def __post_init__(self) -> None:
-        owner = "MFCCConfig"
-        _require(
-            0 < self.window_length <= self.n_fft,
-            owner,
-            f"need 0 < window_length <= n_fft, got window_length={self.window_length}, n_fft={self.n_fft}",
-        )
-        _require(
-            0 < self.n_mfcc <= self.n_mels,
-            owner,
-            f"need 0 < n_mfcc <= n_mels, got n_mfcc={self.n_mfcc}, n_mels={self.n_mels}",
-        )
 
 
 def _read_old_names(data: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -164,24 +146,20 @@ class MFCCPreprocessor(FilterbankFrontEnd):
 
 
 @dataclass(frozen=True)
-class SpecAugmentConfig:
+class SpecAugmentConfig(CheckedConfig):
     """SpecAugment masks (NeMo `SpectrogramAugmentation`); QuartzNet uses 5 rectangles of 120 frames x 50 bins.
 
     `time_width` is a number of frames if `>= 1`, else a fraction of each clip's length.
     """
 
-    freq_masks: int = 0
-    freq_width: int = 10
-    time_masks: int = 0
+    freq_masks: Annotated[int, Interval(ge=0)] = 0
+    freq_width: Annotated[int, Interval(ge=0)] = 10
+    time_masks: Annotated[int, Interval(ge=0)] = 0
     time_width: float = 0.1
-    rect_masks: int = 5
-    rect_time: int = 120
-    rect_freq: int = 50
+    rect_masks: Annotated[int, Interval(ge=0)] = 5
+    rect_time: Annotated[int, Interval(ge=0)] = 120
+    rect_freq: Annotated[int, Interval(ge=0)] = 50
     mask_value: float = 0.0
-
-    def __post_init__(self) -> None:
-        for name in ("freq_masks", "freq_width", "time_masks", "rect_masks", "rect_time", "rect_freq"):
-            _require(getattr(self, name) >= 0, "SpecAugmentConfig", f"{name} must be >= 0, got {getattr(self, name)}")
 
 
 def spec_augment(

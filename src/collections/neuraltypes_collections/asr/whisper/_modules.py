@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import cast
+from typing import Annotated, cast
 
 import torch
 import torch.nn.functional as F
@@ -38,18 +38,20 @@ from neuraltypes import (
     params,
 )
 
+from ...common._config import CheckedConfig, Interval, MultipleOf
 from ...common._errors import ConfigError
 from ...common._mel import MelConfig, MelFrontEnd
 from ._packed import attention, packed_linear
 
 SAMPLE_RATE = 16000
 HOP_LENGTH = 160
+_HEADS_SHARE = "each head takes an equal share of the width"
 
 __all__ = ["DecoderCache", "WhisperDecoder", "WhisperDimensions", "WhisperEncoder", "WhisperFrontEnd"]
 
 
 @dataclass(frozen=True)
-class WhisperDimensions:
+class WhisperDimensions(CheckedConfig):
     """Sizes of a Whisper model (OpenAI's `ModelDimensions`; the defaults are tiny.en's).
 
     **Arguments:**
@@ -64,25 +66,14 @@ class WhisperDimensions:
 
     n_mels: int = 80
     n_audio_ctx: int = 1500
-    n_audio_state: int = 384
-    n_audio_head: int = 6
+    n_audio_state: Annotated[int, MultipleOf("n_audio_head", why=_HEADS_SHARE)] = 384
+    n_audio_head: Annotated[int, Interval(ge=1)] = 6
     n_audio_layer: int = 4
     n_vocab: int = 51864
     n_text_ctx: int = 448
-    n_text_state: int = 384
-    n_text_head: int = 6
+    n_text_state: Annotated[int, MultipleOf("n_text_head", why=_HEADS_SHARE)] = 384
+    n_text_head: Annotated[int, Interval(ge=1)] = 6
     n_text_layer: int = 4
-
-    def __post_init__(self) -> None:
-        for width, heads, where in (
-            (self.n_audio_state, self.n_audio_head, "n_audio"),
-            (self.n_text_state, self.n_text_head, "n_text"),
-        ):
-            if heads < 1 or width % heads:
-                raise ConfigError(
-                    f"WhisperDimensions: {where}_state={width} is not a multiple of {where}_head={heads}; "
-                    "hint: each head takes an equal share of the width"
-                )
 
     @property
     def n_frames(self) -> int:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any
 
 import torch
 from torch import Tensor
@@ -34,10 +34,11 @@ from ...common import (
     register_model,
     register_nemo_importer,
 )
+from ...common._config import CheckedConfig
 from ...common._errors import InputError, NemoImportError
 from ..modules._aligner import beta_binomial_prior, binarize_alignment, forward_sum_loss
 from ..modules._fastpitch import FastPitch, FastPitchConfig, FastPitchOutput
-from ..modules._features import require_same_contract
+from ..modules._features import SameSpectrogramAs
 from ..modules._pitch import average_per_token
 from ..text._normalize import normalize_text
 from ..text._tokenizers import TextTokenizer
@@ -64,7 +65,7 @@ _MEL = MelSpectrogram[
 
 
 @dataclass(frozen=True)
-class FastPitchModelConfig:
+class FastPitchModelConfig(CheckedConfig):
     """A FastPitch model: network sizes, text front end and the mel features of its training targets.
 
     With `fastpitch.use_aligner` the model learns its durations (NeMo's aligner recipe): the forward-sum loss
@@ -74,13 +75,10 @@ class FastPitchModelConfig:
 
     fastpitch: FastPitchConfig
     text: TextConfig = field(default_factory=TextConfig)
-    features: MelConfig = field(default_factory=MelConfig.nemo_fastpitch)
+    features: Annotated[MelConfig, SameSpectrogramAs("fastpitch")] = field(default_factory=MelConfig.nemo_fastpitch)
     pitch_loss_scale: float = 0.1
     duration_loss_scale: float = 0.1
     bin_loss_scale: float = 0.0
-
-    def __post_init__(self) -> None:
-        require_same_contract("FastPitchModelConfig", "network", self.fastpitch, self.features)
 
 
 @register_model("tts.fastpitch")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any
 
 import torch
 import torch.nn.functional as F
@@ -12,8 +12,9 @@ from torch import Tensor
 from neuraltypes import AudioSignal, Lengths, Loss, MelSpectrogram, TokenIndex, attr, checked, params
 
 from ...common import MelConfig, eval_mode, lengths_to_mask, register_model
+from ...common._config import CheckedConfig
 from ...common._errors import InputError
-from ..modules._features import require_same_contract
+from ..modules._features import SameSpectrogramAs
 from ..modules._tacotron2 import Tacotron2, Tacotron2Config, Tacotron2Output
 from ..modules._waveglow import WaveGlow, WaveGlowConfig
 from ..text._normalize import normalize_text
@@ -27,15 +28,12 @@ _MEL = MelSpectrogram[
 
 
 @dataclass(frozen=True)
-class Tacotron2ModelConfig:
+class Tacotron2ModelConfig(CheckedConfig):
     """A Tacotron 2 model: network, text front end (characters by default, as in the paper), target features."""
 
     tacotron2: Tacotron2Config
     text: TextConfig = field(default_factory=lambda: TextConfig(tokenizer="chars", pad_with_space=False))
-    features: MelConfig = field(default_factory=MelConfig.nemo_fastpitch)
-
-    def __post_init__(self) -> None:
-        require_same_contract("Tacotron2ModelConfig", "network", self.tacotron2, self.features)
+    features: Annotated[MelConfig, SameSpectrogramAs("tacotron2")] = field(default_factory=MelConfig.nemo_fastpitch)
 
 
 @register_model("tts.tacotron2")
@@ -93,17 +91,14 @@ class Tacotron2Model(_SpectrogramGenerator):
 
 
 @dataclass(frozen=True)
-class WaveGlowModelConfig:
+class WaveGlowModelConfig(CheckedConfig):
     """A WaveGlow vocoder: the flow, the features it expects, the latent's `sigma` at synthesis and the `seed` that
     makes synthesis deterministic (`None`: a fresh draw every call)."""
 
     waveglow: WaveGlowConfig = field(default_factory=WaveGlowConfig)
-    features: MelConfig = field(default_factory=MelConfig.hifigan)
+    features: Annotated[MelConfig, SameSpectrogramAs("waveglow")] = field(default_factory=MelConfig.hifigan)
     sigma: float = 0.6
     seed: int | None = 0
-
-    def __post_init__(self) -> None:
-        require_same_contract("WaveGlowModelConfig", "flow", self.waveglow, self.features)
 
 
 @register_model("tts.waveglow")

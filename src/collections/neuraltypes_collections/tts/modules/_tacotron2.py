@@ -7,7 +7,7 @@ then `Tacotron2`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Annotated, NamedTuple
 
 import torch
 import torch.nn.functional as F
@@ -15,13 +15,12 @@ from torch import Tensor, nn
 
 from neuraltypes import Alignment, Lengths, Logits, MelSpectrogram, NeuralModule, TokenIndex, attr, params
 
-from ...common._errors import ConfigError
+from ...common._config import CheckedConfig, Interval, MultipleOf
 from ...common._masks import lengths_to_mask
-from ._features import require_pad_in_vocabulary
 
 
 @dataclass(frozen=True)
-class Tacotron2Config:
+class Tacotron2Config(CheckedConfig):
     """Dimensions of Tacotron 2 (defaults: the paper's model, 22.05 kHz, 80 mels, hop 256).
 
     **Arguments:**
@@ -38,8 +37,8 @@ class Tacotron2Config:
     """
 
     n_tokens: int
-    pad_id: int
-    embedding_dim: int = 512
+    pad_id: Annotated[int, Interval(ge=0, lt="n_tokens")]
+    embedding_dim: Annotated[int, MultipleOf(2, why="a BiLSTM halves it")] = 512
     encoder_kernel_size: int = 5
     encoder_convolutions: int = 3
     prenet_dim: int = 256
@@ -58,13 +57,6 @@ class Tacotron2Config:
     n_mels: int = 80
     sample_rate: int = 22050
     hop_length: int = 256
-
-    def __post_init__(self) -> None:
-        require_pad_in_vocabulary("Tacotron2Config", self.pad_id, self.n_tokens)
-        if self.embedding_dim % 2:
-            raise ConfigError(
-                f"Tacotron2Config: embedding_dim must be even (a BiLSTM halves it), got {self.embedding_dim}"
-            )
 
 
 def _conv_bn(c_in: int, c_out: int, kernel: int) -> nn.Sequential:

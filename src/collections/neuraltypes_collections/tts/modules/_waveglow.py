@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import NamedTuple, cast
+from typing import Annotated, NamedTuple, cast
 
 import torch
 import torch.nn.functional as F
@@ -26,11 +26,12 @@ from neuraltypes import (
     params,
 )
 
+from ...common._config import CheckedConfig, Interval, MultipleOf
 from ...common._errors import ConfigError
 
 
 @dataclass(frozen=True)
-class WaveGlowConfig:
+class WaveGlowConfig(CheckedConfig):
     """Dimensions of WaveGlow (defaults: the paper's model, 22.05 kHz, 80 mels, hop 256).
 
     **Arguments:**
@@ -44,25 +45,20 @@ class WaveGlowConfig:
     """
 
     n_flows: int = 12
-    n_group: int = 8
+    n_group: Annotated[int, Interval(ge=2), MultipleOf(2)] = 8
     n_early_every: int = 4
     n_early_size: int = 2
     wn_layers: int = 8
     wn_channels: int = 256
     wn_kernel_size: int = 3
-    upsample_kernel_size: int = 1024
+    upsample_kernel_size: Annotated[int, Interval(ge="hop_length")] = 1024
     n_mels: int = 80
     sample_rate: int = 22050
-    hop_length: int = 256
+    hop_length: Annotated[int, MultipleOf("n_group")] = 256
     sigma: float = 1.0
 
     def __post_init__(self) -> None:
-        if self.n_group % 2 or self.hop_length % self.n_group:
-            raise ConfigError(
-                f"WaveGlowConfig: n_group ({self.n_group}) must be even and divide hop_length ({self.hop_length})"
-            )
-        if self.upsample_kernel_size < self.hop_length:
-            raise ConfigError("WaveGlowConfig: upsample_kernel_size must be at least hop_length")
+        super().__post_init__()
         remaining = self.n_group - self.n_early_size * ((self.n_flows - 1) // self.n_early_every)
         if remaining < 2 or remaining % 2:
             raise ConfigError(
