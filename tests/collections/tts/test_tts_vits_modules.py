@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 import torch
-from neuraltypes_collections.tts.modules._vits import Decoder, VitsConfig, _time_major
+from neuraltypes_collections.tts.modules._vits import Decoder, ResidualCouplingFlow, VitsConfig, _time_major
 from torch import nn
 
 MEDIUM = VitsConfig()  # Piper "medium": resblock 2
@@ -55,3 +55,34 @@ def test_time_major_convolution_is_conv1d(kernel_size: int, padding: tuple[int, 
     assert got.shape == (2, 31, 20)
     assert (got.transpose(1, 2) - expected).abs().max() <= 1e-5
     assert got.requires_grad == grad
+
+
+@pytest.mark.parametrize("config", [MEDIUM, HIGH], ids=["resblock2", "resblock1"])
+def test_two_threads_give_the_audio_of_one(config: VitsConfig) -> None:
+    """At two threads the flow and the decoder each run in two stretches of frames side by side (one thread each,
+    see common._threads), widened by their reach: the same output as one thread's, and not without the reach."""
+    torch.manual_seed(0)
+    flow, decoder = ResidualCouplingFlow(config).eval(), Decoder(config).eval()
+    for p in flow.parameters():  # the flow's last layers start at zero in training: give them something to do
+        nn.init.normal_(p, std=0.05)
+    prior, mask = torch.randn(2, config.inter_channels, 160), torch.ones(2, 1, 160)
+    mask[1, :, 130:] = 0  # a padded second utterance
+
+    def run(threads: int) -> tuple[torch.Tensor, torch.Tensor]:
+        before = torch.get_num_threads()
+        torch.set_num_threads(threads)
+        try:
+            with torch.inference_mode():
+                latent = flow(prior, mask) * mask
+                return latent, decoder(latent)
+        finally:
+            torch.set_num_threads(before)
+
+    one, two = run(1), run(2)
+    assert two[1].shape == one[1].shape == (2, 160 * config.hop_length)
+    for single, side_by_side in zip(one, two, strict=True):
+        assert (side_by_side - single).abs().max() <= 1e-4 * single.abs().max()
+    flow.reach = decoder.reach = 0
+    blind = run(2)
+    for single, side_by_side in zip(one, blind, strict=True):
+        assert (side_by_side - single).abs().max() > 1e-3 * single.abs().max()

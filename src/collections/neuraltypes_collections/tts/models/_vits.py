@@ -21,6 +21,7 @@ from neuraltypes import AudioSignal, Lengths, NormalSamples, TokenDuration, Toke
 
 from ...common import NeuralModel, eval_mode, lengths_to_mask, register_model
 from ...common._errors import ConfigError, InputError
+from ...common._threads import run_alone
 from ..modules._vits import (
     Decoder,
     ResidualCouplingFlow,
@@ -165,8 +166,13 @@ class VitsModel(NeuralModel):
         c = self.config
         noise_scale = c.noise_scale if noise_scale is None else noise_scale
         mask = lengths_to_mask(lengths, ids.shape[1])[:, None].to(torch.float32)
-        hidden, mean, log_scale = self.enc_p(ids, mask)
-        durations = self._durations(hidden, mask, length_scale, noise_w, generator)
+
+        def text_side() -> tuple[Tensor, Tensor, Tensor]:
+            hidden, mean, log_scale = self.enc_p(ids, mask)
+            return mean, log_scale, self._durations(hidden, mask, length_scale, noise_w, generator)
+
+        # a sentence's tokens are few: their many small operations run on one thread (see common._threads)
+        mean, log_scale, durations = run_alone(text_side)
         frames = durations.sum(dim=-1).clamp(min=1).long()
         frame_mask = lengths_to_mask(frames, int(frames.max()))[:, None].to(torch.float32)
         path = _alignment(durations, frame_mask.shape[-1]) * frame_mask

@@ -23,6 +23,7 @@ from torch import Tensor, nn
 
 from ...common._errors import ConfigError
 from ...common._onednn import onednn_usable
+from ...common._threads import fill_by_windows, side_by_side
 from ._spline import spline_inverse
 
 _LRELU_SLOPE = 0.1
@@ -413,12 +414,23 @@ class ResidualCouplingFlow(nn.Module):
                 _Flip(),
             ]
         self.flows = nn.ModuleList(layers)
+        # how many frames either side an output frame depends on: each coupling's WaveNet layers reach
+        self.reach = c.n_flows * c.flow_layers * (c.flow_kernel_size - 1) // 2
 
     def forward(self, z: Tensor, mask: Tensor) -> Tensor:
         z, mask = z.transpose(1, 2).contiguous(), mask.transpose(1, 2)
+        out = torch.empty_like(z).transpose(1, 2)
+
+        def stretch(low: int, high: int) -> Tensor:
+            return self._backwards(z[:, low:high], mask[:, low:high]).transpose(1, 2)
+
+        # one stretch of frames a thread, side by side (see common._threads)
+        return fill_by_windows(out, stretch, -(-z.shape[1] // side_by_side()), self.reach)
+
+    def _backwards(self, z: Tensor, mask: Tensor) -> Tensor:
         for flow in reversed(self.flows):
             z = torch.flip(z, [-1]) if isinstance(flow, _Flip) else flow(z, mask)
-        return z.transpose(1, 2)
+        return z
 
 
 # decoder ------------------------------------------------------------------------------------------------------
@@ -528,9 +540,13 @@ class Decoder(nn.Module):
             _resblock_radius(k, d, c.resblock)
             for k, d in zip(c.resblock_kernel_sizes, c.resblock_dilation_sizes, strict=True)
         )
-        for u, k in reversed(list(zip(c.upsample_rates, c.upsample_kernel_sizes, strict=True))[1:]):
+        stages = list(zip(c.upsample_rates, c.upsample_kernel_sizes, strict=True))
+        for u, k in reversed(stages[1:]):
             reach = -(-(reach + blocks) // u) + -(-k // u) + 1
         self.halo = reach
+        # and the whole decoder's, in latent frames: the first stage's, then conv_pre's
+        (u, k), self.hop = stages[0], math.prod(c.upsample_rates)
+        self.reach = -(-(reach + blocks) // u) + -(-k // u) + 1 + 3
 
     def _stage(self, i: int, x: Tensor) -> Tensor:
         x = _conv(self.ups[i], F.leaky_relu(x, _LRELU_SLOPE))
@@ -546,22 +562,21 @@ class Decoder(nn.Module):
         return torch.tanh(_conv(self.conv_post, F.leaky_relu(x)))[:, 0, 0]
 
     def forward(self, z: Tensor) -> Tensor:
+        out = z.new_empty(z.shape[0], z.shape[-1] * self.hop)
+
+        def stretch(low: int, high: int) -> Tensor:
+            return self._decode(z[..., low:high])
+
+        # one stretch of frames a thread, side by side (see common._threads), each decoded in chunks
+        return fill_by_windows(out, stretch, -(-z.shape[-1] // side_by_side()), self.reach, self.hop)
+
+    def _decode(self, z: Tensor) -> Tensor:
         # (batch, channel, 1, time), channels last: see `_conv`
         x = self._stage(0, _conv(self.conv_pre, z.unsqueeze(2).contiguous(memory_format=torch.channels_last)))
-        length, window = x.shape[-1], self.chunk + 2 * self.halo
-        if length <= window:
-            return self._later_stages(x)
-        audio = x.new_empty(x.shape[0], length * self.scale)
-        for start in range(0, length, self.chunk):
-            stop = min(start + self.chunk, length)
-            low, high = max(start - self.halo, 0), min(stop + self.halo, length)
-            # every window as wide: the shapes oneDNN made kernels for serve the next sentences too
-            low, high = (length - window, length) if high == length else (low, max(high, window))
-            part = self._later_stages(x[..., low:high])
-            audio[:, start * self.scale : stop * self.scale] = part[:, (start - low) * self.scale :][
-                :, : (stop - start) * self.scale
-            ]
-        return audio
+        out = x.new_empty(x.shape[0], x.shape[-1] * self.scale)
+        return fill_by_windows(
+            out, lambda low, high: self._later_stages(x[..., low:high]), self.chunk, self.halo, self.scale
+        )
 
 
 __all__ = ["Decoder", "ResidualCouplingFlow", "StochasticDurationPredictor", "TextEncoder", "VitsConfig"]

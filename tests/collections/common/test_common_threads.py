@@ -1,0 +1,92 @@
+"""Pieces of one inference call side by side (`common._threads`): each worker at one intra-op thread, results in
+order, the caller's thread count and grad mode respected, windows that cover every step once and give the
+computation of the whole."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+import pytest
+import torch
+import torch.nn.functional as F
+from neuraltypes_collections.common._threads import (
+    fill_by_windows,
+    map_pieces,
+    run_alone,
+    side_by_side,
+    time_windows,
+)
+
+
+@pytest.fixture
+def two_threads() -> Iterator[None]:
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    yield
+    torch.set_num_threads(before)
+
+
+def _where() -> tuple[str, int, bool]:
+    return threading.current_thread().name, torch.get_num_threads(), torch.is_inference_mode_enabled()
+
+
+def test_pieces_run_on_workers_at_one_thread_each(two_threads: None) -> None:
+    caller = threading.current_thread().name
+    with torch.inference_mode():
+        seen = map_pieces(lambda i: (i, *_where()), range(6))
+    assert [s[0] for s in seen] == list(range(6))  # in order
+    assert all(name != caller and name.startswith("neuraltypes-piece") for _, name, _, _ in seen)
+    assert {threads for _, _, threads, _ in seen} == {1}
+    assert all(inference for *_, inference in seen)  # the caller's mode, carried over
+    assert torch.get_num_threads() == 2  # the caller's count is left as it was
+    fresh: list[int] = []
+    thread = threading.Thread(target=lambda: fresh.append(torch.get_num_threads()))
+    thread.start()
+    thread.join()
+    assert fresh == [2]  # and so is that of threads made later
+
+
+def test_pieces_stay_in_the_caller_while_autograd_records_or_at_one_thread(two_threads: None) -> None:
+    caller = threading.current_thread().name
+    assert side_by_side() == 1  # grad is on here
+    assert {name for name, _, _ in map_pieces(lambda _: _where(), range(3))} == {caller}
+    with torch.no_grad():
+        assert side_by_side() == 2
+        torch.set_num_threads(1)
+        assert side_by_side() == 1
+        assert {name for name, _, _ in map_pieces(lambda _: _where(), range(3))} == {caller}
+
+
+def test_a_piece_does_not_split_again(two_threads: None) -> None:
+    with torch.no_grad():
+        inner = map_pieces(lambda _: (side_by_side(), map_pieces(lambda j: j * 2, range(4))), range(2))
+        alone = run_alone(_where)
+    assert inner == [(1, [0, 2, 4, 6])] * 2  # no deadlock: the pieces' pieces run where they are
+    assert alone[0].startswith("neuraltypes-piece") and alone[1] == 1
+
+
+@pytest.mark.parametrize(("length", "chunk", "halo"), [(100, 16, 5), (97, 30, 0), (40, 64, 3), (33, 11, 11)])
+def test_windows_cover_every_step_once_with_their_halo(length: int, chunk: int, halo: int) -> None:
+    windows = time_windows(length, chunk, halo)
+    assert [i for start, stop, _, _ in windows for i in range(start, stop)] == list(range(length))
+    widths = {high - low for _, _, low, high in windows}
+    assert len(widths) == 1  # every window as wide
+    for start, stop, low, high in windows:
+        assert 0 <= low <= start and stop <= high <= length
+        assert start - low >= min(halo, start) and high - stop >= min(halo, length - stop)
+
+
+def test_filled_by_windows_is_the_whole_computation(two_threads: None) -> None:
+    torch.manual_seed(0)
+    x, weight = torch.randn(2, 3, 200), torch.randn(4, 3, 9)
+
+    def conv(signal: torch.Tensor) -> torch.Tensor:  # reaches 4 steps either side; 2 outputs a step
+        return F.conv1d(signal, weight, padding=4).repeat_interleave(2, dim=-1)
+
+    whole = conv(x)
+    with torch.no_grad():
+        windowed = fill_by_windows(torch.empty_like(whole), lambda lo, hi: conv(x[..., lo:hi]), 32, 4, scale=2)
+        short = fill_by_windows(torch.empty_like(whole), lambda lo, hi: conv(x[..., lo:hi]), 32, 2, scale=2)
+    assert (windowed - whole).abs().max() <= 1e-5
+    assert (short - whole).abs().max() > 1e-2  # a halo short of the reach shows at the edges
