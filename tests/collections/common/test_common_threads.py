@@ -66,15 +66,18 @@ def test_a_piece_does_not_split_again(two_threads: None) -> None:
     assert alone[0].startswith("neuraltypes-piece") and alone[1] == 1
 
 
+@pytest.mark.parametrize("same_width", [True, False])
 @pytest.mark.parametrize(("length", "chunk", "halo"), [(100, 16, 5), (97, 30, 0), (40, 64, 3), (33, 11, 11)])
-def test_windows_cover_every_step_once_with_their_halo(length: int, chunk: int, halo: int) -> None:
-    windows = time_windows(length, chunk, halo)
+def test_windows_cover_every_step_once_with_their_halo(length: int, chunk: int, halo: int, same_width: bool) -> None:
+    windows = time_windows(length, chunk, halo, same_width=same_width)
     assert [i for start, stop, _, _ in windows for i in range(start, stop)] == list(range(length))
-    widths = {high - low for _, _, low, high in windows}
-    assert len(widths) == 1  # every window as wide
     for start, stop, low, high in windows:
         assert 0 <= low <= start and stop <= high <= length
         assert start - low >= min(halo, start) and high - stop >= min(halo, length - stop)
+        if not same_width:  # no wider than the halo asks
+            assert start - low == min(halo, start) and high - stop == min(halo, length - stop)
+    if same_width:
+        assert len({high - low for _, _, low, high in windows}) == 1
 
 
 def test_filled_by_windows_is_the_whole_computation(two_threads: None) -> None:

@@ -117,13 +117,16 @@ def run_alone(work: Callable[[], _Result]) -> _Result:
     return _pool(workers).submit(_in_callers_mode(lambda _: work()), None).result()
 
 
-def time_windows(length: int, chunk: int, halo: int) -> list[tuple[int, int, int, int]]:
+def time_windows(
+    length: int, chunk: int, halo: int, *, same_width: bool = True
+) -> list[tuple[int, int, int, int]]:
     """Pieces of ``range(length)`` for a computation whose outputs see `halo` steps either side.
 
     Each is ``(start, stop, low, high)``: the piece ``[start, stop)`` (`chunk` steps, the last shorter) is
-    computed over ``[low, high)``, the piece widened by `halo` either side, and cut back by ``start - low``. Every
-    window is as wide (the first widened to the right, the last to the left): kernels that oneDNN makes for one
-    width serve the next inputs too. One window, the whole of it, where that is no wider.
+    computed over ``[low, high)``, the piece widened by `halo` either side (as far as there is signal), and cut
+    back by ``start - low``. With `same_width`, every window is as wide (the first widened to the right, the last
+    to the left): kernels that oneDNN makes for one width serve the next inputs too. One window, the whole of it,
+    where that is no wider.
     """
     window = chunk + 2 * halo
     if length <= window:
@@ -132,16 +135,23 @@ def time_windows(length: int, chunk: int, halo: int) -> list[tuple[int, int, int
     for start in range(0, length, chunk):
         stop = min(start + chunk, length)
         low, high = max(start - halo, 0), min(stop + halo, length)
-        low, high = (length - window, length) if high == length else (low, max(high, window))
+        if same_width:
+            low, high = (length - window, length) if high == length else (low, max(high, window))
         pieces.append((start, stop, low, high))
     return pieces
 
 
 def fill_by_windows(
-    out: Tensor, compute: Callable[[int, int], Tensor], chunk: int, halo: int, scale: int = 1
+    out: Tensor,
+    compute: Callable[[int, int], Tensor],
+    chunk: int,
+    halo: int,
+    scale: int = 1,
+    *,
+    same_width: bool = True,
 ) -> Tensor:
     """`out`, whose last axis is ``scale`` steps per input step, filled window by window (`time_windows` over
-    ``out.shape[-1] // scale`` input steps), side by side where there are threads (`map_pieces`).
+    ``out.shape[-1] // scale`` input steps, `same_width` as there), side by side where there are threads (`map_pieces`).
 
     ``compute(low, high)`` gives the output of input steps ``[low, high)`` (``(high - low) * scale`` steps on its
     last axis); each window's piece is cut out of it. Exact where each output step depends only on input steps
@@ -153,7 +163,7 @@ def fill_by_windows(
             ..., : (stop - start) * scale
         ]
 
-    map_pieces(piece, time_windows(out.shape[-1] // scale, chunk, halo))
+    map_pieces(piece, time_windows(out.shape[-1] // scale, chunk, halo, same_width=same_width))
     return out
 
 

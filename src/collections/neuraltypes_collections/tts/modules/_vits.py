@@ -424,8 +424,9 @@ class ResidualCouplingFlow(nn.Module):
         def stretch(low: int, high: int) -> Tensor:
             return self._backwards(z[:, low:high], mask[:, low:high]).transpose(1, 2)
 
-        # one stretch of frames a thread, side by side (see common._threads)
-        return fill_by_windows(out, stretch, -(-z.shape[1] // side_by_side()), self.reach)
+        # one stretch of frames a thread, side by side (see common._threads); the lengths of sentences vary anyway
+        stretches = -(-z.shape[1] // side_by_side())
+        return fill_by_windows(out, stretch, stretches, self.reach, same_width=False)
 
     def _backwards(self, z: Tensor, mask: Tensor) -> Tensor:
         for flow in reversed(self.flows):
