@@ -10,8 +10,8 @@ instead, at one intra-op thread, so that the threads never meet until the end.
 
 The workers' OpenMP setting is their own (an OpenMP thread-count setting belongs to the thread that makes it);
 the caller's, and that of threads made later, are left as they were. One setting is the process's: when the
-workers are made, the C library (glibc) is told to keep freed memory for reuse rather than hand it back to the
-system (see `_keep_freed_memory`).
+workers are made (and when a VITS voice first speaks), the C library (glibc) is told to keep freed memory for
+reuse rather than hand it back to the system (see `keep_freed_memory`).
 """
 
 from __future__ import annotations
@@ -36,15 +36,25 @@ _in_worker = threading.local()
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt parameters (malloc.h)
 
 
-def _keep_freed_memory() -> None:
-    """Have glibc's malloc keep freed blocks of up to 32 MB in the process (``M_MMAP_THRESHOLD``) and never shrink
-    its heaps below 128 MB of free space (``M_TRIM_THRESHOLD``); nothing where the C library is not glibc.
+_kept = False
 
-    A worker thread allocates from a heap of its own, which glibc shrinks whenever a large block at its top is
-    freed; the next call's tensors then fault fresh pages in: 8,000-15,000 page faults per VITS sentence at two
-    threads (getrusage), 20 ms of a 150 ms call. With these settings: none. The main thread's heap reaches the same
-    state by itself (glibc raises its thresholds as large blocks are freed), but not the workers'.
+
+def keep_freed_memory() -> None:
+    """Have glibc's malloc keep freed blocks of up to 32 MB in the process (``M_MMAP_THRESHOLD``) and never shrink
+    its heaps below 128 MB of free space (``M_TRIM_THRESHOLD``), once per process; nothing where the C library is
+    not glibc.
+
+    By default glibc hands large freed blocks back to the system and maps them again at the next call, whose
+    tensors then fault fresh pages in: a worker thread's heap is shrunk whenever a large block at its top is
+    freed (8,000-15,000 page faults per VITS sentence at two threads, 20 ms of a 150 ms call), and on one thread
+    sentences of new lengths found the main heap's thresholds wrong for them (17,000-23,000 faults a sentence,
+    six sentences 1.30 s against 1.16 s). With these settings: none, after a sentence's first call. The price is
+    memory: what a call freed stays in the process for the next.
     """
+    global _kept
+    if _kept:
+        return
+    _kept = True
     try:
         mallopt = ctypes.CDLL(None).mallopt
     except (OSError, AttributeError):
@@ -58,7 +68,7 @@ def _pool(workers: int) -> ThreadPoolExecutor:
     with _pools_lock:
         pool = _pools.get(workers)
         if pool is None:
-            _keep_freed_memory()
+            keep_freed_memory()
             pool = ThreadPoolExecutor(workers, thread_name_prefix="neuraltypes-piece")
             ready = threading.Barrier(workers)
 
@@ -167,4 +177,11 @@ def fill_by_windows(
     return out
 
 
-__all__ = ["fill_by_windows", "map_pieces", "run_alone", "side_by_side", "time_windows"]
+__all__ = [
+    "fill_by_windows",
+    "keep_freed_memory",
+    "map_pieces",
+    "run_alone",
+    "side_by_side",
+    "time_windows",
+]

@@ -21,7 +21,7 @@ from neuraltypes import AudioSignal, Lengths, NormalSamples, TokenDuration, Toke
 
 from ...common import NeuralModel, eval_mode, lengths_to_mask, register_model
 from ...common._errors import ConfigError, InputError
-from ...common._threads import run_alone
+from ...common._threads import keep_freed_memory, run_alone
 from ..modules._vits import (
     Decoder,
     ResidualCouplingFlow,
@@ -164,6 +164,7 @@ class VitsModel(NeuralModel):
         per utterance; each token's duration in frames.
         """
         c = self.config
+        keep_freed_memory()  # else every sentence's large blocks are mapped afresh (see common._threads)
         noise_scale = c.noise_scale if noise_scale is None else noise_scale
         mask = lengths_to_mask(lengths, ids.shape[1])[:, None].to(torch.float32)
 
