@@ -29,7 +29,7 @@ from ...common import eval_mode
 from ...common._audio import AudioInput, is_single_audio, load_audio
 from ...common._errors import InputError
 from ...common._verbs import AudioVerbOptions, batches, check_batch_size, model_device
-from ..vad._segments import pad_spans
+from ..vad._segments import TimeSpan, pad_spans
 from ._embed import ModelArgument, ge2e_model
 from ._ge2e import GE2EModel, normalize_volume
 
@@ -45,18 +45,11 @@ WINDOW_PAD_S = 0.03
 
 
 @dataclass(frozen=True)
-class SpeakerTurn:
+class SpeakerTurn(TimeSpan):
     """One stretch of one speaker: `start_s` and `end_s` in seconds, and the `speaker` label (``speaker_0``, ...,
     numbered in order of first appearance)."""
 
-    start_s: float
-    end_s: float
     speaker: str
-
-    @property
-    def duration_s(self) -> float:
-        """Length of the turn in seconds."""
-        return self.end_s - self.start_s
 
 
 @dataclass(frozen=True)

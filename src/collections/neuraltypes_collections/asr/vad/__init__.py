@@ -34,6 +34,9 @@ from ._segments import (
     SpeechSegment as SpeechSegment,
 )
 from ._segments import (
+    TimeSpan as TimeSpan,
+)
+from ._segments import (
     segments_from_probs as segments_from_probs,
 )
 from ._segments import (
@@ -74,6 +77,7 @@ __all__ = [
     "SpeechDetection",
     "SpeechDetector",
     "SpeechSegment",
+    "TimeSpan",
     "WeightsSource",
     "default_silero_vad",
     "detect_speech",

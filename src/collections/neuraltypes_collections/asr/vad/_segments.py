@@ -25,18 +25,25 @@ _ENCODER_BLOCK_CHUNKS = 2048  # chunks encoded per call in `speech_probs_of` (ab
 
 
 @dataclass(frozen=True)
-class SpeechSegment:
-    """A stretch of speech: `start_s` and `end_s` in seconds from the start of the audio (padding included), and
-    `score`, the mean speech probability of its chunks (padding excluded)."""
+class TimeSpan:
+    """A stretch of a recording, `start_s` to `end_s` in seconds from its start: what a speech segment and a
+    speaker's turn are, each with what it adds."""
 
     start_s: float
     end_s: float
-    score: float
 
     @property
     def duration_s(self) -> float:
-        """Length of the segment in seconds."""
+        """Length of the stretch in seconds."""
         return self.end_s - self.start_s
+
+
+@dataclass(frozen=True)
+class SpeechSegment(TimeSpan):
+    """A stretch of speech: `start_s` and `end_s` in seconds from the start of the audio (padding included), and
+    `score`, the mean speech probability of its chunks (padding excluded)."""
+
+    score: float
 
 
 @dataclass(frozen=True)
@@ -309,6 +316,7 @@ __all__ = [
     "SegmentationOptions",
     "SpeechDetection",
     "SpeechSegment",
+    "TimeSpan",
     "refuse_windows",
     "segments_from_probs",
     "speech_groups",
