@@ -102,6 +102,40 @@ def test_unregistered_model_cannot_be_saved(tmp_path):
     assert not list(tmp_path.iterdir())
 
 
+def test_the_config_class_is_named_once_as_the_type_argument():
+    from neuraltypes_collections.common._model import ConfigT
+
+    @dataclasses.dataclass(frozen=True)
+    class SizeConfig:
+        size: int = 2
+
+    class Sized(NeuralModel[SizeConfig]):
+        def __init__(self, config: SizeConfig) -> None:
+            super().__init__(config)
+            self.linear = torch.nn.Linear(config.size, 1)
+
+    class _Family(NeuralModel[ConfigT]):  # a generic base of models names no config itself
+        pass
+
+    class Member(_Family[SizeConfig]):
+        pass
+
+    class Explicit(NeuralModel):
+        Config = SizeConfig
+
+    class Nameless(NeuralModel):
+        pass
+
+    assert Sized.Config is Member.Config is Explicit.Config is SizeConfig and TinyRegressor.Config is TinyRegressorConfig
+    assert "Config" not in vars(_Family)
+    assert Sized(SizeConfig(3)).linear.in_features == 3 and Member(SizeConfig()).config == SizeConfig()
+    with pytest.raises(ConfigError, match=r"Sized expects a SizeConfig config, got TinyRegressorConfig"):
+        Sized(TinyRegressorConfig())  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match=r"Nameless must name its config class, a frozen dataclass: "
+                                          r"class Nameless\(NeuralModel\[ItsConfig\]\)"):
+        Nameless(SizeConfig())
+
+
 def test_wrong_config_type_is_refused():
     with pytest.raises(ConfigError, match="TinyRegressor expects a TinyRegressorConfig config, got dict"):
         TinyRegressor({"features": 4})  # type: ignore[arg-type]

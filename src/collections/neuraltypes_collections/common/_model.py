@@ -15,12 +15,14 @@ import dataclasses
 import importlib
 import importlib.util
 import os
+import typing
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, Generic
 
 import torch
 from torch import Tensor
+from typing_extensions import TypeVar
 
 from neuraltypes import NeuralModule
 
@@ -52,6 +54,8 @@ def eval_mode(module: torch.nn.Module) -> Iterator[None]:
         module.train(was_training)
 
 M = TypeVar("M", bound="NeuralModel")
+#: The config class of a model: `NeuralModel[CTCModelConfig]`; a bare `NeuralModel` is a model of any config.
+ConfigT = TypeVar("ConfigT", default=Any)
 
 _MODELS: dict[str, type[NeuralModel]] = {}
 
@@ -59,12 +63,14 @@ _MODELS: dict[str, type[NeuralModel]] = {}
 _LAZY_MODELS: dict[str, str] = {}
 
 
-class NeuralModel(NeuralModule):
+class NeuralModel(NeuralModule, Generic[ConfigT]):
     """Base class of every model in the collections: a typed module plus a frozen config.
 
-    Subclasses set ``Config`` (a frozen dataclass), build their layers from it in ``__init__``, and are
-    registered with ``@register_model("collection.name")``. They annotate ``forward`` with neuraltypes
-    tags, and override the training hooks they need.
+    Subclasses name their config class (a frozen dataclass) once, as the type argument:
+    ``class Tiny(NeuralModel[TinyConfig])`` types ``self.config`` and sets the class attribute ``Config``, which
+    archives read back configs with (a class may still set ``Config`` itself). They build their layers from the
+    config in ``__init__``, are registered with ``@register_model("collection.name")``, annotate ``forward`` with
+    neuraltypes tags, and override the training hooks they need.
 
     **Arguments:**
 
@@ -78,8 +84,7 @@ class NeuralModel(NeuralModule):
         features: int = 4
 
     @register_model("common.tiny")
-    class Tiny(NeuralModel):
-        Config = TinyConfig
+    class Tiny(NeuralModel[TinyConfig]):
         def __init__(self, config: TinyConfig) -> None:
             super().__init__(config)
             self.linear = torch.nn.Linear(config.features, 1)
@@ -90,14 +95,27 @@ class NeuralModel(NeuralModule):
     """
 
     Config: ClassVar[type[Any]]
+    config: ConfigT
     model_name: ClassVar[str] = ""
 
-    def __init__(self, config: Any) -> None:
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "Config" in vars(cls):
+            return
+        for base in vars(cls).get("__orig_bases__", ()):
+            origin, arguments = typing.get_origin(base), typing.get_args(base)
+            # `NeuralModel[X]` or `_Vocoder[X]` with a class X; a type variable (a generic base of models) is not one
+            if isinstance(origin, type) and issubclass(origin, NeuralModel) and arguments:
+                if isinstance(arguments[0], type):
+                    cls.Config = arguments[0]
+
+    def __init__(self, config: ConfigT) -> None:
         super().__init__()
         expected = getattr(type(self), "Config", None)
         if not (isinstance(expected, type) and dataclasses.is_dataclass(expected)):
             raise ConfigError(
-                f"{type(self).__name__} must set the class attribute Config to a frozen dataclass"
+                f"{type(self).__name__} must name its config class, a frozen dataclass: "
+                f"class {type(self).__name__}(NeuralModel[ItsConfig])"
             )
         if not isinstance(config, expected):
             raise ConfigError(

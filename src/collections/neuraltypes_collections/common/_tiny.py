@@ -30,15 +30,13 @@ class TinyRegressorConfig:
 
 
 @register_model("common.tiny_regressor")
-class TinyRegressor(NeuralModel):
+class TinyRegressor(NeuralModel[TinyRegressorConfig]):
     """Maps ``features`` to one value; trained with mean squared error on ``(features, target)`` batches.
 
     **Arguments:**
 
     - ``config``: a ``TinyRegressorConfig``.
     """
-
-    Config = TinyRegressorConfig
 
     def __init__(self, config: TinyRegressorConfig) -> None:
         super().__init__(config)

@@ -5,7 +5,7 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, Self, overload
+from typing import TYPE_CHECKING, Any, NamedTuple, Self, overload
 
 import torch
 from torch import Tensor
@@ -14,6 +14,7 @@ from neuraltypes import Encoded, Logits, Mask, NeuralModule, TokenIndex
 
 from ..common import NeuralModel, register_model
 from ..common._errors import ConfigError
+from ..common._model import ConfigT
 from ..common._huggingface import HFTextEncoder, hf_text_encoder_from_config, load_hf_text_encoder
 from ._labels import CAPIT_LABELS, PUNCT_LABELS
 from ._stored_layers import install_stored_layers
@@ -185,7 +186,7 @@ def build_encoder(owner: str, base_encoder: str, artifacts: Mapping[str, bytes],
     return encoder_from_artifacts(owner, artifacts, do_lower_case)
 
 
-class TextEncoderModel(NeuralModel):
+class TextEncoderModel(NeuralModel[ConfigT]):
     """The base of the models that put heads on one BERT-family encoder (`PunctuationCapitalizationModel`,
     `TokenClassificationModel`, `QuestionAnsweringModel`): it holds the encoder, refuses a config that wants more
     positions than the encoder has, keeps only the stored layers in the state dict (`install_stored_layers`),
@@ -236,7 +237,7 @@ class TextEncoderModel(NeuralModel):
 
 
 @register_model("nlp.punctuation_capitalization")
-class PunctuationCapitalizationModel(TextEncoderModel):
+class PunctuationCapitalizationModel(TextEncoderModel[PunctuationCapitalizationConfig]):
     """Restores punctuation (none , . ?) and capitalization of lowercased, unpunctuated text.
 
     Build it with `from_config` (the encoder comes from `config.base_encoder`'s wheel or from the artifacts),
@@ -257,11 +258,8 @@ class PunctuationCapitalizationModel(TextEncoderModel):
         ['How are you today?']
     """
 
-    Config: ClassVar[type[PunctuationCapitalizationConfig]] = PunctuationCapitalizationConfig
-
     def __init__(self, config: PunctuationCapitalizationConfig, encoder: HFTextEncoder) -> None:
         super().__init__(config, encoder)
-        self.config: PunctuationCapitalizationConfig = config
         self.punct_head = TokenClassifierHead(encoder.hidden_size, len(config.punct_labels), config.punct_head)
         self.capit_head = TokenClassifierHead(encoder.hidden_size, len(config.capit_labels), config.capit_head)
 

@@ -2,7 +2,7 @@
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, ClassVar, NamedTuple, overload
+from typing import TYPE_CHECKING, NamedTuple, overload
 
 import torch
 from torch import Tensor
@@ -76,7 +76,7 @@ class SpanLogits(NamedTuple):
 
 
 @register_model("nlp.question_answering")
-class QuestionAnsweringModel(TextEncoderModel):
+class QuestionAnsweringModel(TextEncoderModel[QuestionAnsweringConfig]):
     """Finds the answer to a question as a span of a context text (SQuAD-style extractive QA).
 
     No pretrained QA model ships (no QA data is available offline): build one with `from_config` and train it, or
@@ -94,11 +94,8 @@ class QuestionAnsweringModel(TextEncoderModel):
         'Paris'
     """
 
-    Config: ClassVar[type[QuestionAnsweringConfig]] = QuestionAnsweringConfig
-
     def __init__(self, config: QuestionAnsweringConfig, encoder: HFTextEncoder) -> None:
         super().__init__(config, encoder)
-        self.config: QuestionAnsweringConfig = config
         self.head = TokenClassifierHead(encoder.hidden_size, 2, config.head)
 
     def forward(

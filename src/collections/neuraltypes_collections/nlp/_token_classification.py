@@ -2,7 +2,7 @@
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, ClassVar, overload
+from typing import TYPE_CHECKING, overload
 
 import torch
 from torch import Tensor
@@ -75,7 +75,7 @@ class TokenClassificationConfig:
 
 
 @register_model("nlp.token_classification")
-class TokenClassificationModel(TextEncoderModel):
+class TokenClassificationModel(TextEncoderModel[TokenClassificationConfig]):
     """Tags each word of a text with a label, such as the BIO labels of named entities (PERSON, ORG, DATE, ...).
 
     Build it with `from_config`, `from_pretrained("ner_en_minilm")`, or `restore_from(path)` for an archive or a
@@ -92,11 +92,8 @@ class TokenClassificationModel(TextEncoderModel):
         [('john', 'PERSON'), ('paris', 'GPE')]                                                # doctest: +SKIP
     """
 
-    Config: ClassVar[type[TokenClassificationConfig]] = TokenClassificationConfig
-
     def __init__(self, config: TokenClassificationConfig, encoder: HFTextEncoder) -> None:
         super().__init__(config, encoder)
-        self.config: TokenClassificationConfig = config
         self.head = TokenClassifierHead(encoder.hidden_size, len(config.labels), config.head)
         self.case_embedding: torch.nn.Embedding | None = None
         if config.case_feature:  # zero at first: the pretrained encoder's path is unchanged until trained

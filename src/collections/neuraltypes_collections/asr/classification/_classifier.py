@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 from torch import Tensor
+from typing_extensions import TypeVar
 
 from neuraltypes import AudioSignal, ClassificationTarget, Lengths, Logits, Loss, attr, checked, tag, tag_of
 
@@ -115,12 +116,17 @@ class ClassifyOptions(AudioVerbOptions, total=False):
     """The keywords of `classify`, which `ClassificationModel.classify` takes too: the shared ones only."""
 
 
-class _SpeechClassifier(NeuralModel):
+_ClassifierConfigT = TypeVar(
+    "_ClassifierConfigT",
+    bound="ClassificationModelConfig | FrameClassificationModelConfig",
+    default="ClassificationModelConfig | FrameClassificationModelConfig",
+)
+
+
+class _SpeechClassifier(NeuralModel[_ClassifierConfigT]):
     """What NeMo's two speech classifiers share (`ClassificationModel` per clip, `FrameClassificationModel` per
     encoder step): the labels of their config, audio at their preprocessor's rate, and speech detection as the
     grid's method. Not registered, not built on its own: a subclass defines `forward` and `chunk_speech_probs`."""
-
-    config: ClassificationModelConfig | FrameClassificationModelConfig
 
     @property
     def sample_rate(self) -> int:
@@ -137,7 +143,7 @@ class _SpeechClassifier(NeuralModel):
 
 
 @register_model("asr.classification")
-class ClassificationModel(_SpeechClassifier):
+class ClassificationModel(_SpeechClassifier[ClassificationModelConfig]):
     """Speech classifier: MFCC front-end, crop-or-pad, Jasper encoder, pooled linear decoder.
 
     Covers MatchboxNet (command recognition) and MarbleNet (segment-level voice activity detection, labels
@@ -149,9 +155,6 @@ class ClassificationModel(_SpeechClassifier):
     >>> model.classify([torch.zeros(16000)])[0].label in ("yes", "no")
     True
     """
-
-    Config = ClassificationModelConfig
-    config: ClassificationModelConfig
 
     def __init__(self, config: ClassificationModelConfig) -> None:
         super().__init__(config)

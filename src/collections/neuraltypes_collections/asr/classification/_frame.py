@@ -73,7 +73,7 @@ class FrameOutput(NamedTuple):
 
 
 @register_model("asr.frame_classification")
-class FrameClassificationModel(_SpeechClassifier):
+class FrameClassificationModel(_SpeechClassifier[FrameClassificationModelConfig]):
     """Frame classifier: log-mel front-end, Jasper encoder, a linear layer at every encoder step.
 
     >>> model = FrameClassificationModel(FrameClassificationModelConfig()).eval()
@@ -81,9 +81,6 @@ class FrameClassificationModel(_SpeechClassifier):
     >>> out.logits.shape, out.step_lengths.tolist(), model.step_s
     (torch.Size([1, 51, 2]), [50], 0.02)
     """
-
-    Config = FrameClassificationModelConfig
-    config: FrameClassificationModelConfig
 
     def __init__(self, config: FrameClassificationModelConfig) -> None:
         super().__init__(config)

@@ -84,7 +84,7 @@ class CTCOutput(NamedTuple):
 
 
 @register_model("asr.ctc")
-class CTCModel(NeuralModel):
+class CTCModel(NeuralModel[CTCModelConfig]):
     """Jasper/QuartzNet CTC speech recognizer (NeMo's `EncDecCTCModel`).
 
     Build it from a config, restore it with `NeuralModel.restore_from` (our archives or NeMo `.nemo`
@@ -95,9 +95,6 @@ class CTCModel(NeuralModel):
     >>> out.log_probs.shape, out.encoded_lengths.tolist()
     (torch.Size([2, 56, 29]), [50, 28])
     """
-
-    Config = CTCModelConfig
-    config: CTCModelConfig
 
     def __init__(self, config: CTCModelConfig, tokenizer: CharTokenizer | BPETokenizer | None = None) -> None:
         super().__init__(config)

@@ -11,7 +11,7 @@ import importlib
 import types
 from typing import TYPE_CHECKING, Any
 
-from ...common._model import NeuralModel
+from ...common._model import ConfigT, NeuralModel
 
 if TYPE_CHECKING:
     from . import _embed
@@ -30,7 +30,7 @@ class Verb:
         return function if instance is None else types.MethodType(function, instance)
 
 
-class SpeakerModel(NeuralModel):
+class SpeakerModel(NeuralModel[ConfigT]):
     """A model that embeds voices: `embed_speakers`, `verify` and `identify` as methods. Not registered, not built
     on its own; `GE2EModel` adds `diarize` the same way."""
 

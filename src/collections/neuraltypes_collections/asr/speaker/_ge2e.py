@@ -191,7 +191,7 @@ class GE2EEncoder(NeuralModule):
 
 
 @register_model("asr.ge2e")
-class GE2EModel(SpeakerModel):
+class GE2EModel(SpeakerModel[GE2EConfig]):
     """GE2E speaker encoder: one 256-dimensional unit vector per recording; cosine similarity compares voices.
 
     `GE2EModel.from_pretrained("ge2e_resemblyzer")` reads the weights the `resemblyzer` package installs. The
@@ -201,9 +201,6 @@ class GE2EModel(SpeakerModel):
     >>> model(torch.randn(2, 24000) * 0.1, torch.tensor([24000, 16000])).shape
     torch.Size([2, 8])
     """
-
-    Config = GE2EConfig
-    config: GE2EConfig
 
     def __init__(self, config: GE2EConfig) -> None:
         super().__init__(config)

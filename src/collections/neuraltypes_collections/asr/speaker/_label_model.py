@@ -262,7 +262,7 @@ class SpeakerLabelOutput(NamedTuple):
 
 
 @register_model("asr.speaker_label")
-class SpeakerLabelModel(SpeakerModel):
+class SpeakerLabelModel(SpeakerModel[SpeakerLabelModelConfig]):
     """A NeMo speaker model (`EncDecSpeakerLabelModel`: TitaNet, SpeakerNet, ECAPA-TDNN): log-mel features, a
     Jasper-style or ECAPA-TDNN encoder, pooling and embedding layers.
 
@@ -275,9 +275,6 @@ class SpeakerLabelModel(SpeakerModel):
     >>> out.logits.shape, out.embeddings.shape
     (torch.Size([2, 4]), torch.Size([2, 8]))
     """
-
-    Config = SpeakerLabelModelConfig
-    config: SpeakerLabelModelConfig
 
     def __init__(self, config: SpeakerLabelModelConfig) -> None:
         super().__init__(config)

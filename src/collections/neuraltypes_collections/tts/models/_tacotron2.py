@@ -37,11 +37,8 @@ class Tacotron2ModelConfig(CheckedConfig):
 
 
 @register_model("tts.tacotron2")
-class Tacotron2Model(_SpectrogramGenerator):
+class Tacotron2Model(_SpectrogramGenerator[Tacotron2ModelConfig]):
     """Tacotron 2 text-to-spectrogram model: `parse`, `generate_spectrogram`, and the teacher-forced loss."""
-
-    Config = Tacotron2ModelConfig
-    config: Tacotron2ModelConfig
 
     def __init__(self, config: Tacotron2ModelConfig, tokenizer: TextTokenizer | None = None) -> None:
         super().__init__(config, tokenizer)
@@ -102,11 +99,8 @@ class WaveGlowModelConfig(CheckedConfig):
 
 
 @register_model("tts.waveglow")
-class WaveGlowModel(_Vocoder):
+class WaveGlowModel(_Vocoder[WaveGlowModelConfig]):
     """WaveGlow vocoder: `convert_spectrogram_to_audio(mel)`; trains by maximum likelihood on audio segments."""
-
-    Config = WaveGlowModelConfig
-    config: WaveGlowModelConfig
 
     def __init__(self, config: WaveGlowModelConfig) -> None:
         super().__init__(config)

@@ -26,6 +26,7 @@ from ...common import (
 )
 from ...common._config import CheckedConfig, Interval
 from ...common._errors import InputError
+from ...common._model import ConfigT
 from ..modules._features import SameSpectrogramAs
 from ..modules._griffin_lim import griffin_lim, mel_to_linear
 from ..modules._hifigan import HifiGanConfig, HifiGanGenerator, fold_weight_norm
@@ -41,7 +42,7 @@ _MEL = MelSpectrogram[
 ]
 
 
-class _Vocoder(NeuralModel):
+class _Vocoder(NeuralModel[ConfigT]):
     """Shared surface of the vocoders: the spectrogram contract, analysis and `convert_spectrogram_to_audio`.
     Each vocoder's config names its mel features (`config.features`, a `MelConfig`); the front end over them is
     built here (its buffers are not in the state dict)."""
@@ -88,7 +89,7 @@ class HifiGanModelConfig(CheckedConfig):
 
 
 @register_model("tts.hifigan")
-class HifiGan(_Vocoder):
+class HifiGan(_Vocoder[HifiGanModelConfig]):
     """HiFi-GAN vocoder: log-mel spectrogram to waveform.
 
     ```python
@@ -97,9 +98,6 @@ class HifiGan(_Vocoder):
     audio = vocoder.convert_spectrogram_to_audio(mel)
     ```
     """
-
-    Config = HifiGanModelConfig
-    config: HifiGanModelConfig
 
     def __init__(self, config: HifiGanModelConfig) -> None:
         super().__init__(config)
@@ -186,7 +184,7 @@ class GriffinLimConfig(CheckedConfig):
 
 
 @register_model("tts.griffin_lim")
-class GriffinLim(_Vocoder):
+class GriffinLim(_Vocoder[GriffinLimConfig]):
     """Griffin-Lim vocoder: no weights, works for any mel configuration, sounds phasey.
 
     ```python
@@ -195,8 +193,6 @@ class GriffinLim(_Vocoder):
     ```
     """
 
-    Config = GriffinLimConfig
-    config: GriffinLimConfig
     stft_window: Tensor
 
     def __init__(self, config: GriffinLimConfig) -> None:
