@@ -19,7 +19,12 @@ from neuraltypes import Encoded, Mask, NeuralModule, TokenIndex
 
 from ._errors import ArchiveError, ConfigError, InputError
 
-__all__ = ["HFTextEncoder", "hf_text_encoder_from_config", "load_hf_text_encoder"]
+__all__ = ["HFTextEncoder", "TokenIds", "TokenMask", "hf_text_encoder_from_config", "load_hf_text_encoder"]
+
+#: Subword ids of a padded batch of sequences, as every text encoder and text-encoder model takes them.
+TokenIds = TokenIndex[Tensor, "batch token"]
+#: Which positions of a padded batch of sequences are real tokens (`True`) rather than padding.
+TokenMask = Mask[Tensor, "batch token"]
 
 _WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
 _TOKENIZER_FILES = ("tokenizer.json", "vocab.txt")
@@ -65,9 +70,9 @@ class HFTextEncoder(NeuralModule):
 
     def forward(
         self,
-        input_ids: TokenIndex[Tensor, "batch token"],
-        attention_mask: Mask[Tensor, "batch token"],
-        token_type_ids: TokenIndex[Tensor, "batch token"] | None = None,
+        input_ids: TokenIds,
+        attention_mask: TokenMask,
+        token_type_ids: TokenIds | None = None,
         extra_embeddings: Encoded[Tensor, "batch token channel"] | None = None,
     ) -> Encoded[Tensor, "batch token channel"]:
         """Encode token ids.

@@ -10,12 +10,18 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Self, overload
 import torch
 from torch import Tensor
 
-from neuraltypes import Encoded, Logits, Mask, NeuralModule, TokenIndex
+from neuraltypes import Encoded, Logits, NeuralModule
 
 from ..common import NeuralModel, register_model
 from ..common._errors import ConfigError
+from ..common._huggingface import (
+    HFTextEncoder,
+    TokenIds,
+    TokenMask,
+    hf_text_encoder_from_config,
+    load_hf_text_encoder,
+)
 from ..common._model import ConfigT
-from ..common._huggingface import HFTextEncoder, hf_text_encoder_from_config, load_hf_text_encoder
 from ._labels import CAPIT_LABELS, PUNCT_LABELS
 from ._stored_layers import install_stored_layers
 
@@ -265,9 +271,9 @@ class PunctuationCapitalizationModel(TextEncoderModel[PunctuationCapitalizationC
 
     def forward(
         self,
-        input_ids: TokenIndex[Tensor, "batch token"],
-        attention_mask: Mask[Tensor, "batch token"],
-        token_type_ids: TokenIndex[Tensor, "batch token"] | None = None,
+        input_ids: TokenIds,
+        attention_mask: TokenMask,
+        token_type_ids: TokenIds | None = None,
     ) -> PunctCapitLogits:
         """Per-token punctuation and capitalization logits.
 

@@ -7,11 +7,11 @@ from typing import TYPE_CHECKING, NamedTuple, overload
 import torch
 from torch import Tensor
 
-from neuraltypes import Logits, Mask, TokenIndex
+from neuraltypes import Logits
 
 from ..common import register_model
 from ..common._errors import ConfigError
-from ..common._huggingface import HFTextEncoder
+from ..common._huggingface import HFTextEncoder, TokenIds, TokenMask
 from ._model import HeadConfig, TextEncoderModel, TokenClassifierHead
 
 if TYPE_CHECKING:  # the verb imports the model: import it back only when called
@@ -100,9 +100,9 @@ class QuestionAnsweringModel(TextEncoderModel[QuestionAnsweringConfig]):
 
     def forward(
         self,
-        input_ids: TokenIndex[Tensor, "batch token"],
-        attention_mask: Mask[Tensor, "batch token"],
-        token_type_ids: TokenIndex[Tensor, "batch token"] | None = None,
+        input_ids: TokenIds,
+        attention_mask: TokenMask,
+        token_type_ids: TokenIds | None = None,
     ) -> SpanLogits:
         """Start and end logits of every token.
 

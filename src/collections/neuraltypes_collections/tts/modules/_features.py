@@ -9,11 +9,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from torch import Tensor
+
+from neuraltypes import MelSpectrogram, attr, params
+
 from ...common._config import FieldRule
 from ...common._mel import SpectrogramGeometry
 
 #: A network config that states the spectrogram it produces or consumes (the TTS generators' protocol builds on it).
 _SpectrogramContract = SpectrogramGeometry
+
+#: The annotation of the spectrograms a TTS network or model produces or consumes: log-mel frames at the
+#: `sample_rate`, `n_mels` and `hop_length` of the module itself.
+ModelMel = MelSpectrogram[
+    Tensor, "batch mel frame", params(sample_rate=attr("sample_rate"), n_mels=attr("n_mels"), hop_length=attr("hop_length"))
+]
 
 
 def _geometry(config: SpectrogramGeometry) -> tuple[int, int, int]:
@@ -37,4 +47,4 @@ class SameSpectrogramAs(FieldRule):
         return str(_geometry(value))
 
 
-__all__ = ["SameSpectrogramAs"]
+__all__ = ["ModelMel", "SameSpectrogramAs"]

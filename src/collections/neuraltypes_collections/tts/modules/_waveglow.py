@@ -18,16 +18,15 @@ from neuraltypes import (
     AudioSignal,
     LogDeterminant,
     Loss,
-    MelSpectrogram,
     NeuralModule,
     NormalSamples,
     attr,
     checked,
-    params,
 )
 
 from ...common._config import CheckedConfig, Interval, MultipleOf
 from ...common._errors import ConfigError
+from ._features import ModelMel
 
 
 @dataclass(frozen=True)
@@ -121,11 +120,6 @@ class WaveGlowLatent(NamedTuple):
     log_det: LogDeterminant[Tensor, "batch"]
 
 
-_MEL = MelSpectrogram[
-    Tensor, "batch mel frame", params(sample_rate=attr("sample_rate"), n_mels=attr("n_mels"), hop_length=attr("hop_length"))
-]
-
-
 class WaveGlow(NeuralModule):
     """WaveGlow vocoder: `forward(mel, sigma)` samples audio; `encode(audio, mel)` maps audio to its latent.
 
@@ -157,7 +151,7 @@ class WaveGlow(NeuralModule):
         return spect.reshape(b, m, t // g, g).permute(0, 1, 3, 2).reshape(b, m * g, t // g)
 
     @checked
-    def encode(self, audio: AudioSignal[Tensor, "batch time", attr("sample_rate")], mel: _MEL) -> WaveGlowLatent:
+    def encode(self, audio: AudioSignal[Tensor, "batch time", attr("sample_rate")], mel: ModelMel) -> WaveGlowLatent:
         """The latent of `audio` given its spectrogram (time = frame x hop), for the training loss."""
         c = self.config
         spect = self._condition(mel)
@@ -183,7 +177,7 @@ class WaveGlow(NeuralModule):
         return nll.sum() / latent.z.numel() + 0.5 * math.log(2 * math.pi * sigma**2)
 
     def forward(
-        self, mel: _MEL, sigma: float = 0.6, seed: int | None = None
+        self, mel: ModelMel, sigma: float = 0.6, seed: int | None = None
     ) -> AudioSignal[Tensor, "batch time", attr("sample_rate")]:
         """Sample audio for `mel` with latent standard deviation `sigma` (deterministic when `seed` is given)."""
         spect = self._condition(mel)
