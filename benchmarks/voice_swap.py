@@ -6,6 +6,7 @@
     python benchmarks/voice_swap.py --minutes 0 --seeds 5 --threads 1   # the round trip with five voice seeds
     python benchmarks/voice_swap.py --minutes 0 --seeds 5 --beam 5      # a variant: Whisper's beam search
     python benchmarks/voice_swap.py --minutes 0 --seeds 5 --noise-scale 0.333 --noise-w 0.333   # the voice's noise
+    python benchmarks/voice_swap.py --minutes 0 --seeds 5 --pace 0.9                # the voice's speaking rate
     python benchmarks/voice_swap.py --minutes 0 --seeds 2 --texts ../shared/data/speech-mini/dev.jsonl  # + held-out
 
 First the output is shown to be right, then its time counts: for each of the five shared LibriVox clips
@@ -13,7 +14,11 @@ First the output is shown to be right, then its time counts: for each of the fiv
 the voice-swapped outputs (Whisper on the swapped speech; text compared in its spoken form: lowercase, no
 punctuation, numbers and abbreviations expanded). Acceptance: the swapped outputs' WER at most 5 points above the
 originals' (with the voice's seed 0, the pipeline's default; ``--seeds N`` repeats the swap with seeds 0..N-1 and
-gives their mean too, since 71 words make each seed's figure move by 1.4 points a word). Then the real-time factor (seconds of work per second of input; target <= 0.25 in total) of each stage
+gives their mean too, since 71 words make each seed's figure move by 1.4 points a word). For each seed it also
+lists the words the swapped output gets wrong that the original did not (word-level alignment against the
+references), and the WER of the voice speaking the reference transcripts themselves (heard by the same
+recogniser): that separates the voice's own intelligibility from the recogniser's first-pass errors spoken again.
+Then the real-time factor (seconds of work per second of input; target <= 0.25 in total) of each stage
 on the clips and on a recording of `--minutes` minutes (the five clips over and over with a second of silence
 between them, swapped from a file stretch by stretch), on `--threads` threads (default 2). Model loading is
 timed apart and not counted. OpenMP's threads wait passively unless ``OMP_WAIT_POLICY`` says otherwise. Timings on a shared machine are noisy: repeat with ``--repeats``; the ``cpu`` column
@@ -24,6 +29,7 @@ machine was: on one thread, CPU time is about what the wall time would be on an 
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
 import os
 import tempfile
@@ -57,6 +63,14 @@ def stage_line(name: str, times: dict[str, float], seconds: float, cpu_s: float)
     return f"{name:<28} {seconds:7.1f} s   {cells}   total {total:6.3f}   cpu {cpu_s / seconds:6.3f}"
 
 
+def word_errors(reference: str, heard: str) -> list[str]:
+    """Each difference of `heard` from `reference` (words aligned), as ``"in his -> and is"`` (``-``: none)."""
+    words, got = reference.split(), heard.split()
+    matcher = difflib.SequenceMatcher(a=words, b=got, autojunk=False)
+    return [f"{' '.join(words[a:b]) or '-'} -> {' '.join(got[c:d]) or '-'}"
+            for operation, a, b, c, d in matcher.get_opcodes() if operation != "equal"]  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", help="the real-speech folder (manifest.jsonl, audio/)")
@@ -69,6 +83,7 @@ def main() -> None:
                         "transcriptions (default: greedy, the pipeline's)")  # fmt: skip
     parser.add_argument("--noise-scale", type=float, help="the voice's noise_scale (default: its own, 0.667)")
     parser.add_argument("--noise-w", type=float, help="the voice's noise_w (default: its own, 0.8)")
+    parser.add_argument("--pace", type=float, default=1.0, help="the voice's speaking rate (default 1.0, its own)")
     parser.add_argument("--texts", metavar="JSONL", help="also the voice alone: it speaks each `text` of this "
                         "manifest (e.g. ../shared/data/speech-mini/dev.jsonl) with each seed, the recogniser hears it")  # fmt: skip
     parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
@@ -77,16 +92,17 @@ def main() -> None:
 
     from neuraltypes_collections.asr import transcribe, wer
     from neuraltypes_collections.pipelines import VoiceSwapper, spoken_form, voice_swap
+    from neuraltypes_collections.tts import synthesize
 
     data = find_data(options.data)
     rows = [json.loads(line) for line in (data / "manifest.jsonl").read_text().splitlines() if line.strip()]
     start = time.perf_counter()
     swapper = VoiceSwapper(punctuate=options.punctuate, beam=options.beam, noise_scale=options.noise_scale,
-                           noise_w=options.noise_w)  # fmt: skip
+                           noise_w=options.noise_w, pace=options.pace)  # fmt: skip
     print(f"{swapper.stages}; loaded in {time.perf_counter() - start:.1f} s; {options.threads} threads; "
           f"OMP_WAIT_POLICY={os.environ['OMP_WAIT_POLICY']}; Whisper beam {options.beam or 'none (greedy)'}; "
           f"voice noise_scale {'default' if options.noise_scale is None else options.noise_scale}, "
-          f"noise_w {'default' if options.noise_w is None else options.noise_w}")  # fmt: skip
+          f"noise_w {'default' if options.noise_w is None else options.noise_w}, pace {options.pace:g}")  # fmt: skip
 
     # 1. right output first: the round trip on the five clips
     references = [row["text"] for row in rows]
@@ -97,6 +113,7 @@ def main() -> None:
     print(f"\nround trip on {len(rows)} clips ({sum(r['duration'] for r in rows):.2f} s, "
           f"{sum(len(r.split()) for r in references)} words), WER against the references:")  # fmt: skip
     swapped_wers: list[float] = []
+    reference_wers: list[float] = []
     for seed in range(options.seeds):
         results = [voice_swap(clip, asr=swapper, seed=seed) for clip in clips]
         heard = transcribe(swapper.recognizer, [result.audio for result in results], beam=swapper.beam)
@@ -107,23 +124,32 @@ def main() -> None:
                 print(f"  {Path(row['audio_filepath']).stem[-4:]}: heard    {before!r}\n"
                       f"        spoken   {result.text!r}\n        heard back {after!r}")  # fmt: skip
         verdict = "ok" if swapped_wers[-1] <= original_wer + 5 else "FAILED (more than 5 points above)"
+        # the voice on the reference texts themselves, heard by the same recogniser
+        spoken = [synthesize(swapper.voice, reference[0].upper() + reference[1:] + ".", seed=seed,
+                             noise_scale=swapper.noise_scale, noise_w=swapper.noise_w, pace=swapper.pace)
+                  for reference in references]  # fmt: skip
+        heard_references = transcribe(swapper.recognizer, [speech.audio for speech in spoken], beam=swapper.beam)
+        reference_wers.append(wer(references, [spoken_form(t.text) for t in heard_references]).rate * 100)
         print(f"  seed {seed}: original clips {original_wer:.1f} %, voice-swapped outputs {swapped_wers[-1]:.1f} %: "
-              f"{verdict}")  # fmt: skip
+              f"{verdict}; the voice on the references {reference_wers[-1]:.1f} %")  # fmt: skip
+        new = [f"{Path(row['audio_filepath']).stem[-4:]} {error}" for row, reference, before, after
+               in zip(rows, references, originals, swapped, strict=True)
+               for error in word_errors(reference, after) if error not in word_errors(reference, before)]  # fmt: skip
+        print(f"    errors the originals do not have: {'; '.join(new) or 'none'}")
     swapped_wer = sum(swapped_wers) / len(swapped_wers)
     if options.seeds > 1:
         verdict = "ok" if swapped_wer <= original_wer + 5 else "FAILED (more than 5 points above)"
         print(f"  mean of {options.seeds} seeds: voice-swapped outputs {swapped_wer:.1f} % "
-              f"({swapped_wer - original_wer:+.1f} points): {verdict}")  # fmt: skip
+              f"({swapped_wer - original_wer:+.1f} points): {verdict}; the voice on the references "
+              f"{sum(reference_wers) / len(reference_wers):.1f} %")  # fmt: skip
 
     # 1b. the voice alone on held-out text: five clips cannot rank settings that move a word or two
     voice_wers: list[float] = []
     if options.texts:
-        from neuraltypes_collections.tts import synthesize
-
         texts = [json.loads(line)["text"] for line in Path(options.texts).read_text().splitlines() if line.strip()]
         for seed in range(options.seeds):
             spoken = [synthesize(swapper.voice, text, seed=seed, noise_scale=swapper.noise_scale,
-                                 noise_w=swapper.noise_w) for text in texts]  # fmt: skip
+                                 noise_w=swapper.noise_w, pace=swapper.pace) for text in texts]  # fmt: skip
             heard = transcribe(swapper.recognizer, [speech.audio for speech in spoken], beam=swapper.beam)
             voice_wers.append(wer(texts, [spoken_form(t.text) for t in heard]).rate * 100)
         print(f"\nthe voice alone on {len(texts)} held-out texts ({sum(len(t.split()) for t in texts)} words, "
@@ -150,7 +176,8 @@ def main() -> None:
     print(stage_line(f"five clips (best of {options.repeats})", best, input_s, best_cpu))
     figures: dict[str, object] = {
         "stages": swapper.stages, "threads": options.threads, "original_wer": original_wer,
-        "swapped_wers": swapped_wers, "voice_wers": voice_wers, "clips_rtf": {k: v / input_s for k, v in best.items()},
+        "swapped_wers": swapped_wers, "reference_wers": reference_wers, "voice_wers": voice_wers,
+        "clips_rtf": {k: v / input_s for k, v in best.items()},
         "clips_rtf_total": sum(best.values()) / input_s, "clips_cpu_per_s": best_cpu / input_s,
     }  # fmt: skip
 

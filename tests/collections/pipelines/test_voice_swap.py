@@ -159,6 +159,8 @@ def test_bad_arguments_name_themselves(swapper: VoiceSwapper) -> None:
         VoiceSwapper(*models, beam=0)  # type: ignore[arg-type]
     with pytest.raises(InputError, match="noise_w must be >= 0 or None, got -0.1"):
         VoiceSwapper(*models, noise_w=-0.1)  # type: ignore[arg-type]
+    with pytest.raises(InputError, match="pace must be > 0, got 0"):
+        VoiceSwapper(*models, pace=0)  # type: ignore[arg-type]
     from neuraltypes_collections.asr import CTCModel
 
     with pytest.raises(InputError, match="beam is a Whisper recogniser's beam size; this recogniser is a CTCModel"):
@@ -172,6 +174,11 @@ def test_the_voice_controls_reach_the_voice(swapper: VoiceSwapper) -> None:
     quiet = [voice_swap(CLIP, asr=still, seed=seed).audio for seed in (0, 1)]
     noisy = [voice_swap(CLIP, asr=swapper, seed=seed).audio for seed in (0, 1)]
     assert quiet[0] is not None and quiet[1] is not None and torch.equal(quiet[0], quiet[1])
+    # a slower pace (0.8): the same most likely speech, each phoneme held longer
+    slow = VoiceSwapper(swapper.recognizer, swapper.punctuator, swapper.voice, "always", noise_scale=0, noise_w=0,
+                        pace=0.8)  # fmt: skip
+    slower = voice_swap(CLIP, asr=slow, seed=0).audio
+    assert slower is not None and 1.1 < slower.numel() / quiet[0].numel() < 1.35  # durations are whole frames
     assert noisy[0] is not None and noisy[1] is not None
     assert noisy[0].shape != noisy[1].shape or not torch.equal(noisy[0], noisy[1])
 

@@ -164,15 +164,16 @@ class VoiceSwapper:
     - `beam`: a Whisper recogniser's beam size (``None``: greedy decoding, the default; faster-whisper's is 5).
     - `noise_scale`, `noise_w`: the voice's sampling spreads (``None``: the voice's own, 0.667 and 0.8 for
       ``vits_en_joe``); see `synthesize`. The round trip of ``benchmarks/voice_swap.py`` compares them.
+    - `pace`: the voice's speaking rate (> 1 faster, < 1 slower; 1.0: its own), as `synthesize`'s.
 
     Raises `InputError` (``NT309``) for a model of the wrong kind, an unknown mode, a beam that is not a positive
-    integer (or any beam for a CTC model) or a negative noise scale, and ``ContractViolation`` (``NT212``) when
-    the chain's stages do not fit (`stages` is the report).
+    integer (or any beam for a CTC model), a negative noise scale or a pace that is not > 0, and
+    ``ContractViolation`` (``NT212``) when the chain's stages do not fit (`stages` is the report).
     """
 
     def __init__(self, asr: ModelReference = "whisper_tiny_en", punctuation: ModelReference = "punctuation_en_minilm",
                  tts: ModelReference = "vits_en_joe", punctuate: PunctuateMode = "auto", *, beam: int | None = None,
-                 noise_scale: float | None = None, noise_w: float | None = None) -> None:  # fmt: skip
+                 noise_scale: float | None = None, noise_w: float | None = None, pace: float = 1.0) -> None:  # fmt: skip
         from ..asr._transcribe import SpeechRecognizer
         from ..asr.models._ctc import CTCModel
         from ..asr.vad import speech_detector
@@ -185,6 +186,8 @@ class VoiceSwapper:
         for name, value in (("noise_scale", noise_scale), ("noise_w", noise_w)):
             if value is not None and not value >= 0:
                 raise InputError(f"voice_swap: {name} must be >= 0 or None, got {value!r}", source=name)
+        if not pace > 0:
+            raise InputError(f"voice_swap: pace must be > 0, got {pace!r}", source="pace")
         if beam is not None and (isinstance(beam, bool) or not isinstance(beam, int) or beam < 1):
             raise InputError(f"voice_swap: beam must be an integer >= 1 or None, got {beam!r}", source="beam")
         recognizer = resolve_model(asr, NeuralModel, function="voice_swap")
@@ -196,6 +199,7 @@ class VoiceSwapper:
         self.beam = beam
         self.noise_scale = noise_scale
         self.noise_w = noise_w
+        self.pace = pace
         self.recognizer: NeuralModel = recognizer
         voice = resolve_model(tts, NeuralModel, function="voice_swap")
         if not isinstance(voice, VitsModel):
@@ -258,7 +262,8 @@ class VoiceSwapper:
         if not any(character.isalnum() for character in text):
             return None
         begin = time.perf_counter()
-        speech = synthesize(self.voice, text, seed=seed, noise_scale=self.noise_scale, noise_w=self.noise_w)
+        speech = synthesize(self.voice, text, seed=seed, noise_scale=self.noise_scale, noise_w=self.noise_w,
+                            pace=self.pace)  # fmt: skip
         tts_s = time.perf_counter() - begin
         output_words = None
         if speech.durations is not None:
