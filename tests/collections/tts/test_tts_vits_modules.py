@@ -5,8 +5,13 @@ no voice needed."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
+
 import pytest
 import torch
+from neuraltypes_collections.common import ConfigError
+from neuraltypes_collections.tts.models._vits import VitsModelConfig
 from neuraltypes_collections.tts.modules._vits import Decoder, ResidualCouplingFlow, VitsConfig, _time_major
 from torch import nn
 
@@ -86,3 +91,20 @@ def test_two_threads_give_the_audio_of_one(config: VitsConfig) -> None:
     blind = run(2)
     for single, side_by_side in zip(one, blind, strict=True):
         assert (side_by_side - single).abs().max() > 1e-3 * single.abs().max()
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda: VitsConfig(hidden_channels=191), "VitsConfig: hidden_channels must be a multiple of n_heads=2"),
+        (lambda: VitsConfig(resblock=3), "VitsConfig: resblock must be one of 1, 2, got 3"),
+        (lambda: VitsConfig(upsample_rates=(8, 8)), "upsample_rates and upsample_kernel_sizes must have the same"),
+        (
+            lambda: VitsModelConfig(length_scale=0, noise_w=-1),
+            "VitsModelConfig: length_scale must be > 0, got 0; noise_w must be >= 0, got -1",
+        ),
+    ],
+)
+def test_configs_name_what_is_wrong(make: Callable[[], object], message: str) -> None:
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        make()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import NamedTuple, TypedDict, Unpack, cast
+from typing import Annotated, NamedTuple, TypedDict, Unpack, cast
 
 import torch
 from torch import Tensor
@@ -20,6 +20,7 @@ import neuraltypes as nt
 from neuraltypes import AudioSignal, Lengths, NormalSamples, TokenDuration, TokenIndex, attr
 
 from ...common import NeuralModel, eval_mode, lengths_to_mask, register_model
+from ...common._config import CheckedConfig, Interval
 from ...common._errors import ConfigError, InputError
 from ...common._threads import keep_freed_memory, run_alone
 from ..modules._vits import (
@@ -36,7 +37,7 @@ BOS, EOS, PAD = PIPER_BOS, PIPER_EOS, PIPER_PAD
 
 
 @dataclass(frozen=True)
-class VitsModelConfig:
+class VitsModelConfig(CheckedConfig):
     """A VITS voice: the network, its phoneme inventory and its inference defaults.
 
     **Arguments:**
@@ -52,11 +53,12 @@ class VitsModelConfig:
     network: VitsConfig = field(default_factory=VitsConfig)
     phoneme_ids: dict[str, int] = field(default_factory=dict)
     espeak_voice: str = "en-us"
-    noise_scale: float = 0.667
-    length_scale: float = 1.0
-    noise_w: float = 0.8
+    noise_scale: Annotated[float, Interval(ge=0)] = 0.667
+    length_scale: Annotated[float, Interval(gt=0)] = 1.0
+    noise_w: Annotated[float, Interval(ge=0)] = 0.8
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         for symbol, index in self.phoneme_ids.items():
             if not 0 <= index < self.network.n_symbols:
                 raise ConfigError(
@@ -67,8 +69,6 @@ class VitsModelConfig:
             raise ConfigError(
                 f"VitsModelConfig: phoneme_ids lacks the framing symbols {framing} (Piper's ^ $ _)"
             )
-        if not self.length_scale > 0 or self.noise_scale < 0 or self.noise_w < 0:
-            raise ConfigError("VitsModelConfig: length_scale must be > 0, noise_scale and noise_w >= 0")
 
 
 class VitsSpeech(NamedTuple):
@@ -115,7 +115,7 @@ class SpeakOptions(TypedDict, total=False):
 
 
 @register_model("tts.vits")
-class VitsModel(NeuralModel):
+class VitsModel(NeuralModel[VitsModelConfig]):
     """VITS text-to-speech (Kim et al., 2021) with a stochastic duration predictor, inference only.
 
     Parameter names follow the reference code as Piper exports it, so `from_piper` loads any Piper voice.
@@ -128,9 +128,6 @@ class VitsModel(NeuralModel):
     out = voice(ids[None], torch.tensor([ids.numel()]), noise_scale=0.0, noise_w=0.0)
     ```
     """
-
-    Config = VitsModelConfig
-    config: VitsModelConfig
 
     def __init__(self, config: VitsModelConfig) -> None:
         super().__init__(config)

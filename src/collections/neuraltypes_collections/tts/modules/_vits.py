@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import cast
+from typing import Annotated, cast
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from ...common._config import CheckedConfig, Interval, MultipleOf, OneOf
 from ...common._errors import ConfigError
 from ...common._onednn import onednn_usable
 from ...common._threads import fill_by_windows, side_by_side
@@ -30,7 +31,7 @@ _LRELU_SLOPE = 0.1
 
 
 @dataclass(frozen=True)
-class VitsConfig:
+class VitsConfig(CheckedConfig):
     """Dimensions of a VITS generator (the defaults are Piper's "medium" quality).
 
     **Arguments:**
@@ -47,9 +48,9 @@ class VitsConfig:
     """
 
     n_symbols: int = 256
-    hidden_channels: int = 192
+    hidden_channels: Annotated[int, Interval(gt=0), MultipleOf("n_heads", why="the heads share the channels")] = 192
     filter_channels: int = 768
-    n_heads: int = 2
+    n_heads: Annotated[int, Interval(gt=0)] = 2
     n_layers: int = 6
     kernel_size: int = 3
     window_size: int = 4
@@ -60,16 +61,13 @@ class VitsConfig:
     upsample_rates: tuple[int, ...] = (8, 8, 4)
     upsample_kernel_sizes: tuple[int, ...] = (16, 16, 8)
     upsample_initial_channel: int = 256
-    resblock: int = 2
+    resblock: Annotated[int, OneOf(1, 2)] = 2
     resblock_kernel_sizes: tuple[int, ...] = (3, 5, 7)
     resblock_dilation_sizes: tuple[tuple[int, ...], ...] = ((1, 2), (2, 6), (3, 12))
     sample_rate: int = 22050
 
     def __post_init__(self) -> None:
-        if self.hidden_channels % self.n_heads:
-            raise ConfigError(
-                f"VitsConfig: hidden_channels {self.hidden_channels} must divide into {self.n_heads} heads"
-            )
+        super().__post_init__()
         if len(self.upsample_rates) != len(self.upsample_kernel_sizes):
             raise ConfigError(
                 "VitsConfig: upsample_rates and upsample_kernel_sizes must have the same length"
@@ -78,8 +76,6 @@ class VitsConfig:
             raise ConfigError(
                 "VitsConfig: resblock_kernel_sizes and resblock_dilation_sizes must have the same length"
             )
-        if self.resblock not in (1, 2):
-            raise ConfigError(f"VitsConfig: resblock must be 1 or 2, got {self.resblock!r}")
 
     @property
     def hop_length(self) -> int:
