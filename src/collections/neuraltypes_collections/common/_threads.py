@@ -17,6 +17,7 @@ reuse rather than hand it back to the system (see `keep_freed_memory`).
 from __future__ import annotations
 
 import ctypes
+import os
 import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -31,6 +32,17 @@ _Result = TypeVar("_Result")
 _pools: dict[int, ThreadPoolExecutor] = {}
 _pools_lock = threading.Lock()
 _in_worker = threading.local()
+
+
+def _forget_pools() -> None:
+    """In a forked child: the parent's worker threads do not exist there, so its pools would never answer."""
+    global _pools_lock
+    _pools.clear()
+    _pools_lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pools)
 
 
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt parameters (malloc.h)
