@@ -57,7 +57,8 @@ def test_pieces_stay_in_the_caller_while_autograd_records_or_at_one_thread(two_t
     assert side_by_side() == 1  # grad is on here
     assert {name for name, _, _ in map_pieces(lambda _: _where(), range(3))} == {caller}
     with torch.no_grad():
-        assert side_by_side() == 2
+        assert side_by_side() == side_by_side(torch.zeros(1)) == 2
+        assert side_by_side(torch.zeros(1, device="meta")) == 1  # off the CPU: one piece at a time
         torch.set_num_threads(1)
         assert side_by_side() == 1
         assert {name for name, _, _ in map_pieces(lambda _: _where(), range(3))} == {caller}

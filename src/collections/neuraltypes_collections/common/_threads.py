@@ -100,10 +100,13 @@ def _pool(workers: int) -> ThreadPoolExecutor:
         return pool
 
 
-def side_by_side() -> int:
+def side_by_side(data: Tensor | None = None) -> int:
     """How many pieces may run at once here: PyTorch's intra-op threads; 1 while autograd records (a piece's
-    graph would span threads) and inside a piece (pieces do not split again)."""
+    graph would span threads), inside a piece (pieces do not split again) and for `data` off the CPU (a GPU
+    runs one piece's operations in parallel already)."""
     if torch.is_grad_enabled() or getattr(_in_worker, "yes", False):
+        return 1
+    if data is not None and data.device.type != "cpu":
         return 1
     return torch.get_num_threads()
 
@@ -173,7 +176,8 @@ def fill_by_windows(
     same_width: bool = True,
 ) -> Tensor:
     """`out`, whose last axis is ``scale`` steps per input step, filled window by window (`time_windows` over
-    ``out.shape[-1] // scale`` input steps, `same_width` as there), side by side where there are threads (`map_pieces`).
+    ``out.shape[-1] // scale`` input steps, `same_width` as there), side by side where there are threads and
+    `out` is on the CPU (`map_pieces`).
 
     ``compute(low, high)`` gives the output of input steps ``[low, high)`` (``(high - low) * scale`` steps on its
     last axis); each window's piece is cut out of it. Exact where each output step depends only on input steps
@@ -185,7 +189,12 @@ def fill_by_windows(
             ..., : (stop - start) * scale
         ]
 
-    map_pieces(piece, time_windows(out.shape[-1] // scale, chunk, halo, same_width=same_width))
+    windows = time_windows(out.shape[-1] // scale, chunk, halo, same_width=same_width)
+    if side_by_side(out) > 1:
+        map_pieces(piece, windows)
+    else:
+        for window in windows:
+            piece(window)
     return out
 
 

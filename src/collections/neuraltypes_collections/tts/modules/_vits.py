@@ -421,7 +421,7 @@ class ResidualCouplingFlow(nn.Module):
             return self._backwards(z[:, low:high], mask[:, low:high]).transpose(1, 2)
 
         # one stretch of frames a thread, side by side (see common._threads); the lengths of sentences vary anyway
-        stretches = -(-z.shape[1] // side_by_side())
+        stretches = -(-z.shape[1] // side_by_side(z))
         return fill_by_windows(out, stretch, stretches, self.reach, same_width=False)
 
     def _backwards(self, z: Tensor, mask: Tensor) -> Tensor:
@@ -565,7 +565,7 @@ class Decoder(nn.Module):
             return self._decode(z[..., low:high])
 
         # one stretch of frames a thread, side by side (see common._threads), each decoded in chunks
-        return fill_by_windows(out, stretch, -(-z.shape[-1] // side_by_side()), self.reach, self.hop)
+        return fill_by_windows(out, stretch, -(-z.shape[-1] // side_by_side(z)), self.reach, self.hop)
 
     def _decode(self, z: Tensor) -> Tensor:
         # (batch, channel, 1, time), channels last: see `_conv`
