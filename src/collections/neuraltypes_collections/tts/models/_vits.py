@@ -163,20 +163,22 @@ class VitsModel(NeuralModel[VitsModelConfig]):
         c = self.config
         keep_freed_memory()  # else every sentence's large blocks are mapped afresh (see common._threads)
         noise_scale = c.noise_scale if noise_scale is None else noise_scale
-        mask = lengths_to_mask(lengths, ids.shape[1])[:, None].to(torch.float32)
 
         def text_side() -> tuple[Tensor, Tensor, Tensor]:
+            """The prior's latent frames, the frames per utterance and the durations."""
+            mask = lengths_to_mask(lengths, ids.shape[1])[:, None].to(torch.float32)
             hidden, mean, log_scale = self.enc_p(ids, mask)
-            return mean, log_scale, self._durations(hidden, mask, length_scale, noise_w, generator)
+            durations = self._durations(hidden, mask, length_scale, noise_w, generator)
+            frames = durations.sum(dim=-1).clamp(min=1).long()
+            frame_mask = lengths_to_mask(frames, int(frames.max()))[:, None].to(torch.float32)
+            path = _alignment(durations, frame_mask.shape[-1]) * frame_mask
+            mean, log_scale = mean @ path, log_scale @ path
+            noise = torch.randn(mean.shape, generator=generator, device=ids.device)
+            return mean + noise * torch.exp(log_scale) * noise_scale, frames, durations
 
         # a sentence's tokens are few: their many small operations run on one thread (see common._threads)
-        mean, log_scale, durations = run_alone(text_side)
-        frames = durations.sum(dim=-1).clamp(min=1).long()
-        frame_mask = lengths_to_mask(frames, int(frames.max()))[:, None].to(torch.float32)
-        path = _alignment(durations, frame_mask.shape[-1]) * frame_mask
-        mean, log_scale = mean @ path, log_scale @ path
-        noise = torch.randn(mean.shape, generator=generator, device=ids.device)
-        audio = self.decode(mean + noise * torch.exp(log_scale) * noise_scale, frames)
+        prior, frames, durations = run_alone(text_side)
+        audio = self.decode(prior, frames)
         return VitsOutput(audio, frames * self.hop_length, durations.long(), frames)
 
     def _durations(
@@ -215,7 +217,7 @@ class VitsModel(NeuralModel[VitsModelConfig]):
         """Audio of latent frames drawn from the prior (the text's means and scales spread over each token's
         frames): the normalising flow run backwards, then the decoder; ``hop_length`` samples per frame."""
         frame_mask = lengths_to_mask(frames, prior.shape[-1])[:, None].to(prior.dtype)
-        return cast(Tensor, self.dec(self.flow(prior, frame_mask) * frame_mask))
+        return cast(Tensor, self.dec(self.flow(prior, frame_mask)))  # the flow's output is masked
 
     # text -> ids --------------------------------------------------------------------------------------------
 

@@ -414,14 +414,17 @@ class ResidualCouplingFlow(nn.Module):
         self.reach = c.n_flows * c.flow_layers * (c.flow_kernel_size - 1) // 2
 
     def forward(self, z: Tensor, mask: Tensor) -> Tensor:
-        z, mask = z.transpose(1, 2).contiguous(), mask.transpose(1, 2)
-        out = torch.empty_like(z).transpose(1, 2)
+        """`z` ``(batch, channel, frame)``, `mask` ``(batch, 1, frame)``; the result is masked."""
+        out = z.new_empty(z.shape[0], z.shape[2], z.shape[1]).transpose(1, 2)
 
         def stretch(low: int, high: int) -> Tensor:
-            return self._backwards(z[:, low:high], mask[:, low:high]).transpose(1, 2)
+            # time-major inside the stretch: every step from here on runs on the stretch's own thread
+            frames = mask[..., low:high].transpose(1, 2)
+            latent = self._backwards(z[..., low:high].transpose(1, 2).contiguous(), frames) * frames
+            return latent.transpose(1, 2)
 
         # one stretch of frames a thread, side by side (see common._threads); the lengths of sentences vary anyway
-        stretches = -(-z.shape[1] // side_by_side(z))
+        stretches = -(-z.shape[-1] // side_by_side(z))
         return fill_by_windows(out, stretch, stretches, self.reach, same_width=False)
 
     def _backwards(self, z: Tensor, mask: Tensor) -> Tensor:
