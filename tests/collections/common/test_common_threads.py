@@ -68,8 +68,10 @@ def test_a_piece_does_not_split_again(two_threads: None) -> None:
     with torch.no_grad():
         inner = map_pieces(lambda _: (side_by_side(), map_pieces(lambda j: j * 2, range(4))), range(2))
         alone = run_alone(_where)
+        off_the_cpu = run_alone(_where, torch.zeros(1, device="meta"))
     assert inner == [(1, [0, 2, 4, 6])] * 2  # no deadlock: the pieces' pieces run where they are
     assert alone[0].startswith("neuraltypes-piece") and alone[1] == 1
+    assert off_the_cpu[0] == threading.current_thread().name
 
 
 @pytest.mark.parametrize("same_width", [True, False])

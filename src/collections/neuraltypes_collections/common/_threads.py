@@ -132,11 +132,12 @@ def map_pieces(work: Callable[[_Item], _Result], pieces: Iterable[_Item]) -> lis
     return list(_pool(workers).map(_in_callers_mode(work), items))
 
 
-def run_alone(work: Callable[[], _Result]) -> _Result:
-    """`work()` at one intra-op thread: on a worker where there are several threads, else in the calling one.
+def run_alone(work: Callable[[], _Result], data: Tensor | None = None) -> _Result:
+    """`work()` at one intra-op thread: on a worker where `side_by_side(data)` allows several pieces, else in the
+    calling thread (so on it for `data` off the CPU).
 
     For a stage of operations too small to gain from a thread team (it would pay the team's start at each)."""
-    workers = side_by_side()
+    workers = side_by_side(data)
     if workers < 2:
         return work()
     return _pool(workers).submit(_in_callers_mode(lambda _: work()), None).result()

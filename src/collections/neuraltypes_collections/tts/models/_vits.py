@@ -177,7 +177,7 @@ class VitsModel(NeuralModel[VitsModelConfig]):
             return mean + noise * torch.exp(log_scale) * noise_scale, frames, durations
 
         # a sentence's tokens are few: their many small operations run on one thread (see common._threads)
-        prior, frames, durations = run_alone(text_side)
+        prior, frames, durations = run_alone(text_side, ids)
         audio = self.decode(prior, frames)
         return VitsOutput(audio, frames * self.hop_length, durations.long(), frames)
 
