@@ -18,6 +18,7 @@ import torch.nn.functional as F
 from neuraltypes_collections.common._threads import (
     fill_by_windows,
     map_pieces,
+    per_thread,
     run_alone,
     side_by_side,
     time_windows,
@@ -59,6 +60,7 @@ def test_pieces_stay_in_the_caller_while_autograd_records_or_at_one_thread(two_t
     with torch.no_grad():
         assert side_by_side() == side_by_side(torch.zeros(1)) == 2
         assert side_by_side(torch.zeros(1, device="meta")) == 1  # off the CPU: one piece at a time
+        assert per_thread(9) == 5 and per_thread(9, torch.zeros(1, device="meta")) == 9
         torch.set_num_threads(1)
         assert side_by_side() == 1
         assert {name for name, _, _ in map_pieces(lambda _: _where(), range(3))} == {caller}

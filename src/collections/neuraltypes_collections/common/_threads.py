@@ -122,11 +122,13 @@ def _in_callers_mode(work: Callable[[_Item], _Result]) -> Callable[[_Item], _Res
     return run
 
 
-def map_pieces(work: Callable[[_Item], _Result], pieces: Iterable[_Item]) -> list[_Result]:
-    """`work` over `pieces`, in order; side by side on `side_by_side()` threads, one after another in the
+def map_pieces(
+    work: Callable[[_Item], _Result], pieces: Iterable[_Item], data: Tensor | None = None
+) -> list[_Result]:
+    """`work` over `pieces`, in order; side by side on `side_by_side(data)` threads, one after another in the
     calling thread where that is 1. `work` must not depend on the order in which pieces run; writing disjoint
     slices of one output tensor is safe."""
-    items, workers = list(pieces), side_by_side()
+    items, workers = list(pieces), side_by_side(data)
     if workers < 2 or len(items) < 2:
         return [work(item) for item in items]
     return list(_pool(workers).map(_in_callers_mode(work), items))
@@ -190,19 +192,20 @@ def fill_by_windows(
             ..., : (stop - start) * scale
         ]
 
-    windows = time_windows(out.shape[-1] // scale, chunk, halo, same_width=same_width)
-    if side_by_side(out) > 1:
-        map_pieces(piece, windows)
-    else:
-        for window in windows:
-            piece(window)
+    map_pieces(piece, time_windows(out.shape[-1] // scale, chunk, halo, same_width=same_width), out)
     return out
+
+
+def per_thread(length: int, data: Tensor | None = None) -> int:
+    """Steps of one stretch when `length` steps are shared out one stretch per thread (`side_by_side(data)`)."""
+    return -(-length // side_by_side(data))
 
 
 __all__ = [
     "fill_by_windows",
     "keep_freed_memory",
     "map_pieces",
+    "per_thread",
     "run_alone",
     "side_by_side",
     "time_windows",
