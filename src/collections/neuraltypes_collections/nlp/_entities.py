@@ -16,7 +16,7 @@ import torch
 
 from ..common import eval_mode
 from ..common._verbs import batches, check_batch_size
-from ._data import plan_windows, subword_cases, tokenize_words
+from ._data import plan_windows, subword_cases, tokenize_words, word_feature_ids
 from ._entity_labels import spans_from_bio, split_words
 from ._inference import text_call
 
@@ -32,44 +32,53 @@ def word_class_logits(model: "TokenClassificationModel", sentences: Sequence[Seq
                       *, progress: bool | None = False) -> list[torch.Tensor]:
     """Per-word logits `[words, len(model.config.labels)]` (read on each word's first subword, in its most central
     window), float32 on CPU; all windows of all sentences run in batches of `batch_size` sorted by length. A model
-    with `config.case_feature` reads each subword's case from the words as given."""
+    with `config.case_feature` reads each subword's case from the words as given, one with
+    `config.word_feature_rows` each word's surface features (`word_feature_ids`)."""
     check_batch_size(batch_size, function="word_class_logits")
     tokenizer = model.tokenizer
     config = model.config
+    rows = config.word_feature_rows
     cases = (subword_cases(tokenizer, sentences) if config.case_feature
              else [[[] for _ in words] for words in sentences])
-    # sentence, token ids, their case classes (empty without the case feature), (word, position)
-    jobs: list[tuple[int, list[int], list[int], list[tuple[int, int]]]] = []
+    # sentence, token ids, their case classes and word features (empty without them), (word, position)
+    jobs: list[tuple[int, list[int], list[int], list[tuple[int, ...]], list[tuple[int, int]]]] = []
     for index, (per_word, per_word_cases) in enumerate(zip(tokenize_words(tokenizer, sentences), cases,
                                                            strict=True)):
         flat: list[int] = []
         flat_cases: list[int] = []
+        flat_features: list[tuple[int, ...]] = []
         starts: list[int] = []
-        for ids, word_cases in zip(per_word, per_word_cases, strict=True):
+        for written, ids, word_cases in zip(sentences[index], per_word, per_word_cases, strict=True):
             starts.append(len(flat))
             flat.extend(ids)
             flat_cases.extend(word_cases)
+            if rows:
+                flat_features.extend([word_feature_ids(written, rows)] * len(ids))
         for w in plan_windows(starts, len(flat), config.max_length - 2, config.window_step):
             jobs.append((index, flat[w.start : w.stop], flat_cases[w.start : w.stop],
-                         [(i, starts[i] - w.start) for i in w.word_indices]))
+                         flat_features[w.start : w.stop], [(i, starts[i] - w.start) for i in w.word_indices]))
     results = [torch.zeros(len(s), len(config.labels)) for s in sentences]
     order = sorted(range(len(jobs)), key=lambda j: len(jobs[j][1]))
     device = next(model.parameters()).device
     with eval_mode(model):
         for run in batches(order, batch_size, progress=progress, description="recognize_entities"):
             chunk = [jobs[j] for j in run]
-            width = max(len(ids) for _, ids, _, _ in chunk) + 2
+            width = max(len(job[1]) for job in chunk) + 2
             input_ids = torch.full((len(chunk), width), int(tokenizer.pad_token_id), dtype=torch.long)
             mask = torch.zeros((len(chunk), width), dtype=torch.bool)
             case_ids = torch.zeros((len(chunk), width), dtype=torch.long)
-            for row, (_, ids, id_cases, _) in enumerate(chunk):
+            feature_ids = torch.zeros((len(chunk), width, len(rows)), dtype=torch.long)
+            for row, (_, ids, id_cases, id_features, _) in enumerate(chunk):
                 input_ids[row, : len(ids) + 2] = torch.tensor(
                     [tokenizer.cls_token_id, *ids, tokenizer.sep_token_id], dtype=torch.long)
                 mask[row, : len(ids) + 2] = True
                 case_ids[row, 1 : len(id_cases) + 1] = torch.tensor(id_cases, dtype=torch.long)
+                if rows:
+                    feature_ids[row, 1 : len(id_features) + 1] = torch.tensor(id_features, dtype=torch.long)
             logits = model(input_ids.to(device), mask.to(device), None,
-                           case_ids.to(device) if config.case_feature else None).float().cpu()
-            for row, (sentence, _, _, words) in enumerate(chunk):
+                           case_ids.to(device) if config.case_feature else None,
+                           feature_ids.to(device) if rows else None).float().cpu()
+            for row, (sentence, _, _, _, words) in enumerate(chunk):
                 for word, position in words:
                     results[sentence][word] = logits[row, position + 1]
     return results

@@ -7,19 +7,23 @@ from typing import TYPE_CHECKING, overload
 import torch
 from torch import Tensor
 
-from neuraltypes import Logits
+from neuraltypes import Encoded, Logits, TokenIndex
 
 from ..common import register_model
 from ..common._errors import ConfigError, InputError
 from ..common._huggingface import HFTextEncoder, TokenIds, TokenMask
-from ._data import CASE_CLASSES
+from ._data import CASE_CLASSES, WORD_FEATURES
 from ._entity_labels import ONTONOTES_TYPES, bio_labels
 from ._model import HeadConfig, TextEncoderModel, TokenClassifierHead
 
 if TYPE_CHECKING:  # the verb imports the model: import it back only when called
     from ._entities import RecognizedEntities
 
-__all__ = ["TokenClassificationConfig", "TokenClassificationModel"]
+__all__ = ["TokenClassificationConfig", "TokenClassificationModel", "WordFeatureEmbedding", "WordFeatureIds"]
+
+#: Each token's word features (`word_feature_ids` of its word: one index per `WORD_FEATURES` entry; `0` on
+#: `[CLS]`, `[SEP]` and padding).
+WordFeatureIds = TokenIndex[Tensor, "batch token feature"]
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,12 @@ class TokenClassificationConfig:
     - `case_feature`: read each subword's letter case as written (`CASE_CLASSES`, from the text through the
       tokenizer's offsets): a learned embedding per class is added to its word embedding. For encoders whose
       tokenizer lowercases (MiniLM), which otherwise never see capitals; off for NeMo imports.
+    - `word_feature_rows`: hashed rows of each of `WORD_FEATURES` (lowercased word, first letter, last three
+      letters, shape), whose summed embeddings are added to every subword of the word; `()` for none. They give
+      the encoder a word's surface as a tagger such as spaCy's reads it (a silver-label teacher's cues).
+    - `word_feature_width`: width of those embeddings before their projection to the encoder's width.
+    - `word_feature_depth`: convolutions (three tokens wide, residual) over the word features before the
+      projection, so that each token also reads its neighbours' surface, as a window encoder does.
     """
 
     base_encoder: str = ""
@@ -52,6 +62,9 @@ class TokenClassificationConfig:
     max_length: int = 128
     step: int | None = None
     case_feature: bool = False
+    word_feature_rows: tuple[int, ...] = ()
+    word_feature_width: int = 96
+    word_feature_depth: int = 0
 
     def __post_init__(self) -> None:
         if self.max_length < 3:
@@ -65,6 +78,13 @@ class TokenClassificationConfig:
                 f"TokenClassificationConfig: stored_layers={self.stored_layers}: use -1 (everything), "
                 "or a layer count with a base_encoder"
             )
+        if self.word_feature_rows and (len(self.word_feature_rows) != len(WORD_FEATURES)
+                                       or min(self.word_feature_rows) < 1 or self.word_feature_width < 1
+                                       or self.word_feature_depth < 0):
+            raise ConfigError(f"TokenClassificationConfig: word_feature_rows must be () or {len(WORD_FEATURES)} "
+                              f"positive row counts (one per feature of {WORD_FEATURES}) with word_feature_width "
+                              f">= 1 and word_feature_depth >= 0, got {self.word_feature_rows}, "
+                              f"{self.word_feature_width} and {self.word_feature_depth}")
         if "O" not in self.labels or len(set(self.labels)) != len(self.labels):
             raise ConfigError(f"TokenClassificationConfig: labels must be distinct and include 'O', got {self.labels}")
 
@@ -72,6 +92,33 @@ class TokenClassificationConfig:
     def window_step(self) -> int:
         """Subwords between window starts (`step`, or half a window)."""
         return self.step if self.step is not None else max(1, (self.max_length - 2) // 2)
+
+
+class WordFeatureEmbedding(torch.nn.Module):
+    """The summed embeddings of a token's hashed word features (one table, each feature in its own rows), read in
+    context by `depth` residual convolutions three tokens wide, projected to the encoder's width. The projection
+    starts at zero, so an untrained model reads as if it had none."""
+
+    starts: Tensor
+
+    def __init__(self, rows: Sequence[int], width: int, hidden_size: int, depth: int = 0) -> None:
+        super().__init__()
+        self.table = torch.nn.Embedding(sum(rows), width)
+        torch.nn.init.normal_(self.table.weight, std=0.1)
+        self.context = torch.nn.ModuleList(torch.nn.Conv1d(width, width, 3, padding=1) for _ in range(depth))
+        self.project = torch.nn.Linear(width, hidden_size)
+        torch.nn.init.zeros_(self.project.weight)
+        torch.nn.init.zeros_(self.project.bias)
+        starts = torch.tensor([0, *rows[:-1]]).cumsum(0)
+        self.register_buffer("starts", starts, persistent=False)
+
+    def forward(self, ids: WordFeatureIds) -> Encoded[Tensor, "batch token channel"]:
+        """The features' embedding of each token."""
+        features = self.table(ids + self.starts).sum(-2)
+        for layer in self.context:
+            features = features + torch.nn.functional.gelu(layer(features.transpose(1, 2))).transpose(1, 2)
+        out: Tensor = self.project(features)
+        return out
 
 
 @register_model("nlp.token_classification")
@@ -99,6 +146,10 @@ class TokenClassificationModel(TextEncoderModel[TokenClassificationConfig]):
         if config.case_feature:  # zero at first: the pretrained encoder's path is unchanged until trained
             self.case_embedding = torch.nn.Embedding(len(CASE_CLASSES), encoder.hidden_size)
             torch.nn.init.zeros_(self.case_embedding.weight)
+        self.word_features: WordFeatureEmbedding | None = None
+        if config.word_feature_rows:
+            self.word_features = WordFeatureEmbedding(config.word_feature_rows, config.word_feature_width,
+                                                      encoder.hidden_size, config.word_feature_depth)
 
     def forward(
         self,
@@ -106,6 +157,7 @@ class TokenClassificationModel(TextEncoderModel[TokenClassificationConfig]):
         attention_mask: TokenMask,
         token_type_ids: TokenIds | None = None,
         case_ids: TokenIds | None = None,
+        word_feature_ids: WordFeatureIds | None = None,
     ) -> Logits[Tensor, "batch token class"]:
         """Per-token logits over `config.labels` (only first subwords of words are read).
 
@@ -116,22 +168,41 @@ class TokenClassificationModel(TextEncoderModel[TokenClassificationConfig]):
         - `token_type_ids`: segment ids (zeros when `None`).
         - `case_ids`: each token's index in `CASE_CLASSES` (`subword_cases`; `0` on special tokens and padding);
           required when `config.case_feature` is on, refused when it is off.
+        - `word_feature_ids`: each token's word features (`word_feature_ids` with `config.word_feature_rows`);
+          required when the model has word features, refused when it has none.
         """
-        if self.case_embedding is None:
-            if case_ids is not None:
-                raise InputError("TokenClassificationModel.forward: case_ids given, but this model has no case "
-                                 "feature (config.case_feature is False); call it without case_ids",
-                                 source="case_ids")
-            return self.head(self.encoder(input_ids, attention_mask, token_type_ids))
-        if case_ids is None:
-            raise InputError("TokenClassificationModel.forward: this model reads letter case "
-                             "(config.case_feature is True) but case_ids is missing; pass each token's "
-                             "case class (see subword_cases), as recognize_entities does", source="case_ids")
-        if case_ids.numel() and not 0 <= int(case_ids.min()) <= int(case_ids.max()) < len(CASE_CLASSES):
-            raise InputError(f"TokenClassificationModel.forward: case_ids must be in 0..{len(CASE_CLASSES) - 1} "
-                             f"(CASE_CLASSES), got {int(case_ids.min())}..{int(case_ids.max())}", source="case_ids")
-        extra = self.case_embedding(case_ids)
+        extra = None
+        if self._reads("case_ids", case_ids, self.case_embedding, "letter case (config.case_feature is True)",
+                       "case class (see subword_cases)", (len(CASE_CLASSES),), "CASE_CLASSES"):
+            assert self.case_embedding is not None and case_ids is not None
+            extra = self.case_embedding(case_ids)
+        if self._reads("word_feature_ids", word_feature_ids, self.word_features,
+                       f"word features (config.word_feature_rows is {self.config.word_feature_rows})",
+                       "word features (see word_feature_ids)", self.config.word_feature_rows,
+                       "config.word_feature_rows"):
+            assert self.word_features is not None and word_feature_ids is not None
+            features = self.word_features(word_feature_ids)
+            extra = features if extra is None else extra + features
         return self.head(self.encoder(input_ids, attention_mask, token_type_ids, extra))
+
+    @staticmethod
+    def _reads(name: str, ids: Tensor | None, module: torch.nn.Module | None, reads: str, what: str,
+               limits: Sequence[int], limits_name: str) -> bool:
+        """Whether `forward` reads the input `name` (it does when the model has its `module`); a clear error when
+        it is missing, unwanted, or out of `0 .. limits - 1` (one limit, or one per last-axis column)."""
+        if module is None:
+            if ids is not None:
+                raise InputError(f"TokenClassificationModel.forward: {name} given, but this model reads no "
+                                 f"{reads.split(' (')[0]}; call it without {name}", source=name)
+            return False
+        if ids is None:
+            raise InputError(f"TokenClassificationModel.forward: this model reads {reads} but {name} is missing; "
+                             f"pass each token's {what}, as recognize_entities does", source=name)
+        if ids.numel() and bool(((ids < 0) | (ids >= torch.tensor(limits, device=ids.device))).any()):
+            shown = limits[0] - 1 if len(limits) == 1 else tuple(n - 1 for n in limits)
+            raise InputError(f"TokenClassificationModel.forward: {name} must be in 0..{shown} ({limits_name}), got "
+                             f"{int(ids.min())}..{int(ids.max())}", source=name)
+        return True
 
     @overload
     def recognize_entities(self, texts: str, *, batch_size: int = 32,  # type: ignore[overload-overlap]

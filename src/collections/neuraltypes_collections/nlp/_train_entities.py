@@ -86,27 +86,32 @@ EntityTrainingResult = TrainingResult
 seconds, the loss curve), as every recipe of this collection gives."""
 
 
-def _corpus(model: TokenClassificationModel, examples: Sequence[EntityExample]) -> tuple[TokenizedCorpus, np.ndarray]:
+def _corpus(model: TokenClassificationModel, examples: Sequence[EntityExample]
+            ) -> tuple[TokenizedCorpus, np.ndarray, np.ndarray]:
     """Examples as flat arrays, cut at word boundaries to fit a window; labels on first subwords. The labels fill
     both label arrays of `TokenizedCorpus` (made for punctuation's two heads): only the first is read. Beside it,
-    each subword's case class (empty without `config.case_feature`), indexed like the ids."""
+    each subword's case class (empty without `config.case_feature`) and its word's features (`[subwords,
+    features]`, no rows without `config.word_feature_rows`), indexed like the ids."""
     index = {label: i for i, label in enumerate(model.config.labels)}
     labels = ([(index[label],) for label in example.labels] for example in examples)
     packed = pack_words(model.tokenizer, [e.words for e in examples], labels, model.config.max_length - 2,
-                        cases=model.config.case_feature)
+                        cases=model.config.case_feature, feature_rows=model.config.word_feature_rows)
     label_array = np.asarray(packed.columns[0] if packed.columns else [], dtype=np.int16)
     corpus = TokenizedCorpus(np.asarray(packed.ids, dtype=np.int32), label_array, label_array,
                              np.asarray(packed.offsets, dtype=np.int64))
-    return corpus, np.asarray(packed.cases, dtype=np.int64)
+    rows = model.config.word_feature_rows
+    features = np.asarray(packed.features, dtype=np.int32).reshape(-1, len(rows)) if rows else np.zeros((0, 0))
+    return corpus, np.asarray(packed.cases, dtype=np.int64), features
 
 
-def _case_ids(corpus: TokenizedCorpus, cases: np.ndarray, indices: Sequence[int], width: int) -> torch.Tensor:
-    """The case classes of a batch laid out as `collate` lays out its ids (`0` on `[CLS]`, `[SEP]` and padding)."""
-    case_ids = torch.zeros((len(indices), width), dtype=torch.long)
+def _batch_rows(corpus: TokenizedCorpus, values: np.ndarray, indices: Sequence[int], width: int) -> torch.Tensor:
+    """Per-subword values (case classes, or rows of word features) of a batch laid out as `collate` lays out its
+    ids (`0` on `[CLS]`, `[SEP]` and padding)."""
+    out = torch.zeros((len(indices), width, *values.shape[1:]), dtype=torch.long)
     for row, i in enumerate(indices):
         a, b = int(corpus.offsets[i]), int(corpus.offsets[i + 1])
-        case_ids[row, 1 : b - a + 1] = torch.from_numpy(cases[a:b])
-    return case_ids
+        out[row, 1 : b - a + 1] = torch.from_numpy(values[a:b].astype(np.int64))
+    return out
 
 
 def train_entities(model: TokenClassificationModel, examples: Sequence[EntityExample], config: EntityTrainingConfig,
@@ -127,16 +132,18 @@ def train_entities(model: TokenClassificationModel, examples: Sequence[EntityExa
 
     An `EntityTrainingResult`; the model is left in eval mode.
     """
-    corpus, cases = _corpus(model, examples)
+    corpus, cases, features = _corpus(model, examples)
     log(f"corpus: {len(corpus)} examples, {len(corpus.ids)} subwords")
     loss_fn = torch.nn.CrossEntropyLoss(ignore_index=IGNORE_INDEX)
     case_embedding = model.case_embedding
+    word_features = model.word_features
 
     def loss(indices: Sequence[int], batch: Batch) -> torch.Tensor:
-        case_ids = (_case_ids(corpus, cases, indices, batch.input_ids.shape[1]) if case_embedding is not None
-                    else None)
+        width = batch.input_ids.shape[1]
+        case_ids = _batch_rows(corpus, cases, indices, width) if case_embedding is not None else None
+        feature_ids = _batch_rows(corpus, features, indices, width) if word_features is not None else None
         with autocast(config):
-            logits = model(batch.input_ids, batch.attention_mask, None, case_ids)
+            logits = model(batch.input_ids, batch.attention_mask, None, case_ids, feature_ids)
         value: torch.Tensor = loss_fn(logits.float().flatten(0, 1), batch.punct_labels.flatten())
         return value
 
@@ -161,8 +168,10 @@ def train_entities(model: TokenClassificationModel, examples: Sequence[EntityExa
             last_checkpoint = time.monotonic()
             log(f"checkpoint at step {step.steps}: {checkpoint}")
 
-    # the case embedding sits beside the word embeddings, so it learns at the encoder's rate
-    result = fine_tune(model, corpus, config, heads=[model.head], loss=loss, after_step=after_step,
+    # the case embedding sits beside the word embeddings, so it learns at the encoder's rate; the word features
+    # start from nothing, so they learn at the head's
+    heads = [model.head] if word_features is None else [model.head, word_features]
+    result = fine_tune(model, corpus, config, heads=heads, loss=loss, after_step=after_step,
                        extra_encoder_parameters=[] if case_embedding is None else list(case_embedding.parameters()))
     if bar is not None:
         bar.n = 1000
