@@ -1,6 +1,7 @@
 """The letter-case feature of `TokenClassificationModel` (for encoders whose tokenizer lowercases): case classes
 read through the tokenizer's offsets, a zero-initialised embedding that leaves the encoder's path unchanged, that
-changes predictions only through case, travels in the archive, trains, and is refused or required by name."""
+changes predictions only through case, travels in the archive and trains (refused or required by name: in
+`test_word_features.py`, beside the word features)."""
 
 import dataclasses
 from pathlib import Path
@@ -8,7 +9,6 @@ from pathlib import Path
 import pytest
 import torch
 from neuraltypes_collections.common import restore_from
-from neuraltypes_collections.common._errors import InputError
 from neuraltypes_collections.nlp import (
     CASE_CLASSES,
     EntityTrainingConfig,
@@ -97,21 +97,6 @@ def test_case_feature_round_trips_through_an_archive(plain: TokenClassificationM
     torch.testing.assert_close(restored.case_embedding.weight, cased.case_embedding.weight, rtol=0, atol=0)
     for a, b in zip(word_class_logits(restored, SENTENCES), word_class_logits(cased, SENTENCES), strict=True):
         torch.testing.assert_close(a, b, rtol=0, atol=1e-6)
-
-
-def test_case_ids_are_required_or_refused_by_name(plain: TokenClassificationModel) -> None:
-    cased = _with_case(plain)
-    ids = torch.tensor([[2, 20, 3]])
-    mask = torch.ones_like(ids, dtype=torch.bool)
-    with pytest.raises(InputError, match=r"reads letter case \(config.case_feature is True\) but case_ids is "
-                                         r"missing; pass each token's case class \(see subword_cases\)"):
-        cased(ids, mask)
-    with pytest.raises(InputError, match=r"case_ids must be in 0\.\.4 \(CASE_CLASSES\), got 0\.\.5"):
-        cased(ids, mask, None, torch.tensor([[0, 5, 0]]))
-    with pytest.raises(InputError, match=r"case_ids given, but this model reads no letter case; call it without "
-                                         r"case_ids"):
-        plain(ids, mask, None, torch.zeros_like(ids))
-    assert cased(ids, mask, None, torch.tensor([[0, 2, 0]])).shape == (1, 3, len(cased.config.labels))
 
 
 def test_training_reads_the_case_of_written_lines(plain: TokenClassificationModel) -> None:

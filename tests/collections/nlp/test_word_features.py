@@ -111,21 +111,36 @@ def test_features_change_predictions_and_round_trip_through_an_archive(plain: To
         torch.testing.assert_close(a, b, rtol=0, atol=1e-6)
 
 
-def test_word_feature_ids_are_required_or_refused_by_name(plain: TokenClassificationModel) -> None:
-    featured = _with_features(plain)
+FEATURE_INPUTS = [  # config change, keyword, a good and an out-of-range input, what the errors say
+    ({"case_feature": True}, "case_ids", torch.tensor([[0, 2, 0]]), torch.tensor([[0, 5, 0]]),
+     r"reads letter case \(config.case_feature is True\) but case_ids is missing; pass each token's case class "
+     r"\(see subword_cases\)", r"case_ids must be in 0\.\.4 \(CASE_CLASSES\), got 0\.\.5",
+     r"case_ids given, but this model reads no letter case; call it without case_ids"),
+    ({"word_feature_rows": ROWS}, "word_feature_ids", torch.zeros((1, 3, 4), dtype=torch.long),
+     torch.tensor([[[0, 0, 0, 0], [63, 8, 0, 0], [0, 0, 0, 0]]]),
+     r"reads word features \(config.word_feature_rows is \(64, 8, 32, 16\)\) but word_feature_ids is missing; "
+     r"pass each token's word features \(see word_feature_ids\)",
+     r"word_feature_ids must be in 0\.\.\(63, 7, 31, 15\) \(config.word_feature_rows\), got 0\.\.63",
+     r"word_feature_ids given, but this model reads no word features; call it without word_feature_ids"),
+]
+
+
+@pytest.mark.parametrize(("change", "keyword", "good", "bad", "missing", "out_of_range", "refused"), FEATURE_INPUTS,
+                         ids=["case", "word features"])
+def test_input_features_are_required_or_refused_by_name(plain: TokenClassificationModel, change: dict[str, object],
+                                                        keyword: str, good: torch.Tensor, bad: torch.Tensor,
+                                                        missing: str, out_of_range: str, refused: str) -> None:
+    model = TokenClassificationModel.from_config(dataclasses.replace(plain.config, **change), plain.artifacts)
+    model.load_state_dict(plain.state_dict(), strict=False)
     ids = torch.tensor([[2, 20, 3]])
     mask = torch.ones_like(ids, dtype=torch.bool)
-    with pytest.raises(InputError, match=r"reads word features \(config.word_feature_rows is \(64, 8, 32, 16\)\) "
-                                         r"but word_feature_ids is missing; pass each token's word features"):
-        featured(ids, mask)
-    too_big = torch.tensor([[[0, 0, 0, 0], [63, 8, 0, 0], [0, 0, 0, 0]]])
-    with pytest.raises(InputError, match=r"word_feature_ids must be in 0\.\.\(63, 7, 31, 15\) "
-                                         r"\(config.word_feature_rows\), got 0\.\.63"):
-        featured(ids, mask, None, None, too_big)
-    with pytest.raises(InputError, match=r"word_feature_ids given, but this model reads no word features; call it "
-                                         r"without word_feature_ids"):
-        plain(ids, mask, None, None, torch.zeros((1, 3, 4), dtype=torch.long))
-    assert featured(ids, mask, None, None, torch.zeros((1, 3, 4), dtype=torch.long)).shape == (1, 3, len(featured.config.labels))
+    with pytest.raises(InputError, match=missing):
+        model(ids, mask)
+    with pytest.raises(InputError, match=out_of_range):
+        model(ids, mask, **{keyword: bad})
+    with pytest.raises(InputError, match=refused):
+        plain(ids, mask, **{keyword: good})
+    assert model(ids, mask, **{keyword: good}).shape == (1, 3, len(model.config.labels))
 
 
 def test_training_learns_the_features_of_the_words_it_sees(plain: TokenClassificationModel) -> None:
