@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 from neuraltypes_collections.common import restore_from
-from neuraltypes_collections.nlp import PunctuationCapitalizationModel
+from neuraltypes_collections.nlp import PunctuationCapitalizationModel, TokenClassificationModel
 
 FIXTURE = Path(__file__).parent / "fixtures" / "punctuation_capitalization_nemo24"
 
@@ -15,6 +15,14 @@ FIXTURE = Path(__file__).parent / "fixtures" / "punctuation_capitalization_nemo2
 def _one_thread() -> None:
     """The machine is shared: one intra-op thread keeps these tests fast under load (no spin-waiting)."""
     torch.set_num_threads(1)
+
+
+@pytest.fixture(scope="session")
+def plain_ner() -> TokenClassificationModel:
+    """The NeMo 2.4 token-classification parity checkpoint: no case or word features (tests add them to copies)."""
+    model = restore_from(Path(__file__).parent / "fixtures" / "token_classification_nemo24" / "model.nemo")
+    assert isinstance(model, TokenClassificationModel)
+    return model
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,6 @@ changes predictions only through case, travels in the archive and trains (refuse
 import dataclasses
 from pathlib import Path
 
-import pytest
 import torch
 from neuraltypes_collections.common import restore_from
 from neuraltypes_collections.nlp import (
@@ -21,22 +20,14 @@ from neuraltypes_collections.nlp import (
     word_class_logits,
 )
 
-NER = Path(__file__).parent / "fixtures" / "token_classification_nemo24" / "model.nemo"
 SENTENCES = [["John", "met", "NASA", "in", "Paris", "."], ["the", "iPhone", "of", "McDonald", "42"]]
 
 
-@pytest.fixture(scope="module")
-def plain() -> TokenClassificationModel:
-    model = restore_from(NER)
-    assert isinstance(model, TokenClassificationModel)
-    return model
-
-
-def _with_case(plain: TokenClassificationModel) -> TokenClassificationModel:
+def _with_case(plain_ner: TokenClassificationModel) -> TokenClassificationModel:
     """The NeMo fixture with the case feature added (its weights copied; the case embedding zero)."""
-    config = dataclasses.replace(plain.config, case_feature=True)
-    model = TokenClassificationModel.from_config(config, plain.artifacts)
-    missing, unexpected = model.load_state_dict(plain.state_dict(), strict=False)
+    config = dataclasses.replace(plain_ner.config, case_feature=True)
+    model = TokenClassificationModel.from_config(config, plain_ner.artifacts)
+    missing, unexpected = model.load_state_dict(plain_ner.state_dict(), strict=False)
     assert (missing, unexpected) == (["case_embedding.weight"], [])
     return model
 
@@ -48,8 +39,8 @@ def test_case_classes_of_pieces_as_written() -> None:
                      "McD": "mixed", "42": "none", ".": "none", "café": "lower", "Éric": "title", "": "none"}
 
 
-def test_subword_cases_follow_the_tokenizer_pieces(plain: TokenClassificationModel) -> None:
-    tokenizer = plain.tokenizer
+def test_subword_cases_follow_the_tokenizer_pieces(plain_ner: TokenClassificationModel) -> None:
+    tokenizer = plain_ner.tokenizer
     ids = tokenize_words(tokenizer, SENTENCES)
     cases = subword_cases(tokenizer, SENTENCES)
     assert [[len(w) for w in s] for s in cases] == [[len(w) for w in s] for s in ids]
@@ -59,25 +50,25 @@ def test_subword_cases_follow_the_tokenizer_pieces(plain: TokenClassificationMod
     assert subword_cases(tokenizer, []) == []
 
 
-def test_imported_nemo_models_have_no_case_feature(plain: TokenClassificationModel) -> None:
-    assert plain.config.case_feature is False and plain.case_embedding is None
-    assert not any(key.startswith("case_embedding") for key in plain.state_dict())
+def test_imported_nemo_models_have_no_case_feature(plain_ner: TokenClassificationModel) -> None:
+    assert plain_ner.config.case_feature is False and plain_ner.case_embedding is None
+    assert not any(key.startswith("case_embedding") for key in plain_ner.state_dict())
 
 
-def test_zero_case_embedding_leaves_predictions_unchanged(plain: TokenClassificationModel) -> None:
-    cased = _with_case(plain)
-    for ours, theirs in zip(word_class_logits(cased, SENTENCES), word_class_logits(plain, SENTENCES), strict=True):
+def test_zero_case_embedding_leaves_predictions_unchanged(plain_ner: TokenClassificationModel) -> None:
+    cased = _with_case(plain_ner)
+    for ours, theirs in zip(word_class_logits(cased, SENTENCES), word_class_logits(plain_ner, SENTENCES), strict=True):
         torch.testing.assert_close(ours, theirs, rtol=0, atol=1e-6)
 
 
-def test_the_feature_changes_predictions_only_through_case(plain: TokenClassificationModel) -> None:
-    assert plain.tokenizer.do_lower_case  # so the plain model cannot tell the two texts apart
-    cased = _with_case(plain)
+def test_the_feature_changes_predictions_only_through_case(plain_ner: TokenClassificationModel) -> None:
+    assert plain_ner.tokenizer.do_lower_case  # so the plain_ner model cannot tell the two texts apart
+    cased = _with_case(plain_ner)
     with torch.no_grad():
         torch.nn.init.normal_(cased.case_embedding.weight, std=1.0)  # type: ignore[union-attr]
         cased.case_embedding.weight[[0, 1]] = 0.0  # type: ignore[union-attr]  # no letters, lower: as before
     lower = [[w.lower() for w in s] for s in SENTENCES]
-    plain_written, plain_lower = word_class_logits(plain, SENTENCES), word_class_logits(plain, lower)
+    plain_written, plain_lower = word_class_logits(plain_ner, SENTENCES), word_class_logits(plain_ner, lower)
     cased_written, cased_lower = word_class_logits(cased, SENTENCES), word_class_logits(cased, lower)
     for a, b, c in zip(plain_written, plain_lower, cased_lower, strict=True):
         torch.testing.assert_close(a, b, rtol=0, atol=0)  # the uncased tokenizer sees the same text
@@ -86,8 +77,8 @@ def test_the_feature_changes_predictions_only_through_case(plain: TokenClassific
         assert (written - b).abs().max() > 1e-3  # capitals now change the logits
 
 
-def test_case_feature_round_trips_through_an_archive(plain: TokenClassificationModel, tmp_path: Path) -> None:
-    cased = _with_case(plain)
+def test_case_feature_round_trips_through_an_archive(plain_ner: TokenClassificationModel, tmp_path: Path) -> None:
+    cased = _with_case(plain_ner)
     with torch.no_grad():
         torch.nn.init.normal_(cased.case_embedding.weight, std=0.5)  # type: ignore[union-attr]
     cased.save_to(tmp_path / "cased.nta")
@@ -99,8 +90,8 @@ def test_case_feature_round_trips_through_an_archive(plain: TokenClassificationM
         torch.testing.assert_close(a, b, rtol=0, atol=1e-6)
 
 
-def test_training_reads_the_case_of_written_lines(plain: TokenClassificationModel) -> None:
-    cased = _with_case(plain)
+def test_training_reads_the_case_of_written_lines(plain_ner: TokenClassificationModel) -> None:
+    cased = _with_case(plain_ner)
     examples = entity_examples(["Mr. Smith went to Paris.", "john went to london"],
                                [[(4, 9, "PER")], []], asr=False)
     result = train_entities(cased, examples, EntityTrainingConfig(max_steps=2, max_tokens=64, precision="32",

@@ -24,23 +24,15 @@ from neuraltypes_collections.nlp import (
     word_shape,
 )
 
-NER = Path(__file__).parent / "fixtures" / "token_classification_nemo24" / "model.nemo"
 SENTENCES = [["John", "met", "NASA", "in", "Paris", "."], ["the", "PDP-10s", "of", "McDonald", "42"]]
 ROWS = (64, 8, 32, 16)
 
 
-@pytest.fixture(scope="module")
-def plain() -> TokenClassificationModel:
-    model = restore_from(NER)
-    assert isinstance(model, TokenClassificationModel)
-    return model
-
-
-def _with_features(plain: TokenClassificationModel) -> TokenClassificationModel:
+def _with_features(plain_ner: TokenClassificationModel) -> TokenClassificationModel:
     """The NeMo fixture with word features added (its weights copied; the projection zero)."""
-    model = TokenClassificationModel.from_config(dataclasses.replace(plain.config, word_feature_rows=ROWS),
-                                                 plain.artifacts)
-    missing, unexpected = model.load_state_dict(plain.state_dict(), strict=False)
+    model = TokenClassificationModel.from_config(dataclasses.replace(plain_ner.config, word_feature_rows=ROWS),
+                                                 plain_ner.artifacts)
+    missing, unexpected = model.load_state_dict(plain_ner.state_dict(), strict=False)
     assert sorted(missing) == ["word_features.project.bias", "word_features.project.weight",
                                "word_features.table.weight"] and unexpected == []
     return model
@@ -88,21 +80,21 @@ def test_context_convolutions_let_a_token_read_its_neighbours() -> None:
     assert ((flat(ids) - flat(changed)).abs().amax(-1)[0] > 0).tolist() == [False] * 3 + [True] + [False] * 3
 
 
-def test_zero_projection_leaves_predictions_unchanged(plain: TokenClassificationModel) -> None:
-    featured = _with_features(plain)
-    for ours, theirs in zip(word_class_logits(featured, SENTENCES), word_class_logits(plain, SENTENCES),
+def test_zero_projection_leaves_predictions_unchanged(plain_ner: TokenClassificationModel) -> None:
+    featured = _with_features(plain_ner)
+    for ours, theirs in zip(word_class_logits(featured, SENTENCES), word_class_logits(plain_ner, SENTENCES),
                             strict=True):
         torch.testing.assert_close(ours, theirs, rtol=0, atol=1e-6)
 
 
-def test_features_change_predictions_and_round_trip_through_an_archive(plain: TokenClassificationModel,
+def test_features_change_predictions_and_round_trip_through_an_archive(plain_ner: TokenClassificationModel,
                                                                       tmp_path: Path) -> None:
-    featured = _with_features(plain)
+    featured = _with_features(plain_ner)
     assert featured.word_features is not None
     with torch.no_grad():
         torch.nn.init.normal_(featured.word_features.project.weight, std=0.5)
     changed = word_class_logits(featured, SENTENCES)
-    for ours, theirs in zip(changed, word_class_logits(plain, SENTENCES), strict=True):
+    for ours, theirs in zip(changed, word_class_logits(plain_ner, SENTENCES), strict=True):
         assert (ours - theirs).abs().max() > 1e-3
     featured.save_to(tmp_path / "featured.nta")
     restored = restore_from(tmp_path / "featured.nta")
@@ -127,11 +119,11 @@ FEATURE_INPUTS = [  # config change, keyword, a good and an out-of-range input, 
 
 @pytest.mark.parametrize(("change", "keyword", "good", "bad", "missing", "out_of_range", "refused"), FEATURE_INPUTS,
                          ids=["case", "word features"])
-def test_input_features_are_required_or_refused_by_name(plain: TokenClassificationModel, change: dict[str, object],
+def test_input_features_are_required_or_refused_by_name(plain_ner: TokenClassificationModel, change: dict[str, object],
                                                         keyword: str, good: torch.Tensor, bad: torch.Tensor,
                                                         missing: str, out_of_range: str, refused: str) -> None:
-    model = TokenClassificationModel.from_config(dataclasses.replace(plain.config, **change), plain.artifacts)
-    model.load_state_dict(plain.state_dict(), strict=False)
+    model = TokenClassificationModel.from_config(dataclasses.replace(plain_ner.config, **change), plain_ner.artifacts)
+    model.load_state_dict(plain_ner.state_dict(), strict=False)
     ids = torch.tensor([[2, 20, 3]])
     mask = torch.ones_like(ids, dtype=torch.bool)
     with pytest.raises(InputError, match=missing):
@@ -139,12 +131,12 @@ def test_input_features_are_required_or_refused_by_name(plain: TokenClassificati
     with pytest.raises(InputError, match=out_of_range):
         model(ids, mask, **{keyword: bad})
     with pytest.raises(InputError, match=refused):
-        plain(ids, mask, **{keyword: good})
+        plain_ner(ids, mask, **{keyword: good})
     assert model(ids, mask, **{keyword: good}).shape == (1, 3, len(model.config.labels))
 
 
-def test_training_learns_the_features_of_the_words_it_sees(plain: TokenClassificationModel) -> None:
-    featured = _with_features(plain)
+def test_training_learns_the_features_of_the_words_it_sees(plain_ner: TokenClassificationModel) -> None:
+    featured = _with_features(plain_ner)
     assert featured.word_features is not None
     before = featured.word_features.table.weight.detach().clone()
     examples = entity_examples(["Mr. Smith went to Paris.", "john went to london"], [[(4, 9, "PER")], []],
