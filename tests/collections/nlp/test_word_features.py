@@ -82,6 +82,8 @@ def test_context_convolutions_let_a_token_read_its_neighbours() -> None:
 
 def test_zero_projection_leaves_predictions_unchanged(plain_ner: TokenClassificationModel) -> None:
     featured = _with_features(plain_ner)
+    labels = len(featured.config.labels)
+    assert [t.shape for t in word_class_logits(featured, [[], ["Paris"]])] == [(0, labels), (1, labels)]  # empty too
     for ours, theirs in zip(word_class_logits(featured, SENTENCES), word_class_logits(plain_ner, SENTENCES),
                             strict=True):
         torch.testing.assert_close(ours, theirs, rtol=0, atol=1e-6)

@@ -74,7 +74,8 @@ def word_class_logits(model: "TokenClassificationModel", sentences: Sequence[Seq
                 mask[row, : len(ids) + 2] = True
                 case_ids[row, 1 : len(id_cases) + 1] = torch.tensor(id_cases, dtype=torch.long)
                 if rows:
-                    feature_ids[row, 1 : len(id_features) + 1] = torch.tensor(id_features, dtype=torch.long)
+                    feature_ids[row, 1 : len(id_features) + 1] = torch.tensor(
+                        id_features, dtype=torch.long).reshape(-1, len(rows))  # (0, 4) for an empty text
             logits = model(input_ids.to(device), mask.to(device), None,
                            case_ids.to(device) if config.case_feature else None,
                            feature_ids.to(device) if rows else None).float().cpu()
