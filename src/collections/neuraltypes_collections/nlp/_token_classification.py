@@ -172,37 +172,38 @@ class TokenClassificationModel(TextEncoderModel[TokenClassificationConfig]):
           required when the model has word features, refused when it has none.
         """
         extra = None
-        if self._reads("case_ids", case_ids, self.case_embedding, "letter case (config.case_feature is True)",
-                       "case class (see subword_cases)", (len(CASE_CLASSES),), "CASE_CLASSES"):
-            assert self.case_embedding is not None and case_ids is not None
+        case_ids = self._checked("case_ids", case_ids, self.case_embedding, "letter case",
+                                 "config.case_feature is True", "case class (see subword_cases)",
+                                 (len(CASE_CLASSES),), "CASE_CLASSES")
+        if self.case_embedding is not None and case_ids is not None:
             extra = self.case_embedding(case_ids)
-        if self._reads("word_feature_ids", word_feature_ids, self.word_features,
-                       f"word features (config.word_feature_rows is {self.config.word_feature_rows})",
-                       "word features (see word_feature_ids)", self.config.word_feature_rows,
-                       "config.word_feature_rows"):
-            assert self.word_features is not None and word_feature_ids is not None
+        word_feature_ids = self._checked("word_feature_ids", word_feature_ids, self.word_features, "word features",
+                                         f"config.word_feature_rows is {self.config.word_feature_rows}",
+                                         "word features (see word_feature_ids)", self.config.word_feature_rows,
+                                         "config.word_feature_rows")
+        if self.word_features is not None and word_feature_ids is not None:
             features = self.word_features(word_feature_ids)
             extra = features if extra is None else extra + features
         return self.head(self.encoder(input_ids, attention_mask, token_type_ids, extra))
 
     @staticmethod
-    def _reads(name: str, ids: Tensor | None, module: torch.nn.Module | None, reads: str, what: str,
-               limits: Sequence[int], limits_name: str) -> bool:
-        """Whether `forward` reads the input `name` (it does when the model has its `module`); a clear error when
-        it is missing, unwanted, or out of `0 .. limits - 1` (one limit, or one per last-axis column)."""
+    def _checked(name: str, ids: Tensor | None, module: torch.nn.Module | None, reads: str, because: str,
+                 what: str, limits: Sequence[int], limits_name: str) -> Tensor | None:
+        """The input `name` of `forward`, which the model reads when it has its `module`; a clear error when it is
+        missing, unwanted, or out of `0 .. limits - 1` (one limit, or one per last-axis column)."""
         if module is None:
             if ids is not None:
                 raise InputError(f"TokenClassificationModel.forward: {name} given, but this model reads no "
-                                 f"{reads.split(' (')[0]}; call it without {name}", source=name)
-            return False
+                                 f"{reads}; call it without {name}", source=name)
+            return None
         if ids is None:
-            raise InputError(f"TokenClassificationModel.forward: this model reads {reads} but {name} is missing; "
-                             f"pass each token's {what}, as recognize_entities does", source=name)
+            raise InputError(f"TokenClassificationModel.forward: this model reads {reads} ({because}) but {name} "
+                             f"is missing; pass each token's {what}, as recognize_entities does", source=name)
         if ids.numel() and bool(((ids < 0) | (ids >= torch.tensor(limits, device=ids.device))).any()):
             shown = limits[0] - 1 if len(limits) == 1 else tuple(n - 1 for n in limits)
             raise InputError(f"TokenClassificationModel.forward: {name} must be in 0..{shown} ({limits_name}), got "
                              f"{int(ids.min())}..{int(ids.max())}", source=name)
-        return True
+        return ids
 
     @overload
     def recognize_entities(self, texts: str, *, batch_size: int = 32,  # type: ignore[overload-overlap]
