@@ -71,6 +71,8 @@ def main() -> None:
     parser.add_argument("--no-case-feature", action="store_true", help="do not read letter case (as before)")
     parser.add_argument("--word-feature-rows", default="16384,512,4096,1024",
                         help="hashed rows of the word features (norm, prefix, suffix, shape); 'none' for none")
+    parser.add_argument("--word-feature-dropout", type=float, default=0.0,
+                        help="share of training tokens whose lowercased-form feature is left out")
     parser.add_argument("--word-feature-depth", type=int, default=2,
                         help="convolutions over the word features (each token reads its neighbours' surface)")
     parser.add_argument("--max-steps", type=int, default=100_000)
@@ -104,7 +106,8 @@ def main() -> None:
                                        max_length=128, case_feature=not options.no_case_feature,
                                        word_feature_rows=() if options.word_feature_rows == "none" else
                                        tuple(int(n) for n in options.word_feature_rows.split(",")),
-                                       word_feature_depth=options.word_feature_depth)
+                                       word_feature_depth=options.word_feature_depth,
+                                       word_feature_dropout=options.word_feature_dropout)
     model = TokenClassificationModel.from_config(config)
     output = Path(options.output)
     output.mkdir(parents=True, exist_ok=True)

@@ -59,10 +59,13 @@ def test_word_feature_ids_are_the_same_in_another_process() -> None:
 def test_config_refuses_malformed_rows() -> None:
     with pytest.raises(ConfigError, match=r"word_feature_rows must be \(\) or 4 positive row counts"):
         TokenClassificationConfig(word_feature_rows=(10, 10))
-    with pytest.raises(ConfigError, match=r"got \(10, 0, 10, 10\), 96 and 0"):
+    with pytest.raises(ConfigError, match=r"got \(10, 0, 10, 10\), 96, 0 and 0.0"):
         TokenClassificationConfig(word_feature_rows=(10, 0, 10, 10))
-    with pytest.raises(ConfigError, match=r"word_feature_depth >= 0, got \(10, 10, 10, 10\), 96 and -1"):
+    with pytest.raises(ConfigError, match=r"word_feature_depth >= 0 and word_feature_dropout in \[0, 1\), got "
+                                          r"\(10, 10, 10, 10\), 96, -1 and 0.0"):
         TokenClassificationConfig(word_feature_rows=(10, 10, 10, 10), word_feature_depth=-1)
+    with pytest.raises(ConfigError, match=r"96, 0 and 1.0"):
+        TokenClassificationConfig(word_feature_rows=(10, 10, 10, 10), word_feature_dropout=1.0)
 
 
 def test_context_convolutions_let_a_token_read_its_neighbours() -> None:
@@ -78,6 +81,27 @@ def test_context_convolutions_let_a_token_read_its_neighbours() -> None:
     flat = WordFeatureEmbedding(ROWS, 12, 20)
     torch.nn.init.normal_(flat.project.weight)
     assert ((flat(ids) - flat(changed)).abs().amax(-1)[0] > 0).tolist() == [False] * 3 + [True] + [False] * 3
+
+
+def test_dropout_leaves_out_the_lowercased_form_of_some_tokens_in_training_only() -> None:
+    torch.manual_seed(0)
+    embedding = WordFeatureEmbedding(ROWS, 12, 20, dropout=0.5)
+    torch.nn.init.normal_(embedding.project.weight)
+    ids = torch.tensor([[word_feature_ids(w, ROWS) for w in ["the", "Unix", "kernel"] * 100]])
+    without_norm = WordFeatureEmbedding(ROWS, 12, 20)
+    without_norm.load_state_dict(embedding.state_dict())
+    with torch.no_grad():
+        without_norm.table.weight[: ROWS[0]] = 0.0  # the lowercased form's rows
+    embedding.eval()
+    full = embedding(ids)
+    embedding.train()
+    dropped = embedding(ids)
+    same_as_full = (dropped - full).abs().amax(-1)[0] < 1e-6
+    same_as_without = (dropped - without_norm(ids)).abs().amax(-1)[0] < 1e-6
+    assert bool((same_as_full | same_as_without).all())  # each token: all its features, or all but the form
+    assert 0.3 < float(same_as_without.float().mean()) < 0.7
+    embedding.eval()
+    torch.testing.assert_close(embedding(ids), full, rtol=0, atol=0)  # never at inference
 
 
 def test_zero_projection_leaves_predictions_unchanged(plain_ner: TokenClassificationModel) -> None:

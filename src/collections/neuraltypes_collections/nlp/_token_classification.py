@@ -51,6 +51,8 @@ class TokenClassificationConfig:
     - `word_feature_width`: width of those embeddings before their projection to the encoder's width.
     - `word_feature_depth`: convolutions (three tokens wide, residual) over the word features before the
       projection, so that each token also reads its neighbours' surface, as a window encoder does.
+    - `word_feature_dropout`: in training, the share of tokens whose lowercased-form feature is left out (the
+      others stay), so that the model learns the teacher's cues beyond each word's identity.
     """
 
     base_encoder: str = ""
@@ -65,6 +67,7 @@ class TokenClassificationConfig:
     word_feature_rows: tuple[int, ...] = ()
     word_feature_width: int = 96
     word_feature_depth: int = 0
+    word_feature_dropout: float = 0.0
 
     def __post_init__(self) -> None:
         if self.max_length < 3:
@@ -80,11 +83,13 @@ class TokenClassificationConfig:
             )
         if self.word_feature_rows and (len(self.word_feature_rows) != len(WORD_FEATURES)
                                        or min(self.word_feature_rows) < 1 or self.word_feature_width < 1
-                                       or self.word_feature_depth < 0):
+                                       or self.word_feature_depth < 0
+                                       or not 0.0 <= self.word_feature_dropout < 1.0):
             raise ConfigError(f"TokenClassificationConfig: word_feature_rows must be () or {len(WORD_FEATURES)} "
                               f"positive row counts (one per feature of {WORD_FEATURES}) with word_feature_width "
-                              f">= 1 and word_feature_depth >= 0, got {self.word_feature_rows}, "
-                              f"{self.word_feature_width} and {self.word_feature_depth}")
+                              f">= 1, word_feature_depth >= 0 and word_feature_dropout in [0, 1), got "
+                              f"{self.word_feature_rows}, {self.word_feature_width}, {self.word_feature_depth} "
+                              f"and {self.word_feature_dropout}")
         if "O" not in self.labels or len(set(self.labels)) != len(self.labels):
             raise ConfigError(f"TokenClassificationConfig: labels must be distinct and include 'O', got {self.labels}")
 
@@ -97,12 +102,15 @@ class TokenClassificationConfig:
 class WordFeatureEmbedding(torch.nn.Module):
     """The summed embeddings of a token's hashed word features (one table, each feature in its own rows), read in
     context by `depth` residual convolutions three tokens wide, projected to the encoder's width. The projection
-    starts at zero, so an untrained model reads as if it had none."""
+    starts at zero, so an untrained model reads as if it had none. In training, a `dropout` share of tokens lose
+    their first feature (the lowercased form)."""
 
     starts: Tensor
 
-    def __init__(self, rows: Sequence[int], width: int, hidden_size: int, depth: int = 0) -> None:
+    def __init__(self, rows: Sequence[int], width: int, hidden_size: int, depth: int = 0,
+                 dropout: float = 0.0) -> None:
         super().__init__()
+        self.dropout = dropout
         self.table = torch.nn.Embedding(sum(rows), width)
         torch.nn.init.normal_(self.table.weight, std=0.1)
         self.context = torch.nn.ModuleList(torch.nn.Conv1d(width, width, 3, padding=1) for _ in range(depth))
@@ -114,7 +122,12 @@ class WordFeatureEmbedding(torch.nn.Module):
 
     def forward(self, ids: WordFeatureIds) -> Encoded[Tensor, "batch token channel"]:
         """The features' embedding of each token."""
-        features = self.table(ids + self.starts).sum(-2)
+        embedded = self.table(ids + self.starts)
+        if self.training and self.dropout > 0:
+            kept = torch.ones(embedded.shape[:-1] + (1,), device=embedded.device, dtype=embedded.dtype)
+            kept[..., 0, :] = (torch.rand(embedded.shape[:-2], device=embedded.device) >= self.dropout).unsqueeze(-1)
+            embedded = embedded * kept
+        features = embedded.sum(-2)
         for layer in self.context:
             features = features + torch.nn.functional.gelu(layer(features.transpose(1, 2))).transpose(1, 2)
         out: Tensor = self.project(features)
@@ -149,7 +162,8 @@ class TokenClassificationModel(TextEncoderModel[TokenClassificationConfig]):
         self.word_features: WordFeatureEmbedding | None = None
         if config.word_feature_rows:
             self.word_features = WordFeatureEmbedding(config.word_feature_rows, config.word_feature_width,
-                                                      encoder.hidden_size, config.word_feature_depth)
+                                                      encoder.hidden_size, config.word_feature_depth,
+                                                      config.word_feature_dropout)
 
     def forward(
         self,
