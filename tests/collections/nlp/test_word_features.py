@@ -76,11 +76,30 @@ def test_context_convolutions_let_a_token_read_its_neighbours() -> None:
     ids = torch.tensor([[word_feature_ids(w, ROWS) for w in words]])
     changed = ids.clone()
     changed[0, 3] = torch.tensor(word_feature_ids("KERNEL", ROWS))
-    reached = ((embedding(ids) - embedding(changed)).abs().amax(-1)[0] > 0).tolist()
+    reached = ((embedding(ids, torch.ones(ids.shape[:2], dtype=torch.bool)) - embedding(changed, torch.ones(changed.shape[:2], dtype=torch.bool))).abs().amax(-1)[0] > 0).tolist()
     assert reached == [False, True, True, True, True, True, False]  # two convolutions: two tokens either side
     flat = WordFeatureEmbedding(ROWS, 12, 20)
     torch.nn.init.normal_(flat.project.weight)
-    assert ((flat(ids) - flat(changed)).abs().amax(-1)[0] > 0).tolist() == [False] * 3 + [True] + [False] * 3
+    assert ((flat(ids, torch.ones(ids.shape[:2], dtype=torch.bool)) - flat(changed, torch.ones(changed.shape[:2], dtype=torch.bool))).abs().amax(-1)[0] > 0).tolist() == [False] * 3 + [True] + [False] * 3
+
+
+def test_padding_reads_as_nothing_so_a_text_does_not_depend_on_its_batch(plain_ner: TokenClassificationModel) -> None:
+    featured = TokenClassificationModel.from_config(
+        dataclasses.replace(plain_ner.config, word_feature_rows=ROWS, word_feature_depth=2), plain_ner.artifacts)
+    featured.load_state_dict(plain_ner.state_dict(), strict=False)
+    assert featured.word_features is not None
+    with torch.no_grad():  # trained-looking weights: biases too, which padding once carried into the text
+        for parameter in featured.word_features.parameters():
+            torch.nn.init.normal_(parameter, std=0.5)
+    short, long = SENTENCES[0], SENTENCES[0] + SENTENCES[1] * 3
+    alone = word_class_logits(featured, [short])[0]
+    padded = word_class_logits(featured, [short, long], batch_size=2)[0]  # the short text gets padding here
+    torch.testing.assert_close(padded, alone, rtol=0, atol=1e-5)
+    ids = torch.tensor([[word_feature_ids(w, ROWS) for w in short]])
+    mask = torch.tensor([[True, True, True, False, False, False]])
+    cut = featured.word_features(ids, mask)
+    bias = featured.word_features.project.bias.detach()
+    torch.testing.assert_close(cut[0, 3:], bias.expand(3, -1), rtol=0, atol=1e-6)  # padding: only the bias
 
 
 def test_dropout_leaves_out_the_lowercased_form_of_some_tokens_in_training_only() -> None:
@@ -93,15 +112,15 @@ def test_dropout_leaves_out_the_lowercased_form_of_some_tokens_in_training_only(
     with torch.no_grad():
         without_norm.table.weight[: ROWS[0]] = 0.0  # the lowercased form's rows
     embedding.eval()
-    full = embedding(ids)
+    full = embedding(ids, torch.ones(ids.shape[:2], dtype=torch.bool))
     embedding.train()
-    dropped = embedding(ids)
+    dropped = embedding(ids, torch.ones(ids.shape[:2], dtype=torch.bool))
     same_as_full = (dropped - full).abs().amax(-1)[0] < 1e-6
-    same_as_without = (dropped - without_norm(ids)).abs().amax(-1)[0] < 1e-6
+    same_as_without = (dropped - without_norm(ids, torch.ones(ids.shape[:2], dtype=torch.bool))).abs().amax(-1)[0] < 1e-6
     assert bool((same_as_full | same_as_without).all())  # each token: all its features, or all but the form
     assert 0.3 < float(same_as_without.float().mean()) < 0.7
     embedding.eval()
-    torch.testing.assert_close(embedding(ids), full, rtol=0, atol=0)  # never at inference
+    torch.testing.assert_close(embedding(ids, torch.ones(ids.shape[:2], dtype=torch.bool)), full, rtol=0, atol=0)  # never at inference
 
 
 def test_zero_projection_leaves_predictions_unchanged(plain_ner: TokenClassificationModel) -> None:

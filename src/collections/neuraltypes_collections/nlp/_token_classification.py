@@ -120,16 +120,19 @@ class WordFeatureEmbedding(torch.nn.Module):
         starts = torch.tensor([0, *rows[:-1]]).cumsum(0)
         self.register_buffer("starts", starts, persistent=False)
 
-    def forward(self, ids: WordFeatureIds) -> Encoded[Tensor, "batch token channel"]:
-        """The features' embedding of each token."""
-        embedded = self.table(ids + self.starts)
+    def forward(self, ids: WordFeatureIds, mask: TokenMask) -> Encoded[Tensor, "batch token channel"]:
+        """The features' embedding of each token; padding (`mask` False) reads as nothing, so a text's result does
+        not depend on how much padding its batch gives it."""
+        real = mask[..., None].to(self.table.weight.dtype)
+        embedded = self.table(ids + self.starts) * real[..., None]
         if self.training and self.dropout > 0:
             kept = torch.ones(embedded.shape[:-1] + (1,), device=embedded.device, dtype=embedded.dtype)
             kept[..., 0, :] = (torch.rand(embedded.shape[:-2], device=embedded.device) >= self.dropout).unsqueeze(-1)
             embedded = embedded * kept
         features = embedded.sum(-2)
         for layer in self.context:
-            features = features + torch.nn.functional.gelu(layer(features.transpose(1, 2))).transpose(1, 2)
+            step = torch.nn.functional.gelu(layer(features.transpose(1, 2))).transpose(1, 2)
+            features = (features + step) * real  # the convolution's bias must not reach the next one from padding
         out: Tensor = self.project(features)
         return out
 
@@ -196,7 +199,7 @@ class TokenClassificationModel(TextEncoderModel[TokenClassificationConfig]):
                                          "word features (see word_feature_ids)", self.config.word_feature_rows,
                                          "config.word_feature_rows")
         if self.word_features is not None and word_feature_ids is not None:
-            features = self.word_features(word_feature_ids)
+            features = self.word_features(word_feature_ids, attention_mask)
             extra = features if extra is None else extra + features
         return self.head(self.encoder(input_ids, attention_mask, token_type_ids, extra))
 
