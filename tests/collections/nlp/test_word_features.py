@@ -59,13 +59,15 @@ def test_word_feature_ids_are_the_same_in_another_process() -> None:
 def test_config_refuses_malformed_rows() -> None:
     with pytest.raises(ConfigError, match=r"word_feature_rows must be \(\) or 4 positive row counts"):
         TokenClassificationConfig(word_feature_rows=(10, 10))
-    with pytest.raises(ConfigError, match=r"got \(10, 0, 10, 10\), 96, 0 and 0.0"):
+    with pytest.raises(ConfigError, match=r"\('norm', 'prefix', 'suffix', 'shape'\)\), got \(10, 0, 10, 10\)$"):
         TokenClassificationConfig(word_feature_rows=(10, 0, 10, 10))
-    with pytest.raises(ConfigError, match=r"word_feature_depth >= 0 and word_feature_dropout in \[0, 1\), got "
-                                          r"\(10, 10, 10, 10\), 96, -1 and 0.0"):
+    with pytest.raises(ConfigError, match=r"^TokenClassificationConfig: word_feature_depth must be >= 0, got -1$"):
         TokenClassificationConfig(word_feature_rows=(10, 10, 10, 10), word_feature_depth=-1)
-    with pytest.raises(ConfigError, match=r"96, 0 and 1.0"):
+    with pytest.raises(ConfigError, match=r"word_feature_dropout must be >= 0 and < 1, got 1.0$"):
         TokenClassificationConfig(word_feature_rows=(10, 10, 10, 10), word_feature_dropout=1.0)
+    with pytest.raises(ConfigError, match=r"word_feature_width must be >= 1, got 0; word_feature_depth must be "
+                                          r">= 0, got -2"):  # every broken field in one message
+        TokenClassificationConfig(word_feature_width=0, word_feature_depth=-2)
 
 
 def test_context_convolutions_let_a_token_read_its_neighbours() -> None:

@@ -2,7 +2,7 @@
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, overload
+from typing import TYPE_CHECKING, Annotated, overload
 
 import torch
 from torch import Tensor
@@ -10,6 +10,7 @@ from torch import Tensor
 from neuraltypes import Encoded, Logits, TokenIndex
 
 from ..common import register_model
+from ..common._config import CheckedConfig, Interval
 from ..common._errors import ConfigError, InputError
 from ..common._huggingface import HFTextEncoder, TokenIds, TokenMask
 from ._data import CASE_CLASSES, WORD_FEATURES
@@ -27,7 +28,7 @@ WordFeatureIds = TokenIndex[Tensor, "batch token feature"]
 
 
 @dataclass(frozen=True)
-class TokenClassificationConfig:
+class TokenClassificationConfig(CheckedConfig):
     """Options of `TokenClassificationModel`.
 
     **Arguments:**
@@ -61,17 +62,16 @@ class TokenClassificationConfig:
     do_lower_case: bool = True
     labels: tuple[str, ...] = bio_labels(ONTONOTES_TYPES)
     head: HeadConfig = field(default_factory=HeadConfig)
-    max_length: int = 128
+    max_length: Annotated[int, Interval(ge=3)] = 128
     step: int | None = None
     case_feature: bool = False
     word_feature_rows: tuple[int, ...] = ()
-    word_feature_width: int = 96
-    word_feature_depth: int = 0
-    word_feature_dropout: float = 0.0
+    word_feature_width: Annotated[int, Interval(ge=1)] = 96
+    word_feature_depth: Annotated[int, Interval(ge=0)] = 0
+    word_feature_dropout: Annotated[float, Interval(ge=0, lt=1)] = 0.0
 
     def __post_init__(self) -> None:
-        if self.max_length < 3:
-            raise ConfigError(f"TokenClassificationConfig: max_length must be >= 3, got {self.max_length}")
+        super().__post_init__()
         if self.step is not None and not 1 <= self.step <= self.max_length - 2:
             raise ConfigError(
                 f"TokenClassificationConfig: step must be in 1..max_length-2={self.max_length - 2}, got {self.step}"
@@ -82,14 +82,9 @@ class TokenClassificationConfig:
                 "or a layer count with a base_encoder"
             )
         if self.word_feature_rows and (len(self.word_feature_rows) != len(WORD_FEATURES)
-                                       or min(self.word_feature_rows) < 1 or self.word_feature_width < 1
-                                       or self.word_feature_depth < 0
-                                       or not 0.0 <= self.word_feature_dropout < 1.0):
+                                       or min(self.word_feature_rows) < 1):
             raise ConfigError(f"TokenClassificationConfig: word_feature_rows must be () or {len(WORD_FEATURES)} "
-                              f"positive row counts (one per feature of {WORD_FEATURES}) with word_feature_width "
-                              f">= 1, word_feature_depth >= 0 and word_feature_dropout in [0, 1), got "
-                              f"{self.word_feature_rows}, {self.word_feature_width}, {self.word_feature_depth} "
-                              f"and {self.word_feature_dropout}")
+                              f"positive row counts (one per feature of {WORD_FEATURES}), got {self.word_feature_rows}")
         if "O" not in self.labels or len(set(self.labels)) != len(self.labels):
             raise ConfigError(f"TokenClassificationConfig: labels must be distinct and include 'O', got {self.labels}")
 
