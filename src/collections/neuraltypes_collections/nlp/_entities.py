@@ -10,7 +10,7 @@ import functools
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Union, overload
+from typing import TYPE_CHECKING, NamedTuple, Union, overload
 
 import torch
 
@@ -27,6 +27,17 @@ __all__ = ["Entity", "RecognizedEntities", "decode_bio", "entity_word_labels", "
            "word_class_logits"]
 
 
+class _Job(NamedTuple):
+    """One window of one sentence: its token ids, their case classes and word features (empty without them), and
+    the words it predicts with their first token's position."""
+
+    sentence: int
+    ids: list[int]
+    cases: list[int]
+    features: list[tuple[int, ...]]
+    words: list[tuple[int, int]]
+
+
 @torch.no_grad()
 def word_class_logits(model: "TokenClassificationModel", sentences: Sequence[Sequence[str]], batch_size: int = 32,
                       *, progress: bool | None = False) -> list[torch.Tensor]:
@@ -40,8 +51,7 @@ def word_class_logits(model: "TokenClassificationModel", sentences: Sequence[Seq
     rows = config.word_feature_rows
     cases = (subword_cases(tokenizer, sentences) if config.case_feature
              else [[[] for _ in words] for words in sentences])
-    # sentence, token ids, their case classes and word features (empty without them), (word, position)
-    jobs: list[tuple[int, list[int], list[int], list[tuple[int, ...]], list[tuple[int, int]]]] = []
+    jobs: list[_Job] = []
     for index, (per_word, per_word_cases) in enumerate(zip(tokenize_words(tokenizer, sentences), cases,
                                                            strict=True)):
         flat: list[int] = []
@@ -55,33 +65,33 @@ def word_class_logits(model: "TokenClassificationModel", sentences: Sequence[Seq
             if rows:
                 flat_features.extend([word_feature_ids(written, rows)] * len(ids))
         for w in plan_windows(starts, len(flat), config.max_length - 2, config.window_step):
-            jobs.append((index, flat[w.start : w.stop], flat_cases[w.start : w.stop],
-                         flat_features[w.start : w.stop], [(i, starts[i] - w.start) for i in w.word_indices]))
+            jobs.append(_Job(index, flat[w.start : w.stop], flat_cases[w.start : w.stop],
+                             flat_features[w.start : w.stop], [(i, starts[i] - w.start) for i in w.word_indices]))
     results = [torch.zeros(len(s), len(config.labels)) for s in sentences]
-    order = sorted(range(len(jobs)), key=lambda j: len(jobs[j][1]))
+    order = sorted(range(len(jobs)), key=lambda j: len(jobs[j].ids))
     device = next(model.parameters()).device
     with eval_mode(model):
         for run in batches(order, batch_size, progress=progress, description="recognize_entities"):
             chunk = [jobs[j] for j in run]
-            width = max(len(job[1]) for job in chunk) + 2
+            width = max(len(job.ids) for job in chunk) + 2
             input_ids = torch.full((len(chunk), width), int(tokenizer.pad_token_id), dtype=torch.long)
             mask = torch.zeros((len(chunk), width), dtype=torch.bool)
             case_ids = torch.zeros((len(chunk), width), dtype=torch.long)
             feature_ids = torch.zeros((len(chunk), width, len(rows)), dtype=torch.long)
-            for row, (_, ids, id_cases, id_features, _) in enumerate(chunk):
-                input_ids[row, : len(ids) + 2] = torch.tensor(
-                    [tokenizer.cls_token_id, *ids, tokenizer.sep_token_id], dtype=torch.long)
-                mask[row, : len(ids) + 2] = True
-                case_ids[row, 1 : len(id_cases) + 1] = torch.tensor(id_cases, dtype=torch.long)
+            for row, job in enumerate(chunk):
+                input_ids[row, : len(job.ids) + 2] = torch.tensor(
+                    [tokenizer.cls_token_id, *job.ids, tokenizer.sep_token_id], dtype=torch.long)
+                mask[row, : len(job.ids) + 2] = True
+                case_ids[row, 1 : len(job.cases) + 1] = torch.tensor(job.cases, dtype=torch.long)
                 if rows:
-                    feature_ids[row, 1 : len(id_features) + 1] = torch.tensor(
-                        id_features, dtype=torch.long).reshape(-1, len(rows))  # (0, 4) for an empty text
+                    feature_ids[row, 1 : len(job.features) + 1] = torch.tensor(
+                        job.features, dtype=torch.long).reshape(-1, len(rows))  # (0, 4) for an empty text
             logits = model(input_ids.to(device), mask.to(device), None,
                            case_ids.to(device) if config.case_feature else None,
                            feature_ids.to(device) if rows else None).float().cpu()
-            for row, (sentence, _, _, _, words) in enumerate(chunk):
-                for word, position in words:
-                    results[sentence][word] = logits[row, position + 1]
+            for row, job in enumerate(chunk):
+                for word, position in job.words:
+                    results[job.sentence][word] = logits[row, position + 1]
     return results
 
 
