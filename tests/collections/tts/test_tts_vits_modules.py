@@ -85,7 +85,7 @@ def test_two_threads_give_the_audio_of_one(config: VitsConfig) -> None:
 
     one, two = run(1), run(2)
     assert two[1].shape == one[1].shape == (2, 160 * config.hop_length)
-    assert one[0][1, :, 130:].abs().max() == two[0][1, :, 130:].abs().max() == 0  # the flow masks its output
+    assert one[0][1, :, 130:].abs().max() == two[0][1, :, 130:].abs().max() == 0  # masked output (the couplings mask; the flow makes sure)
     for single, side_by_side in zip(one, two, strict=True):
         assert (side_by_side - single).abs().max() <= 1e-4 * single.abs().max()
     flow.reach = decoder.reach = 0
