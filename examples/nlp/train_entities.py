@@ -59,6 +59,10 @@ def main() -> None:
     parser.add_argument("--name", default="ner_en_minilm")
     parser.add_argument("--max-minutes", type=float, default=60.0)
     parser.add_argument("--max-lines", type=int, default=None, help="use only this many lines (trials)")
+    parser.add_argument("--extra-text", default=None,
+                        help="more lines made from train (augment_entity_text.py), all used, with --extra-teacher")
+    parser.add_argument("--extra-teacher", default=None, help="the teacher's labels of --extra-text")
+    parser.add_argument("--extra-lines", type=int, default=None, help="use only this many of the extra lines")
     parser.add_argument("--archaic-fraction", type=float, default=0.1)
     parser.add_argument("--asr-fraction", type=float, default=0.4, help="share of lines used in their ASR form")
     parser.add_argument("--both-forms", action="store_true", help="use every line as written and in ASR form")
@@ -88,6 +92,8 @@ def main() -> None:
                                            word_feature_dropout=options.word_feature_dropout)
     except (ConfigError, ValueError) as error:  # a malformed --word-feature-rows: a usage error, not a traceback
         parser.error(str(error))
+    if (options.extra_text is None) != (options.extra_teacher is None):
+        parser.error("--extra-text and --extra-teacher go together")
     torch.set_num_threads(options.threads)
     began = time.monotonic()
 
@@ -102,6 +108,15 @@ def main() -> None:
     keep = [i for i, s in enumerate(sources) if s in MODERN or rng.random() < options.archaic_fraction]
     if options.max_lines is not None:
         keep = keep[: options.max_lines]
+    if options.extra_text is not None:
+        extra = Path(options.extra_text).read_text(encoding="utf-8").splitlines()
+        extra_spans = read_teacher(Path(options.extra_teacher))
+        if len(extra) != len(extra_spans):
+            raise SystemExit(f"{options.extra_text} and {options.extra_teacher} differ in length: "
+                             f"{len(extra)}, {len(extra_spans)}")
+        extra, extra_spans = extra[: options.extra_lines], extra_spans[: options.extra_lines]
+        keep += range(len(texts), len(texts) + len(extra))
+        texts, spans = texts + extra, spans + extra_spans
     if options.both_forms:
         examples = entity_examples([texts[i] for i in keep], [spans[i] for i in keep])
     else:
