@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from neuraltypes_collections.nlp import split_words, word_shape
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -66,3 +67,16 @@ def test_bad_rates_are_a_usage_error(tmp_path: Path) -> None:
     run = _augment(tmp_path, "--rate", "1.5")
     assert run.returncode == 2 and "--copies must be at least 1 and the rates within [0, 1]" in run.stderr
     assert "Traceback" not in run.stderr and not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(("flags", "message"), [
+    (["--extra-text", "aug.txt"], "--extra-text and --extra-teacher go together"),
+    (["--word-feature-rows", "1,x"], "invalid literal for int()"),
+])
+def test_the_training_script_refuses_bad_flags_before_reading_data(tmp_path: Path, flags: list[str],
+                                                                   message: str) -> None:
+    run = subprocess.run([sys.executable, str(ROOT / "examples" / "nlp" / "train_entities.py"), "--data-dir",
+                          str(tmp_path / "absent"), "--output", str(tmp_path / "out"), *flags],
+                         capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert run.returncode == 2 and message in run.stderr and "Traceback" not in run.stderr
+    assert not (tmp_path / "out").exists()
